@@ -1,0 +1,50 @@
+"""The command line: options in, one call into the core, an exit code out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    help="See where SSH brute-force attacks come from: maps, a time-lapse and a web viewer from sshd logs.",
+)
+
+LogsArg = Annotated[list[str], typer.Argument(help="sshd log files (auth.log, secure, …); `-` reads standard input.", show_default=False)]
+YearOpt = Annotated[Optional[int], typer.Option("--year", help="Year of yearless syslog timestamps [default: the file's modification year].", show_default=False)]
+TzOpt = Annotated[Optional[str], typer.Option("--tz", help="Time zone of timestamps without one, e.g. `Europe/Berlin` [default: this machine's].", show_default=False)]
+GeoOpt = Annotated[Optional[Path], typer.Option("--geoip-db", help="MMDB database to locate addresses with (GeoLite2, DB-IP, ip-location-db) [default: the bundled one, or $HONEYCAST_GEOIP_DB].", show_default=False, dir_okay=False)]
+
+
+@app.command(
+    epilog="**Example:** `honeycast build /var/log/auth.log site/ --slice 1h --title 'bastion-1, last night'`",
+)
+def build(
+    paths: Annotated[list[str], typer.Argument(help="One or more log files (`-` for standard input), then the output folder.", metavar="LOG... OUT", show_default=False)],
+    slice: Annotated[str, typer.Option("--slice", help="Length of one map's time slice: `10m`, `30m`, `1h`…")] = "10m",
+    geoip_db: GeoOpt = None,
+    year: YearOpt = None,
+    tz: TzOpt = None,
+    title: Annotated[str, typer.Option("--title", help="Title shown on the maps and the page.")] = "SSH brute-force attempts",
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder honeycast did not create (only its own files are replaced).")] = False,
+) -> None:
+    """Build maps, a time-lapse MP4, per-slice JSON and a web viewer from sshd logs."""
+    from . import console
+
+    console.run_build(paths, slice=slice, geoip_db=geoip_db, year=year, tz=tz, title=title, force=force)
+
+
+@app.command(epilog="**Example:** `honeycast parse /var/log/auth.log | jq -r 'select(.kind==\"failed\") | .source_ip'`")
+def parse(logs: LogsArg, geoip_db: GeoOpt = None, year: YearOpt = None, tz: TzOpt = None) -> None:
+    """Print every sshd event as one JSON object per line, with its country."""
+    from . import console
+
+    console.run_parse(logs, geoip_db=geoip_db, year=year, tz=tz)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,118 @@
+"""What the user sees on the terminal: progress, the summary, and errors as one line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from .errors import HoneycastError, UsageError
+
+stderr = Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn honeycast's errors into one line on stderr and an exit code, never a traceback."""
+    try:
+        yield
+    except HoneycastError as error:
+        stderr.print(f"honeycast: error: {error}", markup=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        stderr.print("honeycast: interrupted", markup=False)
+        raise typer.Exit(130) from None
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
+        raise typer.Exit(0) from None
+
+
+def zone(name: str | None) -> tzinfo:
+    """Return the zone named on the command line, or this machine's."""
+    if name is None:
+        from datetime import datetime
+
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"--tz {name!r}: unknown time zone (use a name such as UTC or Europe/Berlin)") from None
+
+
+class RichReporter:
+    """Progress bars on stderr, one task per stage."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: object = None
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.task = self.progress.add_task(name, total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, amount)  # type: ignore[arg-type]
+
+
+def run_build(
+    paths: list[str], *, slice: str, geoip_db: Path | None, year: int | None, tz: str | None, title: str, force: bool
+) -> None:
+    from .build import BuildOptions, ReadOptions, build
+    from .timeline import parse_slice
+
+    with reported_errors():
+        if len(paths) < 2:
+            raise UsageError("give at least one LOG and the OUT folder, e.g. honeycast build auth.log site/")
+        *logs, out = paths
+        options = BuildOptions(
+            read=ReadOptions(logs=logs, year=year, tz=zone(tz), geoip_db=geoip_db),
+            out=Path(out),
+            slice_seconds=parse_slice(slice),
+            title=title,
+            force=force,
+        )
+        progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=stderr, transient=True,
+        )
+        with progress:
+            result = build(options, RichReporter(progress))
+    timeline = result.timeline
+    totals = timeline.totals
+    countries = sum(1 for code in totals if code.isupper())
+    top = ", ".join(f"{code} {count:,}" for code, count in totals.most_common(5))
+    stderr.print(
+        f"[bold]{sum(totals.values()):,}[/] attempts from [bold]{countries}[/] countries "
+        f"({sum(timeline.events.values()):,} events, {timeline.addresses:,} addresses) "
+        f"in [bold]{len(timeline.slices)}[/] slices of {timeline.slice_seconds // 60} min"
+    )
+    if top:
+        stderr.print(f"top origins: {top}", markup=False)
+    for path in result.outputs:
+        stderr.print(f"  wrote {path}", markup=False)
+    stderr.print(f"done in {result.seconds:.1f} s")
+
+
+def run_parse(logs: list[str], *, geoip_db: Path | None, year: int | None, tz: str | None) -> None:
+    from .build import ReadOptions, locate, read_events
+    from .build import SilentReporter
+    from .events import event_record
+    from .geo import Geolocator
+
+    with reported_errors():
+        read = ReadOptions(logs=logs, year=year, tz=zone(tz), geoip_db=geoip_db)
+        write: Callable[[str], object] = sys.stdout.write
+        with Geolocator(read.geoip_db) as geo:
+            for event, country in locate(read_events(read, SilentReporter()), geo):
+                write(json.dumps(event_record(event, country), ensure_ascii=False) + "\n")
+        sys.stdout.flush()

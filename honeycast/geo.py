@@ -1,0 +1,117 @@
+"""Locate source addresses in a country, offline, from an MMDB file."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import maxminddb
+
+from .errors import UsageError
+
+DEFAULT_DB = "geo-whois-asn-country.mmdb"
+DEFAULT_CREDIT = "IP geolocation: geo-whois-asn-country (sapics/ip-location-db), CC BY 4.0, data by the NRO and RIRs"
+
+UNKNOWN = "unknown"
+"""Public address the database has no country for."""
+
+# Buckets for addresses that are not on the public internet, in the order they are tested.
+# These markers are lower case so they never collide with an ISO 3166 alpha-2 code.
+_SPECIAL_NETWORKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("loopback", ("127.0.0.0/8", "::1/128")),
+    ("private", ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")),
+    ("link_local", ("169.254.0.0/16", "fe80::/10")),
+    ("cgnat", ("100.64.0.0/10",)),
+    ("documentation", ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")),
+)
+BUCKETS = tuple(name for name, _ in _SPECIAL_NETWORKS) + ("reserved", UNKNOWN)
+"""Every non-country value ``Geolocator.country`` can return."""
+
+_NETWORKS = tuple(
+    (name, ipaddress.ip_network(network)) for name, networks in _SPECIAL_NETWORKS for network in networks
+)
+
+
+def special_bucket(ip: str) -> str | None:
+    """Return the bucket of an address that is not publicly routed, or None for a public one."""
+    address = ipaddress.ip_address(ip)
+    for name, network in _NETWORKS:
+        if address.version == network.version and address in network:
+            return name
+    return None if address.is_global else "reserved"
+
+
+def country_of(record: Any) -> str | None:
+    """Return the alpha-2 code in an MMDB record, in any of the layouts honeycast knows.
+
+    GeoLite2 and DB-IP write ``{"country": {"iso_code": "CN"}}`` (falling back to the
+    registered country); ip-location-db writes ``{"country_code": "CN"}``.
+    """
+    if not isinstance(record, dict):
+        return None
+    for key in ("country", "registered_country"):
+        nested = record.get(key)
+        if isinstance(nested, dict) and isinstance(nested.get("iso_code"), str):
+            return str(nested["iso_code"]).upper()
+    code = record.get("country_code")
+    return code.upper() if isinstance(code, str) and len(code) == 2 else None
+
+
+@dataclass(frozen=True, slots=True)
+class GeoDatabaseInfo:
+    path: str
+    database_type: str
+    built: datetime
+    credit: str
+
+
+def default_database() -> Path:
+    """Return the database honeycast ships, or the one named by ``HONEYCAST_GEOIP_DB``."""
+    override = os.environ.get("HONEYCAST_GEOIP_DB")
+    if override:
+        return Path(override)
+    return Path(str(resources.files("honeycast") / "data" / DEFAULT_DB))
+
+
+class Geolocator:
+    """Map addresses to country codes or buckets, looking each distinct address up once."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        path = path or default_database()
+        try:
+            self._reader = maxminddb.open_database(str(path))
+        except FileNotFoundError:
+            raise UsageError(f"{path}: GeoIP database not found") from None
+        except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
+            raise UsageError(f"{path}: not a readable MMDB GeoIP database ({error})") from None
+        meta = self._reader.metadata()
+        credit = DEFAULT_CREDIT if path.name == DEFAULT_DB else f"IP geolocation: {meta.database_type}"
+        self.info = GeoDatabaseInfo(
+            path=str(path),
+            database_type=meta.database_type,
+            built=datetime.fromtimestamp(meta.build_epoch, UTC),
+            credit=credit,
+        )
+        self._cache: dict[str, str] = {}
+
+    def country(self, ip: str) -> str:
+        """Return the alpha-2 code of an address, or one of ``BUCKETS``."""
+        found = self._cache.get(ip)
+        if found is None:
+            found = special_bucket(ip) or country_of(self._reader.get(ip)) or UNKNOWN
+            self._cache[ip] = found
+        return found
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def __enter__(self) -> Geolocator:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -1,0 +1,59 @@
+"""Country polygons from the packaged Natural Earth shapefile."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import shapefile  # pyshp
+
+from .geo import BUCKETS
+
+BUCKET_NAMES = {
+    "loopback": "Loopback addresses",
+    "private": "Private networks",
+    "link_local": "Link-local addresses",
+    "cgnat": "Carrier-grade NAT",
+    "documentation": "Documentation addresses",
+    "reserved": "Reserved addresses",
+    "unknown": "Unknown location",
+}
+assert set(BUCKET_NAMES) == set(BUCKETS)
+
+
+@dataclass(frozen=True, slots=True)
+class CountryShape:
+    code: str
+    """ISO 3166 alpha-2, or empty for land no GeoIP database names (e.g. Siachen Glacier)."""
+    name: str
+    rings: tuple[np.ndarray, ...]
+    """Closed lon/lat rings, each an (n, 2) array: outer rings clockwise, holes counter-clockwise."""
+
+
+def _data_dir() -> Path:
+    return Path(str(resources.files("honeycast") / "data"))
+
+
+@cache
+def load_countries() -> tuple[CountryShape, ...]:
+    """Return every country polygon, antimeridian already cut (see tools/build_shapes.py)."""
+    reader = shapefile.Reader(str(_data_dir() / "countries"), encoding="utf-8")
+    with reader:
+        found = []
+        for item in reader.iterShapeRecords():
+            points = np.asarray(item.shape.points, dtype=float)
+            bounds = [*item.shape.parts, len(points)]
+            rings = tuple(points[a:b] for a, b in zip(bounds, bounds[1:]))
+            found.append(CountryShape(code=item.record["ISO_A2"], name=item.record["NAME"], rings=rings))
+    return tuple(found)
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """Return the English short name of every ISO 3166 country and of honeycast's address buckets."""
+    names: dict[str, str] = json.loads((_data_dir() / "country_names.json").read_text(encoding="utf-8"))
+    return names | BUCKET_NAMES

@@ -1,0 +1,96 @@
+"""Write the static site: the viewer from ``site_template/`` and the per-slice JSON."""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .geo import GeoDatabaseInfo
+from .render import NATURAL_EARTH_CREDIT
+from .shapes import country_names
+from .timeline import Timeline
+
+SCHEMA_VERSION = 1
+FRAME_PATTERN = "frames/{index}.png"
+"""Where frame N lives, ``{index}`` being N zero-padded to four digits."""
+MARKER = ".honeycast"
+"""Present in every folder honeycast writes, so a rebuild knows the folder is its own."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteMeta:
+    title: str
+    fps: float
+    width: int
+    height: int
+    geoip: GeoDatabaseInfo
+
+
+def template_dir() -> Path:
+    """Return ``site_template/``: packaged inside the wheel, at the top of a source checkout otherwise."""
+    packaged = Path(str(resources.files("honeycast") / "site_template"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "site_template"
+
+
+def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
+    """Return the versioned JSON document describing the timeline (see README, "slices.json")."""
+    totals = timeline.totals
+    names = country_names()
+    return {
+        "version": SCHEMA_VERSION,
+        "title": meta.title,
+        "slice_seconds": timeline.slice_seconds,
+        "start": timeline.start.isoformat(),
+        "end": timeline.end.isoformat(),
+        "timezone": timeline.start.strftime("%Z") or timeline.start.strftime("%z"),
+        "attempts": sum(totals.values()),
+        "slices": [
+            {"start": one.start.isoformat(), "attempts": one.attempts, "counts": one.counts}
+            for one in timeline.slices
+        ],
+        "totals": dict(totals),
+        "countries": {code: names.get(code, code) for code in totals},
+        "events": dict(timeline.events),
+        "addresses": timeline.addresses,
+        "frames": {"pattern": FRAME_PATTERN, "count": len(timeline.slices), "width": meta.width, "height": meta.height},
+        "video": "timelapse.mp4",
+        "fps": meta.fps,
+        "geoip": {
+            "database": meta.geoip.database_type,
+            "built": meta.geoip.built.date().isoformat(),
+            "credit": meta.geoip.credit,
+        },
+        "credits": [NATURAL_EARTH_CREDIT + " (public domain), via world-atlas", meta.geoip.credit],
+    }
+
+
+def dump_json(document: object) -> str:
+    """Serialise deterministically: the same timeline always gives the same bytes."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def write_site(out: Path, document: dict[str, object], meta: SiteMeta) -> None:
+    """Copy the viewer into ``out`` and write the data it shows."""
+    template = template_dir()
+    shutil.copytree(template / "assets", out / "assets", dirs_exist_ok=True)
+    page = (template / "index.html").read_text(encoding="utf-8")
+    for key, value in {"title": meta.title, "width": str(meta.width), "height": str(meta.height)}.items():
+        page = page.replace("{{ %s }}" % key, html.escape(value))
+    (out / "index.html").write_text(page, encoding="utf-8")
+    data = out / "data"
+    data.mkdir(exist_ok=True)
+    text = dump_json(document)
+    (data / "slices.json").write_text(text + "\n", encoding="utf-8")
+    # A script, not a fetch, so the page also works opened from disk. "<" is escaped so
+    # no string in the data can close the script element.
+    (data / "slices.js").write_text(
+        "window.HONEYCAST_DATA = " + text.replace("<", "\\u003c") + ";\n", encoding="utf-8"
+    )
+    (out / ".nojekyll").write_text("")
+    (out / MARKER).write_text("This folder was written by honeycast; a rebuild replaces it.\n")

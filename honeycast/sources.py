@@ -1,0 +1,71 @@
+"""Open log inputs and yield their text lines; nothing here knows sshd."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from .errors import InputError
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+@dataclass(frozen=True, slots=True)
+class LogSource:
+    """One input: a path, or ``-`` for standard input."""
+
+    name: str
+
+    @property
+    def is_stdin(self) -> bool:
+        return self.name == "-"
+
+    def modified_year(self) -> int:
+        """Return the year the file was last written (the year yearless syslog lines belong to)."""
+        if self.is_stdin:
+            return datetime.now().year
+        return datetime.fromtimestamp(Path(self.name).stat().st_mtime).year
+
+    def lines(self) -> Iterator[str]:
+        """Yield the file's lines without line endings; bad bytes become U+FFFD."""
+        with self._open() as stream:
+            try:
+                for line in stream:
+                    yield line.rstrip("\r\n")
+            except (OSError, EOFError, lzma.LZMAError) as error:
+                raise InputError(f"{self.name}: cannot read: {error}") from None
+
+    def _open(self) -> IO[str]:
+        if self.is_stdin:
+            return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="")
+        path = Path(self.name)
+        if not path.exists():
+            raise InputError(f"{self.name}: no such file")
+        if path.is_dir():
+            raise InputError(f"{self.name}: is a directory, not a log file")
+        opener = _OPENERS.get(path.suffix)
+        try:
+            if opener is None:
+                return open(path, encoding="utf-8", errors="replace", newline="")
+            return io.TextIOWrapper(opener(path, "rb"), encoding="utf-8", errors="replace", newline="")
+        except OSError as error:
+            raise InputError(f"{self.name}: cannot open: {error.strerror or error}") from None
+
+
+def sources(names: list[str]) -> list[LogSource]:
+    """Return the inputs named on the command line, checking that each can be opened."""
+    if not names:
+        raise InputError("no log file given")
+    found = [LogSource(name) for name in names]
+    for source in found:
+        if not source.is_stdin:
+            source._open().close()
+    return found
