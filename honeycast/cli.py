@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,23 +14,61 @@ app = typer.Typer(
     help="See where SSH brute-force attacks come from: maps, a time-lapse and a web viewer from sshd logs.",
 )
 
-LogsArg = Annotated[list[str], typer.Argument(help="sshd log files (auth.log, secure, …); `-` reads standard input.", show_default=False)]
-YearOpt = Annotated[Optional[int], typer.Option("--year", help="Year of yearless syslog timestamps [default: the file's modification year].", show_default=False)]
-TzOpt = Annotated[Optional[str], typer.Option("--tz", help="Time zone of timestamps without one, e.g. `Europe/Berlin` [default: this machine's].", show_default=False)]
-GeoOpt = Annotated[Optional[Path], typer.Option("--geoip-db", help="MMDB database to locate addresses with (GeoLite2, DB-IP, ip-location-db) [default: the bundled one, or $HONEYCAST_GEOIP_DB].", show_default=False, dir_okay=False)]
+LogsArg = Annotated[
+    list[str],
+    typer.Argument(help="sshd log files (auth.log, secure, …); `-` reads standard input.", show_default=False),
+]
+YearOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--year", help="Year of yearless syslog timestamps [default: the file's modification year].", show_default=False
+    ),
+]
+TzOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        help="Time zone of timestamps without one, e.g. `Europe/Berlin` [default: this machine's].",
+        show_default=False,
+    ),
+]
+GeoOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--geoip-db",
+        help="MMDB database to locate addresses with (GeoLite2, DB-IP, ip-location-db)"
+        " [default: the bundled one, or $HONEYCAST_GEOIP_DB].",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
 
 
 @app.command(
     epilog="**Example:** `honeycast build /var/log/auth.log site/ --slice 1h --title 'bastion-1, last night'`",
 )
 def build(
-    paths: Annotated[list[str], typer.Argument(help="One or more log files (`-` for standard input), then the output folder.", metavar="LOG... OUT", show_default=False)],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="One or more log files (`-` for standard input), then the output folder.",
+            metavar="LOG... OUT",
+            show_default=False,
+        ),
+    ],
     slice: Annotated[str, typer.Option("--slice", help="Length of one map's time slice: `10m`, `30m`, `1h`…")] = "10m",
     geoip_db: GeoOpt = None,
     year: YearOpt = None,
     tz: TzOpt = None,
-    title: Annotated[str, typer.Option("--title", help="Title shown on the maps and the page.")] = "SSH brute-force attempts",
-    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder honeycast did not create (only its own files are replaced).")] = False,
+    title: Annotated[
+        str, typer.Option("--title", help="Title shown on the maps and the page.")
+    ] = "SSH brute-force attempts",
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write into a non-empty folder honeycast did not create (only its own files are replaced)."
+        ),
+    ] = False,
 ) -> None:
     """Build maps, a time-lapse MP4, per-slice JSON and a web viewer from sshd logs."""
     from . import console

@@ -82,8 +82,13 @@ def run_build(
             force=force,
         )
         progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=stderr, transient=True,
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
         )
         with progress:
             result = build(options, RichReporter(progress))
@@ -94,18 +99,18 @@ def run_build(
     stderr.print(
         f"[bold]{sum(totals.values()):,}[/] attempts from [bold]{countries}[/] countries "
         f"({sum(timeline.events.values()):,} events, {timeline.addresses:,} addresses) "
-        f"in [bold]{len(timeline.slices)}[/] slices of {timeline.slice_seconds // 60} min"
+        f"in [bold]{len(timeline.slices)}[/] slices of {timeline.slice_seconds // 60} min",
+        soft_wrap=True,
     )
     if top:
-        stderr.print(f"top origins: {top}", markup=False)
+        stderr.print(f"top origins: {top}", markup=False, soft_wrap=True)
     for path in result.outputs:
-        stderr.print(f"  wrote {path}", markup=False)
+        stderr.print(f"  wrote {path}", markup=False, soft_wrap=True)
     stderr.print(f"done in {result.seconds:.1f} s")
 
 
 def run_parse(logs: list[str], *, geoip_db: Path | None, year: int | None, tz: str | None) -> None:
-    from .build import ReadOptions, locate, read_events
-    from .build import SilentReporter
+    from .build import ReadOptions, SilentReporter, locate, read_events
     from .events import event_record
     from .geo import Geolocator
 

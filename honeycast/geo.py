@@ -29,12 +29,10 @@ _SPECIAL_NETWORKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cgnat", ("100.64.0.0/10",)),
     ("documentation", ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")),
 )
-BUCKETS = tuple(name for name, _ in _SPECIAL_NETWORKS) + ("reserved", UNKNOWN)
+BUCKETS = (*tuple(name for name, _ in _SPECIAL_NETWORKS), "reserved", UNKNOWN)
 """Every non-country value ``Geolocator.country`` can return."""
 
-_NETWORKS = tuple(
-    (name, ipaddress.ip_network(network)) for name, networks in _SPECIAL_NETWORKS for network in networks
-)
+_NETWORKS = tuple((name, ipaddress.ip_network(network)) for name, networks in _SPECIAL_NETWORKS for network in networks)
 
 
 def special_bucket(ip: str) -> str | None:

@@ -67,7 +67,10 @@ class MapRenderer:
         axes.set_axis_off()
         projection = Basemap(projection="robin", lon_0=0, resolution=None, ax=axes)
         projection.drawmapboundary(fill_color=theme.ocean, color=theme.border, linewidth=0.8 * scale)
-        for draw, values in ((projection.drawparallels, range(-60, 90, 30)), (projection.drawmeridians, range(-180, 180, 30))):
+        for draw, values in (
+            (projection.drawparallels, range(-60, 90, 30)),
+            (projection.drawmeridians, range(-180, 180, 30)),
+        ):
             draw(list(values), color=theme.grid, linewidth=0.5 * scale, dashes=[1, 0], labels=[0, 0, 0, 0])
 
         self.codes = [country.code for country in countries]
@@ -86,12 +89,17 @@ class MapRenderer:
         self.time_text = self.figure.text(0.02, 0.085, "", color=theme.text, fontsize=15 * scale, va="center")
         self.stats_text = self.figure.text(0.02, 0.04, "", color=theme.muted, fontsize=11 * scale, va="center")
         self.figure.text(
-            0.98, 0.955, f"{NATURAL_EARTH_CREDIT} · {credit}", color=theme.muted, fontsize=7.5 * scale,
-            ha="right", va="center",
+            0.98,
+            0.955,
+            f"{NATURAL_EARTH_CREDIT} · {credit}",
+            color=theme.muted,
+            fontsize=7.5 * scale,
+            ha="right",
+            va="center",
         )
         bar_axes = self.figure.add_axes((0.62, 0.07, 0.34, 0.025))
         bar = self.figure.colorbar(ScalarMappable(self.norm, base), cax=bar_axes, orientation="horizontal")
-        bar.outline.set_edgecolor(theme.border)
+        bar.outline.set_edgecolor(theme.border)  # type: ignore[operator]
         bar.ax.xaxis.set_major_locator(LogLocator(base=10))
         bar.ax.xaxis.set_minor_locator(LogLocator(base=10, subs=(2, 5)))
         bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
@@ -112,13 +120,13 @@ class MapRenderer:
     def frame(self, index: int, running_total: int) -> np.ndarray:
         """Return the RGB pixels (height × width × 3, uint8) of one slice's map."""
         one = self.timeline.slices[index]
-        self.collection.set_facecolor(self.colours(one.counts))
+        self.collection.set_facecolor(self.colours(one.counts))  # type: ignore[arg-type]
         self.time_text.set_text(slice_label(one, self.timeline.slice_seconds))
         top = max(one.counts.items(), key=lambda item: (item[1], item[0]), default=None)
         top_text = f" · top: {country_names().get(top[0], top[0])} {top[1]:,}" if top else ""
         self.stats_text.set_text(f"{one.attempts:,} attempts in this slice · {running_total:,} so far today{top_text}")
-        self.canvas.draw()
-        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+        self.canvas.draw()  # type: ignore[no-untyped-call]
+        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()  # type: ignore[no-untyped-call]
 
     def frames(self) -> Iterator[np.ndarray]:
         """Yield every slice's pixels in order."""

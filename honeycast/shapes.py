@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -47,7 +48,7 @@ def load_countries() -> tuple[CountryShape, ...]:
         for item in reader.iterShapeRecords():
             points = np.asarray(item.shape.points, dtype=float)
             bounds = [*item.shape.parts, len(points)]
-            rings = tuple(points[a:b] for a, b in zip(bounds, bounds[1:]))
+            rings = tuple(points[a:b] for a, b in itertools.pairwise(bounds))
             found.append(CountryShape(code=item.record["ISO_A2"], name=item.record["NAME"], rings=rings))
     return tuple(found)
 

@@ -51,8 +51,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "timezone": timeline.start.strftime("%Z") or timeline.start.strftime("%z"),
         "attempts": sum(totals.values()),
         "slices": [
-            {"start": one.start.isoformat(), "attempts": one.attempts, "counts": one.counts}
-            for one in timeline.slices
+            {"start": one.start.isoformat(), "attempts": one.attempts, "counts": one.counts} for one in timeline.slices
         ],
         "totals": dict(totals),
         "countries": {code: names.get(code, code) for code in totals},
@@ -81,7 +80,7 @@ def write_site(out: Path, document: dict[str, object], meta: SiteMeta) -> None:
     shutil.copytree(template / "assets", out / "assets", dirs_exist_ok=True)
     page = (template / "index.html").read_text(encoding="utf-8")
     for key, value in {"title": meta.title, "width": str(meta.width), "height": str(meta.height)}.items():
-        page = page.replace("{{ %s }}" % key, html.escape(value))
+        page = page.replace(f"{{{{ {key} }}}}", html.escape(value))
     (out / "index.html").write_text(page, encoding="utf-8")
     data = out / "data"
     data.mkdir(exist_ok=True)
@@ -89,8 +88,6 @@ def write_site(out: Path, document: dict[str, object], meta: SiteMeta) -> None:
     (data / "slices.json").write_text(text + "\n", encoding="utf-8")
     # A script, not a fetch, so the page also works opened from disk. "<" is escaped so
     # no string in the data can close the script element.
-    (data / "slices.js").write_text(
-        "window.HONEYCAST_DATA = " + text.replace("<", "\\u003c") + ";\n", encoding="utf-8"
-    )
+    (data / "slices.js").write_text("window.HONEYCAST_DATA = " + text.replace("<", "\\u003c") + ";\n", encoding="utf-8")
     (out / ".nojekyll").write_text("")
     (out / MARKER).write_text("This folder was written by honeycast; a rebuild replaces it.\n")

@@ -46,6 +46,14 @@ def normalize_ip(text: str) -> str | None:
     return str(address)
 
 
+def _family(message: str) -> tuple[EventKind, re.Match[str]] | None:
+    for pattern, kind in _FAMILIES:
+        found = pattern.match(message)
+        if found is not None:
+            return kind, found
+    return None
+
+
 class SshdParser:
     """Parse one input's lines in order, tracking the year of yearless syslog timestamps.
 
@@ -73,12 +81,10 @@ class SshdParser:
         repeated = _REPEATED.match(message)
         if repeated is not None:
             count, message = int(repeated["n"]), repeated["inner"]
-        for pattern, kind in _FAMILIES:
-            found = pattern.match(message)
-            if found is not None:
-                break
-        else:
+        family = _family(message)
+        if family is None:
             return None
+        kind, found = family
         ip = normalize_ip(found["ip"])
         time = self._timestamp(header)
         if ip is None or time is None:

@@ -51,7 +51,9 @@ class VideoInfo:
     seconds: float
 
 
-_STREAM = re.compile(r"Video: (?P<codec>\w+) \((?P<profile>[^)]+)\).*?, (?P<pix>yuv\w+)[(,].*?(?P<w>\d{2,5})x(?P<h>\d{2,5})")
+_STREAM = re.compile(
+    r"Video: (?P<codec>\w+) \((?P<profile>[^)]+)\).*?, (?P<pix>yuv\w+)[(,].*?(?P<w>\d{2,5})x(?P<h>\d{2,5})"
+)
 
 
 def probe(path: Path) -> VideoInfo:
@@ -59,12 +61,19 @@ def probe(path: Path) -> VideoInfo:
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
     result = subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     found = _STREAM.search(result.stderr)
     if found is None:
         raise OutputError(f"{path}: no video stream found")
     return VideoInfo(
-        codec=found["codec"], profile=found["profile"], pix_fmt=found["pix"],
-        width=int(found["w"]), height=int(found["h"]), frames=frames, seconds=seconds,
+        codec=found["codec"],
+        profile=found["profile"],
+        pix_fmt=found["pix"],
+        width=int(found["w"]),
+        height=int(found["h"]),
+        frames=frames,
+        seconds=seconds,
     )

@@ -18,6 +18,7 @@ reader of the shapefile gets plain lon/lat polygons.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import tarfile
 from pathlib import Path
@@ -72,7 +73,7 @@ def unwrap(ring: Ring) -> Ring:
     """Make longitudes continuous, so a ring crossing ±180 runs past it instead of jumping."""
     out = [ring[0]]
     offset = 0.0
-    for (lon0, _), (lon1, lat1) in zip(ring, ring[1:]):
+    for (lon0, _), (lon1, lat1) in itertools.pairwise(ring):
         step = lon1 - lon0
         if step > 180:
             offset -= 360
@@ -89,7 +90,7 @@ def clip(ring: Ring, lon: float, keep_below: bool) -> Ring:
         return p[0] <= lon if keep_below else p[0] >= lon
 
     out: Ring = []
-    for a, b in zip(ring, ring[1:] + ring[:1]):
+    for a, b in zip(ring, ring[1:] + ring[:1], strict=False):
         if inside(b):
             if not inside(a):
                 out.append(crossing(a, b, lon))
@@ -120,11 +121,11 @@ def split_antimeridian(ring: Ring) -> list[Ring]:
 
 
 def close(ring: Ring) -> Ring:
-    return ring if ring[0] == ring[-1] else ring + [ring[0]]
+    return ring if ring[0] == ring[-1] else [*ring, ring[0]]
 
 
 def signed_area(ring: Ring) -> float:
-    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:])) / 2
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring)) / 2
 
 
 def oriented(ring: Ring, clockwise: bool) -> Ring:

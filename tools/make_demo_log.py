@@ -24,15 +24,80 @@ HOST = "bastion"
 
 # Relative share of attack campaigns by origin, roughly as honeypot reports show them.
 ORIGINS = {
-    "CN": 30, "US": 12, "RU": 8, "IN": 6, "BR": 6, "VN": 5, "KR": 4, "DE": 4, "NL": 4, "SG": 4, "HK": 4,
-    "ID": 3, "FR": 3, "GB": 3, "TW": 2, "IR": 2, "TR": 2, "UA": 2, "AR": 2, "MX": 2, "ZA": 1, "EG": 1,
-    "TH": 1, "PK": 1, "BD": 1, "CO": 1, "JP": 1, "CA": 1, "IT": 1, "PL": 1, "RO": 1, "BG": 1, "KZ": 1,
-    "NG": 0.5, "MA": 0.5, "CL": 0.5, "PH": 0.5, "AU": 0.5, "SE": 0.5, "MT": 0.3, "BH": 0.3, "LT": 0.3,
+    "CN": 30,
+    "US": 12,
+    "RU": 8,
+    "IN": 6,
+    "BR": 6,
+    "VN": 5,
+    "KR": 4,
+    "DE": 4,
+    "NL": 4,
+    "SG": 4,
+    "HK": 4,
+    "ID": 3,
+    "FR": 3,
+    "GB": 3,
+    "TW": 2,
+    "IR": 2,
+    "TR": 2,
+    "UA": 2,
+    "AR": 2,
+    "MX": 2,
+    "ZA": 1,
+    "EG": 1,
+    "TH": 1,
+    "PK": 1,
+    "BD": 1,
+    "CO": 1,
+    "JP": 1,
+    "CA": 1,
+    "IT": 1,
+    "PL": 1,
+    "RO": 1,
+    "BG": 1,
+    "KZ": 1,
+    "NG": 0.5,
+    "MA": 0.5,
+    "CL": 0.5,
+    "PH": 0.5,
+    "AU": 0.5,
+    "SE": 0.5,
+    "MT": 0.3,
+    "BH": 0.3,
+    "LT": 0.3,
 }
 USERS = (
-    "admin", "ubuntu", "test", "user", "oracle", "postgres", "git", "pi", "ftpuser", "guest", "support",
-    "debian", "centos", "hadoop", "mysql", "www-data", "jenkins", "minecraft", "steam", "ansible", "user1",
-    "Administrator", "sol", "solana", "validator", "docker", "elastic", "odoo", "teamspeak", "123456",
+    "admin",
+    "ubuntu",
+    "test",
+    "user",
+    "oracle",
+    "postgres",
+    "git",
+    "pi",
+    "ftpuser",
+    "guest",
+    "support",
+    "debian",
+    "centos",
+    "hadoop",
+    "mysql",
+    "www-data",
+    "jenkins",
+    "minecraft",
+    "steam",
+    "ansible",
+    "user1",
+    "Administrator",
+    "sol",
+    "solana",
+    "validator",
+    "docker",
+    "elastic",
+    "odoo",
+    "teamspeak",
+    "123456",
 )
 V6_BLOCKS = ("2400::/12", "2600::/12", "2a00::/12", "2800::/12")
 
@@ -45,7 +110,9 @@ class Line:
     message: str
 
     def render(self) -> str:
-        return f"{self.time:%b} {self.time.day:2d} {self.time:%H:%M:%S} {HOST} {self.program}[{self.pid}]: {self.message}"
+        return (
+            f"{self.time:%b} {self.time.day:2d} {self.time:%H:%M:%S} {HOST} {self.program}[{self.pid}]: {self.message}"
+        )
 
 
 def address_pools(rng: random.Random, geo: Geolocator, per_country: int) -> dict[str, list[str]]:
@@ -97,9 +164,11 @@ class Day:
         kind = rng.random()
         if kind < 0.12:  # a scanner that never authenticates
             message = rng.choice(
-                (f"Connection closed by {ip} port {port} [preauth]",
-                 f"Did not receive identification string from {ip} port {port}",
-                 f"Connection reset by {ip} port {port} [preauth]")
+                (
+                    f"Connection closed by {ip} port {port} [preauth]",
+                    f"Did not receive identification string from {ip} port {port}",
+                    f"Connection reset by {ip} port {port} [preauth]",
+                )
             )
             self.add(time, message, pid)
             return
@@ -116,17 +185,25 @@ class Day:
         tries = rng.choice((1, 1, 1, 2, 3, 6))
         for n in range(tries):
             if root:
-                self.add(time, "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
-                         f"ruser= rhost={ip}  user=root", pid)
+                self.add(
+                    time,
+                    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
+                    f"ruser= rhost={ip}  user=root",
+                    pid,
+                )
             time += timedelta(seconds=rng.uniform(1, 3))
             repeated = n > 0 and rng.random() < 0.3
             failed = f"Failed password for {who} from {ip} port {port} ssh2"
             self.add(time, f"message repeated 2 times: [ {failed}]" if repeated else failed, pid)
         if tries >= 6:
-            self.add(time, f"error: maximum authentication attempts exceeded for {who} from {ip} port {port} "
-                     "ssh2 [preauth]", pid)
-            self.add(time, f"Disconnecting {state} {user} {ip} port {port}: Too many authentication "
-                     "failures [preauth]", pid)
+            self.add(
+                time,
+                f"error: maximum authentication attempts exceeded for {who} from {ip} port {port} ssh2 [preauth]",
+                pid,
+            )
+            self.add(
+                time, f"Disconnecting {state} {user} {ip} port {port}: Too many authentication failures [preauth]", pid
+            )
         else:
             time += timedelta(seconds=rng.uniform(0.1, 1))
             self.add(time, f"Received disconnect from {ip} port {port}:11: Bye Bye [preauth]", pid)
@@ -135,7 +212,9 @@ class Day:
     def owner_login(self, time: datetime, ip: str) -> None:
         pid = self.new_pid()
         port = self.rng.randint(40000, 60000)
-        key = "".join(self.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(43))
+        key = "".join(
+            self.rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(43)
+        )
         self.add(time, f"Accepted publickey for deploy from {ip} port {port} ssh2: ED25519 SHA256:{key}", pid)
         self.add(time, "pam_unix(sshd:session): session opened for user deploy(uid=1000) by (uid=0)", pid)
         self.add(time, f"New session {pid % 900} of user deploy.", pid % 900 + 400, "systemd-logind")
@@ -165,7 +244,9 @@ def generate(seed: int, campaigns: int) -> list[str]:
         hour = rng.choices(hours, hour_weights)[0] + rng.random() / 10
         day.campaign(ip, DAY + timedelta(hours=hour))
     for hour in (8.2, 9.1, 13.4, 17.8, 22.5):  # the owner, from the office and home
-        day.owner_login(DAY + timedelta(hours=hour, seconds=rng.randint(0, 600)), rng.choice(("198.51.100.23", "203.0.113.7")))
+        day.owner_login(
+            DAY + timedelta(hours=hour, seconds=rng.randint(0, 600)), rng.choice(("198.51.100.23", "203.0.113.7"))
+        )
     day.cron()
     end = DAY + timedelta(days=1)
     lines = sorted((line for line in day.lines if line.time < end), key=lambda line: (line.time, line.pid))

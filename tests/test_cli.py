@@ -1,0 +1,144 @@
+"""The command line as a user meets it: output, help, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from honeycast.cli import app
+
+SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
+
+runner = CliRunner()
+
+
+def test_parse_prints_one_json_object_per_event() -> None:
+    result = runner.invoke(app, ["parse", str(SMALL_LOG), "--year", "2026", "--tz", "UTC"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 12
+    assert set(records[0]) == {
+        "time",
+        "host",
+        "program",
+        "pid",
+        "kind",
+        "source_ip",
+        "source_port",
+        "user",
+        "method",
+        "count",
+        "country",
+    }
+    assert records[2] == {
+        "time": "2026-11-29T06:01:15+00:00",
+        "host": "web-1",
+        "program": "sshd",
+        "pid": 2001,
+        "kind": "failed",
+        "source_ip": "61.177.172.19",
+        "source_port": 50122,
+        "user": "oracle",
+        "method": "password",
+        "count": 3,
+        "country": "CN",
+    }
+    assert {record["kind"] for record in records} == {"failed", "invalid_user", "accepted"}
+    assert [r["country"] for r in records if r["source_ip"] == "10.0.4.7"] == ["private"]
+
+
+def test_parse_reads_standard_input() -> None:
+    line = "Nov 29 06:04:42 h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+    result = runner.invoke(app, ["parse", "-", "--year", "2025", "--tz", "Europe/Berlin"], input=line)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert (record["time"], record["country"]) == ("2025-11-29T06:04:42+01:00", "US")
+
+
+@pytest.mark.parametrize("command", ["build", "parse"])
+def test_help_shows_an_example(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert f"honeycast {command} /var/log/auth.log" in result.output
+
+
+def test_module_entry_point() -> None:
+    result = subprocess.run([sys.executable, "-m", "honeycast", "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "build" in result.stdout and "parse" in result.stdout
+
+
+def _error_line(result: object) -> str:
+    stderr = result.stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_missing_log_is_one_line_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.log"
+    result = runner.invoke(app, ["build", str(missing), str(tmp_path / "site")])
+    assert result.exit_code == 2
+    assert _error_line(result) == f"honeycast: error: {missing}: no such file"
+    assert not (tmp_path / "site").exists()
+
+
+def test_directory_as_log(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["parse", str(tmp_path)])
+    assert result.exit_code == 2
+    assert _error_line(result) == f"honeycast: error: {tmp_path}: is a directory, not a log file"
+
+
+def test_log_without_sshd_events(tmp_path: Path) -> None:
+    log = tmp_path / "cron.log"
+    log.write_text("Nov 29 06:00:02 h CRON[1]: pam_unix(cron:session): session opened for user root\n")
+    result = runner.invoke(app, ["build", str(log), str(tmp_path / "site"), "--year", "2026"])
+    assert result.exit_code == 2
+    assert _error_line(result) == f"honeycast: error: {log}: no sshd authentication events found"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cron.log"]
+
+
+def test_bad_slice_and_zone(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(tmp_path / "s"), "--slice", "7m"])
+    assert result.exit_code == 2 and "--slice '7m'" in _error_line(result)
+    result = runner.invoke(app, ["parse", str(SMALL_LOG), "--tz", "Mars/Olympus"])
+    assert result.exit_code == 2 and "--tz 'Mars/Olympus': unknown time zone" in _error_line(result)
+
+
+def test_out_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.write_text("mine")
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(out)])
+    assert result.exit_code == 3
+    assert _error_line(result) == f"honeycast: error: {out}: exists and is not a folder"
+    assert out.read_text() == "mine"
+
+
+def test_foreign_folder_is_left_alone_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), "--year", "2026"])
+    assert result.exit_code == 3
+    assert "not written by honeycast" in _error_line(result)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_build_summary_and_rebuild_over_its_own_site(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--slice", "30m"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "11 attempts from 5 countries" in first.stderr
+    assert f"wrote {out / 'timelapse.mp4'}" in first.stderr
+    assert len(list((out / "frames").glob("*.png"))) == 2
+    (out / "frames" / "0007.png").write_bytes(b"stale")  # left over from an older, longer build
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert sorted(p.name for p in (out / "frames").iterdir()) == ["0000.png", "0001.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from honeycast.errors import UsageError
+from honeycast.geo import BUCKETS, Geolocator, country_of, special_bucket
+
+
+@pytest.mark.parametrize(
+    ("record", "code"),
+    [
+        ({"country_code": "CN"}, "CN"),  # ip-location-db
+        ({"country": {"iso_code": "DE", "names": {"en": "Germany"}}}, "DE"),  # GeoLite2-Country / City, DB-IP
+        ({"registered_country": {"iso_code": "NL"}}, "NL"),  # GeoLite2 entry with no physical country
+        ({"continent": {"code": "EU"}}, None),
+        (None, None),
+        ("CN", None),
+    ],
+)
+def test_country_of_reads_every_layout(record: object, code: str | None) -> None:
+    assert country_of(record) == code
+
+
+@pytest.mark.parametrize(
+    ("ip", "bucket"),
+    [
+        ("10.1.2.3", "private"),
+        ("192.168.0.9", "private"),
+        ("fd00::5", "private"),
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("169.254.1.1", "link_local"),
+        ("fe80::1", "link_local"),
+        ("100.64.0.1", "cgnat"),
+        ("192.0.2.10", "documentation"),
+        ("2001:db8::1", "documentation"),
+        ("240.0.0.1", "reserved"),
+        ("8.8.8.8", None),
+        ("2a01:4f8::1", None),
+    ],
+)
+def test_special_buckets(ip: str, bucket: str | None) -> None:
+    assert special_bucket(ip) == bucket
+    assert bucket is None or bucket in BUCKETS
+
+
+def test_bundled_database_locates_ipv4_and_ipv6() -> None:
+    with Geolocator() as geo:
+        assert geo.country("8.8.8.8") == "US"
+        assert geo.country("2a01:4f8:c17:1a2b::1") == "DE"
+        assert geo.country("192.168.1.1") == "private"
+        assert geo.info.built.year == 2026
+        assert "CC BY 4.0" in geo.info.credit
+
+
+def test_environment_variable_names_the_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HONEYCAST_GEOIP_DB", str(tmp_path / "absent.mmdb"))
+    with pytest.raises(UsageError, match=r"absent\.mmdb: GeoIP database not found"):
+        Geolocator()
+
+
+def test_a_file_that_is_not_an_mmdb_is_refused(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.mmdb"
+    bogus.write_bytes(b"not a database" * 100)
+    with pytest.raises(UsageError, match=r"bogus\.mmdb: not a readable MMDB"):
+        Geolocator(bogus)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from honeycast.errors import UsageError
+from honeycast.events import AuthEvent, EventKind
+from honeycast.timeline import build_timeline, parse_slice, slice_floor
+
+
+def event(minute: int, kind: EventKind = EventKind.FAILED, count: int = 1, ip: str = "8.8.8.8") -> AuthEvent:
+    return AuthEvent(
+        time=datetime(2026, 11, 29, 6, 0, tzinfo=UTC) + timedelta(minutes=minute),
+        host="h",
+        program="sshd",
+        pid=1,
+        kind=kind,
+        source_ip=ip,
+        source_port=22,
+        user="root",
+        method="password",
+        count=count,
+    )
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("10m", 600), ("1h", 3600), ("90s", 90), ("30", 1800), ("24h", 86400)])
+def test_parse_slice(text: str, seconds: int) -> None:
+    assert parse_slice(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "ten minutes", "7m", "0m", "59s", "25h", "-5m"])
+def test_bad_slices_are_refused(text: str) -> None:
+    with pytest.raises(UsageError, match="--slice"):
+        parse_slice(text)
+
+
+def test_slices_align_to_local_midnight() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    assert slice_floor(datetime(2026, 11, 29, 6, 17, 59, tzinfo=berlin), 600) == datetime(
+        2026, 11, 29, 6, 10, tzinfo=berlin
+    )
+    assert slice_floor(datetime(2026, 11, 29, 6, 17, tzinfo=UTC), 3600) == datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+
+
+def test_only_failures_count_as_attempts_and_empty_slices_stay() -> None:
+    located = [
+        (event(1), "CN"),
+        (event(2, count=4), "CN"),
+        (event(3, EventKind.INVALID_USER), "CN"),
+        (event(4, EventKind.ACCEPTED, ip="198.51.100.1"), "documentation"),
+        (event(45), "US"),
+    ]
+    timeline = build_timeline(located, 600)
+    assert timeline is not None
+    assert [one.counts for one in timeline.slices] == [{"CN": 5}, {}, {}, {}, {"US": 1}]
+    assert [one.attempts for one in timeline.slices] == [5, 0, 0, 0, 1]
+    assert timeline.start == datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+    assert timeline.end == datetime(2026, 11, 29, 6, 50, tzinfo=UTC)
+    assert dict(timeline.totals) == {"CN": 5, "US": 1}
+    assert timeline.peak == 5
+    assert dict(timeline.events) == {"failed": 6, "invalid_user": 1, "accepted": 1}
+    assert timeline.addresses == 2
+
+
+def test_no_events_gives_no_timeline() -> None:
+    assert build_timeline([], 600) is None
