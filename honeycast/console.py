@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from .errors import HoneycastError, UsageError
 
@@ -54,14 +62,22 @@ class RichReporter:
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.task: object = None
+        self.task: TaskID | None = None
 
     def stage(self, name: str, total: int | None = None) -> None:
+        self._finish()
         self.task = self.progress.add_task(name, total=total)
+
+    def _finish(self) -> None:
+        """Close an open-ended stage (reading has no known total) so its bar stops pulsing."""
+        if self.task is not None:
+            task = self.progress.tasks[-1]
+            if task.total is None:
+                self.progress.update(task.id, total=task.completed)
 
     def advance(self, amount: int = 1) -> None:
         if self.task is not None:
-            self.progress.advance(self.task, amount)  # type: ignore[arg-type]
+            self.progress.advance(self.task, amount)
 
 
 def run_build(
