@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import shutil
 import tempfile
 import time
@@ -15,7 +16,7 @@ from PIL import Image
 
 from .errors import InputError, OutputError
 from .events import AuthEvent
-from .geo import Geolocator
+from .geo import HOSTNAME, Geolocator
 from .site import FRAME_PATTERN, MARKER, SiteMeta, slices_document, write_site
 from .sources import LogSource, sources
 from .sshd import SshdParser
@@ -66,29 +67,38 @@ class BuildResult:
 
 
 def read_events(read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
-    """Yield the sshd events of every input, in input order."""
-    for source in sources(read.logs):
-        yield from _events_of(source, read, reporter)
+    """Yield the sshd events of every input, merged in time order (rotated sets interleave correctly)."""
+    found = sources(read.logs)
+    reporter.stage("Reading " + (found[0].name if len(found) == 1 else f"{len(found)} logs"))
+    streams = [_events_of(source, read, reporter) for source in found]
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=lambda event: event.time)
 
 
 def _events_of(source: LogSource, read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
-    parser = SshdParser(read.year or source.modified_year(), read.tz)
-    reporter.stage(f"Reading {source.name}")
+    parser = SshdParser(read.tz, year=read.year, reference=source.modified())
+    parse = parser.parse
     pending = 0
     for line in source.lines():
         pending += 1
         if pending == 10000:
             reporter.advance(pending)
             pending = 0
-        event = parser.parse(line)
+        event = parse(line)
         if event is not None:
             yield event
     reporter.advance(pending)
 
 
-def locate(events: Iterable[AuthEvent], geo: Geolocator) -> Iterator[tuple[AuthEvent, str]]:
+def locate(events: Iterable[AuthEvent], geo: Geolocator) -> Iterator[tuple[AuthEvent, str | None]]:
+    """Pair each event with its source's country or bucket (None for a line that names no source)."""
+    country = geo.country
     for event in events:
-        yield event, geo.country(event.source_ip)
+        if event.source_ip is not None:
+            yield event, country(event.source_ip)
+        else:
+            yield event, HOSTNAME if event.source_host is not None else None
 
 
 def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:

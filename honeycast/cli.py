@@ -77,11 +77,24 @@ def build(
 
 
 @app.command(epilog="**Example:** `honeycast parse /var/log/auth.log | jq -r 'select(.kind==\"failed\") | .source_ip'`")
-def parse(logs: LogsArg, geoip_db: GeoOpt = None, year: YearOpt = None, tz: TzOpt = None) -> None:
-    """Print every sshd event as one JSON object per line, with its country."""
+def parse(
+    logs: LogsArg,
+    kinds: Annotated[
+        str,
+        typer.Option(
+            "--kinds",
+            help="Comma-separated event kinds to print (see README), `all` for every sshd line, "
+            "or `attacks` for failed, invalid_user and probes.",
+        ),
+    ] = "known",
+    geoip_db: GeoOpt = None,
+    year: YearOpt = None,
+    tz: TzOpt = None,
+) -> None:
+    """Print sshd events as JSON Lines, with what each adds to the counts and its country."""
     from . import console
 
-    console.run_parse(logs, geoip_db=geoip_db, year=year, tz=tz)
+    console.run_parse(logs, kinds=kinds, geoip_db=geoip_db, year=year, tz=tz)
 
 
 def main() -> None:

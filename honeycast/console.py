@@ -23,6 +23,7 @@ from rich.progress import (
 )
 
 from .errors import HoneycastError, UsageError
+from .events import AuthEvent
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -125,15 +126,37 @@ def run_build(
     stderr.print(f"done in {result.seconds:.1f} s")
 
 
-def run_parse(logs: list[str], *, geoip_db: Path | None, year: int | None, tz: str | None) -> None:
+def kind_filter(text: str) -> Callable[[AuthEvent], bool]:
+    """Return the test ``--kinds`` asks for: ``known`` (every family but unknown), ``all``, ``attacks``, or a list."""
+    from .events import EventKind
+
+    if text == "all":
+        return lambda event: True
+    if text == "known":
+        return lambda event: event.kind is not EventKind.UNKNOWN
+    if text == "attacks":
+        return lambda event: event.attempts > 0 or event.probe or event.kind is EventKind.INVALID_USER
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    valid = {kind.value for kind in EventKind}
+    wrong = sorted(names - valid)
+    if wrong or not names:
+        raise UsageError(
+            f"--kinds {text!r}: unknown kind {', '.join(wrong) or '(none)'}; known: {', '.join(sorted(valid))}"
+        )
+    return lambda event: event.kind.value in names
+
+
+def run_parse(logs: list[str], *, kinds: str, geoip_db: Path | None, year: int | None, tz: str | None) -> None:
     from .build import ReadOptions, SilentReporter, locate, read_events
     from .events import event_record
     from .geo import Geolocator
 
     with reported_errors():
+        wanted = kind_filter(kinds)
         read = ReadOptions(logs=logs, year=year, tz=zone(tz), geoip_db=geoip_db)
-        write: Callable[[str], object] = sys.stdout.write
+        write = sys.stdout.write
         with Geolocator(read.geoip_db) as geo:
             for event, country in locate(read_events(read, SilentReporter()), geo):
-                write(json.dumps(event_record(event, country), ensure_ascii=False) + "\n")
+                if wanted(event):
+                    write(json.dumps(event_record(event, country), ensure_ascii=False) + "\n")
         sys.stdout.flush()

@@ -19,6 +19,8 @@ DEFAULT_CREDIT = "IP geolocation: geo-whois-asn-country (sapics/ip-location-db),
 
 UNKNOWN = "unknown"
 """Public address the database has no country for."""
+HOSTNAME = "hostname"
+"""sshd logged a host name (or a malformed address) instead of an address; honeycast never resolves names."""
 
 # Buckets for addresses that are not on the public internet, in the order they are tested.
 # These markers are lower case so they never collide with an ISO 3166 alpha-2 code.
@@ -29,7 +31,7 @@ _SPECIAL_NETWORKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cgnat", ("100.64.0.0/10",)),
     ("documentation", ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")),
 )
-BUCKETS = (*tuple(name for name, _ in _SPECIAL_NETWORKS), "reserved", UNKNOWN)
+BUCKETS = (*tuple(name for name, _ in _SPECIAL_NETWORKS), "reserved", HOSTNAME, UNKNOWN)
 """Every non-country value ``Geolocator.country`` can return."""
 
 _NETWORKS = tuple((name, ipaddress.ip_network(network)) for name, networks in _SPECIAL_NETWORKS for network in networks)

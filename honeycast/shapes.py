@@ -21,6 +21,7 @@ BUCKET_NAMES = {
     "cgnat": "Carrier-grade NAT",
     "documentation": "Documentation addresses",
     "reserved": "Reserved addresses",
+    "hostname": "Host names (not resolved)",
     "unknown": "Unknown location",
 }
 assert set(BUCKET_NAMES) == set(BUCKETS)

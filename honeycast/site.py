@@ -41,6 +41,7 @@ def template_dir() -> Path:
 def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
     """Return the versioned JSON document describing the timeline (see README, "slices.json")."""
     totals = timeline.totals
+    probes = timeline.probe_totals
     names = country_names()
     return {
         "version": SCHEMA_VERSION,
@@ -54,7 +55,8 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
             {"start": one.start.isoformat(), "attempts": one.attempts, "counts": one.counts} for one in timeline.slices
         ],
         "totals": dict(totals),
-        "countries": {code: names.get(code, code) for code in totals},
+        "probes": dict(probes),
+        "countries": {code: names.get(code, code) for code in totals.keys() | probes.keys()},
         "events": dict(timeline.events),
         "addresses": timeline.addresses,
         "frames": {"pattern": FRAME_PATTERN, "count": len(timeline.slices), "width": meta.width, "height": meta.height},

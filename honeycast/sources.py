@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import glob
 import gzip
 import io
 import lzma
@@ -28,11 +29,11 @@ class LogSource:
     def is_stdin(self) -> bool:
         return self.name == "-"
 
-    def modified_year(self) -> int:
-        """Return the year the file was last written (the year yearless syslog lines belong to)."""
+    def modified(self) -> datetime:
+        """Return when the file was last written: yearless syslog lines lie before it."""
         if self.is_stdin:
-            return datetime.now().year
-        return datetime.fromtimestamp(Path(self.name).stat().st_mtime).year
+            return datetime.now().astimezone()
+        return datetime.fromtimestamp(Path(self.name).stat().st_mtime).astimezone()
 
     def lines(self) -> Iterator[str]:
         """Yield the file's lines without line endings; bad bytes become U+FFFD."""
@@ -61,10 +62,22 @@ class LogSource:
 
 
 def sources(names: list[str]) -> list[LogSource]:
-    """Return the inputs named on the command line, checking that each can be opened."""
+    """Return the inputs named on the command line, checking that each can be opened.
+
+    A name that is not a file but a shell pattern (``'/var/log/auth.log*'``, quoted so the
+    shell left it alone) stands for the files it matches.
+    """
     if not names:
         raise InputError("no log file given")
-    found = [LogSource(name) for name in names]
+    found: list[LogSource] = []
+    for name in names:
+        if name != "-" and not Path(name).exists() and glob.has_magic(name):
+            matches = sorted(glob.glob(name))
+            if not matches:
+                raise InputError(f"{name}: no file matches")
+            found.extend(LogSource(match) for match in matches)
+        else:
+            found.append(LogSource(name))
     for source in found:
         if not source.is_stdin:
             source._open().close()

@@ -1,37 +1,103 @@
-"""Turn sshd log lines into ``AuthEvent`` records. Pure functions and small state; no I/O.
+"""Turn sshd log lines into ``AuthEvent`` records. Pure functions and per-stream state; no I/O.
 
-The source address of an event is read only from the fixed tail sshd writes after
-the user name (``... from <ip> port <n> ssh2``). User names are attacker-chosen and may
-contain ``from 1.2.3.4``; the patterns below match the user greedily, so the address
-that wins is always the last one on the line, which is the one sshd wrote.
+Where an address comes from
+    Only from the fixed text sshd writes around it. User names (and, for some methods,
+    the text after ``ssh2:``) are chosen by the client and may contain ``from 1.2.3.4 port 22``.
+    For ``... for USER from IP port N ssh2[: INFO]`` the address is the first ``from IP``
+    that is followed by a complete sshd tail; where the address ends the line, the last one.
+
+Counting each attempt once
+    One failed password can be logged up to three times (pam_unix, ``Failed password``, and a
+    ``message repeated`` wrapper). Lines are grouped by connection (host and sshd pid): a
+    ``Failed`` line always adds its count; a PAM failure adds nothing at first and is only
+    added when its connection ends without a ``Failed`` line having echoed it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
-from datetime import datetime, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
-from .events import AuthEvent, EventKind
+from .events import CLOSING_KINDS, AuthEvent, EventKind
+
+K = EventKind
 
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-
-_HEADER = re.compile(
-    r"(?:(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(?P<day>\d{1,2}) (?P<hms>\d\d:\d\d:\d\d)"
-    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?))"
-    r" (?P<host>\S+) (?P<program>sshd(?:-session)?)\[(?P<pid>\d+)\]: (?P<message>.*)"
+_PROGRAM = r"(?P<program>sshd(?:-session)?(?:\(pam_unix\))?|\[sshd\])"
+_SYSLOG = re.compile(
+    r"(?P<stamp>(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d\d?) (?P<hms>\d\d:\d\d:\d\d)"
+    r"(?P<frac>\.\d+)?"
+    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?))"
+    r"(?: (?P<host>\S+))? " + _PROGRAM + r"(?:\[(?P<pid>\d+)\])?:? (?P<message>.*)"
 )
+_RFC5424 = re.compile(
+    r"<\d{1,3}>1 (?P<iso>\S+) (?P<host>\S+) " + _PROGRAM + r" (?P<pid>\d+|-) \S+"
+    r' (?:-|(?:\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\])+) (?P<message>.*)'
+)
+_PREFIXES = ("error: ", "fatal: ", "PAM: ", "[ID ")
+_SOLARIS_ID = re.compile(r"\[ID \d+ [\w.]+\] ")
 _REPEATED = re.compile(r"message repeated (?P<n>\d+) times: \[ ?(?P<inner>.*?) ?\]$")
-_TAIL = r" from (?P<ip>\S+) port (?P<port>\d+)(?: ssh[12]?(?:: .*)?)?$"
-_FAILED = re.compile(r"Failed (?P<method>\S+) for (?:invalid user )?(?P<user>.*)" + _TAIL)
-_INVALID = re.compile(r"Invalid user (?P<user>.*) from (?P<ip>\S+)(?: port (?P<port>\d+))?$")
-_ACCEPTED = re.compile(r"Accepted (?P<method>\S+) for (?P<user>.*)" + _TAIL)
 
-_FAMILIES = ((_FAILED, EventKind.FAILED), (_INVALID, EventKind.INVALID_USER), (_ACCEPTED, EventKind.ACCEPTED))
+# Pieces of the fixed tails sshd writes.
+_IP = r"(?P<ip>\S+)"
+_PORT = r"(?: port (?P<port>\d+))?"
+_ON = r"(?: on \S+(?: port \d+)?)?(?: rdomain \S*)?"
+_PREAUTH = r"(?: \[preauth\])?\s*$"
+_INFO_TAIL = r"(?: ssh\d*)?(?:\s*$|: .*$| \[preauth\]\s*$)"
+_CLIENT = r"(?: (?:invalid|authenticating) user (?P<user>.*?))?"
+
+_PAM_RHOST = (
+    r"authentication failure;.*?\bruser=(?P<ruser>\S*)\s+rhost=" + _IP + r"(?:\s+user=(?P<user>.*?))?" + _PREAUTH
+)
+
+# fmt: off
+# (first words of the message, kind, pattern). Tried in order for the message's first word.
+_TABLE: tuple[tuple[str, EventKind, str], ...] = (
+    ("Failed", K.FAILED, r"Failed (?P<method>\S+) for (?:invalid user )?(?P<user>.*?) from " + _IP + _PORT + _ON + _INFO_TAIL),
+    ("Accepted", K.ACCEPTED, r"Accepted (?P<method>\S+) for (?P<user>.*?) from " + _IP + _PORT + _ON + _INFO_TAIL),
+    ("Invalid Illegal invalid illegal", K.INVALID_USER, r"[iI](?:nvalid|llegal) user (?P<user>.*?) from " + _IP + _PORT + _ON + _PREAUTH),
+    ("User", K.NOT_ALLOWED, r"User (?P<user>.*?) from " + _IP + r" not allowed because (?!account is locked).*$"),
+    ("User", K.ACCOUNT_LOCKED, r"User (?P<user>.*?) not allowed because account is locked"),
+    ("User", K.PAM_FAILURE, r"User not known to the underlying authentication module for (?:(?:illegal|invalid) user )?(?P<user>.*?) from " + _IP + _PORT + _PREAUTH),
+    ("ROOT", K.ROOT_REFUSED, r"(?P<user>ROOT) LOGIN REFUSED FROM " + _IP + _PORT + _PREAUTH),
+    ("Authentication authentication", K.PAM_FAILURE, r"[aA]uthentication (?:failure|error|failed) for (?:(?:illegal|invalid) user )?(?P<user>.*?) from " + _IP + r"(?: via \S+)?" + _PORT + _PREAUTH),
+    ("authentication", K.PAM_FAILURE, _PAM_RHOST),  # sshd(pam_unix)[pid]: authentication failure; ...
+    ("pam_unix(sshd:auth):", K.PAM_FAILURE, r"pam_\w+\(sshd:auth\):\s+" + _PAM_RHOST),
+    ("PAM", K.PAM_MORE, r"PAM (?P<n>\d+) more authentication failures?;.*?\bruser=(?P<ruser>\S*)\s+rhost=" + _IP + r"(?:\s+user=(?P<user>.*?))?" + _PREAUTH),
+    ("maximum", K.MAX_ATTEMPTS, r"maximum authentication attempts exceeded for (?:invalid user )?(?P<user>.*?) from " + _IP + _PORT + r"(?: ssh\d*)?" + _PREAUTH),
+    ("Disconnecting:", K.TOO_MANY_FAILURES, r"Disconnecting: Too many authentication failures(?: for (?:invalid user )?(?P<user>.*?))?" + _PREAUTH),
+    ("Disconnecting", K.TOO_MANY_FAILURES, r"Disconnecting(?: from)?" + _CLIENT + " " + _IP + _PORT + r": Too many authentication failures" + _PREAUTH),
+    ("Disconnecting", K.DISCONNECTED, r"Disconnecting(?: from)?" + _CLIENT + " " + _IP + _PORT + r": .*$"),
+    ("Connection", K.CONNECTION, r"Connection from " + _IP + r" port (?P<port>\d+)" + _ON + r"\s*$"),
+    ("Connection Disconnected", K.DISCONNECTED, r"(?:Connection (?:closed|reset)|Disconnected) (?:by|from)" + _CLIENT + " " + _IP + _PORT + _ON + _PREAUTH),
+    ("Received", K.RECEIVED_DISCONNECT, r"Received disconnect from (?P<ip>[^\s]+?)" + _PORT + r":\s*\d+: .*$"),
+    ("Did", K.NO_IDENTIFICATION, r"Did not receive identification string from " + _IP + _PORT + _ON + r"\s*$"),
+    ("Bad", K.BAD_PROTOCOL, r"Bad protocol version identification '.*' from " + _IP + _PORT + _ON + r"\s*$"),
+    ("kex_exchange_identification:", K.BAD_PROTOCOL, r"kex_exchange_identification: "),
+    ("banner", K.BAD_PROTOCOL, r"banner exchange: Connection from " + _IP + _PORT + r": "),
+    ("Unable", K.NEGOTIATION_FAILED, r"Unable to negotiate with " + _IP + _PORT + r": no matching "),
+    ("Unable", K.NEGOTIATION_FAILED, r"Unable to negotiate a "),
+    ("no", K.NEGOTIATION_FAILED, r"no matching (?:\w+ ){0,3}found"),
+    ("Timeout", K.TIMEOUT, r"Timeout before authentication for (?:connection from )?(?P<ip>[^\s,]+)" + _PORT),
+    ("Read", K.DISCONNECTED, r"Read from socket failed: Connection reset by peer"),
+    ("Address", K.REVERSE_MAPPING, r"Address " + _IP + r" maps to \S+, but this does not map back to the address"),
+    ("reverse", K.REVERSE_MAPPING, r"reverse mapping checking getaddrinfo for \S+ \[(?P<ip>[^\]]+)\] failed"),
+    ("refused", K.REFUSED_CONNECT, r"refused connect from \S+ \((?P<ip>[^)\s]+)\)"),
+    ("SSH:", K.CONNECTION, r"SSH: Server;Ltype: \w+;Remote: (?P<ip>[^;]+)-(?P<port>\d+);"),
+)
+# fmt: on
+
+_RULES: dict[str, tuple[tuple[re.Pattern[str], EventKind], ...]] = {}
+for _words, _kind, _pattern in _TABLE:
+    for _word in _words.split():
+        _RULES[_word] = (*_RULES.get(_word, ()), (re.compile(_pattern), _kind))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 16)
 def normalize_ip(text: str) -> str | None:
     """Return the canonical form of an address, or None if ``text`` is not one.
 
@@ -46,79 +112,221 @@ def normalize_ip(text: str) -> str | None:
     return str(address)
 
 
-def _family(message: str) -> tuple[EventKind, re.Match[str]] | None:
-    for pattern, kind in _FAMILIES:
+def classify(message: str) -> tuple[EventKind, re.Match[str] | None]:
+    """Return the family of an sshd message (its syslog header removed) and the match that found it."""
+    if message.startswith(_PREFIXES):
+        message = _strip_prefixes(message)
+    space = message.find(" ")
+    word = message[:space] if space > 0 else message
+    rules = _RULES.get(word)
+    if rules is None and word.startswith("pam_") and word.endswith("(sshd:auth):"):
+        rules = _RULES["pam_unix(sshd:auth):"]
+    for pattern, kind in rules or ():
         found = pattern.match(message)
         if found is not None:
             return kind, found
-    return None
+    return K.UNKNOWN, None
+
+
+def _strip_prefixes(message: str) -> str:
+    for _ in range(4):
+        if message.startswith(("error: ", "fatal: ")):
+            message = message[7:]
+        elif message.startswith("PAM: "):
+            message = message[5:]
+        elif message.startswith("[ID "):
+            found = _SOLARIS_ID.match(message)
+            if found is None:
+                break
+            message = message[found.end() :]
+        else:
+            break
+    return message
+
+
+@dataclass(slots=True)
+class _Connection:
+    source: str
+    ip: str | None
+    port: int | None
+    tried: bool = False
+    """Authentication was attempted (a failure, a PAM failure, or a login)."""
+    closed: bool = False
+    pending_pam: int = 0
+    pam_users: tuple[str, ...] = ()
 
 
 class SshdParser:
-    """Parse one input's lines in order, tracking the year of yearless syslog timestamps.
+    """Parse one input's lines in order: timestamps, families, connections.
 
-    Classic syslog stamps carry no year and no zone: they are read in ``tz``, starting
-    in ``year``, and a step back of more than half a year (December to January) moves
-    on to the next year.
+    Classic syslog stamps carry no year and no zone. They are read in ``tz``; the first one
+    is placed in ``year`` if given, else in the year that puts it at or before ``reference``
+    (the file's modification time); after that, a step back of more than half a year
+    (December to January) moves on to the next year.
     """
 
-    def __init__(self, year: int, tz: tzinfo) -> None:
-        self.year = year
+    MAX_CONNECTIONS = 100_000
+
+    def __init__(self, tz: tzinfo, year: int | None = None, reference: datetime | None = None) -> None:
         self.tz = tz
+        self.year = year
+        self.reference = reference or datetime.now(tz)
         self._last_month = 0
-        self._stamp = ""
-        self._time = datetime(year, 1, 1, tzinfo=tz)
+        self._stamps: dict[str, datetime | None] = {}
+        self._connections: dict[tuple[str, int], _Connection] = {}
 
     def parse(self, line: str) -> AuthEvent | None:
-        """Return the event a line records, or None for any other line."""
+        """Return the event an sshd line records (``unknown`` for unrecognised sshd lines), or None."""
         if "sshd" not in line:
             return None
-        header = _HEADER.match(line)
+        if line.startswith("{"):
+            return self._journal(line)
+        header = (_RFC5424 if line.startswith("<") else _SYSLOG).match(line)
         if header is None:
             return None
-        message = header["message"]
-        count = 1
-        repeated = _REPEATED.match(message)
-        if repeated is not None:
-            count, message = int(repeated["n"]), repeated["inner"]
-        family = _family(message)
-        if family is None:
+        time = self._time(header)
+        if time is None:
             return None
-        kind, found = family
-        ip = normalize_ip(found["ip"])
-        time = self._timestamp(header)
-        if ip is None or time is None:
-            return None
-        port = found["port"]
-        return AuthEvent(
+        pid = header["pid"]
+        program = header["program"]
+        return self.message(
             time=time,
-            host=header["host"],
-            program=header["program"],
-            pid=int(header["pid"]),
-            kind=kind,
-            source_ip=ip,
-            source_port=int(port) if port else None,
-            user=found["user"],
-            method=found.groupdict().get("method"),
-            count=count,
+            host=header["host"] or "",
+            program="sshd" if program == "[sshd]" else program,
+            pid=int(pid) if pid and pid != "-" else None,
+            message=header["message"],
         )
 
-    def _timestamp(self, header: re.Match[str]) -> datetime | None:
+    def message(self, *, time: datetime, host: str, program: str, pid: int | None, message: str) -> AuthEvent:
+        """Return the event for one sshd message whose header has already been read."""
+        count = 1
+        if message.startswith("message repeated "):
+            repeated = _REPEATED.match(message)
+            if repeated is not None:
+                count, message = int(repeated["n"]), repeated["inner"]
+        kind, found = classify(message)
+        fields = found.groupdict() if found is not None else {}
+        raw = fields.get("ip")
+        ip = normalize_ip(raw) if raw else None
+        source_host = raw if raw and ip is None else None
+        port_text = fields.get("port")
+        port = int(port_text) if port_text else None
+        user = fields.get("user")
+        if user is None and fields.get("ruser"):
+            user = fields["ruser"]
+
+        connection = None
+        if pid is not None:
+            connection = self._connection((host, pid), ip or source_host, ip, port)
+            if connection is not None and raw is None:
+                ip, port = connection.ip, connection.port
+                source_host = None if ip else connection.source
+        attempts, probe = _count(kind, count, user, connection)
+        return AuthEvent(
+            time, host, program, pid, kind, ip, port, user, fields.get("method"), count, attempts, probe, source_host
+        )
+
+    def _connection(
+        self, key: tuple[str, int], source: str | None, ip: str | None, port: int | None
+    ) -> _Connection | None:
+        connections = self._connections
+        known = connections.get(key)
+        if source is None or (known is not None and known.source == source):
+            if known is not None and port is not None and known.port is None:
+                known.port = port
+            return known
+        if len(connections) >= self.MAX_CONNECTIONS:
+            # Forget the older half: connections that never logged their end.
+            for old in list(connections)[: self.MAX_CONNECTIONS // 2]:
+                del connections[old]
+        connections[key] = known = _Connection(source=source, ip=ip, port=port)
+        return known
+
+    def _time(self, header: re.Match[str]) -> datetime | None:
         iso = header["iso"]
         if iso is not None:
-            stamp = datetime.fromisoformat(iso)
+            try:
+                stamp = datetime.fromisoformat(iso.replace(",", "."))
+            except ValueError:
+                return None
             return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=self.tz)
-        key = header.string[: header.end("hms")]
-        if key == self._stamp:
-            return self._time
+        key = header["stamp"]
+        cached = self._stamps.get(key, False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        if len(self._stamps) > 4096:
+            self._stamps.clear()
         month = _MONTHS[header["mon"]]
-        if month < self._last_month - 6:
+        day = int(header["day"])
+        if self.year is None:
+            ref = self.reference
+            self.year = ref.year if (month, day) <= (ref.month, ref.day) else ref.year - 1
+        elif month < self._last_month - 6:
             self.year += 1
+            self._stamps.clear()
         self._last_month = month
         hour, minute, second = (int(part) for part in header["hms"].split(":"))
+        frac = header["frac"]
+        micro = int((frac[1:] + "000000")[:6]) if frac else 0
         try:
-            self._time = datetime(self.year, month, int(header["day"]), hour, minute, second, tzinfo=self.tz)
+            time: datetime | None = datetime(self.year, month, day, hour, minute, second, micro, tzinfo=self.tz)
         except ValueError:  # Feb 29 in a year without one, or a 61st second
+            time = None
+        self._stamps[key] = time
+        return time
+
+    def _journal(self, line: str) -> AuthEvent | None:
+        """Read one record of ``journalctl -o json``."""
+        try:
+            record = json.loads(line)
+        except ValueError:
             return None
-        self._stamp = key
-        return self._time
+        if not isinstance(record, dict):
+            return None
+        program = record.get("SYSLOG_IDENTIFIER") or record.get("_COMM")
+        message = record.get("MESSAGE")
+        if program not in ("sshd", "sshd-session") or not isinstance(message, str):
+            return None
+        try:
+            time = datetime.fromtimestamp(int(record["__REALTIME_TIMESTAMP"]) / 1e6, UTC).astimezone(self.tz)
+            pid_text = record.get("SYSLOG_PID") or record.get("_PID")
+            pid = int(pid_text) if pid_text else None
+        except (KeyError, ValueError, TypeError, OverflowError, OSError):
+            return None
+        host = record.get("_HOSTNAME")
+        return self.message(
+            time=time, host=host if isinstance(host, str) else "", program=program, pid=pid, message=message
+        )
+
+
+def _count(kind: EventKind, count: int, user: str | None, connection: _Connection | None) -> tuple[int, bool]:
+    """Return the attempts a line adds and whether it ends a probe-only connection."""
+    if connection is None:
+        return (count if kind is K.FAILED else 0), kind in CLOSING_KINDS
+    if kind is K.FAILED:
+        connection.tried = True
+        connection.pending_pam = max(0, connection.pending_pam - count)
+        return count, False
+    if kind is K.PAM_FAILURE:
+        connection.tried = True
+        connection.pending_pam += count
+        connection.pam_users += (user or "",)
+        return 0, False
+    if kind is K.ACCEPTED:
+        connection.tried = True
+        # PAM failures for the user that then logged in belong to that login (a second PAM module
+        # accepted the password); failures for other users were attempts.
+        attempts = (
+            sum(1 for name in connection.pam_users[-connection.pending_pam :] if name != user)
+            if connection.pending_pam
+            else 0
+        )
+        connection.pending_pam = 0
+        return attempts, False
+    if kind in CLOSING_KINDS:
+        attempts = connection.pending_pam
+        connection.pending_pam = 0
+        probe = not connection.tried and not connection.closed
+        connection.closed = True
+        return attempts, probe
+    return 0, False

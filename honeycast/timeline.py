@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .errors import UsageError
-from .events import AuthEvent, EventKind
+from .events import AuthEvent
 
 _SLICE = re.compile(r"^\s*(\d+)\s*(s|m|min|h)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600}
@@ -31,6 +31,8 @@ class Slice:
     start: datetime
     counts: dict[str, int]
     """Attempts per country code (or address bucket) in this slice."""
+    probes: dict[str, int] = field(default_factory=dict)
+    """Connections per country that ended without trying to authenticate."""
 
     @property
     def attempts(self) -> int:
@@ -44,7 +46,7 @@ class Timeline:
     slice_seconds: int
     slices: tuple[Slice, ...]
     events: Counter[str] = field(default_factory=Counter)
-    """How many events of each kind were read."""
+    """How many events of each kind were read (``message repeated N times`` counting N)."""
     addresses: int = 0
     """Distinct source addresses seen."""
 
@@ -58,15 +60,24 @@ class Timeline:
 
     @property
     def totals(self) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for one in self.slices:
-            total.update(one.counts)
-        return total
+        """Return attempts per country over the whole timeline."""
+        return _sum(one.counts for one in self.slices)
+
+    @property
+    def probe_totals(self) -> Counter[str]:
+        return _sum(one.probes for one in self.slices)
 
     @property
     def peak(self) -> int:
         """Return the largest count of one country in one slice (the top of the colour scale)."""
         return max((max(one.counts.values(), default=0) for one in self.slices), default=0)
+
+
+def _sum(parts: Iterable[dict[str, int]]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for part in parts:
+        total.update(part)
+    return total
 
 
 def slice_floor(time: datetime, seconds: int) -> datetime:
@@ -76,24 +87,64 @@ def slice_floor(time: datetime, seconds: int) -> datetime:
     return midnight + timedelta(seconds=elapsed - elapsed % seconds)
 
 
-def build_timeline(located: Iterable[tuple[AuthEvent, str]], slice_seconds: int) -> Timeline | None:
-    """Return the timeline of located events, or None when there are none."""
-    per_slice: dict[datetime, Counter[str]] = {}
-    kinds: Counter[str] = Counter()
-    addresses: set[str] = set()
+@dataclass(slots=True)
+class Tally:
+    """Running counts while events stream past; ``timeline`` turns them into a ``Timeline``.
+
+    Tallies of parts of a log add up (``a + b``), so inputs can be counted apart and merged.
+    """
+
+    slice_seconds: int
+    attempts: dict[datetime, Counter[str]] = field(default_factory=dict)
+    probes: dict[datetime, Counter[str]] = field(default_factory=dict)
+    kinds: Counter[str] = field(default_factory=Counter)
+    addresses: set[str] = field(default_factory=set)
+
+    def add(self, event: AuthEvent, country: str | None) -> None:
+        self.kinds[event.kind.value] += event.count
+        if country is None:
+            return
+        self.addresses.add(event.source_ip or event.source_host or "")
+        start = slice_floor(event.time, self.slice_seconds)
+        self.attempts.setdefault(start, Counter())
+        if event.attempts:
+            self.attempts[start][country] += event.attempts
+        if event.probe:
+            self.probes.setdefault(start, Counter())[country] += 1
+
+    def __add__(self, other: Tally) -> Tally:
+        if other.slice_seconds != self.slice_seconds:
+            raise ValueError("cannot add tallies of different slice lengths")
+        merged = Tally(self.slice_seconds, kinds=self.kinds + other.kinds, addresses=self.addresses | other.addresses)
+        for mine, theirs, into in (
+            (self.attempts, other.attempts, merged.attempts),
+            (self.probes, other.probes, merged.probes),
+        ):
+            for key in mine.keys() | theirs.keys():
+                into[key] = mine.get(key, Counter()) + theirs.get(key, Counter())
+        return merged
+
+    def timeline(self) -> Timeline | None:
+        """Return the counted timeline, or None when no event named a source."""
+        if not self.attempts:
+            return None
+        first, last = min(self.attempts), max(self.attempts)
+        step = timedelta(seconds=self.slice_seconds)
+        slices = []
+        start = first
+        while start <= last:
+            slices.append(
+                Slice(start=start, counts=dict(self.attempts.get(start, {})), probes=dict(self.probes.get(start, {})))
+            )
+            start += step
+        return Timeline(
+            slice_seconds=self.slice_seconds, slices=tuple(slices), events=self.kinds, addresses=len(self.addresses)
+        )
+
+
+def build_timeline(located: Iterable[tuple[AuthEvent, str | None]], slice_seconds: int) -> Timeline | None:
+    """Return the timeline of located events, or None when none names a source."""
+    tally = Tally(slice_seconds)
     for event, country in located:
-        kinds[event.kind.value] += event.count
-        addresses.add(event.source_ip)
-        counts = per_slice.setdefault(slice_floor(event.time, slice_seconds), Counter())
-        if event.kind is EventKind.FAILED:
-            counts[country] += event.count
-    if not per_slice:
-        return None
-    first, last = min(per_slice), max(per_slice)
-    step = timedelta(seconds=slice_seconds)
-    slices = []
-    start = first
-    while start <= last:
-        slices.append(Slice(start=start, counts=dict(per_slice.get(start, {}))))
-        start += step
-    return Timeline(slice_seconds=slice_seconds, slices=tuple(slices), events=kinds, addresses=len(addresses))
+        tally.add(event, country)
+    return tally.timeline()

@@ -21,7 +21,7 @@ def test_parse_prints_one_json_object_per_event() -> None:
     result = runner.invoke(app, ["parse", str(SMALL_LOG), "--year", "2026", "--tz", "UTC"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(records) == 12
+    assert len(records) == 16
     assert set(records[0]) == {
         "time",
         "host",
@@ -29,10 +29,13 @@ def test_parse_prints_one_json_object_per_event() -> None:
         "pid",
         "kind",
         "source_ip",
+        "source_host",
         "source_port",
         "user",
         "method",
         "count",
+        "attempts",
+        "probe",
         "country",
     }
     assert records[2] == {
@@ -46,10 +49,36 @@ def test_parse_prints_one_json_object_per_event() -> None:
         "user": "oracle",
         "method": "password",
         "count": 3,
+        "attempts": 3,
+        "probe": False,
+        "source_host": None,
         "country": "CN",
     }
-    assert {record["kind"] for record in records} == {"failed", "invalid_user", "accepted"}
+    assert {record["kind"] for record in records} == {
+        "failed",
+        "invalid_user",
+        "accepted",
+        "pam_failure",
+        "received_disconnect",
+        "disconnected",
+    }
+    assert sum(record["attempts"] for record in records) == 11
     assert [r["country"] for r in records if r["source_ip"] == "10.0.4.7"] == ["private"]
+    assert [record["source_ip"] for record in records if record["probe"]] == ["203.0.113.77", "45.148.10.240"]
+
+
+def test_parse_kinds_filter() -> None:
+    result = runner.invoke(app, ["parse", str(SMALL_LOG), "--year", "2026", "--kinds", "accepted,invalid_user"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["kind"] for line in result.stdout.splitlines()] == [
+        "invalid_user",
+        "invalid_user",
+        "accepted",
+    ]
+    result = runner.invoke(app, ["parse", str(SMALL_LOG), "--year", "2026", "--kinds", "all"])
+    assert len(result.stdout.splitlines()) == 17  # the session-opened line is an sshd line of no known family
+    result = runner.invoke(app, ["parse", str(SMALL_LOG), "--kinds", "failed,nonsense"])
+    assert result.exit_code == 2 and "--kinds 'failed,nonsense': unknown kind nonsense" in _error_line(result)
 
 
 def test_parse_reads_standard_input() -> None:

@@ -7,10 +7,12 @@ import pytest
 
 from honeycast.errors import UsageError
 from honeycast.events import AuthEvent, EventKind
-from honeycast.timeline import build_timeline, parse_slice, slice_floor
+from honeycast.timeline import Tally, build_timeline, parse_slice, slice_floor
 
 
-def event(minute: int, kind: EventKind = EventKind.FAILED, count: int = 1, ip: str = "8.8.8.8") -> AuthEvent:
+def event(
+    minute: int, kind: EventKind = EventKind.FAILED, count: int = 1, ip: str = "8.8.8.8", probe: bool = False
+) -> AuthEvent:
     return AuthEvent(
         time=datetime(2026, 11, 29, 6, 0, tzinfo=UTC) + timedelta(minutes=minute),
         host="h",
@@ -22,6 +24,8 @@ def event(minute: int, kind: EventKind = EventKind.FAILED, count: int = 1, ip: s
         user="root",
         method="password",
         count=count,
+        attempts=count if kind is EventKind.FAILED else 0,
+        probe=probe,
     )
 
 
@@ -51,6 +55,8 @@ def test_only_failures_count_as_attempts_and_empty_slices_stay() -> None:
         (event(3, EventKind.INVALID_USER), "CN"),
         (event(4, EventKind.ACCEPTED, ip="198.51.100.1"), "documentation"),
         (event(45), "US"),
+        (event(46, EventKind.DISCONNECTED, ip="192.0.2.9", probe=True), "documentation"),
+        (event(47, EventKind.UNKNOWN), None),
     ]
     timeline = build_timeline(located, 600)
     assert timeline is not None
@@ -60,8 +66,22 @@ def test_only_failures_count_as_attempts_and_empty_slices_stay() -> None:
     assert timeline.end == datetime(2026, 11, 29, 6, 50, tzinfo=UTC)
     assert dict(timeline.totals) == {"CN": 5, "US": 1}
     assert timeline.peak == 5
-    assert dict(timeline.events) == {"failed": 6, "invalid_user": 1, "accepted": 1}
-    assert timeline.addresses == 2
+    assert [one.probes for one in timeline.slices] == [{}, {}, {}, {}, {"documentation": 1}]
+    assert dict(timeline.events) == {"failed": 6, "invalid_user": 1, "accepted": 1, "disconnected": 1, "unknown": 1}
+    assert timeline.addresses == 3
+
+
+def test_tallies_of_parts_add_up_to_the_whole() -> None:
+    located = [
+        (event(minute, count=minute % 3 + 1, probe=minute % 4 == 0), "CN" if minute % 2 else "BR")
+        for minute in range(50)
+    ]
+    whole = Tally(600)
+    first, second = Tally(600), Tally(600)
+    for index, (one, country) in enumerate(located):
+        whole.add(one, country)
+        (first if index % 3 else second).add(one, country)
+    assert (first + second).timeline() == whole.timeline()
 
 
 def test_no_events_gives_no_timeline() -> None:
