@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-import heapq
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import tzinfo
 from pathlib import Path
-from typing import Protocol
 
 from PIL import Image
 
 from .errors import InputError, OutputError
-from .events import AuthEvent
-from .geo import HOSTNAME, Geolocator
+from .geo import Geolocator
+from .scan import ReadOptions, Reporter, SilentReporter, count
 from .site import FRAME_PATTERN, MARKER, SiteMeta, slices_document, write_site
-from .sources import LogSource, sources
-from .sshd import SshdParser
-from .timeline import Timeline, build_timeline
-
-
-class Reporter(Protocol):
-    """Receives progress; the CLI shows it, tests ignore it."""
-
-    def stage(self, name: str, total: int | None = None) -> None: ...
-
-    def advance(self, amount: int = 1) -> None: ...
-
-
-class SilentReporter:
-    def stage(self, name: str, total: int | None = None) -> None:
-        pass
-
-    def advance(self, amount: int = 1) -> None:
-        pass
-
-
-@dataclass(frozen=True, slots=True)
-class ReadOptions:
-    logs: list[str]
-    year: int | None
-    tz: tzinfo
-    geoip_db: Path | None = None
+from .timeline import Timeline
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,41 +37,6 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def read_events(read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
-    """Yield the sshd events of every input, merged in time order (rotated sets interleave correctly)."""
-    found = sources(read.logs)
-    reporter.stage("Reading " + (found[0].name if len(found) == 1 else f"{len(found)} logs"))
-    streams = [_events_of(source, read, reporter) for source in found]
-    if len(streams) == 1:
-        return streams[0]
-    return heapq.merge(*streams, key=lambda event: event.time)
-
-
-def _events_of(source: LogSource, read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
-    parser = SshdParser(read.tz, year=read.year, reference=source.modified())
-    parse = parser.parse
-    pending = 0
-    for line in source.lines():
-        pending += 1
-        if pending == 10000:
-            reporter.advance(pending)
-            pending = 0
-        event = parse(line)
-        if event is not None:
-            yield event
-    reporter.advance(pending)
-
-
-def locate(events: Iterable[AuthEvent], geo: Geolocator) -> Iterator[tuple[AuthEvent, str | None]]:
-    """Pair each event with its source's country or bucket (None for a line that names no source)."""
-    country = geo.country
-    for event in events:
-        if event.source_ip is not None:
-            yield event, country(event.source_ip)
-        else:
-            yield event, HOSTNAME if event.source_host is not None else None
-
-
 def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
     """Build the whole site; on failure the previous contents of ``out`` are left as they were."""
     reporter = reporter or SilentReporter()
@@ -108,8 +44,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     out = options.out
     _check_out(out, options.force)
     with Geolocator(options.read.geoip_db) as geo:
-        timeline = build_timeline(locate(read_events(options.read, reporter), geo), options.slice_seconds)
         geo_info = geo.info
+    timeline = count(options.read, options.slice_seconds, reporter).timeline()
     if timeline is None:
         raise InputError(f"{', '.join(options.read.logs)}: no sshd authentication events found")
 

@@ -84,7 +84,8 @@ class RichReporter:
 def run_build(
     paths: list[str], *, slice: str, geoip_db: Path | None, year: int | None, tz: str | None, title: str, force: bool
 ) -> None:
-    from .build import BuildOptions, ReadOptions, build
+    from .build import BuildOptions, build
+    from .scan import ReadOptions
     from .timeline import parse_slice
 
     with reported_errors():
@@ -147,9 +148,9 @@ def kind_filter(text: str) -> Callable[[AuthEvent], bool]:
 
 
 def run_parse(logs: list[str], *, kinds: str, geoip_db: Path | None, year: int | None, tz: str | None) -> None:
-    from .build import ReadOptions, SilentReporter, locate, read_events
     from .events import event_record
     from .geo import Geolocator
+    from .scan import ReadOptions, SilentReporter, locate, read_events
 
     with reported_errors():
         wanted = kind_filter(kinds)

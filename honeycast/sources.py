@@ -46,7 +46,7 @@ class LogSource:
 
     def _open(self) -> IO[str]:
         if self.is_stdin:
-            return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="")
+            return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="\n")
         path = Path(self.name)
         if not path.exists():
             raise InputError(f"{self.name}: no such file")
@@ -55,8 +55,8 @@ class LogSource:
         opener = _OPENERS.get(path.suffix)
         try:
             if opener is None:
-                return open(path, encoding="utf-8", errors="replace", newline="")
-            return io.TextIOWrapper(opener(path, "rb"), encoding="utf-8", errors="replace", newline="")
+                return open(path, encoding="utf-8", errors="replace", newline="\n")
+            return io.TextIOWrapper(opener(path, "rb"), encoding="utf-8", errors="replace", newline="\n")
         except OSError as error:
             raise InputError(f"{self.name}: cannot open: {error.strerror or error}") from None
 

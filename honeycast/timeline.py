@@ -99,18 +99,29 @@ class Tally:
     probes: dict[datetime, Counter[str]] = field(default_factory=dict)
     kinds: Counter[str] = field(default_factory=Counter)
     addresses: set[str] = field(default_factory=set)
+    _last_time: datetime | None = None
+    _last_start: datetime | None = None
 
     def add(self, event: AuthEvent, country: str | None) -> None:
         self.kinds[event.kind.value] += event.count
         if country is None:
             return
         self.addresses.add(event.source_ip or event.source_host or "")
-        start = slice_floor(event.time, self.slice_seconds)
-        self.attempts.setdefault(start, Counter())
+        time = event.time
+        if time != self._last_time:
+            self._last_time = time
+            self._last_start = slice_floor(time, self.slice_seconds)
+        start: datetime = self._last_start  # type: ignore[assignment]
+        counts = self.attempts.get(start)
+        if counts is None:
+            counts = self.attempts[start] = Counter()
         if event.attempts:
-            self.attempts[start][country] += event.attempts
+            counts[country] += event.attempts
         if event.probe:
-            self.probes.setdefault(start, Counter())[country] += 1
+            probes = self.probes.get(start)
+            if probes is None:
+                probes = self.probes[start] = Counter()
+            probes[country] += 1
 
     def __add__(self, other: Tally) -> Tally:
         if other.slice_seconds != self.slice_seconds:

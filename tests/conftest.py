@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from honeycast.build import BuildOptions, BuildResult, ReadOptions, build
+from honeycast.build import BuildOptions, BuildResult, build
+from honeycast.scan import ReadOptions
 
 DATA = Path(__file__).parent / "data"
 SMALL_LOG = DATA / "small-auth.log"

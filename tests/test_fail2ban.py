@@ -1,0 +1,102 @@
+"""honeycast against fail2ban's own sshd test corpus.
+
+Debian's fail2ban package carries ``tests/files/logs/sshd``: real sshd lines (and crafted
+injection attempts), each annotated with what fail2ban's filter must find. The package is
+GPL, so it is downloaded and unpacked at test time and never stored here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from honeycast.events import AuthEvent
+from honeycast.sshd import SshdParser, normalize_ip
+
+CACHE = Path(__file__).parent / ".cache"
+CORPUS = "usr/lib/python3/dist-packages/fail2ban/tests/files/logs"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    logs = CACHE / "fail2ban" / CORPUS
+    if not (logs / "sshd").exists():
+        CACHE.mkdir(exist_ok=True)
+        for stale in CACHE.glob("fail2ban_*.deb"):
+            stale.unlink()
+        subprocess.run(["apt-get", "download", "fail2ban"], cwd=CACHE, check=True, capture_output=True)
+        package = next(CACHE.glob("fail2ban_*.deb"))
+        shutil.rmtree(CACHE / "fail2ban", ignore_errors=True)
+        subprocess.run(["dpkg-deb", "-x", str(package), str(CACHE / "fail2ban")], check=True)
+    return logs
+
+
+def annotated(path: Path) -> list[tuple[dict[str, object], str]]:
+    """Return (annotation, line) for every log line that follows a ``# failJSON`` comment."""
+    pairs = []
+    annotation: dict[str, object] | None = None
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("# failJSON:"):
+            annotation = json.loads(line.removeprefix("# failJSON:"))
+        elif line.strip() and not line.startswith("#"):
+            if annotation is not None:
+                pairs.append((annotation, line))
+            annotation = None
+    return pairs
+
+
+def expected_host(annotation: dict[str, object]) -> str | None:
+    if not annotation.get("match"):
+        return None
+    host = annotation.get("host") or annotation.get("ip4") or annotation.get("ip6")
+    return str(host) if host else None
+
+
+def names_host(event: AuthEvent | None, host: str) -> bool:
+    if event is None:
+        return False
+    return event.source_ip == (normalize_ip(host) or host) or event.source_host == host
+
+
+def test_every_failure_fail2ban_finds_names_the_same_host(corpus: Path) -> None:
+    parser = SshdParser(UTC, reference=datetime(2006, 1, 1, tzinfo=UTC))
+    checked, missed = 0, []
+    for annotation, line in annotated(corpus / "sshd"):
+        event = parser.parse(line)
+        host = expected_host(annotation)
+        if host is not None:
+            checked += 1
+            if not names_host(event, host):
+                missed.append(line)
+    assert checked > 90
+    assert missed == []
+
+
+def test_the_journal_corpus_read_as_journald_json(corpus: Path) -> None:
+    """fail2ban's journal corpus holds ``host sshd[pid]: message`` lines; feed them as ``journalctl -o json``."""
+    parser = SshdParser(UTC)
+    checked, missed = 0, []
+    for index, (annotation, line) in enumerate(annotated(corpus / "sshd-journal")):
+        host, _, rest = line.partition(" ")
+        program, _, message = rest.partition(": ")
+        name, _, pid = program.rstrip("]").partition("[")
+        record = {
+            "__REALTIME_TIMESTAMP": str(1_700_000_000_000_000 + index * 1_000_000),
+            "_HOSTNAME": host,
+            "SYSLOG_IDENTIFIER": name,
+            "_PID": pid,
+            "MESSAGE": message,
+        }
+        event = parser.parse(json.dumps(record))
+        host = expected_host(annotation)
+        if host is not None and name == "sshd":
+            checked += 1
+            if not names_host(event, host):
+                missed.append(line)
+    assert checked > 60
+    assert missed == []
