@@ -12,7 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from .errors import InputError, OutputError
-from .geo import Geolocator
+from .geo import GeoDatabaseInfo, Geolocator
 from .scan import ReadOptions, Reporter, SilentReporter, count
 from .site import FRAME_PATTERN, MARKER, SiteMeta, slices_document, write_site
 from .timeline import Timeline
@@ -33,6 +33,7 @@ class BuildOptions:
 class BuildResult:
     timeline: Timeline
     out: Path
+    geoip: GeoDatabaseInfo
     outputs: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -60,7 +61,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         shutil.rmtree(staging, ignore_errors=True)
         raise
     outputs = [out / "index.html", out / "timelapse.mp4", out / "data" / "slices.json", out / "frames"]
-    return BuildResult(timeline=timeline, out=out, outputs=outputs, seconds=time.monotonic() - began)
+    return BuildResult(timeline=timeline, out=out, geoip=geo_info, outputs=outputs, seconds=time.monotonic() - began)
 
 
 def _render(timeline: Timeline, meta: SiteMeta, staging: Path, reporter: Reporter) -> None:

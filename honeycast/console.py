@@ -115,13 +115,16 @@ def run_build(
     countries = sum(1 for code in totals if code.isupper())
     top = ", ".join(f"{code} {count:,}" for code, count in totals.most_common(5))
     stderr.print(
-        f"[bold]{sum(totals.values()):,}[/] attempts from [bold]{countries}[/] countries "
-        f"({sum(timeline.events.values()):,} events, {timeline.addresses:,} addresses) "
+        f"[bold]{sum(totals.values()):,}[/] attempts from [bold]{countries}[/] countries, "
+        f"{sum(timeline.probe_totals.values()):,} probes "
+        f"({sum(timeline.events.values()):,} sshd lines, {timeline.addresses:,} addresses) "
         f"in [bold]{len(timeline.slices)}[/] slices of {timeline.slice_seconds // 60} min",
         soft_wrap=True,
     )
     if top:
         stderr.print(f"top origins: {top}", markup=False, soft_wrap=True)
+    geoip = result.geoip
+    stderr.print(f"{geoip.credit}; database built {geoip.built.date().isoformat()}", markup=False, soft_wrap=True)
     for path in result.outputs:
         stderr.print(f"  wrote {path}", markup=False, soft_wrap=True)
     stderr.print(f"done in {result.seconds:.1f} s")

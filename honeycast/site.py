@@ -67,7 +67,10 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
             "built": meta.geoip.built.date().isoformat(),
             "credit": meta.geoip.credit,
         },
-        "credits": [NATURAL_EARTH_CREDIT + " (public domain), via world-atlas", meta.geoip.credit],
+        "credits": [
+            NATURAL_EARTH_CREDIT + " (public domain), via world-atlas",
+            f"{meta.geoip.credit} (data of {meta.geoip.built.date().isoformat()})",
+        ],
     }
 
 

@@ -163,7 +163,8 @@ def test_build_summary_and_rebuild_over_its_own_site(tmp_path: Path) -> None:
     args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--slice", "30m"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert "11 attempts from 5 countries" in first.stderr
+    assert "11 attempts from 5 countries, 2 probes" in first.stderr
+    assert "geo-whois-asn-country" in first.stderr and "database built 2026-06-17" in first.stderr
     assert f"wrote {out / 'timelapse.mp4'}" in first.stderr
     assert len(list((out / "frames").glob("*.png"))) == 2
     (out / "frames" / "0007.png").write_bytes(b"stale")  # left over from an older, longer build

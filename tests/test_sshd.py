@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -440,3 +442,51 @@ def test_any_user_name_keeps_the_true_address(user: str) -> None:
     event = parse(f"Nov 29 06:04:42 h sshd[1]: Failed password for invalid user {user} from 8.8.4.4 port 2222 ssh2")
     assert event is not None
     assert (event.source_ip, event.source_port, event.user) == ("8.8.4.4", 2222, user)
+
+
+REAL_LINES = [
+    line
+    for path in (
+        "data/small-auth.log",
+        "data/formats/classic.log",
+        "data/formats/rfc3339.log",
+        "data/formats/rfc5424.log",
+    )
+    for line in (Path(__file__).parent / path).read_text(encoding="utf-8").splitlines()
+] + [f"Nov 29 06:04:42 h sshd[7]: {family[0]}" for family in FAMILIES]
+_ADDRESS_LIKE = re.compile(r"[0-9A-Fa-f:.]+")
+
+
+@st.composite
+def mutated_lines(draw: st.DrawFn) -> str:
+    line = draw(st.sampled_from(REAL_LINES))
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(line)))
+        action = draw(st.sampled_from(["insert", "delete", "replace"]))
+        text = draw(
+            st.sampled_from([" from 6.6.6.6 port 22 ssh2", " from ::1", "]", "[", ": ", " ", "\ufffd", "port ", ""])
+            | st.text(max_size=8)
+        )
+        end = draw(st.integers(at, min(len(line), at + 10)))
+        if action == "insert":
+            line = line[:at] + text + line[at:]
+        elif action == "delete":
+            line = line[:at] + line[end:]
+        else:
+            line = line[:at] + text + line[end:]
+    return line
+
+
+@given(st.binary(max_size=400))
+def test_any_bytes_parse_without_raising(data: bytes) -> None:
+    parse(data.decode("utf-8", "replace"))
+
+
+@given(mutated_lines())
+def test_mutated_real_lines_never_raise_and_name_only_addresses_they_hold(line: str) -> None:
+    event = parse(line)
+    if event is None or event.source_ip is None:
+        return
+    assert normalize_ip(event.source_ip) == event.source_ip
+    tokens = _ADDRESS_LIKE.findall(line)
+    assert any(event.source_ip in (normalize_ip(token), normalize_ip(token.rstrip(":."))) for token in tokens), line
