@@ -134,6 +134,26 @@ def classify(message: str) -> tuple[EventKind, re.Match[str] | None]:
     return K.UNKNOWN, None
 
 
+@lru_cache(maxsize=4096)
+def _fields(message: str) -> tuple[EventKind, str | None, str | None, int | None, str | None, str | None]:
+    """Return (kind, ip, host name, port, user, method) of a message.
+
+    Cached: within one connection sshd writes the same message again and again (each failed
+    password of a session reads the same), so a small cache skips most regex work.
+    """
+    kind, found = classify(message)
+    if found is None:
+        return kind, None, None, None, None, None
+    fields = found.groupdict()
+    raw = fields.get("ip")
+    ip = normalize_ip(raw) if raw else None
+    port = fields.get("port")
+    user = fields.get("user")
+    if user is None and fields.get("ruser"):
+        user = fields["ruser"]
+    return kind, ip, raw if raw and ip is None else None, int(port) if port else None, user, fields.get("method")
+
+
 def _strip_prefixes(message: str) -> str:
     for _ in range(4):
         if message.startswith(("error: ", "fatal: ")):
@@ -193,13 +213,7 @@ class SshdParser:
             time = self._classic_time(classic["stamp"], classic["mon"], classic["day"], classic["hms"], None)
             if time is None:
                 return None
-            return self.message(
-                time=time,
-                host=classic["host"],
-                program=classic["program"],
-                pid=int(classic["pid"]),
-                message=line[classic.end() :],
-            )
+            return self.message(time, classic["host"], classic["program"], int(classic["pid"]), line[classic.end() :])
         header = (_RFC5424 if first == "<" else _SYSLOG).match(line)
         if header is None:
             return None
@@ -220,34 +234,23 @@ class SshdParser:
             message=header["message"],
         )
 
-    def message(self, *, time: datetime, host: str, program: str, pid: int | None, message: str) -> AuthEvent:
+    def message(self, time: datetime, host: str, program: str, pid: int | None, message: str) -> AuthEvent:
         """Return the event for one sshd message whose header has already been read."""
         count = 1
         if message.startswith("message repeated "):
             repeated = _REPEATED.match(message)
             if repeated is not None:
                 count, message = int(repeated["n"]), repeated["inner"]
-        kind, found = classify(message)
-        fields = found.groupdict() if found is not None else {}
-        raw = fields.get("ip")
-        ip = normalize_ip(raw) if raw else None
-        source_host = raw if raw and ip is None else None
-        port_text = fields.get("port")
-        port = int(port_text) if port_text else None
-        user = fields.get("user")
-        if user is None and fields.get("ruser"):
-            user = fields["ruser"]
+        kind, ip, source_host, port, user, method = _fields(message)
 
         connection = None
         if pid is not None:
             connection = self._connection((host, pid), ip or source_host, ip, port)
-            if connection is not None and raw is None:
+            if connection is not None and ip is None and source_host is None:
                 ip, port = connection.ip, connection.port
                 source_host = None if ip else connection.source
         attempts, probe = _count(kind, count, user, connection)
-        return AuthEvent(
-            time, host, program, pid, kind, ip, port, user, fields.get("method"), count, attempts, probe, source_host
-        )
+        return AuthEvent(time, host, program, pid, kind, ip, port, user, method, count, attempts, probe, source_host)
 
     def _connection(
         self, key: tuple[str, int], source: str | None, ip: str | None, port: int | None

@@ -103,7 +103,7 @@ class Tally:
     _last_start: datetime | None = None
 
     def add(self, event: AuthEvent, country: str | None) -> None:
-        self.kinds[event.kind.value] += event.count
+        self.kinds[event.kind] += event.count
         if country is None:
             return
         self.addresses.add(event.source_ip or event.source_host or "")

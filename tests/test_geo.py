@@ -66,3 +66,35 @@ def test_a_file_that_is_not_an_mmdb_is_refused(tmp_path: Path) -> None:
     bogus.write_bytes(b"not a database" * 100)
     with pytest.raises(UsageError, match=r"bogus\.mmdb: not a readable MMDB"):
         Geolocator(bogus)
+
+
+LAYOUTS = {
+    # GeoLite2-Country and DB-IP lite country
+    "GeoLite2-Country": {"country": {"iso_code": "NL", "names": {"en": "Netherlands"}}, "continent": {"code": "EU"}},
+    # GeoLite2-City: the country sits beside the city
+    "GeoLite2-City": {
+        "city": {"names": {"en": "Amsterdam"}},
+        "country": {"iso_code": "NL"},
+        "location": {"latitude": 52.37},
+    },
+    "DBIP-Country-Lite": {"country": {"iso_code": "NL", "names": {"en": "Netherlands"}}},
+    # ip-location-db, the bundled layout
+    "country": {"country_code": "NL"},
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_real_mmdb_files_of_every_layout(layout: str, tmp_path: Path) -> None:
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, database_type=layout, ipv4_compatible=True)
+    writer.insert_network(IPSet(["185.220.101.0/24", "2a01:4f8::/32"]), LAYOUTS[layout])
+    path = tmp_path / f"{layout}.mmdb"
+    writer.to_db_file(str(path))
+    with Geolocator(path) as geo:
+        assert geo.country("185.220.101.4") == "NL"
+        assert geo.country("2a01:4f8:c17:1a2b::1") == "NL"
+        assert geo.country("8.8.8.8") == "unknown"
+        assert geo.country("10.0.0.1") == "private"
+        assert geo.info.database_type == layout
