@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image
+import numpy as np
 
 from .errors import InputError, OutputError
 from .geo import GeoDatabaseInfo, Geolocator
 from .scan import ReadOptions, Reporter, SilentReporter, count
-from .site import FRAME_PATTERN, MARKER, SiteMeta, slices_document, write_site
+from .site import MARKER, SiteMeta, slices_document, write_site
 from .timeline import Timeline
 
 
@@ -25,8 +25,20 @@ class BuildOptions:
     slice_seconds: int = 600
     title: str = "SSH brute-force attempts"
     size: tuple[int, int] = (1280, 720)
-    fps: float = 12.0
+    fps: float | None = None
+    """Frames a second of the time-lapse; by default a day of any slice length plays in about 12 s."""
+    theme: str = "dark"
+    afterglow: int = 3
+    frames: bool = True
+    gif: bool = False
+    webm: bool = False
     force: bool = False
+    workers: int | None = None
+
+
+def default_fps(slices: int) -> float:
+    """Return the frame rate that plays ``slices`` in about twelve seconds (1 to 30 frames a second)."""
+    return float(min(30, max(1, round(slices / 12))))
 
 
 @dataclass(slots=True)
@@ -50,41 +62,61 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     if timeline is None:
         raise InputError(f"{', '.join(options.read.logs)}: no sshd authentication events found")
 
-    meta = SiteMeta(title=options.title, fps=options.fps, width=options.size[0], height=options.size[1], geoip=geo_info)
+    fps = options.fps or default_fps(len(timeline.slices))
+    meta = SiteMeta(
+        title=options.title, fps=fps, width=options.size[0], height=options.size[1], geoip=geo_info,
+        frames=options.frames,
+    )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        _render(timeline, meta, staging, reporter)
+        names = _render(timeline, meta, options, staging, reporter)
         write_site(staging, slices_document(timeline, meta), meta)
         _move_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    outputs = [out / "index.html", out / "timelapse.mp4", out / "data" / "slices.json", out / "frames"]
+    outputs = [out / "index.html", out / "data" / "slices.json"] + [out / name for name in names]
     return BuildResult(timeline=timeline, out=out, geoip=geo_info, outputs=outputs, seconds=time.monotonic() - began)
 
 
-def _render(timeline: Timeline, meta: SiteMeta, staging: Path, reporter: Reporter) -> None:
-    from .render import MapRenderer
+def _render(timeline: Timeline, meta: SiteMeta, options: BuildOptions, staging: Path, reporter: Reporter) -> list[str]:
+    """Write the frames, videos, poster and summary chart into ``staging``; return their names."""
+    from .render import Look, render_frames, render_poster, render_summary, save_png
     from .shapes import load_countries
-    from .video import write_mp4
+    from .video import gif, mp4, webm, write_videos
 
-    renderer = MapRenderer(
-        timeline, load_countries(), title=meta.title, credit=meta.geoip.credit, size=(meta.width, meta.height)
-    )
-    frames_dir = staging / "frames"
-    frames_dir.mkdir()
+    look = Look(
+        title=meta.title, credit=meta.geoip.credit, size=(meta.width, meta.height), theme=options.theme,
+        afterglow=options.afterglow,
+    )  # fmt: skip
+    countries = load_countries()
+    written = ["timelapse.mp4", "poster.png", "summary.png"]
+    frames_dir = staging / "frames" if options.frames else None
+    if frames_dir is not None:
+        frames_dir.mkdir()
+        written.append("frames")
+    videos = [mp4(staging / "timelapse.mp4")]
+    if options.webm:
+        videos.append(webm(staging / "timelapse.webm"))
+        written.append("timelapse.webm")
+    if options.gif:
+        videos.append(gif(staging / "timelapse.gif"))
+        written.append("timelapse.gif")
     reporter.stage("Rendering maps", total=len(timeline.slices))
 
-    def saved_frames() -> Iterator[object]:
-        for index, pixels in enumerate(renderer.frames()):
-            Image.fromarray(pixels).save(staging / FRAME_PATTERN.format(index=f"{index:04d}"), compress_level=6)
+    def counted(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        for frame in frames:
             reporter.advance()
-            yield pixels
+            yield frame
 
-    written = write_mp4(saved_frames(), staging / "timelapse.mp4", (meta.width, meta.height), meta.fps)  # type: ignore[arg-type]
-    if written != len(timeline.slices):
-        raise OutputError(f"{staging}: wrote {written} video frames for {len(timeline.slices)} slices")
+    frames = render_frames(timeline, countries, look, frames_dir, workers=options.workers)
+    count = write_videos(counted(frames), videos, look.size, meta.fps)
+    if count != len(timeline.slices):
+        raise OutputError(f"{staging}: wrote {count} video frames for {len(timeline.slices)} slices")
+    save_png(render_poster(timeline, countries, look), staging / "poster.png")
+    save_png(render_summary(timeline, look), staging / "summary.png")
+    return written
 
 
 def _check_out(out: Path, force: bool) -> None:

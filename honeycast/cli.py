@@ -60,9 +60,32 @@ def build(
     geoip_db: GeoOpt = None,
     year: YearOpt = None,
     tz: TzOpt = None,
-    title: Annotated[
-        str, typer.Option("--title", help="Title shown on the maps and the page.")
-    ] = "SSH brute-force attempts",
+    title: Annotated[str, typer.Option("--title", help="Title shown on the maps and the page.")] = (
+        "SSH brute-force attempts"
+    ),
+    size: Annotated[str, typer.Option("--size", help="Frame size WIDTHxHEIGHT, up to 3840x2160.")] = "1280x720",
+    theme: Annotated[str, typer.Option("--theme", help="`dark` or `light`.")] = "dark",
+    afterglow: Annotated[
+        int,
+        typer.Option(
+            "--afterglow", help="Slices a hit country keeps fading afterwards; 0 turns it off.", min=0, max=50
+        ),
+    ] = 3,
+    fps: Annotated[
+        float | None,
+        typer.Option(
+            "--fps",
+            help="Frames a second of the time-lapse [default: a day plays in about 12 s].",
+            show_default=False,
+            min=0.1,
+            max=60,
+        ),
+    ] = None,
+    frames: Annotated[
+        bool, typer.Option("--frames/--no-frames", help="Also write every map as frames/NNNN.png.")
+    ] = True,
+    gif: Annotated[bool, typer.Option("--gif", help="Also write timelapse.gif (640 px wide).")] = False,
+    webm: Annotated[bool, typer.Option("--webm", help="Also write timelapse.webm (VP9).")] = False,
     force: Annotated[
         bool,
         typer.Option(
@@ -73,7 +96,22 @@ def build(
     """Build maps, a time-lapse MP4, per-slice JSON and a web viewer from sshd logs."""
     from . import console
 
-    console.run_build(paths, slice=slice, geoip_db=geoip_db, year=year, tz=tz, title=title, force=force)
+    console.run_build(
+        paths,
+        slice=slice,
+        geoip_db=geoip_db,
+        year=year,
+        tz=tz,
+        title=title,
+        size=size,
+        theme=theme,
+        afterglow=afterglow,
+        fps=fps,
+        frames=frames,
+        gif=gif,
+        webm=webm,
+        force=force,
+    )
 
 
 @app.command(epilog="**Example:** `honeycast parse /var/log/auth.log | jq -r 'select(.kind==\"failed\") | .source_ip'`")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,6 +59,14 @@ def zone(name: str | None) -> tzinfo:
         raise UsageError(f"--tz {name!r}: unknown time zone (use a name such as UTC or Europe/Berlin)") from None
 
 
+def parse_theme(text: str) -> str:
+    from .render import THEMES
+
+    if text not in THEMES:
+        raise UsageError(f"--theme {text!r}: choose one of {', '.join(THEMES)}")
+    return text
+
+
 class RichReporter:
     """Progress bars on stderr, one task per stage."""
 
@@ -81,8 +90,35 @@ class RichReporter:
             self.progress.advance(self.task, amount)
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """Return (width, height) from ``1280x720``: even numbers (the video needs them) up to 3840×2160."""
+    from .render import MAX_SIZE
+
+    found = re.fullmatch(r"\s*(\d+)\s*[x×]\s*(\d+)\s*", text.lower())
+    if found is None:
+        raise UsageError(f"--size {text!r}: expected WIDTHxHEIGHT such as 1280x720")
+    width, height = int(found[1]), int(found[2])
+    if not (320 <= width <= MAX_SIZE[0] and 180 <= height <= MAX_SIZE[1]) or width % 2 or height % 2:
+        raise UsageError(f"--size {text!r}: width and height must be even, from 320x180 up to 3840x2160")
+    return width, height
+
+
 def run_build(
-    paths: list[str], *, slice: str, geoip_db: Path | None, year: int | None, tz: str | None, title: str, force: bool
+    paths: list[str],
+    *,
+    slice: str,
+    geoip_db: Path | None,
+    year: int | None,
+    tz: str | None,
+    title: str,
+    size: str,
+    theme: str,
+    afterglow: int,
+    fps: float | None,
+    frames: bool,
+    gif: bool,
+    webm: bool,
+    force: bool,
 ) -> None:
     from .build import BuildOptions, build
     from .scan import ReadOptions
@@ -97,6 +133,13 @@ def run_build(
             out=Path(out),
             slice_seconds=parse_slice(slice),
             title=title,
+            size=parse_size(size),
+            theme=parse_theme(theme),
+            afterglow=afterglow,
+            fps=fps,
+            frames=frames,
+            gif=gif,
+            webm=webm,
             force=force,
         )
         progress = Progress(

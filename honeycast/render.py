@@ -1,146 +1,457 @@
-"""Draw the world map once with Basemap, then recolour its countries for each slice.
+"""World maps of attempts: the static map is drawn once with Basemap, then only recoloured per slice.
 
 The only module that imports matplotlib and Basemap.
+
+How a frame is made
+    Basemap and matplotlib draw the map once: ocean, graticule, every country in the land
+    colour with its border, markers for countries too small to see, title, credits and colour
+    bar. A second drawing of the same axes paints each country in a colour that encodes its
+    index, without antialiasing: a raster that says which country every pixel belongs to.
+    A frame is then a copy of the static pixels with the interior pixels of lit countries
+    replaced through a per-slice palette (numpy fancy indexing, a few milliseconds), plus the
+    caption drawn with Pillow in the same DejaVu Sans matplotlib uses. Frames are made in
+    worker processes forked after the static layers exist, so no worker draws the map again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+import os
+import struct
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps, font_manager
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
-from matplotlib.collections import PathCollection
-from matplotlib.colors import ListedColormap, LogNorm, to_rgba
+from matplotlib.collections import PatchCollection, PathCollection
+from matplotlib.colors import ListedColormap, LogNorm, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.patches import Circle
 from matplotlib.path import Path as MplPath
-from matplotlib.ticker import FuncFormatter, LogLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from mpl_toolkits.basemap import Basemap
+from PIL import Image, ImageDraw, ImageFont
 
-from .shapes import CountryShape, country_names
+from .shapes import NATURAL_EARTH_CREDIT, CountryShape, country_names
 from .timeline import Slice, Timeline
 
-NATURAL_EARTH_CREDIT = "Borders: Natural Earth"
+MAX_SIZE = (3840, 2160)
+MARKER_AREA = 40.0
+"""Countries smaller than this many pixels (at 1280×720) get a marker at their centre."""
 
 
 @dataclass(frozen=True, slots=True)
 class Theme:
-    background: str = "#0b1020"
-    ocean: str = "#101a2e"
-    land: str = "#27324a"
-    border: str = "#3f4b66"
-    grid: str = "#1b2740"
-    text: str = "#e8ecf4"
-    muted: str = "#8e9ab3"
-    colormap: str = "inferno"
+    background: str
+    ocean: str
+    land: str
+    border: str
+    grid: str
+    text: str
+    muted: str
+    colormap: str
+    ramp: tuple[float, float]
+    """The part of the colour map used, so one attempt still stands out from the land."""
+
+
+THEMES = {
+    "dark": Theme(
+        background="#0b1020", ocean="#101a2e", land="#27324a", border="#3f4b66", grid="#1b2740",
+        text="#e8ecf4", muted="#8e9ab3", colormap="inferno", ramp=(0.28, 1.0),
+    ),
+    "light": Theme(
+        background="#f7f7f2", ocean="#dfe9f1", land="#f4f1e8", border="#b9b4a6", grid="#cfdbe6",
+        text="#1d2433", muted="#5d6677", colormap="magma_r", ramp=(0.08, 0.85),
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What a build chooses about its maps."""
+
+    title: str
+    credit: str
+    size: tuple[int, int] = (1280, 720)
+    theme: str = "dark"
+    afterglow: int = 3
+    """Slices a hit country keeps fading after it was last hit; 0 turns the afterglow off."""
 
 
 def slice_label(one: Slice, seconds: int) -> str:
     """Return a slice's time range with its zone, e.g. ``Sun 29 Nov 2026 · 06:20–06:30 UTC``."""
     end = one.start + timedelta(seconds=seconds)
-    return f"{one.start:%a %d %b %Y} · {one.start:%H:%M}–{end:%H:%M} {one.start:%Z}".rstrip()
+    zone = one.start.strftime("%Z") or one.start.strftime("%z")
+    return f"{one.start:%a %d %b %Y} · {one.start:%H:%M}–{end:%H:%M} {zone}".rstrip()
 
 
-class MapRenderer:
-    """A figure holding the static world map; ``frame`` recolours it for one slice."""
+def colour_ticks(top: float) -> list[float]:
+    """Return readable ticks for a logarithmic scale from 1 to ``top``: 1, 2, 5, 10, … and the top itself."""
+    steps = [step * 10**power for power in range(9) for step in (1, 2, 5) if step * 10**power <= top]
+    if len(steps) > 7:
+        steps = [step for step in steps if str(int(step))[0] == "1"]
+    if top / steps[-1] > 1.4:
+        steps.append(top)
+    return [float(step) for step in steps]
+
+
+def per_slice_text(seconds: int) -> str:
+    minutes = seconds // 60
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h"
+
+
+class MapCanvas:
+    """The static map at one size and theme: its pixels, and which country each pixel shows."""
 
     def __init__(
-        self,
-        timeline: Timeline,
-        countries: tuple[CountryShape, ...],
-        *,
-        title: str,
-        credit: str,
-        size: tuple[int, int] = (1280, 720),
-        theme: Theme = Theme(),
+        self, countries: Sequence[CountryShape], look: Look, *, peak: int, legend: str, title_suffix: str = ""
     ) -> None:
-        self.timeline = timeline
+        theme = THEMES[look.theme]
+        self.size = look.size
+        height = look.size[1]
         self.theme = theme
-        width, height = size
-        self.size = size
-        scale = height / 720
-        self.figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.background)
-        self.canvas = FigureCanvasAgg(self.figure)
-        axes = self.figure.add_axes((0.02, 0.13, 0.96, 0.77))
-        axes.set_axis_off()
-        projection = Basemap(projection="robin", lon_0=0, resolution=None, ax=axes)
-        projection.drawmapboundary(fill_color=theme.ocean, color=theme.border, linewidth=0.8 * scale)
+        self.scale = height / 720
+        self.codes = [country.code for country in countries]
+        self.norm = LogNorm(vmin=1, vmax=max(peak, 2))
+        self.cmap = ListedColormap(colormaps[theme.colormap](np.linspace(*theme.ramp, 256)))
+        self.land = _rgb255(theme.land)
+
+        figure, axes, projection = self._figure(theme.background)
+        projection.drawmapboundary(fill_color=theme.ocean, color=theme.border, linewidth=0.8 * self.scale)
         for draw, values in (
             (projection.drawparallels, range(-60, 90, 30)),
             (projection.drawmeridians, range(-180, 180, 30)),
         ):
-            draw(list(values), color=theme.grid, linewidth=0.5 * scale, dashes=[1, 0], labels=[0, 0, 0, 0])
-
-        self.codes = [country.code for country in countries]
+            draw(list(values), color=theme.grid, linewidth=0.5 * self.scale, dashes=[1, 0], labels=[0, 0, 0, 0])
         paths = [_country_path(projection, country) for country in countries]
-        self.collection = PathCollection(
-            paths, facecolors=theme.land, edgecolors=theme.border, linewidths=0.3 * scale, zorder=3
+        markers = self._markers(paths, axes)
+        axes.add_collection(
+            PathCollection(paths, facecolors=theme.land, edgecolors=theme.border, linewidths=0.3 * self.scale, zorder=3)
         )
-        axes.add_collection(self.collection)
+        axes.add_collection(
+            PatchCollection(
+                [Circle(center, radius) for center, radius, _ in markers],
+                facecolors=theme.land, edgecolors=theme.border, linewidths=0.6 * self.scale, zorder=4,
+            ),
+            autolim=False,
+        )  # fmt: skip
+        self._decorate(figure, look, legend, title_suffix)
+        self.base = _pixels(figure)
 
-        base = ListedColormap(_colour_ramp(theme.colormap))
-        self.norm = LogNorm(vmin=1, vmax=max(timeline.peak, 2))
-        self.cmap = base
-        self.land = np.array(to_rgba(theme.land))
+        labels_figure, labels_axes, _ = self._figure("#000000")
+        index_colours = [_index_colour(index + 1) for index in range(len(paths))]
+        collection = PathCollection(paths, facecolors=index_colours, edgecolors="none", zorder=3)
+        collection.set_antialiased(False)
+        labels_axes.add_collection(collection)
+        dots = PatchCollection(
+            [Circle(center, radius) for center, radius, _ in markers],
+            facecolors=[index_colours[index] for _, _, index in markers], edgecolors="none", zorder=4,
+        )  # fmt: skip
+        dots.set_antialiased(False)
+        labels_axes.add_collection(dots, autolim=False)
+        raster = _pixels(labels_figure).astype(np.int32)
+        labels = raster[..., 0] + (raster[..., 1] << 8)
+        # Paint only pixels that show plain land: borders, coasts and their antialiased edges stay as drawn.
+        interior = (labels > 0) & (self.base == self.land).all(axis=2)
+        pixels = np.flatnonzero(interior)
+        owners = labels.ravel()[pixels]
+        order = np.argsort(owners, kind="stable")
+        self._pixels = pixels[order]
+        # Country index i owns self._pixels[self._bounds[i]:self._bounds[i + 1]].
+        self._bounds = np.searchsorted(owners[order], np.arange(len(paths) + 2))
 
-        self.figure.text(0.02, 0.955, title, color=theme.text, fontsize=20 * scale, weight="bold", va="center")
-        self.time_text = self.figure.text(0.02, 0.085, "", color=theme.text, fontsize=15 * scale, va="center")
-        self.stats_text = self.figure.text(0.02, 0.04, "", color=theme.muted, fontsize=11 * scale, va="center")
-        self.figure.text(
-            0.98,
-            0.955,
-            f"{NATURAL_EARTH_CREDIT} · {credit}",
-            color=theme.muted,
-            fontsize=7.5 * scale,
-            ha="right",
-            va="center",
+    def _figure(self, background: str) -> tuple[Figure, Axes, Basemap]:
+        width, height = self.size
+        figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=background)
+        FigureCanvasAgg(figure)
+        axes = figure.add_axes((0.02, 0.13, 0.96, 0.77))
+        axes.set_axis_off()
+        projection = Basemap(projection="robin", lon_0=0, resolution=None, ax=axes)
+        projection.set_axes_limits(ax=axes)
+        return figure, axes, projection
+
+    def _markers(self, paths: list[MplPath], axes: Axes) -> list[tuple[tuple[float, float], float, int]]:
+        """Return (centre, radius, index) of a marker for every country too small to see."""
+        to_pixels = axes.transData
+        markers = []
+        radius_px = 4.0 * self.scale
+        unit = abs(to_pixels.inverted().transform((radius_px, 0))[0] - to_pixels.inverted().transform((0, 0))[0])
+        for index, (path, code) in enumerate(zip(paths, self.codes, strict=True)):
+            if not code:
+                continue
+            pixels = to_pixels.transform(path.vertices)
+            area = _polygon_area(pixels, np.asarray(path.codes))
+            if area < MARKER_AREA * self.scale**2:
+                biggest = max(_rings(path), key=lambda ring: abs(_shoelace(ring)))
+                markers.append(((float(biggest[:, 0].mean()), float(biggest[:, 1].mean())), unit, index))
+        return markers
+
+    def _decorate(self, figure: Figure, look: Look, legend: str, title_suffix: str) -> None:
+        theme, scale = self.theme, self.scale
+        figure.text(
+            0.02, 0.955, look.title + title_suffix, color=theme.text, fontsize=20 * scale, weight="bold", va="center"
         )
-        bar_axes = self.figure.add_axes((0.62, 0.07, 0.34, 0.025))
-        bar = self.figure.colorbar(ScalarMappable(self.norm, base), cax=bar_axes, orientation="horizontal")
+        figure.text(
+            0.98, 0.955, f"{NATURAL_EARTH_CREDIT} · {look.credit}", color=theme.muted,
+            fontsize=7.5 * scale, ha="right", va="center",
+        )  # fmt: skip
+        bar_axes = figure.add_axes((0.62, 0.07, 0.34, 0.025))
+        bar = figure.colorbar(ScalarMappable(self.norm, self.cmap), cax=bar_axes, orientation="horizontal")
         bar.outline.set_edgecolor(theme.border)  # type: ignore[operator]
-        bar.ax.xaxis.set_major_locator(LogLocator(base=10))
-        bar.ax.xaxis.set_minor_locator(LogLocator(base=10, subs=(2, 5)))
+        bar.ax.xaxis.set_major_locator(FixedLocator(colour_ticks(float(self.norm.vmax or 2))))
+        bar.ax.xaxis.set_minor_locator(NullLocator())
         bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
         bar.ax.tick_params(colors=theme.muted, labelsize=9 * scale, which="both")
-        minutes = timeline.slice_seconds // 60
-        per = f"{minutes} min" if minutes < 60 else f"{minutes // 60} h"
-        bar.set_label(f"failed login attempts per country per {per}", color=theme.muted, fontsize=9 * scale)
+        bar.set_label(legend, color=theme.muted, fontsize=9 * scale)
 
-    def colours(self, counts: dict[str, int]) -> np.ndarray:
-        """Return one RGBA face colour per country for a slice's counts."""
-        values = np.array([counts.get(code, 0) if code else 0 for code in self.codes], dtype=float)
-        colours = np.tile(self.land, (len(values), 1))
-        hit = values > 0
-        if hit.any():
-            colours[hit] = self.cmap(self.norm(values[hit]))
-        return colours
+    def colour(self, values: np.ndarray) -> np.ndarray:
+        """Return RGB (0–255) for counts on this map's scale."""
+        return (np.asarray(self.cmap(self.norm(np.maximum(values, 1))))[..., :3] * 255).round()
 
-    def frame(self, index: int, running_total: int) -> np.ndarray:
-        """Return the RGB pixels (height × width × 3, uint8) of one slice's map."""
-        one = self.timeline.slices[index]
-        self.collection.set_facecolor(self.colours(one.counts))  # type: ignore[arg-type]
-        self.time_text.set_text(slice_label(one, self.timeline.slice_seconds))
+    def paint(self, palette: np.ndarray) -> np.ndarray:
+        """Return a copy of the static map with every country painted in ``palette[index + 1]``."""
+        frame = self.base.copy()
+        flat = frame.reshape(-1, 3)
+        for label in np.flatnonzero((palette != self.land).any(axis=1)):
+            flat[self._pixels[self._bounds[label] : self._bounds[label + 1]]] = palette[label]
+        return frame
+
+
+def palettes(canvas: MapCanvas, timeline: Timeline, afterglow: int) -> np.ndarray:
+    """Return one palette per slice (slices × countries+1 × RGB), afterglow applied.
+
+    A country hit in a slice takes its colour on the day's fixed scale. With afterglow, a country
+    not hit keeps the colour of its last hit for ``afterglow`` slices, fading linearly to land.
+    """
+    codes = canvas.codes
+    counts = np.array([[one.counts.get(code, 0) if code else 0 for code in codes] for one in timeline.slices], float)
+    land = np.array(canvas.land, dtype=float)
+    result = np.empty((len(counts), len(codes) + 1, 3), dtype=np.uint8)
+    result[:, 0] = canvas.land
+    last = np.zeros(len(codes))
+    age = np.full(len(codes), afterglow + 1)
+    for index, row in enumerate(counts):
+        hit = row > 0
+        last[hit] = row[hit]
+        age[hit] = 0
+        strength = np.clip(1 - age / (afterglow + 1), 0, 1)[:, None]
+        lit = canvas.colour(last)
+        result[index, 1:] = np.where(strength > 0, land + (lit - land) * strength, land).round().astype(np.uint8)
+        age += 1
+    return result
+
+
+class Captioner:
+    """Writes a frame's caption with Pillow, in the font and colours of the static map."""
+
+    def __init__(self, size: tuple[int, int], theme: Theme) -> None:
+        width, height = size
+        self.scale = height / 720
+        self.theme = theme
+        self.big = _font(round(15 * 100 / 72 * self.scale))
+        self.small = _font(round(11 * 100 / 72 * self.scale))
+        self.left = round(0.02 * width)
+        self.top = round(height - 0.085 * height)
+        self.second = round(height - 0.04 * height)
+
+    def write(self, frame: np.ndarray, first: str, second: str) -> np.ndarray:
+        """Draw the two caption lines into ``frame`` (in place, only the strip they occupy) and return it."""
+        top = self.top - round(0.03 * frame.shape[0])
+        strip = Image.fromarray(frame[top:, : frame.shape[1] * 3 // 5])
+        draw = ImageDraw.Draw(strip)
+        draw.text((self.left, self.top - top), first, font=self.big, fill=self.theme.text, anchor="lm")
+        draw.text((self.left, self.second - top), second, font=self.small, fill=self.theme.muted, anchor="lm")
+        frame[top:, : frame.shape[1] * 3 // 5] = np.asarray(strip)
+        return frame
+
+
+def captions(timeline: Timeline) -> list[tuple[str, str]]:
+    """Return each slice's caption: its time, then attempts, the running total and the top country."""
+    names = country_names()
+    running = 0
+    lines = []
+    for one in timeline.slices:
+        running += one.attempts
         top = max(one.counts.items(), key=lambda item: (item[1], item[0]), default=None)
-        top_text = f" · top: {country_names().get(top[0], top[0])} {top[1]:,}" if top else ""
-        self.stats_text.set_text(f"{one.attempts:,} attempts in this slice · {running_total:,} so far today{top_text}")
-        self.canvas.draw()  # type: ignore[no-untyped-call]
-        return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()  # type: ignore[no-untyped-call]
-
-    def frames(self) -> Iterator[np.ndarray]:
-        """Yield every slice's pixels in order."""
-        running = 0
-        for index, one in enumerate(self.timeline.slices):
-            running += one.attempts
-            yield self.frame(index, running)
+        top_text = f" · top: {names.get(top[0], top[0])} {top[1]:,}" if top else ""
+        lines.append(
+            (
+                slice_label(one, timeline.slice_seconds),
+                f"{one.attempts:,} attempts in this slice · {running:,} so far{top_text}",
+            )
+        )
+    return lines
 
 
-def _colour_ramp(name: str) -> np.ndarray:
-    from matplotlib import colormaps
+@dataclass(frozen=True, slots=True)
+class _Job:
+    canvas: MapCanvas
+    captioner: Captioner
+    palettes: np.ndarray
+    captions: list[tuple[str, str]]
+    frames_dir: Path | None
 
-    # Start above the ramp's near-black end so one attempt still stands out from the land.
-    return colormaps[name](np.linspace(0.25, 1.0, 256))
+
+_JOB: _Job | None = None
+"""The frame job, set before worker processes are forked so they inherit it instead of redrawing the map."""
+
+
+def render_frames(
+    timeline: Timeline,
+    countries: Sequence[CountryShape],
+    look: Look,
+    frames_dir: Path | None,
+    workers: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield every slice's frame in order (RGB, height × width × 3), writing ``frames_dir/NNNN.png`` too."""
+    global _JOB
+    canvas = MapCanvas(
+        countries, look, peak=timeline.peak,
+        legend=f"failed login attempts per country per {per_slice_text(timeline.slice_seconds)}",
+    )  # fmt: skip
+    job = _Job(
+        canvas, Captioner(look.size, THEMES[look.theme]), palettes(canvas, timeline, look.afterglow),
+        captions(timeline), frames_dir,
+    )  # fmt: skip
+    count = len(timeline.slices)
+    workers = min(workers or len(os.sched_getaffinity(0)), count)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for index in range(count):
+            yield _frame(job, index)
+        return
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            height, width = look.size[1], look.size[0]
+            for data in pool.imap(_frame_bytes, range(count), chunksize=2):
+                yield np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+    finally:
+        _JOB = None
+
+
+def _frame_bytes(index: int) -> bytes:
+    assert _JOB is not None
+    return _frame(_JOB, index).tobytes()
+
+
+def _frame(job: _Job, index: int) -> np.ndarray:
+    frame = job.captioner.write(job.canvas.paint(job.palettes[index]), *job.captions[index])
+    if job.frames_dir is not None:
+        save_png(frame, job.frames_dir / f"{index:04d}.png")
+    return frame
+
+
+def save_png(pixels: np.ndarray, path: Path) -> None:
+    """Write RGB pixels as a PNG, fast: no row filters and zlib level 1.
+
+    The maps are large areas of flat colour, which zlib compresses well without PNG's adaptive
+    filters; choosing those filters is what makes a general encoder (Pillow's) four times slower
+    here, for files that come out larger.
+    """
+    height, width, _ = pixels.shape
+    rows = np.empty((height, width * 3 + 1), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type "none"
+    rows[:, 1:] = pixels.reshape(height, width * 3)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+        + _chunk(b"IEND", b"")
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def render_poster(timeline: Timeline, countries: Sequence[CountryShape], look: Look) -> np.ndarray:
+    """Return the whole span on one map: each country coloured by its attempts over all slices."""
+    totals = timeline.totals
+    canvas = MapCanvas(
+        countries, look, peak=max(totals.values(), default=1), legend="failed login attempts per country"
+    )
+    values = np.array([totals.get(code, 0) if code else 0 for code in canvas.codes], dtype=float)
+    palette = np.vstack([canvas.land, np.where((values > 0)[:, None], canvas.colour(values), canvas.land)])
+    first, last = timeline.start, timeline.end - timedelta(seconds=1)
+    span = (
+        f"{first:%a %d %b %Y %H:%M}–{last:%H:%M}"
+        if first.date() == last.date()
+        else f"{first:%d %b %Y}–{last:%d %b %Y}"
+    )
+    zone = first.strftime("%Z") or first.strftime("%z")
+    names = country_names()
+    top = ", ".join(f"{names.get(code, code)} {count:,}" for code, count in totals.most_common(3))
+    countries_hit = sum(1 for code in totals if code.isupper())
+    return Captioner(look.size, THEMES[look.theme]).write(
+        canvas.paint(palette.astype(np.uint8)),
+        f"{span} {zone}",
+        f"{sum(totals.values()):,} attempts from {countries_hit} countries · top: {top}",
+    )
+
+
+def render_summary(timeline: Timeline, look: Look, top: int = 12) -> np.ndarray:
+    """Return a chart of the day's top origins and top targeted user names, as sorted bars."""
+    theme, (width, height) = THEMES[look.theme], look.size
+    scale = height / 720
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.background)
+    FigureCanvasAgg(figure)
+    names = country_names()
+    origins = [(names.get(code, code), count) for code, count in timeline.totals.most_common(top)]
+    users = [(_plain(user or "(empty)"), count) for user, count in timeline.users.most_common(top)]
+    figure.text(0.03, 0.94, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center")
+    colour = to_rgb(colormaps[theme.colormap](0.7))
+    for position, (label, rows) in enumerate((("Top origins", origins), ("Top user names tried", users))):
+        axes = figure.add_axes((0.2 + position * 0.48, 0.08, 0.28, 0.76))
+        axes.set_facecolor(theme.background)
+        labels = [name for name, _ in rows][::-1]
+        values = [value for _, value in rows][::-1]
+        axes.barh(range(len(rows)), values, color=colour, height=0.7)
+        axes.set_yticks(range(len(rows)), labels, color=theme.text, fontsize=10 * scale)
+        axes.tick_params(axis="x", colors=theme.muted, labelsize=9 * scale)
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        axes.set_title(label, color=theme.text, fontsize=13 * scale, loc="left")
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        for side in ("left", "bottom"):
+            axes.spines[side].set_color(theme.border)
+        for row, value in enumerate(values):
+            axes.text(value, row, f" {value:,}", va="center", color=theme.muted, fontsize=9 * scale)
+    return _pixels(figure)
+
+
+def _plain(text: str, limit: int = 24) -> str:
+    """Return attacker-chosen text safe to show in matplotlib: no mathtext, no control characters, short."""
+    shown = "".join(char if char.isprintable() else "\ufffd" for char in text)
+    shown = shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return shown.replace("\\", "\\\\").replace("$", r"\$")
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
+
+
+def _rgb255(colour: str) -> tuple[int, int, int]:
+    red, green, blue = (round(part * 255) for part in to_rgb(colour))
+    return red, green, blue
+
+
+def _index_colour(index: int) -> tuple[float, float, float]:
+    return ((index & 0xFF) / 255, ((index >> 8) & 0xFF) / 255, 0.0)
+
+
+def _pixels(figure: Figure) -> np.ndarray:
+    canvas = figure.canvas
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()  # type: ignore[attr-defined]
 
 
 def _country_path(projection: Basemap, country: CountryShape) -> MplPath:
@@ -154,3 +465,23 @@ def _country_path(projection: Basemap, country: CountryShape) -> MplPath:
         ring_codes[-1] = MplPath.CLOSEPOLY
         codes.append(ring_codes)
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _rings(path: MplPath) -> list[np.ndarray]:
+    vertices = np.asarray(path.vertices)
+    starts = np.flatnonzero(np.asarray(path.codes) == MplPath.MOVETO)
+    return [vertices[a:b] for a, b in zip(starts, [*starts[1:], len(vertices)], strict=True)]
+
+
+def _shoelace(ring: np.ndarray) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
+
+
+def _polygon_area(pixels: np.ndarray, codes: np.ndarray | None) -> float:
+    """Return the summed area of a compound path's rings (holes counted as area too: a size test only)."""
+    starts = np.flatnonzero(codes == MplPath.MOVETO) if codes is not None else np.array([0])
+    x, y = pixels[:, 0], pixels[:, 1]
+    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+    cross[starts[1:] - 1] = 0.0  # no edge from one ring's last vertex to the next ring's first
+    return float(np.abs(np.add.reduceat(np.append(cross, 0.0), starts)).sum()) / 2

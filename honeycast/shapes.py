@@ -14,6 +14,8 @@ import shapefile  # pyshp
 
 from .geo import BUCKETS
 
+NATURAL_EARTH_CREDIT = "Borders: Natural Earth"
+
 BUCKET_NAMES = {
     "loopback": "Loopback addresses",
     "private": "Private networks",

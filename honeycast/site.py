@@ -10,8 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from .geo import GeoDatabaseInfo
-from .render import NATURAL_EARTH_CREDIT
-from .shapes import country_names
+from .shapes import NATURAL_EARTH_CREDIT, country_names
 from .timeline import Timeline
 
 SCHEMA_VERSION = 1
@@ -28,6 +27,7 @@ class SiteMeta:
     width: int
     height: int
     geoip: GeoDatabaseInfo
+    frames: bool = True
 
 
 def template_dir() -> Path:
@@ -59,7 +59,14 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "countries": {code: names.get(code, code) for code in totals.keys() | probes.keys()},
         "events": dict(timeline.events),
         "addresses": timeline.addresses,
-        "frames": {"pattern": FRAME_PATTERN, "count": len(timeline.slices), "width": meta.width, "height": meta.height},
+        "frames": {
+            "pattern": FRAME_PATTERN,
+            "count": len(timeline.slices) if meta.frames else 0,
+            "width": meta.width,
+            "height": meta.height,
+        },
+        "poster": "poster.png",
+        "summary": "summary.png",
         "video": "timelapse.mp4",
         "fps": meta.fps,
         "geoip": {

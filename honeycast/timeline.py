@@ -49,6 +49,8 @@ class Timeline:
     """How many events of each kind were read (``message repeated N times`` counting N)."""
     addresses: int = 0
     """Distinct source addresses seen."""
+    users: Counter[str] = field(default_factory=Counter)
+    """Attempts per user name tried."""
 
     @property
     def start(self) -> datetime:
@@ -99,6 +101,7 @@ class Tally:
     probes: dict[datetime, Counter[str]] = field(default_factory=dict)
     kinds: Counter[str] = field(default_factory=Counter)
     addresses: set[str] = field(default_factory=set)
+    users: Counter[str] = field(default_factory=Counter)
     _last_time: datetime | None = None
     _last_start: datetime | None = None
 
@@ -117,6 +120,8 @@ class Tally:
             counts = self.attempts[start] = Counter()
         if event.attempts:
             counts[country] += event.attempts
+            if event.user is not None:
+                self.users[event.user] += event.attempts
         if event.probe:
             probes = self.probes.get(start)
             if probes is None:
@@ -126,7 +131,12 @@ class Tally:
     def __add__(self, other: Tally) -> Tally:
         if other.slice_seconds != self.slice_seconds:
             raise ValueError("cannot add tallies of different slice lengths")
-        merged = Tally(self.slice_seconds, kinds=self.kinds + other.kinds, addresses=self.addresses | other.addresses)
+        merged = Tally(
+            self.slice_seconds,
+            kinds=self.kinds + other.kinds,
+            addresses=self.addresses | other.addresses,
+            users=self.users + other.users,
+        )
         for mine, theirs, into in (
             (self.attempts, other.attempts, merged.attempts),
             (self.probes, other.probes, merged.probes),
@@ -149,7 +159,11 @@ class Tally:
             )
             start += step
         return Timeline(
-            slice_seconds=self.slice_seconds, slices=tuple(slices), events=self.kinds, addresses=len(self.addresses)
+            slice_seconds=self.slice_seconds,
+            slices=tuple(slices),
+            events=self.kinds,
+            addresses=len(self.addresses),
+            users=self.users,
         )
 
 

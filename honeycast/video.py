@@ -14,36 +14,73 @@ import numpy as np
 from .errors import OutputError
 
 
-def write_mp4(frames: Iterable[np.ndarray], path: Path, size: tuple[int, int], fps: float) -> int:
-    """Stream RGB frames into an H.264 MP4 that browsers play; return the number written."""
-    writer = imageio_ffmpeg.write_frames(
-        str(path),
-        size,
-        fps=fps,
-        codec="libx264",
-        pix_fmt_in="rgb24",
-        pix_fmt_out="yuv420p",
-        macro_block_size=2,
-        output_params=["-profile:v", "high", "-crf", "23", "-movflags", "+faststart"],
-        ffmpeg_log_level="error",
+@dataclass(frozen=True, slots=True)
+class VideoOutput:
+    """One file to encode the frames into."""
+
+    path: Path
+    codec: str
+    params: tuple[str, ...]
+    pix_fmt: str = "yuv420p"
+
+
+def mp4(path: Path) -> VideoOutput:
+    """H.264 High that every browser plays, its index at the front (``+faststart``) so it streams."""
+    return VideoOutput(
+        path,
+        "libx264",
+        ("-profile:v", "high", "-preset", "veryfast", "-tune", "animation", "-crf", "22", "-movflags", "+faststart"),
     )
-    writer.send(None)  # start ffmpeg
-    written = 0
+
+
+def webm(path: Path) -> VideoOutput:
+    return VideoOutput(
+        path, "libvpx-vp9", ("-b:v", "0", "-crf", "36", "-deadline", "good", "-cpu-used", "5", "-row-mt", "1")
+    )
+
+
+def gif(path: Path, width: int = 640) -> VideoOutput:
+    """A GIF at ``width`` pixels wide, with one palette made for the whole animation."""
+    graph = f"scale={width}:-1:flags=lanczos,split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer"
+    return VideoOutput(path, "gif", ("-vf", graph, "-loop", "0"), pix_fmt="rgb24")
+
+
+def write_videos(frames: Iterable[np.ndarray], outputs: list[VideoOutput], size: tuple[int, int], fps: float) -> int:
+    """Stream RGB frames into every output at once (no frame is read back from disk); return how many."""
+    writers = []
     try:
+        for output in outputs:
+            writer = imageio_ffmpeg.write_frames(
+                str(output.path),
+                size,
+                fps=fps,
+                codec=output.codec,
+                pix_fmt_in="rgb24",
+                pix_fmt_out=output.pix_fmt,
+                macro_block_size=2,
+                output_params=list(output.params),
+                ffmpeg_log_level="error",
+            )
+            writer.send(None)  # start ffmpeg
+            writers.append(writer)
+        written = 0
         for frame in frames:
-            writer.send(np.ascontiguousarray(frame))
+            data = np.ascontiguousarray(frame)
+            for writer in writers:
+                writer.send(data)
             written += 1
     except OSError as error:
-        raise OutputError(f"{path}: ffmpeg failed: {error}") from None
+        raise OutputError(f"{outputs[0].path.parent}: ffmpeg failed: {error}") from None
     finally:
-        writer.close()
+        for writer in writers:
+            writer.close()
     return written
 
 
 @dataclass(frozen=True, slots=True)
 class VideoInfo:
     codec: str
-    profile: str
+    profile: str | None
     pix_fmt: str
     width: int
     height: int
@@ -52,7 +89,7 @@ class VideoInfo:
 
 
 _STREAM = re.compile(
-    r"Video: (?P<codec>\w+) \((?P<profile>[^)]+)\).*?, (?P<pix>yuv\w+)[(,].*?(?P<w>\d{2,5})x(?P<h>\d{2,5})"
+    r"Video: (?P<codec>\w+)(?: \((?P<profile>[^)]+)\))?[^,]*, (?P<pix>\w+)[(,].*?(?P<w>\d{2,5})x(?P<h>\d{2,5})"
 )
 
 

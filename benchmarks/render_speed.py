@@ -1,0 +1,96 @@
+"""Wall time of a day's frames and MP4, beside the naive full Basemap redraw per frame.
+
+    python benchmarks/render_speed.py            # the demo day: 144 ten-minute slices
+    python benchmarks/render_speed.py --no-png   # without writing PNG frames
+
+The baseline draws each frame from scratch the way a first Basemap script would: a new figure,
+a new Basemap, every country filled and the caption written, then the whole figure rendered.
+It is timed on a few frames and scaled to the day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import UTC
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+from mpl_toolkits.basemap import Basemap
+
+from honeycast.render import Look, MapCanvas, captions, render_frames, save_png
+from honeycast.scan import ReadOptions, SilentReporter, count
+from honeycast.shapes import load_countries
+from honeycast.video import mp4, write_videos
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def naive_frame(countries: list, counts: dict[str, int], caption: str) -> np.ndarray:
+    figure = Figure(figsize=(12.8, 7.2), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.02, 0.13, 0.96, 0.77))
+    projection = Basemap(projection="robin", lon_0=0, resolution=None, ax=axes)
+    projection.drawmapboundary(fill_color="#101a2e")
+    projection.drawparallels(list(range(-60, 90, 30)))
+    projection.drawmeridians(list(range(-180, 180, 30)))
+    from honeycast.render import _country_path
+
+    paths = [_country_path(projection, country) for country in countries]
+    colours = ["#f7b32b" if counts.get(country.code) else "#27324a" for country in countries]
+    axes.add_collection(PathCollection(paths, facecolors=colours, edgecolors="#3f4b66", linewidths=0.3))
+    figure.text(0.02, 0.085, caption)
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--log", type=Path, default=ROOT / "examples" / "demo-auth.log")
+    parser.add_argument("--no-png", action="store_true")
+    parser.add_argument("--baseline-frames", type=int, default=3)
+    args = parser.parse_args()
+
+    timeline = count(ReadOptions(logs=[str(args.log)], year=2026, tz=UTC), 600, SilentReporter()).timeline()
+    assert timeline is not None
+    countries = load_countries()
+    look = Look(title="SSH brute-force attempts", credit="benchmark")
+    slices = len(timeline.slices)
+
+    began = time.perf_counter()
+    MapCanvas(countries, look, peak=timeline.peak, legend="attempts")
+    static = time.perf_counter() - began
+
+    with tempfile.TemporaryDirectory() as folder:
+        frames_dir = None if args.no_png else Path(folder) / "frames"
+        if frames_dir:
+            frames_dir.mkdir()
+        began = time.perf_counter()
+        written = write_videos(
+            render_frames(timeline, countries, look, frames_dir), [mp4(Path(folder) / "t.mp4")], look.size, 12
+        )
+        day = time.perf_counter() - began
+        size = (Path(folder) / "t.mp4").stat().st_size
+
+    texts = captions(timeline)
+    began = time.perf_counter()
+    for index in range(args.baseline_frames):
+        frame = naive_frame(list(countries), timeline.slices[index].counts, texts[index][0])
+        if not args.no_png:
+            with tempfile.TemporaryDirectory() as folder:
+                save_png(frame, Path(folder) / "f.png")
+    naive = (time.perf_counter() - began) / args.baseline_frames
+
+    print(f"slices: {slices}, frames written: {written}, MP4 {size / 1e6:.1f} MB")
+    print(f"static map, drawn once:          {static * 1000:7.0f} ms")
+    print(f"day of frames + MP4 (all cores): {day * 1000:7.0f} ms  = {day / slices * 1000:5.1f} ms/frame (goal 4 s)")
+    print(f"naive full redraw per frame:     {naive * 1000:7.0f} ms  → {naive * slices:5.1f} s for the day (one core)")
+    print(f"speed-up over the naive redraw:  {naive * slices / day:7.1f}×  (goal 25×)")
+
+
+if __name__ == "__main__":
+    main()

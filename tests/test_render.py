@@ -1,0 +1,131 @@
+"""The maps and videos: look (image regression), properties, determinism, and the options that shape them."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from pytest_regressions.image_regression import ImageRegressionFixture
+from typer.testing import CliRunner
+
+from honeycast.build import BuildResult, default_fps
+from honeycast.cli import app
+from honeycast.render import Look, MapCanvas, palettes, render_frames, render_summary, save_png
+from honeycast.shapes import load_countries
+from honeycast.video import probe
+
+SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
+
+
+def png_bytes(path: Path) -> bytes:
+    with Image.open(path) as image:
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PNG")
+        return buffer.getvalue()
+
+
+def test_frame_looks_as_reviewed(small_site: BuildResult, image_regression: ImageRegressionFixture) -> None:
+    image_regression.check(png_bytes(small_site.out / "frames" / "0000.png"), diff_threshold=1.0)
+
+
+def test_poster_looks_as_reviewed(small_site: BuildResult, image_regression: ImageRegressionFixture) -> None:
+    image_regression.check(png_bytes(small_site.out / "poster.png"), diff_threshold=1.0)
+
+
+def test_mp4_properties(small_site: BuildResult) -> None:
+    slices = len(small_site.timeline.slices)
+    video = probe(small_site.out / "timelapse.mp4")
+    assert (video.codec, video.profile, video.pix_fmt) == ("h264", "High", "yuv420p")
+    assert (video.width, video.height, video.frames) == (1280, 720, slices)
+    assert video.seconds == pytest.approx(slices / default_fps(slices), abs=0.1)
+
+
+def test_default_fps_plays_a_day_in_about_twelve_seconds() -> None:
+    assert default_fps(144) == 12.0
+    assert default_fps(288) == 24.0
+    assert default_fps(24) == 2.0
+    assert default_fps(3) == 1.0
+
+
+def test_same_input_gives_identical_png_bytes(small_site: BuildResult, tmp_path: Path) -> None:
+    look = Look(title="web-1 test", credit=small_site.geoip.credit)
+    again = tmp_path / "frames"
+    again.mkdir()
+    frames = list(render_frames(small_site.timeline, load_countries(), look, again, workers=1))
+    assert len(frames) == len(small_site.timeline.slices)
+    for index in range(len(frames)):
+        name = f"{index:04d}.png"
+        assert (again / name).read_bytes() == (small_site.out / "frames" / name).read_bytes(), name
+
+
+def test_png_writer_round_trips(tmp_path: Path) -> None:
+    pixels = np.random.default_rng(7).integers(0, 256, size=(9, 13, 3), dtype=np.uint8)
+    save_png(pixels, tmp_path / "x.png")
+    with Image.open(tmp_path / "x.png") as image:
+        assert image.mode == "RGB"
+        assert np.array_equal(np.asarray(image), pixels)
+
+
+def test_lit_countries_take_the_scale_colour_and_afterglow_fades(small_site: BuildResult) -> None:
+    look = Look(title="t", credit="c")
+    canvas = MapCanvas(load_countries(), look, peak=small_site.timeline.peak, legend="x")
+    cn = canvas.codes.index("CN") + 1
+    glowing = palettes(canvas, small_site.timeline, afterglow=3)
+    plain = palettes(canvas, small_site.timeline, afterglow=0)
+    land = np.array(canvas.land)
+    # China is hit in slice 0 only: lit there, fading over three slices with afterglow, land at once without.
+    assert not np.array_equal(glowing[0, cn], land)
+    assert np.array_equal(glowing[0, cn], plain[0, cn])
+    distances = [np.abs(glowing[index, cn].astype(int) - land).sum() for index in range(5)]
+    assert distances[0] > distances[1] > distances[2] > distances[3] > 0 and distances[4] == 0
+    assert np.array_equal(plain[1, cn], land)
+    frame = canvas.paint(plain[0])
+    pixels = canvas._pixels[canvas._bounds[cn] : canvas._bounds[cn + 1]]
+    assert len(pixels) > 1000
+    assert (frame.reshape(-1, 3)[pixels] == plain[0, cn]).all()
+
+
+def test_small_countries_get_a_marker_that_lights_up() -> None:
+    canvas = MapCanvas(load_countries(), Look(title="t", credit="c"), peak=10, legend="x")
+    for code in ("SG", "HK", "MT", "BH"):
+        index = canvas.codes.index(code) + 1
+        assert canvas._bounds[index + 1] - canvas._bounds[index] >= 20, code  # a visible disc of pixels
+
+
+def test_summary_shows_attacker_names_literally(small_site: BuildResult) -> None:
+    timeline = replace(
+        small_site.timeline, users=Counter({"$x^2$": 5, "a\\b": 3, "\x1b[31mred": 2, "</script>": 1, "x" * 80: 1})
+    )
+    pixels = render_summary(timeline, Look(title="t", credit="c", theme="light"))
+    assert pixels.shape == (720, 1280, 3)
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [("1280", "expected WIDTHxHEIGHT"), ("1281x720", "must be even"), ("7680x4320", "up to 3840x2160")],
+)
+def test_bad_size_is_refused(size: str, message: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["build", str(SMALL_LOG), str(tmp_path / "s"), "--size", size])
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_options_shape_the_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--slice", "30m", "--size", "640x360"]
+    result = CliRunner().invoke(app, [*args, "--theme", "light", "--no-frames", "--gif", "--webm", "--fps", "4"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "frames").exists()
+    with Image.open(out / "poster.png") as poster:
+        assert poster.size == (640, 360)
+        assert poster.getpixel((5, 5)) == (247, 247, 242)  # the light theme's background
+    mp4 = probe(out / "timelapse.mp4")
+    assert (mp4.width, mp4.height, mp4.frames) == (640, 360, 2)
+    assert mp4.seconds == pytest.approx(0.5, abs=0.05)
+    assert probe(out / "timelapse.webm").codec == "vp9"
+    gif = probe(out / "timelapse.gif")
+    assert (gif.codec, gif.frames) == ("gif", 2)
