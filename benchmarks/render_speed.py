@@ -17,12 +17,16 @@ from datetime import UTC
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import PathCollection
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from mpl_toolkits.basemap import Basemap
+from PIL import Image
 
-from honeycast.render import Look, MapCanvas, captions, render_frames, save_png
+from honeycast.render import Look, MapCanvas, _country_path, captions, render_frames
 from honeycast.scan import ReadOptions, SilentReporter, count
 from honeycast.shapes import load_countries
 from honeycast.video import mp4, write_videos
@@ -30,20 +34,27 @@ from honeycast.video import mp4, write_videos
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def naive_frame(countries: list, counts: dict[str, int], caption: str) -> np.ndarray:
-    figure = Figure(figsize=(12.8, 7.2), dpi=100)
+def naive_frame(countries: list, counts: dict[str, int], caption: str, peak: int) -> np.ndarray:
+    """Draw one frame from nothing: figure, Basemap, countries, colour bar, title and caption."""
+    figure = Figure(figsize=(12.8, 7.2), dpi=100, facecolor="#0b1020")
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.02, 0.13, 0.96, 0.77))
     projection = Basemap(projection="robin", lon_0=0, resolution=None, ax=axes)
     projection.drawmapboundary(fill_color="#101a2e")
     projection.drawparallels(list(range(-60, 90, 30)))
     projection.drawmeridians(list(range(-180, 180, 30)))
-    from honeycast.render import _country_path
-
     paths = [_country_path(projection, country) for country in countries]
-    colours = ["#f7b32b" if counts.get(country.code) else "#27324a" for country in countries]
+    norm = LogNorm(1, max(peak, 2))
+    colours = [
+        colormaps["inferno"](norm(counts[country.code])) if counts.get(country.code) else "#27324a"
+        for country in countries
+    ]
     axes.add_collection(PathCollection(paths, facecolors=colours, edgecolors="#3f4b66", linewidths=0.3))
-    figure.text(0.02, 0.085, caption)
+    figure.colorbar(
+        ScalarMappable(norm, "inferno"), cax=figure.add_axes((0.62, 0.07, 0.34, 0.025)), orientation="horizontal"
+    )
+    figure.text(0.02, 0.955, "SSH brute-force attempts", fontsize=20, weight="bold")
+    figure.text(0.02, 0.085, caption, fontsize=15)
     figure.canvas.draw()
     return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
 
@@ -79,10 +90,10 @@ def main() -> None:
     texts = captions(timeline)
     began = time.perf_counter()
     for index in range(args.baseline_frames):
-        frame = naive_frame(list(countries), timeline.slices[index].counts, texts[index][0])
+        frame = naive_frame(list(countries), timeline.slices[index].counts, texts[index][0], timeline.peak)
         if not args.no_png:
             with tempfile.TemporaryDirectory() as folder:
-                save_png(frame, Path(folder) / "f.png")
+                Image.fromarray(frame).save(Path(folder) / "f.png")
     naive = (time.perf_counter() - began) / args.baseline_frames
 
     print(f"slices: {slices}, frames written: {written}, MP4 {size / 1e6:.1f} MB")

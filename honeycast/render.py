@@ -19,10 +19,12 @@ import multiprocessing
 import os
 import struct
 import zlib
+from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 import numpy as np
@@ -297,6 +299,7 @@ class _Job:
     palettes: np.ndarray
     captions: list[tuple[str, str]]
     frames_dir: Path | None
+    slots: np.ndarray | None = None
 
 
 _JOB: _Job | None = None
@@ -326,19 +329,29 @@ def render_frames(
         for index in range(count):
             yield _frame(job, index)
         return
-    _JOB = job
+    # Workers write frames into shared slots (no pickling of 2.7 MB a frame); at most `slots` are in flight,
+    # so a slot is reused only after its frame was handed on.
+    height, width = look.size[1], look.size[0]
+    slots = 2 * workers + 2
+    shared = multiprocessing.RawArray("B", slots * height * width * 3)
+    _JOB = replace(job, slots=np.frombuffer(shared, dtype=np.uint8).reshape(slots, height, width, 3))
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            height, width = look.size[1], look.size[0]
-            for data in pool.imap(_frame_bytes, range(count), chunksize=2):
-                yield np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+            pending: deque[AsyncResult[None]] = deque()
+            submitted = 0
+            for index in range(count):
+                while submitted < min(count, index + slots):
+                    pending.append(pool.apply_async(_frame_into_slot, (submitted,)))
+                    submitted += 1
+                pending.popleft().get()
+                yield _JOB.slots[index % slots]  # type: ignore[index]
     finally:
         _JOB = None
 
 
-def _frame_bytes(index: int) -> bytes:
-    assert _JOB is not None
-    return _frame(_JOB, index).tobytes()
+def _frame_into_slot(index: int) -> None:
+    assert _JOB is not None and _JOB.slots is not None
+    _JOB.slots[index % len(_JOB.slots)] = _frame(_JOB, index)
 
 
 def _frame(job: _Job, index: int) -> np.ndarray:
