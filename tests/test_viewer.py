@@ -6,12 +6,17 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
+from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from honeycast.build import BuildResult
+from honeycast.build import BuildOptions, BuildResult, build
+from honeycast.scan import ReadOptions
+
+SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
 
 
 @pytest.fixture(scope="module")
@@ -59,4 +64,24 @@ def test_page_plays_from_disk_and_over_http(how: str, small_site: BuildResult, s
 
     assert errors == []
     assert requests and all(url.startswith(base) for url in requests), requests
+    page.close()
+
+
+def test_site_built_without_frames_scrubs_the_video(small_site: BuildResult, browser: Any, tmp_path: Path) -> None:
+    options = BuildOptions(
+        read=ReadOptions(logs=[str(SMALL_LOG)], year=2026, tz=UTC), out=tmp_path / "site", frames=False, size=(640, 360)
+    )
+    site = build(options)
+    assert not (site.out / "frames").exists()
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site.out.resolve().as_uri() + "/index.html")
+    expect(page.locator("video#map")).to_have_count(1)
+    page.wait_for_function("() => document.getElementById('map').readyState >= 1")
+    page.fill("#slider", "3")
+    assert page.text_content("#time") == "2026-11-29 06:30–06:40 UTC"
+    assert page.eval_on_selector("#map", "video => video.currentTime") == pytest.approx(3.5, abs=0.01)
+    assert errors == []
     page.close()

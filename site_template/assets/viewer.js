@@ -22,13 +22,29 @@
   };
   const name = (code) => data.countries[code] || code;
 
+  // Built with --no-frames: show the time-lapse itself, paused on the slice's frame.
+  const video = data.frames.count > 0 ? null : document.createElement("video");
+  if (video) {
+    video.src = data.video;
+    video.muted = true;
+    video.preload = "auto";
+    video.setAttribute("playsinline", "");
+    video.setAttribute("aria-label", map.alt);
+    video.id = "map";
+    map.replaceWith(video);
+  }
+
   // Preload frames so playback does not wait on the network or the disk.
-  const cache = slices.map((_, i) => { const img = new Image(); img.src = framePath(i); return img; });
+  const cache = video ? [] : slices.map((_, i) => { const img = new Image(); img.src = framePath(i); return img; });
 
   function show(i) {
     index = Math.max(0, Math.min(slices.length - 1, i));
     const slice = slices[index];
-    map.src = cache[index].src;
+    if (video) {
+      video.currentTime = (index + 0.5) / data.fps;
+    } else {
+      map.src = cache[index].src;
+    }
     slider.value = String(index);
     time.textContent = label(index);
     $("slice-attempts").textContent = slice.attempts.toLocaleString("en");
