@@ -94,24 +94,10 @@ def build(
     ] = False,
 ) -> None:
     """Build maps, a time-lapse MP4, per-slice JSON and a web viewer from sshd logs."""
+    options = dict(locals())
     from . import console
 
-    console.run_build(
-        paths,
-        slice=slice,
-        geoip_db=geoip_db,
-        year=year,
-        tz=tz,
-        title=title,
-        size=size,
-        theme=theme,
-        afterglow=afterglow,
-        fps=fps,
-        frames=frames,
-        gif=gif,
-        webm=webm,
-        force=force,
-    )
+    console.run_build(**options)
 
 
 @app.command(epilog="**Example:** `honeycast parse /var/log/auth.log | jq -r 'select(.kind==\"failed\") | .source_ip'`")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -110,16 +111,14 @@ def run_build(
     geoip_db: Path | None,
     year: int | None,
     tz: str | None,
-    title: str,
     size: str,
     theme: str,
-    afterglow: int,
-    fps: float | None,
-    frames: bool,
-    gif: bool,
-    webm: bool,
-    force: bool,
+    **choices: Any,
 ) -> None:
+    """Check the options of ``honeycast build``, build, and print the summary.
+
+    ``choices`` are the options that go into ``BuildOptions`` as given (title, afterglow, fps, frames, …).
+    """
     from .build import BuildOptions, build
     from .scan import ReadOptions
     from .timeline import parse_slice
@@ -132,15 +131,9 @@ def run_build(
             read=ReadOptions(logs=logs, year=year, tz=zone(tz), geoip_db=geoip_db),
             out=Path(out),
             slice_seconds=parse_slice(slice),
-            title=title,
             size=parse_size(size),
             theme=parse_theme(theme),
-            afterglow=afterglow,
-            fps=fps,
-            frames=frames,
-            gif=gif,
-            webm=webm,
-            force=force,
+            **choices,
         )
         progress = Progress(
             SpinnerColumn(),
