@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .errors import UsageError
-from .events import AuthEvent
+from .events import AuthEvent, EventKind
 
 _SLICE = re.compile(r"^\s*(\d+)\s*(s|m|min|h)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600}
@@ -33,10 +33,27 @@ class Slice:
     """Attempts per country code (or address bucket) in this slice."""
     probes: dict[str, int] = field(default_factory=dict)
     """Connections per country that ended without trying to authenticate."""
+    sources: dict[str, int] = field(default_factory=dict)
+    """Attempts per source address."""
+    users: dict[str, int] = field(default_factory=dict)
+    """Attempts per user name tried."""
+    attackers: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Per country, the addresses that made an attempt or a probe."""
 
     @property
     def attempts(self) -> int:
         return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Compromise:
+    """A successful login from an address that had failed before: possibly a guessed password."""
+
+    time: datetime
+    address: str
+    country: str
+    user: str
+    failures: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +68,9 @@ class Timeline:
     """Distinct source addresses seen."""
     users: Counter[str] = field(default_factory=Counter)
     """Attempts per user name tried."""
+    compromises: tuple[Compromise, ...] = ()
+    countries: dict[str, str] = field(default_factory=dict)
+    """The country (or bucket) of every address that made an attempt or a probe."""
 
     @property
     def start(self) -> datetime:
@@ -68,6 +88,20 @@ class Timeline:
     @property
     def probe_totals(self) -> Counter[str]:
         return _sum(one.probes for one in self.slices)
+
+    @property
+    def sources(self) -> Counter[str]:
+        """Return attempts per source address over the whole timeline."""
+        return _sum(one.sources for one in self.slices)
+
+    @property
+    def attackers(self) -> dict[str, int]:
+        """Return, per country, how many distinct addresses made an attempt or a probe."""
+        seen: dict[str, set[str]] = {}
+        for one in self.slices:
+            for country, addresses in one.attackers.items():
+                seen.setdefault(country, set()).update(addresses)
+        return {country: len(addresses) for country, addresses in seen.items()}
 
     @property
     def peak(self) -> int:
@@ -90,6 +124,27 @@ def slice_floor(time: datetime, seconds: int) -> datetime:
 
 
 @dataclass(slots=True)
+class _SliceTally:
+    attempts: Counter[str] = field(default_factory=Counter)
+    probes: Counter[str] = field(default_factory=Counter)
+    sources: Counter[str] = field(default_factory=Counter)
+    users: Counter[str] = field(default_factory=Counter)
+    attackers: dict[str, set[str]] = field(default_factory=dict)
+
+    def __add__(self, other: _SliceTally) -> _SliceTally:
+        attackers = {country: set(addresses) for country, addresses in self.attackers.items()}
+        for country, addresses in other.attackers.items():
+            attackers.setdefault(country, set()).update(addresses)
+        return _SliceTally(
+            self.attempts + other.attempts,
+            self.probes + other.probes,
+            self.sources + other.sources,
+            self.users + other.users,
+            attackers,
+        )
+
+
+@dataclass(slots=True)
 class Tally:
     """Running counts while events stream past; ``timeline`` turns them into a ``Timeline``.
 
@@ -97,11 +152,14 @@ class Tally:
     """
 
     slice_seconds: int
-    attempts: dict[datetime, Counter[str]] = field(default_factory=dict)
-    probes: dict[datetime, Counter[str]] = field(default_factory=dict)
+    slices: dict[datetime, _SliceTally] = field(default_factory=dict)
     kinds: Counter[str] = field(default_factory=Counter)
-    addresses: set[str] = field(default_factory=set)
-    users: Counter[str] = field(default_factory=Counter)
+    addresses: dict[str, str] = field(default_factory=dict)
+    """Every source address seen, with its country or bucket."""
+    failures: dict[str, tuple[datetime, int]] = field(default_factory=dict)
+    """Per address: its first failed attempt and how many it made."""
+    accepted: list[tuple[datetime, str, str]] = field(default_factory=list)
+    """(time, address, user) of every successful login."""
     _last_time: datetime | None = None
     _last_start: datetime | None = None
 
@@ -109,61 +167,91 @@ class Tally:
         self.kinds[event.kind] += event.count
         if country is None:
             return
-        self.addresses.add(event.source_ip or event.source_host or "")
+        source = event.source_ip or event.source_host or ""
+        self.addresses[source] = country
         time = event.time
         if time != self._last_time:
             self._last_time = time
             self._last_start = slice_floor(time, self.slice_seconds)
         start: datetime = self._last_start  # type: ignore[assignment]
-        counts = self.attempts.get(start)
-        if counts is None:
-            counts = self.attempts[start] = Counter()
+        part = self.slices.get(start)
+        if part is None:
+            part = self.slices[start] = _SliceTally()
         if event.attempts:
-            counts[country] += event.attempts
+            part.attempts[country] += event.attempts
+            part.sources[source] += event.attempts
             if event.user is not None:
-                self.users[event.user] += event.attempts
+                part.users[event.user] += event.attempts
+            first, failed = self.failures.get(source, (time, 0))
+            self.failures[source] = (min(first, time), failed + event.attempts)
         if event.probe:
-            probes = self.probes.get(start)
-            if probes is None:
-                probes = self.probes[start] = Counter()
-            probes[country] += 1
+            part.probes[country] += 1
+        if event.attempts or event.probe:
+            attackers = part.attackers.get(country)
+            if attackers is None:
+                attackers = part.attackers[country] = set()
+            attackers.add(source)
+        if event.kind is EventKind.ACCEPTED and event.user is not None:
+            self.accepted.append((time, source, event.user))
 
     def __add__(self, other: Tally) -> Tally:
         if other.slice_seconds != self.slice_seconds:
             raise ValueError("cannot add tallies of different slice lengths")
+        failures = dict(self.failures)
+        for source, (first, failed) in other.failures.items():
+            earlier, before = failures.get(source, (first, 0))
+            failures[source] = (min(first, earlier), failed + before)
         merged = Tally(
             self.slice_seconds,
             kinds=self.kinds + other.kinds,
             addresses=self.addresses | other.addresses,
-            users=self.users + other.users,
+            failures=failures,
+            accepted=self.accepted + other.accepted,
         )
-        for mine, theirs, into in (
-            (self.attempts, other.attempts, merged.attempts),
-            (self.probes, other.probes, merged.probes),
-        ):
-            for key in mine.keys() | theirs.keys():
-                into[key] = mine.get(key, Counter()) + theirs.get(key, Counter())
+        for key in self.slices.keys() | other.slices.keys():
+            merged.slices[key] = self.slices.get(key, _SliceTally()) + other.slices.get(key, _SliceTally())
         return merged
 
     def timeline(self) -> Timeline | None:
         """Return the counted timeline, or None when no event named a source."""
-        if not self.attempts:
+        if not self.slices:
             return None
-        first, last = min(self.attempts), max(self.attempts)
+        first, last = min(self.slices), max(self.slices)
         step = timedelta(seconds=self.slice_seconds)
         slices = []
+        users: Counter[str] = Counter()
+        countries: dict[str, str] = {}
         start = first
+        empty = _SliceTally()
         while start <= last:
+            part = self.slices.get(start, empty)
+            users.update(part.users)
+            for country, addresses in part.attackers.items():
+                countries.update(dict.fromkeys(addresses, country))
             slices.append(
-                Slice(start=start, counts=dict(self.attempts.get(start, {})), probes=dict(self.probes.get(start, {})))
+                Slice(
+                    start=start,
+                    counts=dict(part.attempts),
+                    probes=dict(part.probes),
+                    sources=dict(part.sources),
+                    users=dict(part.users),
+                    attackers={country: frozenset(addresses) for country, addresses in part.attackers.items()},
+                )
             )
             start += step
+        compromises = tuple(
+            Compromise(time, source, self.addresses[source], user, self.failures[source][1])
+            for time, source, user in sorted(self.accepted)
+            if source in self.failures and self.failures[source][0] < time
+        )
         return Timeline(
             slice_seconds=self.slice_seconds,
             slices=tuple(slices),
             events=self.kinds,
             addresses=len(self.addresses),
-            users=self.users,
+            users=users,
+            compromises=compromises,
+            countries=countries,
         )
 
 
