@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -69,9 +69,11 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable by the web server
     try:
-        names = _render(timeline, meta, options, staging, reporter)
-        write_site(staging, slices_document(timeline, meta), meta)
+        names, world, style = _render(timeline, meta, options, staging, reporter)
+        meta = replace(meta, style=style)
+        write_site(staging, slices_document(timeline, meta), meta, world)
         _move_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -80,9 +82,14 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     return BuildResult(timeline=timeline, out=out, geoip=geo_info, outputs=outputs, seconds=time.monotonic() - began)
 
 
-def _render(timeline: Timeline, meta: SiteMeta, options: BuildOptions, staging: Path, reporter: Reporter) -> list[str]:
-    """Write the frames, videos, poster and summary chart into ``staging``; return their names."""
-    from .render import Look, render_frames, render_poster, render_summary, save_png
+def _render(
+    timeline: Timeline, meta: SiteMeta, options: BuildOptions, staging: Path, reporter: Reporter
+) -> tuple[list[str], dict[str, object], dict[str, object]]:
+    """Write the frames, videos, poster and summary chart into ``staging``.
+
+    Return their names, the map outline for the viewer and the maps' style.
+    """
+    from .render import Look, render_frames, render_poster, render_summary, save_png, viewer_style, world_outline
     from .shapes import load_countries
     from .video import gif, mp4, webm, write_videos
 
@@ -116,7 +123,7 @@ def _render(timeline: Timeline, meta: SiteMeta, options: BuildOptions, staging: 
         raise OutputError(f"{staging}: wrote {count} video frames for {len(timeline.slices)} slices")
     save_png(render_poster(timeline, countries, look), staging / "poster.png")
     save_png(render_summary(timeline, look), staging / "summary.png")
-    return written
+    return written, world_outline(countries), viewer_style(look, timeline.peak)
 
 
 def _check_out(out: Path, force: bool) -> None:

@@ -123,3 +123,16 @@ def parse(
 
 def main() -> None:
     app()
+
+
+@app.command(epilog="**Example:** `honeycast serve site/ --port 8000`, then open http://127.0.0.1:8000/")
+def serve(
+    out: Annotated[Path, typer.Argument(help="A folder written by `honeycast build`.", show_default=False)],
+    port: Annotated[
+        int, typer.Option("--port", help="Port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)
+    ] = 8000,
+) -> None:
+    """Preview a built site on this machine (127.0.0.1 only) until Ctrl-C."""
+    from . import console
+
+    console.run_serve(out, port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -163,6 +164,12 @@ def run_build(
     stderr.print(f"{geoip.credit}; database built {geoip.built.date().isoformat()}", markup=False, soft_wrap=True)
     for path in result.outputs:
         stderr.print(f"  wrote {path}", markup=False, soft_wrap=True)
+    stderr.print(
+        f'embed it in a wiki: <iframe src="{result.out.name}/embed.html" width="640" height="420" '
+        f'style="border:0" loading="lazy" title="{html.escape(options.title, quote=True)}"></iframe>',
+        markup=False,
+        soft_wrap=True,
+    )
     stderr.print(f"done in {result.seconds:.1f} s")
 
 
@@ -184,6 +191,16 @@ def kind_filter(text: str) -> Callable[[AuthEvent], bool]:
             f"--kinds {text!r}: unknown kind {', '.join(wrong) or '(none)'}; known: {', '.join(sorted(valid))}"
         )
     return lambda event: event.kind.value in names
+
+
+def run_serve(out: Path, port: int) -> None:
+    from .preview import serve
+
+    with reported_errors():
+        try:
+            serve(out, port, announce=lambda url: stderr.print(f"serving {out} at {url} (Ctrl-C stops)", markup=False))
+        except KeyboardInterrupt:
+            stderr.print("stopped", markup=False)
 
 
 def run_parse(logs: list[str], *, kinds: str, geoip_db: Path | None, year: int | None, tz: str | None) -> None:

@@ -33,7 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import PatchCollection, PathCollection
-from matplotlib.colors import ListedColormap, LogNorm, to_rgb
+from matplotlib.colors import ListedColormap, LogNorm, to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.path import Path as MplPath
@@ -438,6 +438,83 @@ def render_summary(timeline: Timeline, look: Look, top: int = 12) -> np.ndarray:
         for row, value in enumerate(values):
             axes.text(value, row, f" {value:,}", va="center", color=theme.muted, fontsize=9 * scale)
     return _pixels(figure)
+
+
+def viewer_style(look: Look, peak: int) -> dict[str, object]:
+    """Return the maps' colours for the viewer: theme, the 256-step colour ramp, afterglow and scale top."""
+    theme = THEMES[look.theme]
+    ramp = colormaps[theme.colormap](np.linspace(*theme.ramp, 256))[:, :3]
+    return {
+        "theme": look.theme,
+        "colors": {
+            name: getattr(theme, name) for name in ("background", "ocean", "land", "border", "grid", "text", "muted")
+        },
+        "ramp": [to_hex(colour) for colour in ramp],
+        "afterglow": look.afterglow,
+        "peak": max(peak, 2),
+    }
+
+
+def world_outline(countries: Sequence[CountryShape], width: int = 1000, tolerance: float = 0.9) -> dict[str, object]:
+    """Return the map as SVG path data for the viewer: the frames' own Robinson projection, simplified once.
+
+    Coordinates are pixels of a ``width`` wide view box; points closer than ``tolerance`` pixels to the last
+    kept point are dropped. Countries too small to see get a marker, as on the frames.
+    """
+    projection = Basemap(projection="robin", lon_0=0, resolution=None)
+    scale = width / projection.urcrnrx
+    height = round(projection.urcrnry * scale, 1)
+
+    def to_view(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        x, y = projection(lons, lats)
+        return np.column_stack([np.asarray(x) * scale, height - np.asarray(y) * scale])
+
+    edge = np.linspace(-90, 90, 91)
+    boundary = to_view(np.r_[np.full(91, -179.999), np.full(91, 179.999)], np.r_[edge, edge[::-1]])
+    graticule = [to_view(np.linspace(-180, 180, 73), np.full(73, lat)) for lat in range(-60, 90, 30)] + [
+        to_view(np.full(61, lon), np.linspace(-90, 90, 61)) for lon in range(-150, 180, 30)
+    ]
+    shapes = []
+    for country in countries:
+        rings = [_simplify(to_view(ring[:, 0], ring[:, 1]), tolerance) for ring in country.rings]
+        rings = [ring for ring in rings if len(ring) >= 3]
+        if len(rings) > 1:  # islands below a pixel add bytes, not information; the largest ring always stays
+            largest = max(abs(_shoelace(ring)) for ring in rings)
+            rings = [ring for ring in rings if abs(_shoelace(ring)) >= min(1.0, largest)]
+        area = sum(abs(_shoelace(ring)) for ring in rings)
+        shape: dict[str, object] = {"code": country.code, "d": "".join(_svg_ring(ring, close=True) for ring in rings)}
+        if country.code and area < MARKER_AREA * (width / 1229) ** 2:
+            biggest = max(
+                rings or [to_view(country.rings[0][:, 0], country.rings[0][:, 1])], key=lambda r: abs(_shoelace(r))
+            )
+            shape["marker"] = [round(float(biggest[:, 0].mean()), 1), round(float(biggest[:, 1].mean()), 1)]
+        shapes.append(shape)
+    return {
+        "width": width,
+        "height": height,
+        "boundary": _svg_ring(boundary, close=True),
+        "graticule": "".join(_svg_ring(line, close=False) for line in graticule),
+        "countries": shapes,
+    }
+
+
+def _simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
+    kept = [points[0]]
+    for point in points[1:-1]:
+        if abs(point[0] - kept[-1][0]) + abs(point[1] - kept[-1][1]) >= tolerance:
+            kept.append(point)
+    kept.append(points[-1])
+    return np.array(kept)
+
+
+def _svg_ring(points: np.ndarray, close: bool) -> str:
+    """Return SVG path data for a ring, in relative moves of tenths of a pixel (small and exact to draw)."""
+    tenths = np.round(points * 10).astype(np.int64)
+    steps = np.diff(tenths, axis=0)
+    steps = steps[(steps != 0).any(axis=1)]
+    x, y = tenths[0]
+    moves = " ".join(f"{dx / 10:g},{dy / 10:g}" for dx, dy in steps)
+    return f"M{x / 10:g},{y / 10:g}l{moves}{'z' if close else ''}"
 
 
 def _plain(text: str, limit: int = 24) -> str:

@@ -14,6 +14,10 @@ from .shapes import NATURAL_EARTH_CREDIT, country_names
 from .timeline import Timeline
 
 SCHEMA_VERSION = 1
+TOP = 20
+"""How many addresses and user names the day's lists keep."""
+SLICE_TOP = 5
+"""How many a slice's lists keep."""
 FRAME_PATTERN = "frames/{index}.png"
 """Where frame N lives, ``{index}`` being N zero-padded to four digits."""
 MARKER = ".honeycast"
@@ -28,6 +32,14 @@ class SiteMeta:
     height: int
     geoip: GeoDatabaseInfo
     frames: bool = True
+    style: dict[str, object] | None = None
+    """Colours, colour ramp and afterglow of the maps, so the viewer draws what the frames show."""
+
+
+def script(name: str, text: str) -> str:
+    """Return JSON as a script that sets ``window.NAME``. Every "<" is escaped, so no string in the data
+    (a user name such as ``</script>``) can end the script element; JSON parsers read the escape back."""
+    return f"window.{name} = " + text.replace("<", "\\u003c") + ";\n"
 
 
 def template_dir() -> Path:
@@ -52,7 +64,16 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "timezone": timeline.start.strftime("%Z") or timeline.start.strftime("%z"),
         "attempts": sum(totals.values()),
         "slices": [
-            {"start": one.start.isoformat(), "attempts": one.attempts, "counts": one.counts} for one in timeline.slices
+            {
+                "start": one.start.isoformat(),
+                "attempts": one.attempts,
+                "counts": one.counts,
+                "probes": one.probes,
+                "addresses": {country: len(addresses) for country, addresses in one.attackers.items()},
+                "top_sources": _top(one.sources, SLICE_TOP),
+                "top_users": _top(one.users, SLICE_TOP),
+            }
+            for one in timeline.slices
         ],
         "totals": dict(totals),
         "probes": dict(probes),
@@ -74,6 +95,23 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
             "built": meta.geoip.built.date().isoformat(),
             "credit": meta.geoip.credit,
         },
+        "attackers": timeline.attackers,
+        "top_sources": [
+            [address, timeline.countries.get(address, ""), count]
+            for address, count in timeline.sources.most_common(TOP)
+        ],
+        "top_users": [[user, count] for user, count in timeline.users.most_common(TOP)],
+        "compromises": [
+            {
+                "time": one.time.isoformat(),
+                "address": one.address,
+                "country": one.country,
+                "user": one.user,
+                "failures": one.failures,
+            }
+            for one in timeline.compromises
+        ],
+        "style": meta.style or {},
         "credits": [
             NATURAL_EARTH_CREDIT + " (public domain), via world-atlas",
             f"{meta.geoip.credit} (data of {meta.geoip.built.date().isoformat()})",
@@ -81,25 +119,30 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
     }
 
 
+def _top(counts: dict[str, int], size: int) -> list[list[object]]:
+    return [[key, value] for key, value in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:size]]
+
+
 def dump_json(document: object) -> str:
     """Serialise deterministically: the same timeline always gives the same bytes."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def write_site(out: Path, document: dict[str, object], meta: SiteMeta) -> None:
-    """Copy the viewer into ``out`` and write the data it shows."""
+def write_site(out: Path, document: dict[str, object], meta: SiteMeta, world: dict[str, object]) -> None:
+    """Copy the viewer into ``out`` (full page and embed view) and write the data it shows."""
     template = template_dir()
     shutil.copytree(template / "assets", out / "assets", dirs_exist_ok=True)
     page = (template / "index.html").read_text(encoding="utf-8")
     for key, value in {"title": meta.title, "width": str(meta.width), "height": str(meta.height)}.items():
         page = page.replace(f"{{{{ {key} }}}}", html.escape(value))
-    (out / "index.html").write_text(page, encoding="utf-8")
+    (out / "index.html").write_text(page.replace("{{ mode }}", "full"), encoding="utf-8")
+    (out / "embed.html").write_text(page.replace("{{ mode }}", "embed"), encoding="utf-8")
     data = out / "data"
     data.mkdir(exist_ok=True)
     text = dump_json(document)
     (data / "slices.json").write_text(text + "\n", encoding="utf-8")
-    # A script, not a fetch, so the page also works opened from disk. "<" is escaped so
-    # no string in the data can close the script element.
-    (data / "slices.js").write_text("window.HONEYCAST_DATA = " + text.replace("<", "\\u003c") + ";\n", encoding="utf-8")
+    # Scripts, not fetches, so the page also works opened from disk.
+    (data / "slices.js").write_text(script("HONEYCAST_DATA", text), encoding="utf-8")
+    (out / "assets" / "world.js").write_text(script("HONEYCAST_WORLD", dump_json(world)), encoding="utf-8")
     (out / ".nojekyll").write_text("")
     (out / MARKER).write_text("This folder was written by honeycast; a rebuild replaces it.\n")

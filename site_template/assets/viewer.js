@@ -1,74 +1,306 @@
-// honeycast viewer: steps through the per-slice map frames.
-// Every string shown here comes from data; it is set with textContent, never parsed as markup.
+// honeycast viewer: the day's attempts on a world map, slice by slice.
+// Every string shown here comes from data (much of it typed by attackers): it is set with
+// textContent or as an attribute value, never parsed as markup.
 (function () {
   "use strict";
   const data = window.HONEYCAST_DATA;
+  const world = window.HONEYCAST_WORLD;
+  const style = data.style;
+  const SVG = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
-  const map = $("map"), play = $("play"), slider = $("slider"), time = $("time");
+  const play = $("play"), slider = $("slider"), time = $("time"), tooltip = $("tooltip");
   const slices = data.slices;
-  const frameDelay = 1000 / data.fps;
-  const zone = data.timezone;
-  let index = 0, timer = null;
+  const last = slices.length - 1;
+  const afterglow = style.afterglow || 0;
+  const colors = style.colors;
+  const names = data.countries;
+  const nameOf = (code) => names[code] || code;
+  const format = (n) => Number(n).toLocaleString("en");
+  document.body.classList.add("js");
 
+  let index = 0, timer = null, metric = "attempts", period = "slice", hovered = null;
+
+  // ---- values and colours ----
+  const metrics = {
+    attempts: { values: (s) => s.counts, label: `failed login attempts per country per ${perSlice()}` },
+    addresses: { values: (s) => s.addresses, label: `distinct attacking addresses per country per ${perSlice()}` },
+    probes: { values: (s) => s.probes, label: `probes (connections that never tried a password) per ${perSlice()}` },
+  };
+  for (const m of Object.values(metrics)) {
+    m.peak = Math.max(2, ...slices.map((s) => Math.max(0, ...Object.values(m.values(s)))));
+  }
+  metrics.attempts.peak = style.peak;
+
+  function perSlice() {
+    const minutes = data.slice_seconds / 60;
+    return minutes < 60 ? `${minutes} min` : `${minutes / 60} h`;
+  }
+  function rampColor(value, peak) {
+    // The frames' scale: logarithmic from 1 to the peak, through the same 256-step ramp.
+    const t = Math.log(Math.max(value, 1)) / Math.log(peak);
+    return style.ramp[Math.min(255, Math.max(0, Math.floor(t * 256)))];
+  }
+  function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }
+  function blend(a, b, strength) {
+    const x = hex(a), y = hex(b);
+    return "#" + x.map((v, i) => Math.round(v + (y[i] - v) * strength).toString(16).padStart(2, "0")).join("");
+  }
+  // A country hit in slice i keeps fading for `afterglow` slices, as on the frames.
+  function colorAt(code, i) {
+    const m = metrics[metric];
+    for (let back = 0; back <= afterglow && i - back >= 0; back++) {
+      const value = m.values(slices[i - back])[code] || 0;
+      if (value > 0) {
+        const strength = 1 - back / (afterglow + 1);
+        return strength >= 1 ? rampColor(value, m.peak) : blend(colors.land, rampColor(value, m.peak), strength);
+      }
+    }
+    return colors.land;
+  }
+
+  // ---- the map ----
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${world.width} ${world.height}`);
+  const ocean = document.createElementNS(SVG, "path");
+  ocean.setAttribute("d", world.boundary);
+  ocean.setAttribute("fill", colors.ocean);
+  ocean.setAttribute("stroke", colors.border);
+  const grid = document.createElementNS(SVG, "path");
+  grid.setAttribute("d", world.graticule);
+  grid.setAttribute("fill", "none");
+  grid.setAttribute("stroke", colors.grid);
+  grid.setAttribute("stroke-width", "0.5");
+  svg.append(ocean, grid);
+  const shapes = [];
+  const markers = document.createElementNS(SVG, "g");
+  for (const country of world.countries) {
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", country.d);
+    path.setAttribute("class", "country");
+    path.setAttribute("stroke", colors.border);
+    path.setAttribute("fill", colors.land);
+    svg.append(path);
+    const shape = { code: country.code, nodes: [path] };
+    if (country.marker) {
+      const dot = document.createElementNS(SVG, "circle");
+      dot.setAttribute("cx", country.marker[0]);
+      dot.setAttribute("cy", country.marker[1]);
+      dot.setAttribute("r", "3.5");
+      dot.setAttribute("class", "marker");
+      dot.setAttribute("stroke", colors.border);
+      dot.setAttribute("fill", colors.land);
+      markers.append(dot);
+      shape.nodes.push(dot);
+    }
+    if (country.code) {
+      for (const node of shape.nodes) {
+        node.dataset.code = country.code;
+        node.addEventListener("pointerenter", (event) => hover(country.code, event));
+        node.addEventListener("pointermove", (event) => place(event));
+        node.addEventListener("pointerleave", () => hover(null));
+        node.addEventListener("click", (event) => hover(country.code, event));
+      }
+    }
+    shapes.push(shape);
+  }
+  svg.append(markers);
+  $("map").append(svg);
+
+  function paintMap() {
+    for (const shape of shapes) {
+      if (!shape.code) continue;
+      const fill = colorAt(shape.code, index);
+      for (const node of shape.nodes) node.setAttribute("fill", fill);
+    }
+  }
+
+  // ---- tooltip ----
+  function hover(code, event) {
+    hovered = code;
+    for (const shape of shapes) {
+      for (const node of shape.nodes) node.classList.toggle("active", code !== null && shape.code === code);
+    }
+    if (code === null) { tooltip.hidden = true; return; }
+    fillTooltip();
+    tooltip.hidden = false;
+    if (event) place(event);
+  }
+  function fillTooltip() {
+    if (hovered === null) return;
+    const s = slices[index];
+    const rows = [
+      [`${format(s.counts[hovered] || 0)} attempts in this slice`],
+      [`${format(data.totals[hovered] || 0)} attempts over the whole span`],
+      [`${format(data.attackers[hovered] || 0)} distinct addresses`],
+    ];
+    if (s.probes[hovered]) rows.push([`${format(s.probes[hovered])} probes in this slice`]);
+    const title = document.createElement("strong");
+    title.textContent = nameOf(hovered);
+    tooltip.replaceChildren(title, ...rows.map(([text]) => { const line = document.createElement("div"); line.textContent = text; return line; }));
+    tooltip.dataset.code = hovered;
+  }
+  function place(event) {
+    const box = $("figure").getBoundingClientRect();
+    const x = Math.min(event.clientX - box.left + 14, box.width - tooltip.offsetWidth - 4);
+    const y = Math.max(4, event.clientY - box.top - tooltip.offsetHeight - 10);
+    tooltip.style.left = `${Math.max(4, x)}px`;
+    tooltip.style.top = `${y}px`;
+  }
+
+  // ---- side panel ----
+  function fillList(list, rows, empty) {
+    const top = rows.length ? rows[0][1] : 0;
+    list.replaceChildren(...(rows.length ? rows : [[empty, null]]).map(([label, count]) => {
+      const item = document.createElement("li");
+      if (count === null) { item.className = "empty"; item.textContent = label; return item; }
+      const fill = document.createElement("span");
+      fill.className = "fill";
+      fill.style.width = `${(100 * count) / top}%`;
+      const name = document.createElement("span");
+      name.textContent = label;
+      name.title = label;
+      const value = document.createElement("span");
+      value.className = "count";
+      value.textContent = format(count);
+      item.append(fill, name, value);
+      return item;
+    }));
+  }
+  function sorted(counts) {
+    return Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  }
+  function fillPanel() {
+    const s = slices[index];
+    const daySource = {
+      attempts: data.totals, addresses: data.attackers, probes: data.probes,
+    }[metric];
+    const countries = period === "slice" ? metrics[metric].values(s) : daySource;
+    fillList($("top-countries"), sorted(countries).slice(0, 8).map(([code, n]) => [nameOf(code), n]), "none");
+    const sources = period === "slice" ? s.top_sources : data.top_sources.map(([address, country, n]) => [`${address} · ${country}`, n]);
+    fillList($("top-sources"), sources.slice(0, 8), "none");
+    const users = (period === "slice" ? s.top_users : data.top_users).map(([user, n]) => [user === "" ? "(empty)" : user, n]);
+    fillList($("top-users"), users.slice(0, 8), "none");
+  }
+  for (const [id, value] of [["period-slice", "slice"], ["period-day", "day"]]) {
+    $(id).addEventListener("click", () => {
+      period = value;
+      $("period-slice").setAttribute("aria-pressed", String(value === "slice"));
+      $("period-day").setAttribute("aria-pressed", String(value === "day"));
+      fillPanel();
+    });
+  }
+  if (data.compromises.length) {
+    $("compromise-section").hidden = false;
+    $("compromises").replaceChildren(...data.compromises.map((c) => {
+      const item = document.createElement("li");
+      item.textContent = `${c.user} from ${c.address} (${nameOf(c.country)}) at ${c.time.slice(11, 16)}, after ${format(c.failures)} failures`;
+      return item;
+    }));
+  }
+
+  // ---- mini bar chart behind the slider ----
+  const bars = $("bars");
+  function drawBars() {
+    const values = slices.map((s) => Object.values(metrics[metric].values(s)).reduce((a, b) => a + b, 0));
+    const top = Math.max(1, ...values);
+    bars.setAttribute("viewBox", `0 0 ${slices.length} 100`);
+    bars.replaceChildren(...values.map((v, i) => {
+      const bar = document.createElementNS(SVG, "rect");
+      bar.setAttribute("x", i + 0.1);
+      bar.setAttribute("width", 0.8);
+      bar.setAttribute("y", 100 - (100 * v) / top);
+      bar.setAttribute("height", (100 * v) / top);
+      return bar;
+    }));
+  }
+
+  // ---- legend ----
+  function drawLegend() {
+    const m = metrics[metric];
+    $("legend-label").textContent = m.label;
+    $("legend-max").textContent = format(m.peak);
+    const stops = style.ramp.filter((_, i) => i % 32 === 0 || i === 255);
+    $("legend-bar").style.background = `linear-gradient(to right, ${stops.join(", ")})`;
+  }
+
+  // ---- time ----
   const running = [];
   slices.reduce((sum, slice, i) => (running[i] = sum + slice.attempts), 0);
-
-  const framePath = (i) => data.frames.pattern.replace("{index}", String(i).padStart(4, "0"));
   const clock = (iso) => iso.slice(11, 16);
   const label = (i) => {
     const start = slices[i].start;
-    const end = i + 1 < slices.length ? slices[i + 1].start : data.end;
-    return `${start.slice(0, 10)} ${clock(start)}–${clock(end)} ${zone}`;
+    const end = i < last ? slices[i + 1].start : data.end;
+    return `${start.slice(0, 10)} ${clock(start)}–${clock(end)} ${data.timezone}`;
   };
-  const name = (code) => data.countries[code] || code;
 
-  // Built with --no-frames: show the time-lapse itself, paused on the slice's frame.
-  const video = data.frames.count > 0 ? null : document.createElement("video");
-  if (video) {
-    video.src = data.video;
-    video.muted = true;
-    video.preload = "auto";
-    video.setAttribute("playsinline", "");
-    video.setAttribute("aria-label", map.alt);
-    video.id = "map";
-    map.replaceWith(video);
-  }
-
-  // Preload frames so playback does not wait on the network or the disk.
-  const cache = video ? [] : slices.map((_, i) => { const img = new Image(); img.src = framePath(i); return img; });
-
-  function show(i) {
-    index = Math.max(0, Math.min(slices.length - 1, i));
+  function show(i, fromHash) {
+    index = Math.max(0, Math.min(last, i));
     const slice = slices[index];
-    if (video) {
-      video.currentTime = (index + 0.5) / data.fps;
-    } else {
-      map.src = cache[index].src;
-    }
     slider.value = String(index);
     time.textContent = label(index);
-    $("slice-attempts").textContent = slice.attempts.toLocaleString("en");
-    $("running").textContent = running[index].toLocaleString("en");
-    const top = Object.entries(slice.counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
-    $("top").textContent = top ? `top: ${name(top[0])} (${top[1].toLocaleString("en")})` : "no attempts";
+    paintMap();
+    fillTooltip();
+    fillPanel();
+    bars.querySelectorAll("rect.current").forEach((bar) => bar.classList.remove("current"));
+    if (bars.children[index]) bars.children[index].classList.add("current");
+    $("slice-attempts").textContent = format(slice.attempts);
+    $("running").textContent = format(running[index]);
+    const top = sorted(slice.counts)[0];
+    $("top").textContent = top ? `top: ${nameOf(top[0])} (${format(top[1])})` : "no attempts";
+    if (!fromHash) {
+      try { history.replaceState(null, "", `#t=${slice.start.slice(0, 16)}`); } catch (error) { /* a sandboxed frame may refuse */ }
+    }
   }
 
+  // ---- playback ----
+  function delay() { return 1000 / data.fps / Number($("speed").value); }
+  function tick() {
+    if (index < last) show(index + 1);
+    else if ($("loop").checked) show(0);
+    else setPlaying(false);
+  }
   function setPlaying(on) {
-    if (on && timer === null) {
-      if (index === slices.length - 1) show(0);
-      timer = setInterval(() => (index + 1 < slices.length ? show(index + 1) : setPlaying(false)), frameDelay);
-    } else if (!on && timer !== null) {
-      clearInterval(timer);
-      timer = null;
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    if (on) {
+      if (index === last && !$("loop").checked) show(0);
+      timer = setInterval(tick, delay());
     }
     play.textContent = timer === null ? "\u25B6" : "\u275A\u275A";
     play.setAttribute("aria-label", timer === null ? "Play" : "Pause");
   }
-
-  slider.max = String(slices.length - 1);
-  slider.addEventListener("input", () => { setPlaying(false); show(Number(slider.value)); });
   play.addEventListener("click", () => setPlaying(timer === null));
-  $("range").textContent = `${data.start.slice(0, 10)} · ${data.attempts.toLocaleString("en")} attempts from ${Object.keys(data.totals).filter((code) => /^[A-Z]{2}$/.test(code)).length} countries`;
+  $("prev").addEventListener("click", () => { setPlaying(false); show(index - 1); });
+  $("next").addEventListener("click", () => { setPlaying(false); show(index + 1); });
+  $("speed").addEventListener("change", () => { if (timer !== null) setPlaying(true); });
+  $("metric").addEventListener("change", () => {
+    metric = $("metric").value;
+    drawBars(); drawLegend(); show(index);
+  });
+  slider.max = String(last);
+  slider.addEventListener("input", () => { setPlaying(false); show(Number(slider.value)); });
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (target instanceof HTMLSelectElement || (target instanceof HTMLInputElement && target !== slider)) return;
+    if (event.key === " " && !(target instanceof HTMLButtonElement)) { event.preventDefault(); setPlaying(timer === null); return; }
+    if (target === slider) return; // the range input moves itself with the arrow keys, Home and End
+    const moves = { ArrowLeft: index - 1, ArrowRight: index + 1, Home: 0, End: last };
+    if (event.key in moves) { event.preventDefault(); setPlaying(false); show(moves[event.key]); }
+  });
+
+  // ---- deep links: #t=2026-11-29T06:20 ----
+  function fromHash() {
+    const found = /^#t=(\d{4}-\d\d-\d\dT\d\d:\d\d)/.exec(location.hash);
+    if (!found) return 0;
+    let at = 0;
+    slices.forEach((s, i) => { if (s.start.slice(0, 16) <= found[1]) at = i; });
+    return at;
+  }
+  window.addEventListener("hashchange", () => show(fromHash(), true));
+
+  const countriesHit = Object.keys(data.totals).filter((code) => /^[A-Z]{2}$/.test(code)).length;
+  $("range").textContent = `${data.start.slice(0, 10)} · ${format(data.attempts)} attempts from ${countriesHit} countries`;
   $("credits").textContent = data.credits.join(" · ");
-  show(0);
+  drawBars();
+  drawLegend();
+  show(fromHash(), true);
 })();
