@@ -43,3 +43,8 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def small_site_path(small_site: BuildResult) -> Path:
+    return small_site.out

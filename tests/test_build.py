@@ -77,3 +77,11 @@ def test_site_is_self_contained(small_site: BuildResult) -> None:
     assert "<title>web-1 test</title>" in page
     assert "http://" not in page and "https://" not in page and "{{" not in page
     assert not list(out.parent.glob(".site.*")), "the staging folder is gone"
+
+
+def test_page_is_light(small_site: BuildResult) -> None:
+    out = small_site.out
+    weight = sum(
+        path.stat().st_size for path in [out / "index.html", out / "data" / "slices.js", *(out / "assets").iterdir()]
+    )
+    assert weight < 1_000_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -172,3 +173,33 @@ def test_build_summary_and_rebuild_over_its_own_site(tmp_path: Path) -> None:
     assert second.exit_code == 0, second.output
     assert sorted(p.name for p in (out / "frames").iterdir()) == ["0000.png", "0001.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_serve_previews_a_built_site_until_interrupted(small_site_path: Path) -> None:
+    import signal
+    import urllib.request
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "honeycast", "serve", str(small_site_path), "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        found = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        assert found, line
+        with urllib.request.urlopen(found[1] + "index.html", timeout=10) as response:
+            assert response.status == 200
+            assert b"<title>web-1 test</title>" in response.read()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        process.kill()
+
+
+def test_serve_refuses_a_folder_honeycast_did_not_write(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", str(tmp_path)])
+    assert result.exit_code == 2
+    assert _error_line(result) == f"honeycast: error: {tmp_path}: not a site written by honeycast build"
