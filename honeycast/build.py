@@ -13,6 +13,7 @@ import numpy as np
 
 from .errors import InputError, OutputError
 from .geo import GeoDatabaseInfo, Geolocator
+from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, count
 from .site import MARKER, SiteMeta, slices_document, write_site
 from .timeline import Timeline
@@ -34,6 +35,7 @@ class BuildOptions:
     webm: bool = False
     force: bool = False
     workers: int | None = None
+    privacy: Privacy = field(default_factory=Privacy)
 
 
 def default_fps(slices: int) -> float:
@@ -58,9 +60,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     _check_out(out, options.force)
     with Geolocator(options.read.geoip_db) as geo:
         geo_info = geo.info
-    timeline = count(options.read, options.slice_seconds, reporter).timeline()
-    if timeline is None:
+    counted = count(options.read, options.slice_seconds, reporter).timeline()
+    if counted is None:
         raise InputError(f"{', '.join(options.read.logs)}: no sshd authentication events found")
+    timeline = publishable(counted, options.privacy)
 
     fps = options.fps or default_fps(len(timeline.slices))
     meta = SiteMeta(

@@ -86,6 +86,15 @@ def build(
     ] = True,
     gif: Annotated[bool, typer.Option("--gif", help="Also write timelapse.gif (640 px wide).")] = False,
     webm: Annotated[bool, typer.Option("--webm", help="Also write timelapse.webm (VP9).")] = False,
+    publish_accepted: Annotated[
+        bool, typer.Option("--publish-accepted", help="Show every successful login's address and user on the site.")
+    ] = False,
+    show_all_users: Annotated[
+        bool, typer.Option("--show-all-users", help="Do not mask user names that are accounts on this host.")
+    ] = False,
+    anonymize_ips: Annotated[
+        bool, typer.Option("--anonymize-ips", help="Cut every published address to its /24 (IPv4) or /48 (IPv6).")
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(

@@ -114,6 +114,9 @@ def run_build(
     tz: str | None,
     size: str,
     theme: str,
+    publish_accepted: bool,
+    show_all_users: bool,
+    anonymize_ips: bool,
     **choices: Any,
 ) -> None:
     """Check the options of ``honeycast build``, build, and print the summary.
@@ -121,6 +124,7 @@ def run_build(
     ``choices`` are the options that go into ``BuildOptions`` as given (title, afterglow, fps, frames, …).
     """
     from .build import BuildOptions, build
+    from .privacy import Privacy
     from .scan import ReadOptions
     from .timeline import parse_slice
 
@@ -134,6 +138,7 @@ def run_build(
             slice_seconds=parse_slice(slice),
             size=parse_size(size),
             theme=parse_theme(theme),
+            privacy=Privacy(publish_accepted, show_all_users, anonymize_ips),
             **choices,
         )
         progress = Progress(

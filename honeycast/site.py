@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -101,6 +102,12 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
             for address, count in timeline.sources.most_common(TOP)
         ],
         "top_users": [[user, count] for user, count in timeline.users.most_common(TOP)],
+        "logins": dict(Counter(login.country for login in timeline.logins)),
+        "accepted": [
+            {"time": login.time.isoformat(), "address": login.address, "country": login.country, "user": login.user}
+            for login in timeline.logins
+            if login.address
+        ],
         "compromises": [
             {
                 "time": one.time.isoformat(),

@@ -57,6 +57,16 @@ class Compromise:
 
 
 @dataclass(frozen=True, slots=True)
+class Login:
+    """A successful login."""
+
+    time: datetime
+    address: str
+    country: str
+    user: str
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     """Attempts per country over consecutive slices covering every event, empty slices included."""
 
@@ -69,6 +79,7 @@ class Timeline:
     users: Counter[str] = field(default_factory=Counter)
     """Attempts per user name tried."""
     compromises: tuple[Compromise, ...] = ()
+    logins: tuple[Login, ...] = ()
     countries: dict[str, str] = field(default_factory=dict)
     """The country (or bucket) of every address that made an attempt or a probe."""
 
@@ -244,6 +255,9 @@ class Tally:
             for time, source, user in sorted(self.accepted)
             if source in self.failures and self.failures[source][0] < time
         )
+        logins = tuple(
+            Login(time, source, self.addresses[source], user) for time, source, user in sorted(self.accepted)
+        )
         return Timeline(
             slice_seconds=self.slice_seconds,
             slices=tuple(slices),
@@ -251,6 +265,7 @@ class Tally:
             addresses=len(self.addresses),
             users=users,
             compromises=compromises,
+            logins=logins,
             countries=countries,
         )
 

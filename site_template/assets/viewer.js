@@ -198,6 +198,15 @@
     }));
   }
 
+  if (data.accepted.length) {
+    $("accepted-section").hidden = false;
+    $("accepted").replaceChildren(...data.accepted.map((login) => {
+      const item = document.createElement("li");
+      item.textContent = `${login.user} from ${login.address} (${nameOf(login.country)}) at ${login.time.slice(11, 16)}`;
+      return item;
+    }));
+  }
+
   // ---- mini bar chart behind the slider ----
   const bars = $("bars");
   function drawBars() {
