@@ -52,6 +52,12 @@ class BuildResult:
     seconds: float = 0.0
 
 
+MAX_SLICES = 20_000
+"""More slices than this (two hundred days of ten-minute maps) is almost always a wrong timestamp or --slice."""
+STAGING = ".honeycast-staging"
+"""Marks a build's temporary folder, so a later build may remove one an interrupted build left behind."""
+
+
 def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
     """Build the whole site; on failure the previous contents of ``out`` are left as they were."""
     reporter = reporter or SilentReporter()
@@ -60,9 +66,15 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     _check_out(out, options.force)
     with Geolocator(options.read.geoip_db) as geo:
         geo_info = geo.info
-    counted = count(options.read, options.slice_seconds, reporter).timeline()
+    tally = count(options.read, options.slice_seconds, reporter)
+    counted = tally.timeline()
     if counted is None:
-        raise InputError(f"{', '.join(options.read.logs)}: no sshd authentication events found")
+        raise InputError(_nothing_found(options.read.logs, sum(tally.kinds.values())))
+    if len(counted.slices) > MAX_SLICES:
+        raise InputError(
+            f"{', '.join(options.read.logs)}: events span {counted.start:%Y-%m-%d} to {counted.end:%Y-%m-%d}, "
+            f"{len(counted.slices):,} slices; use a longer --slice, or check the timestamps (--year, --tz)"
+        )
     timeline = publishable(counted, options.privacy)
 
     fps = options.fps or default_fps(len(timeline.slices))
@@ -70,19 +82,54 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         title=options.title, fps=fps, width=options.size[0], height=options.size[1], geoip=geo_info,
         frames=options.frames,
     )  # fmt: skip
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable by the web server
+    staging = _staging(out)
     try:
         names, world, style = _render(timeline, meta, options, staging, reporter)
         meta = replace(meta, style=style)
         write_site(staging, slices_document(timeline, meta), meta, world)
+        (staging / STAGING).unlink()
         _move_into_place(staging, out)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        where = error.filename or staging
+        raise OutputError(f"{where}: cannot write: {error.strerror or error}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     outputs = [out / "index.html", out / "data" / "slices.json"] + [out / name for name in names]
     return BuildResult(timeline=timeline, out=out, geoip=geo_info, outputs=outputs, seconds=time.monotonic() - began)
+
+
+def _nothing_found(logs: list[str], sshd_lines: int) -> str:
+    named = ", ".join(logs)
+    if sshd_lines:
+        return f"{named}: {sshd_lines:,} sshd lines, but none names a client address"
+    return (
+        f"{named}: no sshd lines found (read as classic syslog, RFC 3339, RFC 5424 and journalctl -o json; "
+        "programs sshd, sshd-session)"
+    )
+
+
+def _staging(out: Path) -> Path:
+    """Return a new temporary folder beside ``out``, after removing any an interrupted build left there."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for retired in out.parent.glob(f".{out.name}.*.tmp.old"):
+            # A build stopped between moving the old site aside and the new one in: put the old one back.
+            if (retired / MARKER).exists():
+                if out.exists():
+                    shutil.rmtree(retired, ignore_errors=True)
+                else:
+                    retired.rename(out)
+        for stale in out.parent.glob(f".{out.name}.*.tmp"):
+            if (stale / STAGING).exists():
+                shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable by the web server
+        (staging / STAGING).write_text("")
+    except OSError as error:
+        raise OutputError(f"{out}: cannot write beside it: {error.strerror or error}") from None
+    return staging
 
 
 def _render(

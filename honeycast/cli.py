@@ -92,6 +92,9 @@ def build(
     show_all_users: Annotated[
         bool, typer.Option("--show-all-users", help="Do not mask user names that are accounts on this host.")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at input that would be skipped, instead of warning.")
+    ] = False,
     anonymize_ips: Annotated[
         bool, typer.Option("--anonymize-ips", help="Cut every published address to its /24 (IPv4) or /48 (IPv6).")
     ] = False,
@@ -123,11 +126,14 @@ def parse(
     geoip_db: GeoOpt = None,
     year: YearOpt = None,
     tz: TzOpt = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at input that would be skipped, instead of warning.")
+    ] = False,
 ) -> None:
     """Print sshd events as JSON Lines, with what each adds to the counts and its country."""
     from . import console
 
-    console.run_parse(logs, kinds=kinds, geoip_db=geoip_db, year=year, tz=tz)
+    console.run_parse(logs, kinds=kinds, geoip_db=geoip_db, year=year, tz=tz, strict=strict)
 
 
 def main() -> None:

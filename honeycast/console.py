@@ -25,8 +25,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from .errors import HoneycastError, UsageError
+from .errors import HoneycastError, InputError, UsageError
 from .events import AuthEvent
+from .scan import SilentReporter
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -69,12 +70,34 @@ def parse_theme(text: str) -> str:
     return text
 
 
-class RichReporter:
-    """Progress bars on stderr, one task per stage."""
+def warning(message: str, strict: bool) -> None:
+    """Print a warning about skipped input, or with ``--strict`` stop with it as an error."""
+    if strict:
+        raise InputError(f"{message} (--strict)")
+    stderr.print(f"honeycast: warning: {message}", markup=False, soft_wrap=True)
 
-    def __init__(self, progress: Progress) -> None:
+
+class WarningReporter(SilentReporter):
+    """No progress; warnings on stderr."""
+
+    def __init__(self, strict: bool) -> None:
+        super().__init__()
+        self.strict = strict
+
+    def warn(self, message: str) -> None:
+        warning(message, self.strict)
+
+
+class RichReporter:
+    """Progress bars on stderr, one task per stage, warnings above them."""
+
+    def __init__(self, progress: Progress, strict: bool) -> None:
         self.progress = progress
+        self.strict = strict
         self.task: TaskID | None = None
+
+    def warn(self, message: str) -> None:
+        warning(message, self.strict)
 
     def stage(self, name: str, total: int | None = None) -> None:
         self._finish()
@@ -117,6 +140,7 @@ def run_build(
     publish_accepted: bool,
     show_all_users: bool,
     anonymize_ips: bool,
+    strict: bool,
     **choices: Any,
 ) -> None:
     """Check the options of ``honeycast build``, build, and print the summary.
@@ -151,7 +175,7 @@ def run_build(
             transient=True,
         )
         with progress:
-            result = build(options, RichReporter(progress))
+            result = build(options, RichReporter(progress, strict))
     timeline = result.timeline
     totals = timeline.totals
     countries = sum(1 for code in totals if code.isupper())
@@ -208,17 +232,19 @@ def run_serve(out: Path, port: int) -> None:
             stderr.print("stopped", markup=False)
 
 
-def run_parse(logs: list[str], *, kinds: str, geoip_db: Path | None, year: int | None, tz: str | None) -> None:
+def run_parse(
+    logs: list[str], *, kinds: str, geoip_db: Path | None, year: int | None, tz: str | None, strict: bool
+) -> None:
     from .events import event_record
     from .geo import Geolocator
-    from .scan import ReadOptions, SilentReporter, locate, read_events
+    from .scan import ReadOptions, locate, read_events
 
     with reported_errors():
         wanted = kind_filter(kinds)
         read = ReadOptions(logs=logs, year=year, tz=zone(tz), geoip_db=geoip_db)
         write = sys.stdout.write
         with Geolocator(read.geoip_db) as geo:
-            for event, country in locate(read_events(read, SilentReporter()), geo):
+            for event, country in locate(read_events(read, WarningReporter(strict)), geo):
                 if wanted(event):
                     write(json.dumps(event_record(event, country), ensure_ascii=False) + "\n")
         sys.stdout.flush()

@@ -41,6 +41,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from mpl_toolkits.basemap import Basemap
 from PIL import Image, ImageDraw, ImageFont
 
+from .scan import ignore_interrupts
 from .shapes import NATURAL_EARTH_CREDIT, CountryShape, country_names
 from .timeline import Slice, Timeline
 
@@ -336,7 +337,7 @@ def render_frames(
     shared = multiprocessing.RawArray("B", slots * height * width * 3)
     _JOB = replace(job, slots=np.frombuffer(shared, dtype=np.uint8).reshape(slots, height, width, 3))
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=ignore_interrupts) as pool:
             pending: deque[AsyncResult[None]] = deque()
             submitted = 0
             for index in range(count):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,20 +24,34 @@ PARALLEL_MIN_BYTES = 64 << 20
 BLOCK_BYTES = 8 << 20
 
 
+MAX_LINE = 64 * 1024
+"""Longer lines are skipped: syslog caps a message at a few kilobytes, and no sshd line comes near this."""
+
+
 class Reporter(Protocol):
-    """Receives progress; the CLI shows it, tests ignore it."""
+    """Receives progress and warnings about skipped input; the CLI shows them."""
 
     def stage(self, name: str, total: int | None = None) -> None: ...
 
     def advance(self, amount: int = 1) -> None: ...
 
+    def warn(self, message: str) -> None: ...
+
 
 class SilentReporter:
+    """Shows nothing; keeps the warnings."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
     def stage(self, name: str, total: int | None = None) -> None:
         pass
 
     def advance(self, amount: int = 1) -> None:
         pass
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +62,27 @@ class ReadOptions:
     geoip_db: Path | None = None
 
 
+def usable_sources(read: ReadOptions, reporter: Reporter) -> list[LogSource]:
+    """Return the inputs that hold something to read, warning about the others."""
+    found = []
+    for source in sources(read.logs):
+        problem = source.problem()
+        if problem is not None:
+            reporter.warn(problem[0])
+        if problem is None or not problem[1]:
+            found.append(source)
+    reporter.stage("Reading " + (found[0].name if len(found) == 1 else f"{len(found)} logs"))
+    return found
+
+
 def read_events(read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
     """Yield the sshd events of every input, merged in time order (rotated sets interleave correctly)."""
-    found = sources(read.logs)
-    reporter.stage("Reading " + (found[0].name if len(found) == 1 else f"{len(found)} logs"))
-    streams = [_events_of(source.lines(), _parser(source, read), reporter) for source in found]
+    found = usable_sources(read, reporter)
+    streams = [
+        _events_of(source.lines(reporter.warn), _parser(source, read), reporter, source.name) for source in found
+    ]
+    if not streams:
+        return iter(())
     if len(streams) == 1:
         return streams[0]
     return heapq.merge(*streams, key=lambda event: event.time)
@@ -61,18 +92,24 @@ def _parser(source: LogSource, read: ReadOptions) -> SshdParser:
     return SshdParser(read.tz, year=read.year, reference=source.modified())
 
 
-def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter) -> Iterator[AuthEvent]:
+def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, name: str) -> Iterator[AuthEvent]:
     parse = parser.parse
     pending = 0
+    overlong = 0
     for line in lines:
         pending += 1
         if pending == 50_000:
             reporter.advance(pending)
             pending = 0
+        if len(line) > MAX_LINE:
+            overlong += 1
+            continue
         event = parse(line)
         if event is not None:
             yield event
     reporter.advance(pending)
+    if overlong:
+        reporter.warn(f"{name}: skipped {overlong:,} line{'s' if overlong > 1 else ''} longer than 64 KiB")
 
 
 def locate(events: Iterable[AuthEvent], geo: Geolocator) -> Iterator[tuple[AuthEvent, str | None]]:
@@ -93,8 +130,7 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
     move one probe or PAM-only attempt per cut; with cuts tens of megabytes apart this is noise.
     """
     workers = workers or len(os.sched_getaffinity(0))
-    found = sources(read.logs)
-    reporter.stage("Reading " + (found[0].name if len(found) == 1 else f"{len(found)} logs"))
+    found = usable_sources(read, reporter)
     jobs: list[_Range] = []
     tally = Tally(slice_seconds)
     with Geolocator(read.geoip_db) as geo:
@@ -102,13 +138,16 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
             if workers > 1 and _splittable(source):
                 jobs.extend(_ranges(source, read, workers * 4))
             else:
-                for event, country in locate(_events_of(source.lines(), _parser(source, read), reporter), geo):
+                events = _events_of(source.lines(reporter.warn), _parser(source, read), reporter, source.name)
+                for event, country in locate(events, geo):
                     tally.add(event, country)
     if jobs:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for part, lines in pool.map(_count_range, jobs, [read] * len(jobs), [slice_seconds] * len(jobs)):
+        with ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupts) as pool:
+            for part, lines, warnings in pool.map(_count_range, jobs, [read] * len(jobs), [slice_seconds] * len(jobs)):
                 tally = tally + part
                 reporter.advance(lines)
+                for warning in warnings:
+                    reporter.warn(warning)
     return tally
 
 
@@ -153,18 +192,24 @@ def _ranges(source: LogSource, read: ReadOptions, parts: int) -> list[_Range]:
     return ranges
 
 
-def _count_range(job: _Range, read: ReadOptions, slice_seconds: int) -> tuple[Tally, int]:
+def ignore_interrupts() -> None:
+    """Leave Ctrl-C to the main process, which stops the workers and cleans up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _count_range(job: _Range, read: ReadOptions, slice_seconds: int) -> tuple[Tally, int, list[str]]:
     parser = SshdParser(read.tz, year=job.year, reference=job.reference)
     tally = Tally(slice_seconds)
     lines = _LineCount()
     with Geolocator(read.geoip_db) as geo:
-        for event, country in locate(_events_of(_range_lines(job), parser, lines), geo):
+        for event, country in locate(_events_of(_range_lines(job), parser, lines, job.path), geo):
             tally.add(event, country)
-    return tally, lines.total
+    return tally, lines.total, lines.warnings
 
 
 class _LineCount(SilentReporter):
     def __init__(self) -> None:
+        super().__init__()
         self.total = 0
 
     def advance(self, amount: int = 1) -> None:

@@ -8,6 +8,7 @@ import gzip
 import io
 import lzma
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,14 +36,44 @@ class LogSource:
             return datetime.now().astimezone()
         return datetime.fromtimestamp(Path(self.name).stat().st_mtime).astimezone()
 
-    def lines(self) -> Iterator[str]:
-        """Yield the file's lines without line endings; bad bytes become U+FFFD."""
+    def lines(self, warn: Callable[[str], None]) -> Iterator[str]:
+        """Yield the file's lines without line endings; bad bytes become U+FFFD.
+
+        A compressed file cut short (a rotation caught mid-write, a partial copy) yields what
+        decodes and warns; it is not an error.
+        """
+        count = 0
         with self._open() as stream:
             try:
                 for line in stream:
+                    count += 1
                     yield line.rstrip("\r\n")
-            except (OSError, EOFError, lzma.LZMAError) as error:
-                raise InputError(f"{self.name}: cannot read: {error}") from None
+            except (EOFError, lzma.LZMAError, zlib.error, OSError) as error:
+                if self.is_stdin or Path(self.name).suffix not in _OPENERS:
+                    raise InputError(f"{self.name}: cannot read after line {count}: {error}") from None
+                warn(f"{self.name}: compressed data ends early ({error}); using the {count:,} lines before it")
+
+    def problem(self) -> tuple[str, bool] | None:
+        """Return what is wrong with this input and whether to skip it, or None.
+
+        An empty file and a binary systemd journal are skipped; other binary-looking data is still
+        read (a text log that a crash filled with NUL bytes is mostly good lines), with a warning.
+        """
+        if self.is_stdin:
+            return None
+        path = Path(self.name)
+        if path.stat().st_size == 0:
+            return f"{self.name}: empty file, skipped", True
+        if path.suffix in _OPENERS:
+            return None
+        with open(path, "rb") as stream:
+            head = stream.read(4096)
+        if head.startswith(b"LPKSHHRH"):
+            return f"{self.name}: a binary systemd journal file, skipped; pipe `journalctl -o json` instead", True
+        binary = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+        if binary > len(head) * 0.3:
+            return f"{self.name}: looks like binary data, not a text log; reading it anyway", False
+        return None
 
     def _open(self) -> IO[str]:
         if self.is_stdin:

@@ -129,7 +129,10 @@ def test_log_without_sshd_events(tmp_path: Path) -> None:
     log.write_text("Nov 29 06:00:02 h CRON[1]: pam_unix(cron:session): session opened for user root\n")
     result = runner.invoke(app, ["build", str(log), str(tmp_path / "site"), "--year", "2026"])
     assert result.exit_code == 2
-    assert _error_line(result) == f"honeycast: error: {log}: no sshd authentication events found"
+    assert _error_line(result) == (
+        f"honeycast: error: {log}: no sshd lines found (read as classic syslog, RFC 3339, RFC 5424 and "
+        "journalctl -o json; programs sshd, sshd-session)"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cron.log"]
 
 
