@@ -91,8 +91,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         _move_into_place(staging, out)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
-        where = error.filename or staging
-        raise OutputError(f"{where}: cannot write: {error.strerror or error}") from None
+        raise OutputError(f"{out}: cannot write: {error.strerror or error}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

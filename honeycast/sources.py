@@ -70,8 +70,8 @@ class LogSource:
             head = stream.read(4096)
         if head.startswith(b"LPKSHHRH"):
             return f"{self.name}: a binary systemd journal file, skipped; pipe `journalctl -o json` instead", True
-        binary = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
-        if binary > len(head) * 0.3:
+        control = sum(1 for byte in head if byte < 9 or 13 < byte < 32)
+        if b"\0" in head or control > len(head) * 0.1:
             return f"{self.name}: looks like binary data, not a text log; reading it anyway", False
         return None
 

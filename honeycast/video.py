@@ -64,17 +64,18 @@ def write_videos(frames: Iterable[np.ndarray], outputs: list[VideoOutput], size:
             writer.send(None)  # start ffmpeg
             writers.append(writer)
         written = 0
-        for frame in frames:
+        for frame in frames:  # an error making a frame is not ffmpeg's: it propagates as it is
             data = np.ascontiguousarray(frame)
-            for writer in writers:
-                writer.send(data)
+            try:
+                for writer in writers:
+                    writer.send(data)
+            except OSError as error:
+                raise OutputError(f"{outputs[0].path.parent}: ffmpeg failed: {error}") from None
             written += 1
-    except OSError as error:
-        raise OutputError(f"{outputs[0].path.parent}: ffmpeg failed: {error}") from None
+        return written
     finally:
         for writer in writers:
             writer.close()
-    return written
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,250 @@
+"""Bad input and failures: one clear line, a documented exit code, nothing lost, the old site intact."""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import hashlib
+import lzma
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import honeycast.render
+from honeycast.cli import app
+
+DATA = Path(__file__).parent / "data"
+SMALL_LOG = DATA / "small-auth.log"
+DEMO = Path(__file__).parents[1] / "examples" / "demo-auth.log"
+runner = CliRunner()
+YEAR = ["--year", "2026", "--tz", "UTC"]
+
+
+def snapshot(folder: Path, leave_out: Path | None = None) -> dict[str, str]:
+    """Return a hash of every file below ``folder`` (but ``leave_out``), to prove nothing else changed."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and (leave_out is None or leave_out not in path.parents):
+            found[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def stderr_lines(result: object) -> list[str]:
+    text: str = result.stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in text
+    return text.strip().splitlines()
+
+
+def build(tmp_path: Path, *logs: Path | str, extra: tuple[str, ...] = ()) -> tuple[object, Path]:
+    out = tmp_path / "site"
+    before = snapshot(tmp_path, leave_out=out)
+    result = runner.invoke(app, ["build", *map(str, logs), str(out), *YEAR, "--size", "640x360", *extra])
+    assert snapshot(tmp_path, leave_out=out) == before, "a file outside OUT changed"
+    return result, out
+
+
+def test_empty_file_alone_is_an_error_that_says_so(tmp_path: Path) -> None:
+    empty = tmp_path / "auth.log"
+    empty.write_text("")
+    result, out = build(tmp_path, empty)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    lines = stderr_lines(result)
+    assert lines[0] == f"honeycast: warning: {empty}: empty file, skipped"
+    assert lines[-1].startswith(f"honeycast: error: {empty}: no sshd lines found")
+    assert not out.exists()
+
+
+def test_empty_file_beside_a_good_one_is_skipped(tmp_path: Path) -> None:
+    empty = tmp_path / "auth.log.1"
+    empty.write_text("")
+    result, out = build(tmp_path, SMALL_LOG, empty)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert f"honeycast: warning: {empty}: empty file, skipped" in stderr_lines(result)
+    assert (out / "index.html").exists()
+
+
+def test_strict_turns_a_skipped_input_into_an_error(tmp_path: Path) -> None:
+    empty = tmp_path / "auth.log.1"
+    empty.write_text("")
+    result, out = build(tmp_path, SMALL_LOG, empty, extra=("--strict",))
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert stderr_lines(result) == [f"honeycast: error: {empty}: empty file, skipped (--strict)"]
+    assert not out.exists()
+
+
+def test_binary_journal_is_skipped_with_a_hint(tmp_path: Path) -> None:
+    journal = tmp_path / "system.journal"
+    journal.write_bytes(b"LPKSHHRH" + bytes(4000))
+    result, _ = build(tmp_path, SMALL_LOG, journal)
+    assert result.exit_code == 0  # type: ignore[attr-defined]
+    assert any(
+        "a binary systemd journal file, skipped; pipe `journalctl -o json`" in line for line in stderr_lines(result)
+    )
+
+
+def test_binary_garbage(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(random.Random(1).randbytes(200_000))
+    result, _ = build(tmp_path, garbage)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    lines = stderr_lines(result)
+    assert f"honeycast: warning: {garbage}: looks like binary data, not a text log; reading it anyway" in lines
+    assert lines[-1].startswith(f"honeycast: error: {garbage}: no sshd lines found")
+
+
+@pytest.mark.parametrize(("suffix", "packer"), [(".gz", gzip.compress), (".xz", lzma.compress)])
+def test_truncated_compressed_log_uses_what_decodes(
+    tmp_path: Path, suffix: str, packer: Callable[[bytes], bytes]
+) -> None:
+    packed = packer(DEMO.read_bytes())
+    cut = tmp_path / f"auth.log.2{suffix}"
+    cut.write_bytes(packed[: len(packed) // 2])
+    result, out = build(tmp_path, cut, extra=("--no-frames",))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    warning = next(line for line in stderr_lines(result) if "warning" in line)
+    assert warning.startswith(f"honeycast: warning: {cut}: compressed data ends early")
+    assert "using the" in warning and "lines before it" in warning
+    assert (out / "index.html").exists()
+
+
+def test_a_10_mb_line_is_skipped(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(
+        SMALL_LOG.read_text()
+        + "Nov 29 06:30:00 web-1 sshd[1]: Failed password for invalid user "
+        + "A from 1.2.3.4 " * 700_000
+        + "\n"
+    )
+    result, _ = build(tmp_path, log, extra=("--no-frames",))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert f"honeycast: warning: {log}: skipped 1 line longer than 64 KiB" in stderr_lines(result)
+
+
+def test_timestamps_years_apart_are_refused_with_advice(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "2019-03-01T10:00:00+00:00 h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+        "2026-11-29T10:00:00+00:00 h sshd[2]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+    )
+    result, out = build(tmp_path, log)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert stderr_lines(result)[-1].startswith(f"honeycast: error: {log}: events span 2019-03-01 to 2026-11-29")
+    assert "use a longer --slice" in stderr_lines(result)[-1]
+    assert not out.exists()
+
+
+def test_unreadable_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("x")
+
+    def refuse(*_: object, **__: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(log))
+
+    monkeypatch.setattr("honeycast.sources.open", refuse, raising=False)
+    result = runner.invoke(app, ["parse", str(log)])
+    assert result.exit_code == 2
+    assert stderr_lines(result) == [f"honeycast: error: {log}: cannot open: Permission denied"]
+
+
+def test_out_on_a_read_only_location() -> None:
+    result = runner.invoke(app, ["build", str(SMALL_LOG), "/sys/honeycast-site", *YEAR])
+    assert result.exit_code == 3
+    assert stderr_lines(result) == [
+        "honeycast: error: /sys/honeycast-site: cannot write beside it: Operation not permitted"
+    ]
+
+
+def test_disk_full_leaves_the_previous_site_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, out = build(tmp_path, SMALL_LOG)
+    assert first.exit_code == 0  # type: ignore[attr-defined]
+    previous = snapshot(out)
+    calls = 0
+    real = honeycast.render.save_png
+
+    def fill_disk(pixels: object, path: Path) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(pixels, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(honeycast.render, "save_png", fill_disk)
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360"])
+    assert result.exit_code == 3
+    assert stderr_lines(result) == [f"honeycast: error: {out}: cannot write: No space left on device"]
+    assert snapshot(out) == previous
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["site"]
+
+
+def _start_build(out: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "honeycast", "build", str(DEMO), str(out), *YEAR],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def previous_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("previous") / "site"
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_ctrl_c_mid_build_leaves_the_previous_site(previous_site: Path) -> None:
+    before = snapshot(previous_site)
+    process = _start_build(previous_site)
+    time.sleep(3.0)  # well into reading or rendering the demo day
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 130, errors
+    assert "Traceback" not in errors
+    assert errors.strip().splitlines()[-1] == "honeycast: interrupted"
+    assert snapshot(previous_site) == before
+    assert [path.name for path in previous_site.parent.iterdir()] == ["site"]
+
+
+def test_killed_at_random_points_the_previous_site_survives(previous_site: Path) -> None:
+    before = snapshot(previous_site)
+    rng = random.Random(2026)
+    for _ in range(3):
+        process = _start_build(previous_site)
+        time.sleep(rng.uniform(0.5, 5.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert snapshot(previous_site) == before
+    # The next build clears what the killed ones left behind, and replaces the site.
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(previous_site), *YEAR, "--size", "640x360"])
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in previous_site.parent.iterdir()] == ["site"]
+
+
+def test_force_into_a_foreign_folder_never_deletes_its_files(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    (out / "index.html").write_text("theirs")
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360", "--force"])
+    assert result.exit_code == 0, result.output
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert "<title>SSH brute-force attempts</title>" in (out / "index.html").read_text()  # its own files replaced
+
+
+def test_logs_are_only_read(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_bytes(SMALL_LOG.read_bytes())
+    os.chmod(log, 0o444)
+    stat = log.stat()
+    result, _ = build(tmp_path, log)
+    assert result.exit_code == 0  # type: ignore[attr-defined]
+    assert log.stat().st_mtime_ns == stat.st_mtime_ns and log.read_bytes() == SMALL_LOG.read_bytes()
