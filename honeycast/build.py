@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -54,6 +55,8 @@ class BuildResult:
 
 MAX_SLICES = 20_000
 """More slices than this (two hundred days of ten-minute maps) is almost always a wrong timestamp or --slice."""
+MANIFEST = ".honeycast-files"
+"""In a folder honeycast shares with other files (--force): the files it wrote there."""
 STAGING = ".honeycast-staging"
 """Marks a build's temporary folder, so a later build may remove one an interrupted build left behind."""
 
@@ -193,11 +196,19 @@ def _move_into_place(staging: Path, out: Path) -> None:
         staging.rename(out)
         shutil.rmtree(retired, ignore_errors=True)
         return
-    # --force into a foreign folder: write honeycast's files over it, leave everything else.
-    for item in staging.iterdir():
-        target = out / item.name
-        if item.is_dir():
-            shutil.copytree(item, target, dirs_exist_ok=True)
-        else:
-            shutil.copy2(item, target)
+    # --force into a foreign folder: write honeycast's files over it and leave everything else. Files an
+    # earlier --force build wrote there (listed in MANIFEST) and this one did not are removed; nothing else is.
+    written = sorted(str(path.relative_to(staging)) for path in staging.rglob("*") if path.is_file())
+    written.remove(MARKER)
+    manifest = out / MANIFEST
+    earlier = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else []
+    for name in set(earlier) - set(written):
+        stale = out / name
+        if stale.is_file() and out.resolve() in stale.resolve().parents:
+            stale.unlink()
+    for name in written:
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(staging / name, target)
+    manifest.write_text(json.dumps(written, indent=0) + "\n", encoding="utf-8")
     shutil.rmtree(staging)

@@ -8,7 +8,7 @@ import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +24,8 @@ PARALLEL_MIN_BYTES = 64 << 20
 BLOCK_BYTES = 8 << 20
 
 
+BACKWARDS = timedelta(minutes=10)
+"""Syslog lines arrive a little out of order; a step back longer than this is worth a warning."""
 MAX_LINE = 64 * 1024
 """Longer lines are skipped: syslog caps a message at a few kilobytes, and no sshd line comes near this."""
 
@@ -96,7 +98,9 @@ def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, nam
     parse = parser.parse
     pending = 0
     overlong = 0
-    for line in lines:
+    latest: datetime | None = None
+    backwards: list[tuple[int, timedelta]] = []
+    for number, line in enumerate(lines, 1):
         pending += 1
         if pending == 50_000:
             reporter.advance(pending)
@@ -106,10 +110,20 @@ def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, nam
             continue
         event = parse(line)
         if event is not None:
+            if latest is not None and latest - event.time > BACKWARDS:
+                backwards.append((number, latest - event.time))
+            if latest is None or event.time > latest:
+                latest = event.time
             yield event
     reporter.advance(pending)
     if overlong:
         reporter.warn(f"{name}: skipped {overlong:,} line{'s' if overlong > 1 else ''} longer than 64 KiB")
+    if backwards:
+        line_number, step = max(backwards, key=lambda item: item[1])
+        reporter.warn(
+            f"{name}: time goes back {len(backwards):,} time{'s' if len(backwards) > 1 else ''} "
+            f"(by {step} at line {line_number:,}); those lines are counted at their own time"
+        )
 
 
 def locate(events: Iterable[AuthEvent], geo: Geolocator) -> Iterator[tuple[AuthEvent, str | None]]:

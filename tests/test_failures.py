@@ -248,3 +248,38 @@ def test_logs_are_only_read(tmp_path: Path) -> None:
     result, _ = build(tmp_path, log)
     assert result.exit_code == 0  # type: ignore[attr-defined]
     assert log.stat().st_mtime_ns == stat.st_mtime_ns and log.read_bytes() == SMALL_LOG.read_bytes()
+
+
+def test_time_going_backwards_is_counted_and_reported(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "Nov 29 06:00:00 h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+        "Nov 29 09:00:00 h sshd[2]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+        "Nov 29 07:00:00 h sshd[3]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+    )
+    result, _ = build(tmp_path, log, extra=("--slice", "1h", "--no-frames"))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert (
+        f"honeycast: warning: {log}: time goes back 1 time (by 2:00:00 at line 3); those lines are counted at their own time"
+        in stderr_lines(result)
+    )
+    assert "3 attempts" in result.stderr  # type: ignore[attr-defined]
+
+
+def test_force_again_removes_only_files_it_wrote_before(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    first = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360", "--force"])
+    assert first.exit_code == 0, first.output
+    assert len(list((out / "frames").iterdir())) == 6
+    (out / "frames" / "mine.png").write_bytes(b"the owner's")
+    second = runner.invoke(
+        app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360", "--force", "--slice", "30m"]
+    )
+    assert second.exit_code == 0, second.output
+    assert sorted(path.name for path in (out / "frames").iterdir()) == ["0000.png", "0001.png", "mine.png"]
+    assert (out / "notes.txt").read_text() == "keep me"
+    # Still not honeycast's folder: a build without --force refuses it.
+    third = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR])
+    assert third.exit_code == 3
