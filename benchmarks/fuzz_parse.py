@@ -1,0 +1,111 @@
+"""Feed mutated real sshd lines through the parser and count crashes (the goal is none).
+
+    python benchmarks/fuzz_parse.py                  # 1,000,000 lines
+    python benchmarks/fuzz_parse.py --lines 5000000 --seed 7
+
+The seed lines are the bundled demo day, the test fixtures and, when it can be had, fail2ban's
+sshd test corpus (downloaded with `apt-get download fail2ban`, never stored). Each line gets up to
+four mutations: characters inserted, deleted, replaced or duplicated, sshd fragments spliced in
+(" from 6.6.6.6 port 22 ssh2", "message repeated 3 times: [ "), or random bytes decoded as UTF-8.
+Every event must also name only an address that its line holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import subprocess
+import tempfile
+import time
+import traceback
+from datetime import UTC
+from pathlib import Path
+
+from honeycast.sshd import SshdParser, normalize_ip
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAGMENTS = [
+    " from 6.6.6.6 port 22 ssh2", " from ::ffff:1.2.3.4", "message repeated 3 times: [ ", "]", "[", ": ", " port ",
+    "Failed password for ", "invalid user ", " rhost=", "sshd[", "\ufffd", "\x00", "\t", "  ", "::", "..",
+    "999999999999",
+]  # fmt: skip
+ADDRESS_LIKE = re.compile(r"[0-9A-Fa-f:.]+")
+
+
+def seed_lines() -> list[str]:
+    lines = (ROOT / "examples" / "demo-auth.log").read_text(encoding="utf-8").splitlines()[:5000]
+    for path in (ROOT / "tests" / "data").rglob("*.log"):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            subprocess.run(["apt-get", "download", "fail2ban"], cwd=folder, check=True, capture_output=True)
+            package = next(Path(folder).glob("fail2ban_*.deb"))
+            subprocess.run(["dpkg-deb", "-x", str(package), folder], check=True)
+            corpus = next(Path(folder).rglob("tests/files/logs/sshd"))
+            lines += [line for line in corpus.read_text(errors="replace").splitlines() if not line.startswith("#")]
+        except (OSError, subprocess.CalledProcessError, StopIteration):
+            print("fail2ban's corpus could not be had; fuzzing the bundled lines only")
+    return [line for line in lines if line.strip()]
+
+
+def mutate(rng: random.Random, line: str) -> str:
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randint(0, len(line))
+        end = min(len(line), at + rng.randint(0, 12))
+        choice = rng.random()
+        if choice < 0.25:
+            line = line[:at] + rng.choice(FRAGMENTS) + line[at:]
+        elif choice < 0.45:
+            line = line[:at] + line[end:]
+        elif choice < 0.65:
+            line = line[:at] + rng.randbytes(rng.randint(1, 8)).decode("utf-8", "replace") + line[end:]
+        elif choice < 0.8:
+            line = line[:at] + line[at:end] * rng.randint(2, 4) + line[end:]
+        else:
+            line = line[:at] + chr(rng.randint(32, 0x2FFF)) + line[end:]
+    return line
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    seeds = seed_lines()
+    sshd = SshdParser(UTC, year=2026)
+    crashes = wrong = events = 0
+    began = time.perf_counter()
+    for count in range(1, args.lines + 1):
+        line = mutate(rng, rng.choice(seeds))
+        try:
+            event = sshd.parse(line)
+        except Exception:
+            crashes += 1
+            if crashes <= 5:
+                print(f"crash on {line!r}:\n{traceback.format_exc()}")
+            continue
+        if event is None:
+            continue
+        events += 1
+        own = event.source_ip is not None and any(
+            event.source_ip in (normalize_ip(token), normalize_ip(token.rstrip(":.")))
+            for token in ADDRESS_LIKE.findall(line)
+        )
+        # An event without an address of its own may carry its connection's (same host and pid).
+        if event.source_ip is not None and not own and event.pid is None:
+            wrong += 1
+            if wrong <= 5:
+                print(f"address {event.source_ip} not in {line!r}")
+        if count % 250_000 == 0:
+            print(f"{count:,} lines, {crashes} crashes, {time.perf_counter() - began:.0f} s")
+    seconds = time.perf_counter() - began
+    print(
+        f"seed lines: {len(seeds):,}; mutated lines: {args.lines:,} in {seconds:.1f} s ({args.lines / seconds:,.0f}/s)"
+    )
+    print(f"events: {events:,}; crashes: {crashes}; addresses not in their line: {wrong}")
+
+
+if __name__ == "__main__":
+    main()
