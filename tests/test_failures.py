@@ -283,3 +283,20 @@ def test_force_again_removes_only_files_it_wrote_before(tmp_path: Path) -> None:
     # Still not honeycast's folder: a build without --force refuses it.
     third = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR])
     assert third.exit_code == 3
+
+
+def test_wrong_geoip_database(tmp_path: Path) -> None:
+    bogus = tmp_path / "GeoLite2-Country.mmdb"
+    bogus.write_bytes(b"<html>404 Not Found</html>")
+    result, out = build(tmp_path, SMALL_LOG, extra=("--geoip-db", str(bogus)))
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    (line,) = stderr_lines(result)
+    assert line.startswith(f"honeycast: error: {bogus}: not a readable MMDB GeoIP database")
+    assert not out.exists()
+
+
+def test_parse_into_a_closed_pipe_is_quiet() -> None:
+    command = f"{sys.executable} -m honeycast parse {DEMO} --year 2026 | head -1"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False)
+    assert result.stdout.count("\n") == 1
+    assert result.stderr == ""
