@@ -22,6 +22,8 @@ from .timeline import Tally
 PARALLEL_MIN_BYTES = 64 << 20
 """Plain files at least this large are split across processes; smaller ones are not worth the start-up."""
 BLOCK_BYTES = 8 << 20
+WHOLE = -1
+"""The end of a job that reads its whole file, as LogSource does (compressed files cannot be cut)."""
 
 
 BACKWARDS = timedelta(minutes=10)
@@ -147,10 +149,14 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
     found = usable_sources(read, reporter)
     jobs: list[_Range] = []
     tally = Tally(slice_seconds)
+    # Several files (a rotated set) are counted side by side, one job each; large plain files are cut into ranges.
+    alongside = workers > 1 and sum(not source.is_stdin for source in found) > 1
     with Geolocator(read.geoip_db) as geo:
         for source in found:
             if workers > 1 and _splittable(source):
                 jobs.extend(_ranges(source, read, workers * 4))
+            elif alongside and not source.is_stdin:
+                jobs.append(_Range(source.name, 0, WHOLE, read.year, source.modified()))
             else:
                 events = _events_of(source.lines(reporter.warn), _parser(source, read), reporter, source.name)
                 for event, country in locate(events, geo):
@@ -215,8 +221,9 @@ def _count_range(job: _Range, read: ReadOptions, slice_seconds: int) -> tuple[Ta
     parser = SshdParser(read.tz, year=job.year, reference=job.reference)
     tally = Tally(slice_seconds)
     lines = _LineCount()
+    source = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(lines.warn)
     with Geolocator(read.geoip_db) as geo:
-        for event, country in locate(_events_of(_range_lines(job), parser, lines, job.path), geo):
+        for event, country in locate(_events_of(source, parser, lines, job.path), geo):
             tally.add(event, country)
     return tally, lines.total, lines.warnings
 

@@ -112,3 +112,17 @@ def test_large_files_counted_on_all_cores_match_one_process(tmp_path: Path, monk
     assert shared.addresses == alone.addresses
     # Probes may move by one at each of the cuts (a connection seen in two halves).
     assert abs(sum(shared.probe_totals.values()) - sum(alone.probe_totals.values())) <= 8
+
+
+def test_a_rotated_set_counted_side_by_side_matches_one_process(tmp_path: Path) -> None:
+    demo = (Path(__file__).parents[1] / "examples" / "demo-auth.log").read_text().splitlines(keepends=True)
+    third = len(demo) // 3
+    (tmp_path / "auth.log").write_text("".join(demo[2 * third :]))
+    with gzip.open(tmp_path / "auth.log.1.gz", "wt") as stream:
+        stream.write("".join(demo[third : 2 * third]))
+    with lzma.open(tmp_path / "auth.log.2.xz", "wt") as stream:
+        stream.write("".join(demo[:third]))
+    read = ReadOptions(logs=[str(tmp_path / "auth.log*")], year=2026, tz=UTC)
+    alone = count(read, 600, SilentReporter(), workers=1).timeline()
+    shared = count(read, 600, SilentReporter(), workers=2).timeline()
+    assert alone is not None and shared == alone
