@@ -51,15 +51,27 @@ def reported_errors() -> Iterator[None]:
 def zone(name: str | None) -> tzinfo:
     """Return the zone named on the command line, or this machine's."""
     if name is None:
-        from datetime import datetime
-
-        local = datetime.now().astimezone().tzinfo
-        assert local is not None
-        return local
+        return local_zone()
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(f"--tz {name!r}: unknown time zone (use a name such as UTC or Europe/Berlin)") from None
+
+
+def local_zone() -> tzinfo:
+    """Return this machine's zone with its daylight-saving rules ($TZ, else /etc/localtime)."""
+    import os
+    from datetime import datetime
+
+    try:
+        if os.environ.get("TZ"):
+            return ZoneInfo(os.environ["TZ"].lstrip(":"))
+        with open("/etc/localtime", "rb") as stream:
+            return ZoneInfo.from_file(stream, key="localtime")
+    except (OSError, ValueError, ZoneInfoNotFoundError):
+        local = datetime.now().astimezone().tzinfo  # a fixed offset: right for today at least
+        assert local is not None
+        return local
 
 
 def parse_theme(text: str) -> str:

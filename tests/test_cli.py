@@ -206,3 +206,15 @@ def test_serve_refuses_a_folder_honeycast_did_not_write(tmp_path: Path) -> None:
     result = runner.invoke(app, ["serve", str(tmp_path)])
     assert result.exit_code == 2
     assert _error_line(result) == f"honeycast: error: {tmp_path}: not a site written by honeycast build"
+
+
+def test_default_zone_is_the_machines_with_daylight_saving(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    lines = (
+        "Jul  1 06:04:42 h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+        "Nov 29 06:04:42 h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+    )
+    result = runner.invoke(app, ["parse", "-", "--year", "2026"], input=lines)
+    assert result.exit_code == 0, result.output
+    times = [json.loads(line)["time"] for line in result.stdout.splitlines()]
+    assert times == ["2026-07-01T06:04:42+02:00", "2026-11-29T06:04:42+01:00"]
