@@ -67,7 +67,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     began = time.monotonic()
     out = options.out
     _check_out(out, options.force)
-    with Geolocator(options.read.geoip_db) as geo:
+    with Geolocator(options.read.geoip_db) as geo:  # a wrong --geoip-db fails now, before the logs are read
         geo_info = geo.info
     tally = count(options.read, options.slice_seconds, reporter)
     counted = tally.timeline()
