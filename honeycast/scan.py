@@ -24,8 +24,6 @@ PARALLEL_MIN_BYTES = 64 << 20
 BLOCK_BYTES = 8 << 20
 WHOLE = -1
 """The end of a job that reads its whole file, as LogSource does (compressed files cannot be cut)."""
-
-
 BACKWARDS = timedelta(minutes=10)
 """Syslog lines arrive a little out of order; a step back longer than this is worth a warning."""
 MAX_LINE = 64 * 1024
@@ -81,10 +79,7 @@ def usable_sources(read: ReadOptions, reporter: Reporter) -> list[LogSource]:
 
 def read_events(read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
     """Yield the sshd events of every input, merged in time order (rotated sets interleave correctly)."""
-    found = usable_sources(read, reporter)
-    streams = [
-        _events_of(source.lines(reporter.warn), _parser(source, read), reporter, source.name) for source in found
-    ]
+    streams = [_source_events(source, read, reporter) for source in usable_sources(read, reporter)]
     if not streams:
         return iter(())
     if len(streams) == 1:
@@ -94,6 +89,15 @@ def read_events(read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
 
 def _parser(source: LogSource, read: ReadOptions) -> SshdParser:
     return SshdParser(read.tz, year=read.year, reference=source.modified())
+
+
+def _source_events(source: LogSource, read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
+    return _events_of(source.lines(reporter.warn), _parser(source, read), reporter, source.name)
+
+
+def _tally_events(tally: Tally, events: Iterable[AuthEvent], geo: Geolocator) -> None:
+    for event, country in locate(events, geo):
+        tally.add(event, country)
 
 
 def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, name: str) -> Iterator[AuthEvent]:
@@ -158,9 +162,7 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
             elif alongside and not source.is_stdin:
                 jobs.append(_Range(source.name, 0, WHOLE, read.year, source.modified()))
             else:
-                events = _events_of(source.lines(reporter.warn), _parser(source, read), reporter, source.name)
-                for event, country in locate(events, geo):
-                    tally.add(event, country)
+                _tally_events(tally, _source_events(source, read, reporter), geo)
     if jobs:
         with ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupts) as pool:
             for part, lines, warnings in pool.map(_count_range, jobs, [read] * len(jobs), [slice_seconds] * len(jobs)):
@@ -172,7 +174,7 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
 
 
 def _splittable(source: LogSource) -> bool:
-    if source.is_stdin or Path(source.name).suffix in (".gz", ".bz2", ".xz"):
+    if source.is_stdin or source.compressed:
         return False
     return Path(source.name).stat().st_size >= PARALLEL_MIN_BYTES
 
@@ -223,8 +225,7 @@ def _count_range(job: _Range, read: ReadOptions, slice_seconds: int) -> tuple[Ta
     lines = _LineCount()
     source = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(lines.warn)
     with Geolocator(read.geoip_db) as geo:
-        for event, country in locate(_events_of(source, parser, lines, job.path), geo):
-            tally.add(event, country)
+        _tally_events(tally, _events_of(source, parser, lines, job.path), geo)
     return tally, lines.total, lines.warnings
 
 

@@ -30,6 +30,10 @@ class LogSource:
     def is_stdin(self) -> bool:
         return self.name == "-"
 
+    @property
+    def compressed(self) -> bool:
+        return not self.is_stdin and Path(self.name).suffix in _OPENERS
+
     def modified(self) -> datetime:
         """Return when the file was last written: yearless syslog lines lie before it."""
         if self.is_stdin:
@@ -49,7 +53,7 @@ class LogSource:
                     count += 1
                     yield line.rstrip("\r\n")
             except (EOFError, lzma.LZMAError, zlib.error, OSError) as error:
-                if self.is_stdin or Path(self.name).suffix not in _OPENERS:
+                if not self.compressed:
                     raise InputError(f"{self.name}: cannot read after line {count}: {error}") from None
                 warn(f"{self.name}: compressed data ends early ({error}); using the {count:,} lines before it")
 
@@ -64,7 +68,7 @@ class LogSource:
         path = Path(self.name)
         if path.stat().st_size == 0:
             return f"{self.name}: empty file, skipped", True
-        if path.suffix in _OPENERS:
+        if self.compressed:
             return None
         with open(path, "rb") as stream:
             head = stream.read(4096)
