@@ -185,8 +185,10 @@ def test_disk_full_leaves_the_previous_site_intact(tmp_path: Path, monkeypatch: 
 
 
 def _start_build(out: Path) -> subprocess.Popen[str]:
+    # One-minute slices make the demo day a build of ~25 s, so an interruption a few seconds in always
+    # lands mid-build, however fast the machine.
     return subprocess.Popen(
-        [sys.executable, "-m", "honeycast", "build", str(DEMO), str(out), *YEAR],
+        [sys.executable, "-m", "honeycast", "build", str(DEMO), str(out), *YEAR, "--slice", "1m"],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
