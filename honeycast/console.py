@@ -190,10 +190,9 @@ def run_build(
             result = build(options, RichReporter(progress, strict))
     timeline = result.timeline
     totals = timeline.totals
-    countries = sum(1 for code in totals if code.isupper())
     top = ", ".join(f"{code} {count:,}" for code, count in totals.most_common(5))
     stderr.print(
-        f"[bold]{sum(totals.values()):,}[/] attempts from [bold]{countries}[/] countries, "
+        f"[bold]{sum(totals.values()):,}[/] attempts from [bold]{timeline.countries_hit}[/] countries, "
         f"{sum(timeline.probe_totals.values()):,} probes "
         f"({sum(timeline.events.values()):,} sshd lines, {timeline.addresses:,} addresses) "
         f"in [bold]{len(timeline.slices)}[/] slices of {timeline.slice_seconds // 60} min",

@@ -113,9 +113,7 @@ def per_slice_text(seconds: int) -> str:
 class MapCanvas:
     """The static map at one size and theme: its pixels, and which country each pixel shows."""
 
-    def __init__(
-        self, countries: Sequence[CountryShape], look: Look, *, peak: int, legend: str, title_suffix: str = ""
-    ) -> None:
+    def __init__(self, countries: Sequence[CountryShape], look: Look, *, peak: int, legend: str) -> None:
         theme = THEMES[look.theme]
         self.size = look.size
         height = look.size[1]
@@ -145,7 +143,7 @@ class MapCanvas:
             ),
             autolim=False,
         )  # fmt: skip
-        self._decorate(figure, look, legend, title_suffix)
+        self._decorate(figure, look, legend)
         self.base = _pixels(figure)
 
         labels_figure, labels_axes, _ = self._figure("#000000")
@@ -189,18 +187,15 @@ class MapCanvas:
         for index, (path, code) in enumerate(zip(paths, self.codes, strict=True)):
             if not code:
                 continue
-            pixels = to_pixels.transform(path.vertices)
-            area = _polygon_area(pixels, np.asarray(path.codes))
-            if area < MARKER_AREA * self.scale**2:
-                biggest = max(_rings(path), key=lambda ring: abs(_shoelace(ring)))
-                markers.append(((float(biggest[:, 0].mean()), float(biggest[:, 1].mean())), unit, index))
+            centre = _marker_centre(_rings(to_pixels.transform(path.vertices), path.codes), MARKER_AREA * self.scale**2)
+            if centre is not None:
+                x, y = to_pixels.inverted().transform(centre)
+                markers.append(((float(x), float(y)), unit, index))
         return markers
 
-    def _decorate(self, figure: Figure, look: Look, legend: str, title_suffix: str) -> None:
+    def _decorate(self, figure: Figure, look: Look, legend: str) -> None:
         theme, scale = self.theme, self.scale
-        figure.text(
-            0.02, 0.955, look.title + title_suffix, color=theme.text, fontsize=20 * scale, weight="bold", va="center"
-        )
+        figure.text(0.02, 0.955, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center")
         figure.text(
             0.98, 0.955, f"{NATURAL_EARTH_CREDIT} · {look.credit}", color=theme.muted,
             fontsize=7.5 * scale, ha="right", va="center",
@@ -403,11 +398,10 @@ def render_poster(timeline: Timeline, countries: Sequence[CountryShape], look: L
     zone = first.strftime("%Z") or first.strftime("%z")
     names = country_names()
     top = ", ".join(f"{names.get(code, code)} {count:,}" for code, count in totals.most_common(3))
-    countries_hit = sum(1 for code in totals if code.isupper())
     return Captioner(look.size, THEMES[look.theme]).write(
         canvas.paint(palette.astype(np.uint8)),
         f"{span} {zone}",
-        f"{sum(totals.values()):,} attempts from {countries_hit} countries · top: {top}",
+        f"{sum(totals.values()):,} attempts from {timeline.countries_hit} countries · top: {top}",
     )
 
 
@@ -480,15 +474,16 @@ def world_outline(countries: Sequence[CountryShape], width: int = 1000, toleranc
         rings = [_simplify(to_view(ring[:, 0], ring[:, 1]), tolerance) for ring in country.rings]
         rings = [ring for ring in rings if len(ring) >= 3]
         if len(rings) > 1:  # islands below a pixel add bytes, not information; the largest ring always stays
-            largest = max(abs(_shoelace(ring)) for ring in rings)
-            rings = [ring for ring in rings if abs(_shoelace(ring)) >= min(1.0, largest)]
-        area = sum(abs(_shoelace(ring)) for ring in rings)
+            areas = _ring_areas(rings)
+            rings = [ring for ring, area in zip(rings, areas, strict=True) if area >= min(1.0, areas.max())]
         shape: dict[str, object] = {"code": country.code, "d": "".join(_svg_ring(ring, close=True) for ring in rings)}
-        if country.code and area < MARKER_AREA * (width / 1229) ** 2:
-            biggest = max(
-                rings or [to_view(country.rings[0][:, 0], country.rings[0][:, 1])], key=lambda r: abs(_shoelace(r))
+        if country.code:
+            # The frames' rule, at this view box's scale (the frames' map is 1229 px wide at 1280x720).
+            centre = _marker_centre(
+                rings or [to_view(country.rings[0][:, 0], country.rings[0][:, 1])], MARKER_AREA * (width / 1229) ** 2
             )
-            shape["marker"] = [round(float(biggest[:, 0].mean()), 1), round(float(biggest[:, 1].mean()), 1)]
+            if centre is not None:
+                shape["marker"] = [round(centre[0], 1), round(centre[1], 1)]
         shapes.append(shape)
     return {
         "width": width,
@@ -558,21 +553,27 @@ def _country_path(projection: Basemap, country: CountryShape) -> MplPath:
     return MplPath(np.concatenate(vertices), np.concatenate(codes))
 
 
-def _rings(path: MplPath) -> list[np.ndarray]:
-    vertices = np.asarray(path.vertices)
-    starts = np.flatnonzero(np.asarray(path.codes) == MplPath.MOVETO)
+def _rings(vertices: np.ndarray, codes: object) -> list[np.ndarray]:
+    """Split a compound path's vertices into its rings."""
+    vertices = np.asarray(vertices)
+    starts = np.flatnonzero(np.asarray(codes) == MplPath.MOVETO)
     return [vertices[a:b] for a, b in zip(starts, [*starts[1:], len(vertices)], strict=True)]
 
 
-def _shoelace(ring: np.ndarray) -> float:
-    x, y = ring[:, 0], ring[:, 1]
-    return float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2
-
-
-def _polygon_area(pixels: np.ndarray, codes: np.ndarray | None) -> float:
-    """Return the summed area of a compound path's rings (holes counted as area too: a size test only)."""
-    starts = np.flatnonzero(codes == MplPath.MOVETO) if codes is not None else np.array([0])
-    x, y = pixels[:, 0], pixels[:, 1]
+def _ring_areas(rings: list[np.ndarray]) -> np.ndarray:
+    """Return each ring's area (shoelace), all rings at once."""
+    points = np.concatenate(rings)
+    starts = np.cumsum([0] + [len(ring) for ring in rings[:-1]])
+    x, y = points[:, 0], points[:, 1]
     cross = x[:-1] * y[1:] - x[1:] * y[:-1]
-    cross[starts[1:] - 1] = 0.0  # no edge from one ring's last vertex to the next ring's first
-    return float(np.abs(np.add.reduceat(np.append(cross, 0.0), starts)).sum()) / 2
+    cross[starts[1:] - 1] = 0.0  # no edge from one ring's last point to the next ring's first
+    return np.asarray(np.abs(np.add.reduceat(np.append(cross, 0.0), starts)) / 2, dtype=float)
+
+
+def _marker_centre(rings: list[np.ndarray], limit: float) -> tuple[float, float] | None:
+    """Return where a country gets a marker (the centre of its largest ring) if its rings cover less than ``limit``."""
+    areas = _ring_areas(rings)
+    if areas.sum() >= limit:
+        return None
+    biggest = rings[int(np.argmax(areas))]
+    return float(biggest[:, 0].mean()), float(biggest[:, 1].mean())

@@ -97,6 +97,11 @@ class Timeline:
         return _sum(one.counts for one in self.slices)
 
     @property
+    def countries_hit(self) -> int:
+        """Return how many countries (not address buckets) made attempts."""
+        return sum(1 for code in self.totals if code.isupper())
+
+    @property
     def probe_totals(self) -> Counter[str]:
         return _sum(one.probes for one in self.slices)
 
