@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .timeline import Timeline
@@ -51,10 +52,10 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
     def address(value: str) -> str:
         return truncate(value) if privacy.anonymize_ips else value
 
-    def rekey(counts: dict[str, int], change: object) -> Counter[str]:
+    def rekey(counts: dict[str, int], change: Callable[[str], str]) -> Counter[str]:
         result: Counter[str] = Counter()
         for key, value in counts.items():
-            result[change(key)] += value  # type: ignore[operator]
+            result[change(key)] += value
         return result
 
     slices = tuple(
@@ -62,7 +63,10 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         for one in timeline.slices
     )
     logins = tuple(
-        login if privacy.publish_accepted else replace(login, address=HIDDEN, user=HIDDEN) for login in timeline.logins
+        replace(login, address=address(login.address))
+        if privacy.publish_accepted
+        else replace(login, address=HIDDEN, user=HIDDEN)
+        for login in timeline.logins
     )
     return replace(
         timeline,
@@ -70,5 +74,5 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         users=rekey(timeline.users, user),
         countries={address(key): value for key, value in timeline.countries.items()},
         compromises=tuple(replace(one, address=address(one.address)) for one in timeline.compromises),
-        logins=tuple(replace(login, address=address(login.address)) if login.address else login for login in logins),
+        logins=logins,
     )
