@@ -273,11 +273,3 @@ class Tally:
             logins=logins,
             countries=countries,
         )
-
-
-def build_timeline(located: Iterable[tuple[AuthEvent, str | None]], slice_seconds: int) -> Timeline | None:
-    """Return the timeline of located events, or None when none names a source."""
-    tally = Tally(slice_seconds)
-    for event, country in located:
-        tally.add(event, country)
-    return tally.timeline()

@@ -7,7 +7,14 @@ import pytest
 
 from honeycast.errors import UsageError
 from honeycast.events import AuthEvent, EventKind
-from honeycast.timeline import Tally, build_timeline, parse_slice, slice_floor
+from honeycast.timeline import Tally, Timeline, parse_slice, slice_floor
+
+
+def timeline_of(located: list[tuple[AuthEvent, str | None]]) -> Timeline | None:
+    tally = Tally(600)
+    for one, country in located:
+        tally.add(one, country)
+    return tally.timeline()
 
 
 def event(
@@ -58,7 +65,7 @@ def test_only_failures_count_as_attempts_and_empty_slices_stay() -> None:
         (event(46, EventKind.DISCONNECTED, ip="192.0.2.9", probe=True), "documentation"),
         (event(47, EventKind.UNKNOWN), None),
     ]
-    timeline = build_timeline(located, 600)
+    timeline = timeline_of(located)
     assert timeline is not None
     assert [one.counts for one in timeline.slices] == [{"CN": 5}, {}, {}, {}, {"US": 1}]
     assert [one.attempts for one in timeline.slices] == [5, 0, 0, 0, 1]
@@ -85,4 +92,4 @@ def test_tallies_of_parts_add_up_to_the_whole() -> None:
 
 
 def test_no_events_gives_no_timeline() -> None:
-    assert build_timeline([], 600) is None
+    assert timeline_of([]) is None
