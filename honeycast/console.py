@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,8 +27,9 @@ from rich.progress import (
 )
 
 from .errors import HoneycastError, InputError, UsageError
-from .events import AuthEvent
-from .scan import SilentReporter
+from .events import AuthEvent, EventKind, event_record
+from .geo import Geolocator
+from .scan import ReadOptions, SilentReporter, locate, read_events
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -60,9 +62,6 @@ def zone(name: str | None) -> tzinfo:
 
 def local_zone() -> tzinfo:
     """Return this machine's zone with its daylight-saving rules ($TZ, else /etc/localtime)."""
-    import os
-    from datetime import datetime
-
     try:
         if os.environ.get("TZ"):
             return ZoneInfo(os.environ["TZ"].lstrip(":"))
@@ -161,7 +160,6 @@ def run_build(
     """
     from .build import BuildOptions, build
     from .privacy import Privacy
-    from .scan import ReadOptions
     from .timeline import parse_slice
 
     with reported_errors():
@@ -215,8 +213,6 @@ def run_build(
 
 def kind_filter(text: str) -> Callable[[AuthEvent], bool]:
     """Return the test ``--kinds`` asks for: ``known`` (every family but unknown), ``all``, ``attacks``, or a list."""
-    from .events import EventKind
-
     if text == "all":
         return lambda event: True
     if text == "known":
@@ -246,9 +242,6 @@ def run_serve(out: Path, port: int) -> None:
 def run_parse(
     logs: list[str], *, kinds: str, geoip_db: Path | None, year: int | None, tz: str | None, strict: bool
 ) -> None:
-    from .events import event_record
-    from .geo import Geolocator
-    from .scan import ReadOptions, locate, read_events
 
     with reported_errors():
         wanted = kind_filter(kinds)
