@@ -17,6 +17,9 @@ from typing import IO, Any
 
 from .errors import InputError
 
+READ_ERRORS = (EOFError, lzma.LZMAError, zlib.error, OSError)
+"""What reading a damaged (often compressed) file can raise."""
+
 _OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
@@ -52,10 +55,14 @@ class LogSource:
                 for line in stream:
                     count += 1
                     yield line.rstrip("\r\n")
-            except (EOFError, lzma.LZMAError, zlib.error, OSError) as error:
-                if not self.compressed:
-                    raise InputError(f"{self.name}: cannot read after line {count}: {error}") from None
-                warn(f"{self.name}: compressed data ends early ({error}); using the {count:,} lines before it")
+            except READ_ERRORS as error:
+                warn(self.read_failure(error, count))
+
+    def read_failure(self, error: Exception, lines: int) -> str:
+        """Return the warning for a compressed file cut short, or raise for a plain file that fails mid-read."""
+        if not self.compressed:
+            raise InputError(f"{self.name}: cannot read after line {lines}: {error}") from None
+        return f"{self.name}: compressed data ends early ({error}); using the {lines:,} lines before it"
 
     def problem(self) -> tuple[str, bool] | None:
         """Return what is wrong with this input and whether to skip it, or None.
@@ -82,6 +89,12 @@ class LogSource:
     def _open(self) -> IO[str]:
         if self.is_stdin:
             return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="\n")
+        return io.TextIOWrapper(self.open_binary(), encoding="utf-8", errors="replace", newline="\n")
+
+    def open_binary(self) -> IO[bytes]:
+        """Open the file for reading its bytes, decompressed."""
+        if self.is_stdin:
+            return sys.stdin.buffer
         path = Path(self.name)
         if not path.exists():
             raise InputError(f"{self.name}: no such file")
@@ -89,9 +102,7 @@ class LogSource:
             raise InputError(f"{self.name}: is a directory, not a log file")
         opener = _OPENERS.get(path.suffix)
         try:
-            if opener is None:
-                return open(path, encoding="utf-8", errors="replace", newline="\n")
-            return io.TextIOWrapper(opener(path, "rb"), encoding="utf-8", errors="replace", newline="\n")
+            return opener(path, "rb") if opener is not None else open(path, "rb")
         except OSError as error:
             raise InputError(f"{self.name}: cannot open: {error.strerror or error}") from None
 

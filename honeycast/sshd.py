@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
+from typing import NamedTuple
 
 from .events import CLOSING_KINDS, AuthEvent, EventKind
 
@@ -182,6 +183,112 @@ class _Connection:
     pam_users: tuple[str, ...] = ()
 
 
+class Classic(NamedTuple):
+    """A yearless syslog stamp, read but not yet placed in a year."""
+
+    text: str
+    month: int
+    day: int
+    hour: int
+    minute: int
+    second: int
+    micro: int
+
+
+Header = tuple[Classic | datetime, str, str, int | None, str]
+"""(stamp, host, program, pid, message) of an sshd line."""
+
+
+def read_header(line: str, tz: tzinfo) -> Header | None:
+    """Return the header fields of an sshd line, or None for any other line.
+
+    Dated stamps (RFC 3339, journald) become datetimes, naive ones in ``tz``; a yearless stamp
+    stays a ``Classic`` until the reader, which knows the year so far, places it.
+    """
+    if "sshd" not in line:
+        return None
+    first = line[:1]
+    if first == "{":
+        return _journal(line, tz)
+    classic = _CLASSIC.match(line)
+    if classic is not None:
+        stamp = _classic(classic["stamp"], classic["mon"], classic["day"], classic["hms"], None)
+        if stamp is None:
+            return None
+        return stamp, classic["host"], classic["program"], int(classic["pid"]), line[classic.end() :]
+    header = (_RFC5424 if first == "<" else _SYSLOG).match(line)
+    if header is None:
+        return None
+    iso = header["iso"]
+    time: Classic | datetime | None
+    if iso is not None:
+        time = _iso_time(iso, tz)
+    else:
+        time = _classic(header["stamp"], header["mon"], header["day"], header["hms"], header["frac"])
+    if time is None:
+        return None
+    pid = header["pid"]
+    program = header["program"]
+    return (
+        time,
+        header["host"] or "",
+        "sshd" if program == "[sshd]" else program,
+        int(pid) if pid and pid != "-" else None,
+        header["message"],
+    )
+
+
+def read_message(message: str) -> tuple[int, EventKind, str | None, str | None, int | None, str | None, str | None]:
+    """Return (count, kind, ip, host name, port, user, method) of an sshd message (its header removed)."""
+    count = 1
+    if message.startswith("message repeated "):
+        repeated = _REPEATED.match(message)
+        if repeated is not None:
+            count, message = int(repeated["n"]), repeated["inner"]
+    return (count, *_fields(message))
+
+
+@lru_cache(maxsize=1 << 16)
+def _classic(stamp: str, mon: str, day: str, hms: str, frac: str | None) -> Classic | None:
+    month = _MONTHS.get(mon)
+    if month is None:
+        return None
+    micro = int((frac[1:] + "000000")[:6]) if frac else 0
+    return Classic(
+        stamp if frac is None else stamp + frac, month, int(day), int(hms[:2]), int(hms[3:5]), int(hms[6:8]), micro
+    )
+
+
+def _iso_time(iso: str, tz: tzinfo) -> datetime | None:
+    try:
+        stamp = datetime.fromisoformat(iso.replace(",", "."))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=tz)
+
+
+def _journal(line: str, tz: tzinfo) -> Header | None:
+    """Read one record of ``journalctl -o json``."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    program = record.get("SYSLOG_IDENTIFIER") or record.get("_COMM")
+    message = record.get("MESSAGE")
+    if program not in ("sshd", "sshd-session") or not isinstance(message, str):
+        return None
+    try:
+        time = datetime.fromtimestamp(int(record["__REALTIME_TIMESTAMP"]) / 1e6, UTC).astimezone(tz)
+        pid_text = record.get("SYSLOG_PID") or record.get("_PID")
+        pid = int(pid_text) if pid_text else None
+    except (KeyError, ValueError, TypeError, OverflowError, OSError):
+        return None
+    host = record.get("_HOSTNAME")
+    return time, host if isinstance(host, str) else "", program, pid, message
+
+
 class SshdParser:
     """Parse one input's lines in order: timestamps, families, connections.
 
@@ -203,46 +310,18 @@ class SshdParser:
 
     def parse(self, line: str) -> AuthEvent | None:
         """Return the event an sshd line records (``unknown`` for unrecognised sshd lines), or None."""
-        if "sshd" not in line:
-            return None
-        first = line[:1]
-        if first == "{":
-            return self._journal(line)
-        classic = _CLASSIC.match(line)
-        if classic is not None:
-            time = self._classic_time(classic["stamp"], classic["mon"], classic["day"], classic["hms"], None)
-            if time is None:
-                return None
-            return self.message(time, classic["host"], classic["program"], int(classic["pid"]), line[classic.end() :])
-        header = (_RFC5424 if first == "<" else _SYSLOG).match(line)
+        header = read_header(line, self.tz)
         if header is None:
             return None
-        iso = header["iso"]
-        if iso is not None:
-            time = self._iso_time(iso)
-        else:
-            time = self._classic_time(header["stamp"], header["mon"], header["day"], header["hms"], header["frac"])
+        stamp, host, program, pid, message = header
+        time = stamp if isinstance(stamp, datetime) else self._classic_time(stamp)
         if time is None:
             return None
-        pid = header["pid"]
-        program = header["program"]
-        return self.message(
-            time=time,
-            host=header["host"] or "",
-            program="sshd" if program == "[sshd]" else program,
-            pid=int(pid) if pid and pid != "-" else None,
-            message=header["message"],
-        )
+        return self.message(time, host, program, pid, message)
 
     def message(self, time: datetime, host: str, program: str, pid: int | None, message: str) -> AuthEvent:
         """Return the event for one sshd message whose header has already been read."""
-        count = 1
-        if message.startswith("message repeated "):
-            repeated = _REPEATED.match(message)
-            if repeated is not None:
-                count, message = int(repeated["n"]), repeated["inner"]
-        kind, ip, source_host, port, user, method = _fields(message)
-
+        count, kind, ip, source_host, port, user, method = read_message(message)
         connection = None
         if pid is not None:
             connection = self._connection((host, pid), ip or source_host, ip, port)
@@ -268,63 +347,28 @@ class SshdParser:
         connections[key] = known = _Connection(source=source, ip=ip, port=port)
         return known
 
-    def _iso_time(self, iso: str) -> datetime | None:
-        try:
-            stamp = datetime.fromisoformat(iso.replace(",", "."))
-        except ValueError:
-            return None
-        return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=self.tz)
-
-    def _classic_time(self, stamp: str, mon: str, day_text: str, hms: str, frac: str | None) -> datetime | None:
-        key = stamp if frac is None else stamp + frac
-        cached = self._stamps.get(key, False)
-        if cached is not False:
-            return cached  # type: ignore[return-value]
-        if len(self._stamps) > 65536:
-            self._stamps.clear()
-        month = _MONTHS.get(mon)
-        if month is None:
-            return None
-        day = int(day_text)
+    def _classic_time(self, stamp: Classic) -> datetime | None:
+        month = stamp.month
         if self.year is None:
             ref = self.reference
-            self.year = ref.year if (month, day) <= (ref.month, ref.day) else ref.year - 1
+            self.year = ref.year if (month, stamp.day) <= (ref.month, ref.day) else ref.year - 1
         elif month < self._last_month - 6:
             self.year += 1
             self._stamps.clear()
         self._last_month = month
-        micro = int((frac[1:] + "000000")[:6]) if frac else 0
+        cached = self._stamps.get(stamp.text, False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        if len(self._stamps) > 65536:
+            self._stamps.clear()
         try:
             time: datetime | None = datetime(
-                self.year, month, day, int(hms[:2]), int(hms[3:5]), int(hms[6:8]), micro, tzinfo=self.tz
+                self.year, month, stamp.day, stamp.hour, stamp.minute, stamp.second, stamp.micro, tzinfo=self.tz
             )
         except ValueError:  # Feb 29 in a year without one, or a 61st second
             time = None
-        self._stamps[key] = time
+        self._stamps[stamp.text] = time
         return time
-
-    def _journal(self, line: str) -> AuthEvent | None:
-        """Read one record of ``journalctl -o json``."""
-        try:
-            record = json.loads(line)
-        except ValueError:
-            return None
-        if not isinstance(record, dict):
-            return None
-        program = record.get("SYSLOG_IDENTIFIER") or record.get("_COMM")
-        message = record.get("MESSAGE")
-        if program not in ("sshd", "sshd-session") or not isinstance(message, str):
-            return None
-        try:
-            time = datetime.fromtimestamp(int(record["__REALTIME_TIMESTAMP"]) / 1e6, UTC).astimezone(self.tz)
-            pid_text = record.get("SYSLOG_PID") or record.get("_PID")
-            pid = int(pid_text) if pid_text else None
-        except (KeyError, ValueError, TypeError, OverflowError, OSError):
-            return None
-        host = record.get("_HOSTNAME")
-        return self.message(
-            time=time, host=host if isinstance(host, str) else "", program=program, pid=pid, message=message
-        )
 
 
 def _count(kind: EventKind, count: int, user: str | None, connection: _Connection | None) -> tuple[int, bool]:
