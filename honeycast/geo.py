@@ -37,9 +37,15 @@ BUCKETS = (*tuple(name for name, _ in _SPECIAL_NETWORKS), "reserved", HOSTNAME, 
 _NETWORKS = tuple((name, ipaddress.ip_network(network)) for name, networks in _SPECIAL_NETWORKS for network in networks)
 
 
+_V4_SPECIAL_OCTETS = frozenset({0, 10, 100, 127, 169, 172, 192, 198, 203, *range(224, 256)})
+"""First octets of every IPv4 network above or not global (IANA special-purpose registry); others are public."""
+
+
 def special_bucket(ip: str) -> str | None:
     """Return the bucket of an address that is not publicly routed, or None for a public one."""
     address = ipaddress.ip_address(ip)
+    if address.version == 4 and int(address) >> 24 not in _V4_SPECIAL_OCTETS:
+        return None  # the common case, decided without walking the networks
     for name, network in _NETWORKS:
         if address.version == network.version and address in network:
             return name
