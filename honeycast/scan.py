@@ -11,17 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
+from . import native
 from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
-from .sources import LogSource, sources
+from .sources import READ_ERRORS, LogSource, sources
 from .sshd import SshdParser
 from .timeline import Tally
 
 PARALLEL_MIN_BYTES = 64 << 20
 """Plain files at least this large are split across processes; smaller ones are not worth the start-up."""
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 1 << 20
+TEXT_CHUNK = 8192
+"""What io.TextIOWrapper reads at a time (its _CHUNK_SIZE)."""
 WHOLE = -1
 """The end of a job that reads its whole file, as LogSource does (compressed files cannot be cut)."""
 BACKWARDS = timedelta(minutes=10)
@@ -105,7 +108,7 @@ def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, nam
     pending = 0
     overlong = 0
     latest: datetime | None = None
-    backwards: list[tuple[int, timedelta]] = []
+    backwards: list[tuple[timedelta, int]] = []
     for number, line in enumerate(lines, 1):
         pending += 1
         if pending == 50_000:
@@ -117,18 +120,24 @@ def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, nam
         event = parse(line)
         if event is not None:
             if latest is not None and latest - event.time > BACKWARDS:
-                backwards.append((number, latest - event.time))
+                backwards.append((latest - event.time, number))
             if latest is None or event.time > latest:
                 latest = event.time
             yield event
     reporter.advance(pending)
+    step, line_number = max(backwards, key=lambda item: item[0]) if backwards else (timedelta(0), 0)
+    for warning in _skipped(name, overlong, len(backwards), step, line_number):
+        reporter.warn(warning)
+
+
+def _skipped(name: str, overlong: int, backwards: int, step: timedelta, line: int) -> Iterator[str]:
+    """Yield the warnings about lines skipped for length and times that went backwards."""
     if overlong:
-        reporter.warn(f"{name}: skipped {overlong:,} line{'s' if overlong > 1 else ''} longer than 64 KiB")
+        yield f"{name}: skipped {overlong:,} line{'s' if overlong > 1 else ''} longer than 64 KiB"
     if backwards:
-        line_number, step = max(backwards, key=lambda item: item[1])
-        reporter.warn(
-            f"{name}: time goes back {len(backwards):,} time{'s' if len(backwards) > 1 else ''} "
-            f"(by {step} at line {line_number:,}); those lines are counted at their own time"
+        yield (
+            f"{name}: time goes back {backwards:,} time{'s' if backwards > 1 else ''} "
+            f"(by {step} at line {line:,}); those lines are counted at their own time"
         )
 
 
@@ -158,15 +167,16 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
     with Geolocator(read.geoip_db) as geo:
         for source in found:
             if workers > 1 and _splittable(source):
-                jobs.extend(_ranges(source, read, workers * 4))
+                jobs.extend(_ranges(source, read, workers * 2))
             elif alongside and not source.is_stdin:
                 jobs.append(_Range(source.name, 0, WHOLE, read.year, source.modified()))
             else:
-                _tally_events(tally, _source_events(source, read, reporter), geo)
+                job = _Range(source.name, 0, WHOLE, read.year, source.modified())
+                tally.update(_count_job(job, read, slice_seconds, reporter, geo))
     if jobs:
         with ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupts) as pool:
             for part, lines, warnings in pool.map(_count_range, jobs, [read] * len(jobs), [slice_seconds] * len(jobs)):
-                tally = tally + part
+                tally.update(part)
                 reporter.advance(lines)
                 for warning in warnings:
                     reporter.warn(warning)
@@ -201,9 +211,7 @@ def _ranges(source: LogSource, read: ReadOptions, parts: int) -> list[_Range]:
     ranges = []
     with open(source.name, "rb") as stream:
         for start, end in pairwise(cuts):
-            stream.seek(start)
-            if start:
-                stream.readline()
+            _seek_line(stream, start)
             year = parser.year
             while stream.tell() < end:
                 event = parser.parse(stream.readline().decode("utf-8", "replace"))
@@ -214,19 +222,76 @@ def _ranges(source: LogSource, read: ReadOptions, parts: int) -> list[_Range]:
     return ranges
 
 
+def _seek_line(stream: BinaryIO, offset: int) -> None:
+    """Move to the first line that starts at or after ``offset``."""
+    stream.seek(max(offset - 1, 0))
+    if offset:
+        stream.readline()  # the rest of the line before (just its line feed if one ends at offset - 1)
+
+
 def ignore_interrupts() -> None:
     """Leave Ctrl-C to the main process, which stops the workers and cleans up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _count_range(job: _Range, read: ReadOptions, slice_seconds: int) -> tuple[Tally, int, list[str]]:
-    parser = SshdParser(read.tz, year=job.year, reference=job.reference)
-    tally = Tally(slice_seconds)
     lines = _LineCount()
-    source = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(lines.warn)
     with Geolocator(read.geoip_db) as geo:
-        _tally_events(tally, _events_of(source, parser, lines, job.path), geo)
+        tally = _count_job(job, read, slice_seconds, lines, geo)
     return tally, lines.total, lines.warnings
+
+
+def _count_job(job: _Range, read: ReadOptions, slice_seconds: int, reporter: Reporter, geo: Geolocator) -> Tally:
+    """Return the tally of a whole input or of a range of one: natively where the scanner can, else in Python."""
+    source = LogSource(job.path)
+    if native.AVAILABLE and not source.is_stdin:
+        tally = _native_tally(job, read, slice_seconds, reporter, geo)
+        if tally is not None:
+            return tally
+    parser = SshdParser(read.tz, year=job.year, reference=job.reference)
+    lines = _range_lines(job) if job.end != WHOLE else source.lines(reporter.warn)
+    tally = Tally(slice_seconds)
+    _tally_events(tally, _events_of(lines, parser, reporter, job.path), geo)
+    return tally
+
+
+def _native_tally(
+    job: _Range, read: ReadOptions, slice_seconds: int, reporter: Reporter, geo: Geolocator
+) -> Tally | None:
+    """Count with the native scanner; None if the input mixes local and UTC-offset stamps (left to Python)."""
+    counter = native.NativeCount(slice_seconds, read.tz, job.year, job.reference)
+    source = LogSource(job.path)
+    warnings = []
+    done = 0
+    try:
+        for block in _range_blocks(job) if job.end != WHOLE else _file_blocks(source):
+            counter.feed((block,))
+            if counter.lines - done >= 50_000:
+                reporter.advance(counter.lines - done)
+                done = counter.lines
+        counter.finish()
+    except READ_ERRORS as error:
+        warnings.append(source.read_failure(error, counter.lines))
+    reporter.advance(counter.lines - done)
+    result = counter.result()
+    if result["mixed"]:
+        return None
+    step = timedelta(microseconds=result["backwards_step"])
+    warnings.extend(_skipped(job.path, result["overlong"], result["backwards"], step, result["backwards_line"]))
+    for warning in warnings:
+        reporter.warn(warning)
+    return native.tally_of(result, slice_seconds, read.tz, geo)
+
+
+def _file_blocks(source: LogSource) -> Iterator[bytes]:
+    with source.open_binary() as stream:
+        if source.compressed:
+            # In the steps the text reader takes, so a file cut short yields the same lines either way.
+            while block := stream.read1(TEXT_CHUNK):  # type: ignore[attr-defined]
+                yield block
+        else:
+            while block := stream.read(BLOCK_BYTES):
+                yield block
 
 
 class _LineCount(SilentReporter):
@@ -238,26 +303,33 @@ class _LineCount(SilentReporter):
         self.total += amount
 
 
-def _range_lines(job: _Range) -> Iterator[str]:
-    """Yield the lines that start inside a byte range, read in large blocks."""
+def _range_blocks(job: _Range) -> Iterator[bytes]:
+    """Yield the bytes of the lines that start inside a byte range, in large blocks."""
     with open(job.path, "rb") as stream:
-        stream.seek(job.start)
-        if job.start:
-            stream.readline()
+        _seek_line(stream, job.start)
         position = stream.tell()
-        carry = b""
+        ended = True
         while position < job.end:
             block = stream.read(min(BLOCK_BYTES, job.end - position))
             if not block:
                 break
             position += len(block)
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            carry = data[cut:]
-            # Split on line feeds only, as the file reader does: never on characters a user name may hold.
-            for line in data[:cut].decode("utf-8", "replace").split("\n")[:-1]:
-                yield line[:-1] if line.endswith("\r") else line
+            ended = block.endswith(b"\n")
+            yield block
         # The line that starts before the end of the range belongs to it, even if it ends after.
-        carry += stream.readline() if carry else b""
-        if carry:
-            yield carry.decode("utf-8", "replace").rstrip("\r\n")
+        if not ended:
+            yield stream.readline()
+
+
+def _range_lines(job: _Range) -> Iterator[str]:
+    """Yield the lines that start inside a byte range, as LogSource.lines does for a whole file."""
+    carry = b""
+    for block in _range_blocks(job):
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        carry = data[cut:]
+        # Split on line feeds only, as the file reader does: never on characters a user name may hold.
+        for line in data[:cut].decode("utf-8", "replace").split("\n")[:-1]:
+            yield line.rstrip("\r")
+    if carry:
+        yield carry.decode("utf-8", "replace").rstrip("\r")

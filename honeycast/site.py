@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .geo import GeoDatabaseInfo
 from .shapes import NATURAL_EARTH_CREDIT, country_names
@@ -98,10 +99,9 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         },
         "attackers": timeline.attackers,
         "top_sources": [
-            [address, timeline.countries.get(address, ""), count]
-            for address, count in timeline.sources.most_common(TOP)
+            [address, timeline.countries.get(address, ""), count] for address, count in _top(timeline.sources, TOP)
         ],
-        "top_users": [[user, count] for user, count in timeline.users.most_common(TOP)],
+        "top_users": _top(timeline.users, TOP),
         "logins": dict(Counter(login.country for login in timeline.logins)),
         "accepted": [
             {"time": login.time.isoformat(), "address": login.address, "country": login.country, "user": login.user}
@@ -126,7 +126,8 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
     }
 
 
-def _top(counts: dict[str, int], size: int) -> list[list[object]]:
+def _top(counts: dict[str, int], size: int) -> list[list[Any]]:
+    """Return the largest counts, ties in name order: the same for every order events were counted in."""
     return [[key, value] for key, value in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:size]]
 
 

@@ -147,24 +147,21 @@ class _SliceTally:
     users: Counter[str] = field(default_factory=Counter)
     attackers: dict[str, set[str]] = field(default_factory=dict)
 
-    def __add__(self, other: _SliceTally) -> _SliceTally:
-        attackers = {country: set(addresses) for country, addresses in self.attackers.items()}
+    def update(self, other: _SliceTally) -> None:
+        """Add another tally of the same slice into this one."""
+        self.attempts += other.attempts
+        self.probes += other.probes
+        self.sources += other.sources
+        self.users += other.users
         for country, addresses in other.attackers.items():
-            attackers.setdefault(country, set()).update(addresses)
-        return _SliceTally(
-            self.attempts + other.attempts,
-            self.probes + other.probes,
-            self.sources + other.sources,
-            self.users + other.users,
-            attackers,
-        )
+            self.attackers.setdefault(country, set()).update(addresses)
 
 
 @dataclass(slots=True)
 class Tally:
     """Running counts while events stream past; ``timeline`` turns them into a ``Timeline``.
 
-    Tallies of parts of a log add up (``a + b``), so inputs can be counted apart and merged.
+    Tallies of parts of a log add up (``a.update(b)``), so inputs can be counted apart and merged.
     """
 
     slice_seconds: int
@@ -210,23 +207,25 @@ class Tally:
         if event.kind is EventKind.ACCEPTED and event.user is not None:
             self.accepted.append((time, source, event.user))
 
-    def __add__(self, other: Tally) -> Tally:
+    def update(self, other: Tally) -> None:
+        """Add another tally into this one; ``other`` must not be used afterwards (its parts are taken over)."""
         if other.slice_seconds != self.slice_seconds:
             raise ValueError("cannot add tallies of different slice lengths")
-        failures = dict(self.failures)
+        self.kinds += other.kinds
+        self.addresses.update(other.addresses)
+        failures = self.failures
         for source, (first, failed) in other.failures.items():
             earlier, before = failures.get(source, (first, 0))
             failures[source] = (min(first, earlier), failed + before)
-        merged = Tally(
-            self.slice_seconds,
-            kinds=self.kinds + other.kinds,
-            addresses=self.addresses | other.addresses,
-            failures=failures,
-            accepted=self.accepted + other.accepted,
-        )
-        for key in self.slices.keys() | other.slices.keys():
-            merged.slices[key] = self.slices.get(key, _SliceTally()) + other.slices.get(key, _SliceTally())
-        return merged
+        self.accepted.extend(other.accepted)
+        slices = self.slices
+        for key, part in other.slices.items():
+            mine = slices.get(key)
+            if mine is None:
+                slices[key] = part
+            else:
+                mine.update(part)
+        self._last_time = self._last_start = None
 
     def timeline(self) -> Timeline | None:
         """Return the counted timeline, or None when no event named a source."""
@@ -241,19 +240,20 @@ class Tally:
         empty = _SliceTally()
         while start <= last:
             part = self.slices.get(start, empty)
-            users.update(part.users)
-            for country, addresses in part.attackers.items():
-                countries.update(dict.fromkeys(addresses, country))
-            slices.append(
-                Slice(
-                    start=start,
-                    counts=dict(part.attempts),
-                    probes=dict(part.probes),
-                    sources=dict(part.sources),
-                    users=dict(part.users),
-                    attackers={country: frozenset(addresses) for country, addresses in part.attackers.items()},
-                )
+            # Keys in sorted order: the same counts give the same timeline, ties included,
+            # whichever order the events were counted in.
+            one = Slice(
+                start=start,
+                counts=dict(sorted(part.attempts.items())),
+                probes=dict(sorted(part.probes.items())),
+                sources=dict(sorted(part.sources.items())),
+                users=dict(sorted(part.users.items())),
+                attackers={country: frozenset(part.attackers[country]) for country in sorted(part.attackers)},
             )
+            users.update(one.users)
+            for country, addresses in one.attackers.items():
+                countries.update(dict.fromkeys(sorted(addresses), country))
+            slices.append(one)
             start += step
         compromises = tuple(
             Compromise(time, source, self.addresses[source], user, self.failures[source][1])
@@ -266,7 +266,7 @@ class Tally:
         return Timeline(
             slice_seconds=self.slice_seconds,
             slices=tuple(slices),
-            events=self.kinds,
+            events=Counter(dict(sorted(self.kinds.items()))),
             addresses=len(self.addresses),
             users=users,
             compromises=compromises,

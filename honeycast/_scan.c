@@ -1,0 +1,1335 @@
+/* The counting loop of honeycast in C: lines in, a tally out.
+ *
+ * honeycast/sshd.py is the reference. This scanner reads the common shapes itself (classic and
+ * RFC 3339 syslog headers; the families that fill a brute-force log) and asks sshd.py, through two
+ * callbacks, about every line it is not certain of. Whoever reads a line, the same C code keeps
+ * the per-connection state and the counts, so the two readings can never drift apart on those.
+ *
+ * The rule for the fast path: accept a line only where the reference's regular expressions can
+ * match in exactly one way. Messages must be printable ASCII (so \s is a space and \S any other
+ * character), user names must hold no space (so a lazy `.*?` has one place to stop), addresses
+ * must be canonical IPv4 (what ipaddress would print back). Anything else goes to Python.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* EventKind, in the order honeycast/events.py declares it (checked at import). */
+enum {
+    K_FAILED, K_INVALID_USER, K_ACCEPTED, K_NOT_ALLOWED, K_ROOT_REFUSED, K_PAM_FAILURE, K_PAM_MORE,
+    K_MAX_ATTEMPTS, K_TOO_MANY_FAILURES, K_ACCOUNT_LOCKED, K_DISCONNECTED, K_RECEIVED_DISCONNECT,
+    K_NO_IDENTIFICATION, K_BAD_PROTOCOL, K_NEGOTIATION_FAILED, K_TIMEOUT, K_REVERSE_MAPPING,
+    K_REFUSED_CONNECT, K_CONNECTION, K_UNKNOWN, N_KINDS
+};
+static const char *KIND_NAMES[N_KINDS] = {
+    "failed", "invalid_user", "accepted", "not_allowed", "root_refused", "pam_failure", "pam_more",
+    "max_attempts", "too_many_failures", "account_locked", "disconnected", "received_disconnect",
+    "no_identification", "bad_protocol", "negotiation_failed", "timeout", "reverse_mapping",
+    "refused_connect", "connection", "unknown"};
+
+static int closing_kind(int kind) {
+    switch (kind) {
+    case K_DISCONNECTED: case K_RECEIVED_DISCONNECT: case K_NO_IDENTIFICATION: case K_BAD_PROTOCOL:
+    case K_NEGOTIATION_FAILED: case K_TIMEOUT: case K_TOO_MANY_FAILURES: case K_MAX_ATTEMPTS:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+#define NONE UINT32_MAX
+#define MAX_LINE (64 * 1024)
+#define MAX_CONNECTIONS 100000
+#define LOCAL INT32_MIN          /* a time in the reader's own zone, not a fixed offset */
+#define US 1000000LL
+#define DAY_US (86400LL * US)
+#define BACKWARDS_US (600LL * US)
+
+/* ---------------------------------------------------------------- tables */
+
+static uint64_t mix(uint64_t a, uint64_t b) {
+    uint64_t x = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL + (a << 6) + (a >> 2));
+    x ^= x >> 31; x *= 0xBF58476D1CE4E5B9ULL; x ^= x >> 29;
+    return x;
+}
+
+/* (a, b) → uint32, open addressing. */
+typedef struct { uint64_t *a, *b; uint32_t *v; size_t cap, len; } Map;
+
+static int map_init(Map *m, size_t cap) {
+    m->cap = cap; m->len = 0;
+    m->a = malloc(cap * sizeof *m->a); m->b = malloc(cap * sizeof *m->b); m->v = malloc(cap * sizeof *m->v);
+    if (!m->a || !m->b || !m->v) return -1;
+    memset(m->v, 0xff, cap * sizeof *m->v);
+    return 0;
+}
+static void map_free(Map *m) { free(m->a); free(m->b); free(m->v); m->a = m->b = NULL; m->v = NULL; }
+
+static uint32_t *map_slot(Map *m, uint64_t a, uint64_t b) {
+    size_t mask = m->cap - 1, i = mix(a, b) & mask;
+    while (m->v[i] != NONE && (m->a[i] != a || m->b[i] != b)) i = (i + 1) & mask;
+    m->a[i] = a; m->b[i] = b;
+    return &m->v[i];
+}
+static uint32_t map_get(Map *m, uint64_t a, uint64_t b) {
+    size_t mask = m->cap - 1, i = mix(a, b) & mask;
+    while (m->v[i] != NONE) {
+        if (m->a[i] == a && m->b[i] == b) return m->v[i];
+        i = (i + 1) & mask;
+    }
+    return NONE;
+}
+static int map_put(Map *m, uint64_t a, uint64_t b, uint32_t v) {
+    if ((m->len + 1) * 2 > m->cap) {
+        Map grown;
+        if (map_init(&grown, m->cap * 2) < 0) { map_free(&grown); return -1; }
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->v[i] != NONE) *map_slot(&grown, m->a[i], m->b[i]) = m->v[i];
+        grown.len = m->len;
+        map_free(m);
+        *m = grown;
+    }
+    uint32_t *slot = map_slot(m, a, b);
+    if (*slot == NONE) m->len++;
+    *slot = v;
+    return 0;
+}
+
+/* Interned byte strings: id ↔ bytes. */
+typedef struct {
+    char *bytes; size_t used, size;
+    size_t *start; uint32_t *length; uint64_t *hash; uint32_t count, room;
+    uint32_t *table; size_t cap;
+} Strings;
+
+static uint64_t hash_bytes(const char *p, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL ^ n;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        h = mix(h, word);
+    }
+    uint64_t last = 0;
+    memcpy(&last, p, n);
+    return mix(h, last);
+}
+
+static int strings_init(Strings *s) {
+    memset(s, 0, sizeof *s);
+    s->size = 1 << 16; s->bytes = malloc(s->size);
+    s->room = 1024;
+    s->start = malloc(s->room * sizeof *s->start); s->length = malloc(s->room * sizeof *s->length);
+    s->hash = malloc(s->room * sizeof *s->hash);
+    s->cap = 2048; s->table = malloc(s->cap * sizeof *s->table);
+    if (!s->bytes || !s->start || !s->length || !s->hash || !s->table) return -1;
+    memset(s->table, 0xff, s->cap * sizeof *s->table);
+    return 0;
+}
+static void strings_free(Strings *s) { free(s->bytes); free(s->start); free(s->length); free(s->hash); free(s->table); }
+
+static uint32_t intern(Strings *s, const char *p, size_t n) {
+    uint64_t h = hash_bytes(p, n);
+    size_t mask = s->cap - 1, i = h & mask;
+    while (s->table[i] != NONE) {
+        uint32_t id = s->table[i];
+        if (s->hash[id] == h && s->length[id] == n && memcmp(s->bytes + s->start[id], p, n) == 0) return id;
+        i = (i + 1) & mask;
+    }
+    if (s->used + n > s->size) {
+        size_t size = s->size;
+        while (s->used + n > size) size *= 2;
+        char *bytes = realloc(s->bytes, size);
+        if (!bytes) return NONE;
+        s->bytes = bytes; s->size = size;
+    }
+    if (s->count == s->room) {
+        uint32_t room = s->room * 2;
+        size_t *start = realloc(s->start, room * sizeof *start);
+        if (start) s->start = start;
+        uint32_t *length = realloc(s->length, room * sizeof *length);
+        if (length) s->length = length;
+        uint64_t *hash = realloc(s->hash, room * sizeof *hash);
+        if (hash) s->hash = hash;
+        if (!start || !length || !hash) return NONE;
+        s->room = room;
+    }
+    uint32_t id = s->count++;
+    memcpy(s->bytes + s->used, p, n);
+    s->start[id] = s->used; s->length[id] = (uint32_t)n; s->hash[id] = h;
+    s->used += n;
+    s->table[i] = id;
+    if (s->count * 2 > s->cap) {
+        size_t cap = s->cap * 2;
+        uint32_t *table = malloc(cap * sizeof *table);
+        if (!table) return NONE;
+        memset(table, 0xff, cap * sizeof *table);
+        for (uint32_t k = 0; k < s->count; k++) {
+            size_t j = s->hash[k] & (cap - 1);
+            while (table[j] != NONE) j = (j + 1) & (cap - 1);
+            table[j] = k;
+        }
+        free(s->table); s->table = table; s->cap = cap;
+    }
+    return id;
+}
+
+/* A growable array of fixed-size records. */
+typedef struct { char *items; size_t len, room, size; } Array;
+
+static void *array_push(Array *a) {
+    if (a->len == a->room) {
+        size_t room = a->room ? a->room * 2 : 256;
+        char *items = realloc(a->items, room * a->size);
+        if (!items) return NULL;
+        a->items = items; a->room = room;
+    }
+    void *item = a->items + a->len * a->size;
+    memset(item, 0, a->size);
+    a->len++;
+    return item;
+}
+#define AT(array, type, index) (((type *)(array).items)[index])
+
+/* ---------------------------------------------------------------- records */
+
+typedef struct { int64_t wall; int32_t offset; uint8_t fold; } Time;  /* wall clock, µs since 0001-01-01 */
+
+static int64_t instant(Time t) { return t.offset == LOCAL ? t.wall : t.wall - (int64_t)t.offset * US; }
+
+typedef struct {
+    uint64_t host, pid, seq;
+    uint32_t source;
+    uint8_t tried, closed;
+    int64_t pending;
+    uint32_t *pam_users; uint32_t pam_len, pam_room;
+} Connection;
+
+typedef struct { uint32_t slice, source; int64_t attempts, probes; } Cell;
+typedef struct { uint32_t slice, user; int64_t attempts; } UserCell;
+typedef struct { int64_t start; int32_t offset; } SliceKey;
+typedef struct { Time first; int64_t total; uint8_t failed, is_host; } SourceInfo;
+typedef struct { Time time; uint32_t source, user; } Login;
+
+typedef struct {
+    PyObject_HEAD
+    int64_t slice_us;
+    int year, last_month, ref_year, ref_month, ref_day;
+    PyObject *header, *fields;
+    char *carry; size_t carry_len, carry_room;
+    /* interned strings */
+    Strings hosts, sources, users;
+    Array source_info;  /* SourceInfo per source id */
+    /* connections */
+    Array connections; Map connection_index; uint64_t next_seq;
+    /* tally */
+    int64_t kinds[N_KINDS];
+    uint8_t kind_seen[N_KINDS];
+    Array slices; Map slice_index;
+    Array cells; Map cell_index;
+    Array user_cells; Map user_cell_index;
+    Array logins;
+    Time last_time; uint32_t last_slice;
+    uint32_t last_host; char last_host_text[256]; size_t last_host_len;
+    /* what was read */
+    int64_t lines, overlong, backwards, backwards_line, backwards_step;
+    int time_class;  /* -1 none yet, 0 local, 1 fixed offsets */
+    int mixed;
+    int has_latest; Time latest;
+} Scanner;
+
+/* ---------------------------------------------------------------- dates */
+
+static int leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static int days_in_month(int y, int m) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+static int64_t ordinal(int y, int m, int d) {  /* days since 0001-01-01 */
+    static const int before[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    int64_t y1 = y - 1;
+    return y1 * 365 + y1 / 4 - y1 / 100 + y1 / 400 + before[m - 1] + (m > 2 && leap(y)) + d - 1;
+}
+/* Return 0 and the time, or -1 where datetime() would refuse these fields. */
+static int make_time(Time *t, int y, int mo, int d, int h, int mi, int s, int us, int32_t offset, int fold) {
+    if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h < 0 || h > 23 ||
+        mi < 0 || mi > 59 || s < 0 || s > 59 || us < 0 || us > 999999)
+        return -1;
+    t->wall = ordinal(y, mo, d) * DAY_US + ((int64_t)h * 3600 + mi * 60 + s) * US + us;
+    t->offset = offset; t->fold = (uint8_t)fold;
+    return 0;
+}
+
+static int month_number(const char *p) {
+    static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    for (int i = 0; i < 12; i++)
+        if (memcmp(p, names + 3 * i, 3) == 0) return i + 1;
+    return 0;
+}
+
+/* SshdParser._classic_time: the year of a yearless stamp, and New Year. -1: no valid time. */
+static int classic_time(Scanner *s, Time *t, int month, int day, int h, int mi, int sec, int us) {
+    if (s->year == 0) {
+        s->year = (month < s->ref_month || (month == s->ref_month && day <= s->ref_day)) ? s->ref_year : s->ref_year - 1;
+    } else if (month < s->last_month - 6) {
+        s->year += 1;
+    }
+    s->last_month = month;
+    return make_time(t, s->year, month, day, h, mi, sec, us, LOCAL, 0);
+}
+
+/* ---------------------------------------------------------------- reading a line */
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int starts_n(const char *p, const char *end, const char *text, size_t n) {
+    return (size_t)(end - p) >= n && memcmp(p, text, n) == 0;
+}
+#define starts(p, end, literal) starts_n((p), (end), "" literal, sizeof(literal) - 1)
+static const char *token_end(const char *p, const char *end) {
+    while (p < end && *p != ' ') p++;
+    return p;
+}
+static int graphic(const char *p, const char *end) {
+    if (p == end) return 0;
+    for (; p < end; p++)
+        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) return 0;
+    return 1;
+}
+/* Digits at p (at most 9); returns the end, or NULL. */
+static const char *number(const char *p, const char *end, int64_t *value) {
+    const char *q = p;
+    int64_t v = 0;
+    while (q < end && is_digit(*q) && q - p < 10) v = v * 10 + (*q++ - '0');
+    if (q == p || q - p > 9 || (q < end && is_digit(*q))) return NULL;
+    if (value) *value = v;
+    return q;
+}
+/* A whole token that is an IPv4 address written as ipaddress writes it. */
+static int canonical_ipv4(const char *p, const char *end) {
+    int parts = 0;
+    while (parts < 4) {
+        const char *q = p;
+        int v = 0;
+        while (q < end && is_digit(*q) && q - p < 4) v = v * 10 + (*q++ - '0');
+        if (q == p || q - p > 3 || v > 255 || (q - p > 1 && *p == '0')) return 0;
+        parts++;
+        p = q;
+        if (parts < 4) {
+            if (p == end || *p != '.') return 0;
+            p++;
+        }
+    }
+    return p == end;
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+/* A whole token that is an IPv6 address as ipaddress prints it (RFC 5952: lower case, no leading
+ * zeros, the first longest run of two or more zero groups as ::). IPv4-mapped addresses are not:
+ * ipaddress turns them into IPv4. */
+static int canonical_ipv6(const char *p, const char *end) {
+    if (end - p < 2 || end - p > 39) return 0;
+    unsigned groups[8];
+    int count = 0, gap = -1;
+    const char *q = p;
+    if (q[0] == ':') {
+        if (q[1] != ':') return 0;
+        gap = 0;
+        q += 2;
+    }
+    while (q < end) {
+        if (count == 8) return 0;
+        unsigned v = 0;
+        const char *g = q;
+        while (q < end && hex_value(*q) >= 0 && q - g < 5) v = v * 16 + hex_value(*q++);
+        if (q == g || q - g > 4) return 0;
+        groups[count++] = v;
+        if (q == end) break;
+        if (*q != ':') return 0;
+        q++;
+        if (q < end && *q == ':') {
+            if (gap >= 0) return 0;
+            gap = count;
+            q++;
+        } else if (q == end) {
+            return 0;
+        }
+    }
+    if (gap < 0 ? count != 8 : count > 7) return 0;
+    unsigned full[8] = {0};
+    int tail = gap < 0 ? 0 : count - gap;
+    for (int i = 0; i < count - tail; i++) full[i] = groups[i];
+    for (int i = 0; i < tail; i++) full[8 - tail + i] = groups[gap + i];
+    if (!full[0] && !full[1] && !full[2] && !full[3] && !full[4] && full[5] == 0xffff) return 0;
+    int best = -1, best_len = 1;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && full[j] == 0) j++;
+        if (j - i > best_len) { best = i; best_len = j - i; }
+        i = j > i ? j : i + 1;
+    }
+    static const char hex[] = "0123456789abcdef";
+    char text[48];
+    int n = 0;
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            if (i == 0) text[n++] = ':';
+            text[n++] = ':';
+            i += best_len - 1;
+            continue;
+        }
+        int shift = 12;
+        while (shift > 0 && !(full[i] >> shift)) shift -= 4;
+        for (; shift >= 0; shift -= 4) text[n++] = hex[(full[i] >> shift) & 15];
+        if (i < 7) text[n++] = ':';
+    }
+    return n == end - p && memcmp(text, p, n) == 0;
+}
+static int canonical_ip(const char *p, const char *end) { return canonical_ipv4(p, end) || canonical_ipv6(p, end); }
+
+typedef struct {
+    Time time;
+    uint32_t host;
+    int has_pid;
+    uint64_t pid;
+    const char *message; Py_ssize_t message_len;
+} Header;
+
+/* The headers of classic and RFC 3339 syslog. 1: read, 0: not certain, -1: no valid time (skip). */
+static int fast_header(Scanner *s, const char *p, Py_ssize_t n, Header *h) {
+    const char *end = p + n, *q;
+    int iso = 0;
+    if (n >= 16 && p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'a' && p[1] <= 'z' && p[2] >= 'a' && p[2] <= 'z' &&
+        p[3] == ' ' && (p[4] == ' ' || is_digit(p[4])) && is_digit(p[5]) && p[6] == ' ' && is_digit(p[7]) && is_digit(p[8]) &&
+        p[9] == ':' && is_digit(p[10]) && is_digit(p[11]) && p[12] == ':' && is_digit(p[13]) && is_digit(p[14]) && p[15] == ' ') {
+        q = p + 16;
+    } else if (n >= 20 && is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) && is_digit(p[3]) && p[4] == '-' && is_digit(p[5]) &&
+               is_digit(p[6]) && p[7] == '-' && is_digit(p[8]) && is_digit(p[9]) && p[10] == 'T' && is_digit(p[11]) &&
+               is_digit(p[12]) && p[13] == ':' && is_digit(p[14]) && is_digit(p[15]) && p[16] == ':' && is_digit(p[17]) &&
+               is_digit(p[18])) {
+        iso = 1;
+        q = p + 19;
+    } else {
+        return 0;
+    }
+    int us = 0;
+    int32_t offset = LOCAL;
+    if (iso) {
+        if (q < end && *q == '.') {
+            const char *f = ++q;
+            while (q < end && is_digit(*q)) q++;
+            if (q == f || q - f > 6) return 0;
+            for (const char *c = f; c < f + 6; c++) us = us * 10 + (c < q ? *c - '0' : 0);
+        }
+        if (q < end && *q == 'Z') {
+            offset = 0; q++;
+        } else if (q < end && (*q == '+' || *q == '-')) {
+            int sign = *q == '-' ? -1 : 1;
+            const char *o = q + 1;
+            if (end - o < 4 || !is_digit(o[0]) || !is_digit(o[1])) return 0;
+            int hh = (o[0] - '0') * 10 + (o[1] - '0');
+            o += 2;
+            if (*o == ':') o++;
+            if (end - o < 2 || !is_digit(o[0]) || !is_digit(o[1])) return 0;
+            int mm = (o[0] - '0') * 10 + (o[1] - '0');
+            if (hh > 23 || mm > 59) return 0;
+            offset = sign * (hh * 3600 + mm * 60);
+            q = o + 2;
+        }
+        if (q >= end || *q != ' ') return 0;
+        q++;
+    }
+    /* host, program, pid */
+    const char *host = q, *host_end = token_end(q, end);
+    if (!graphic(host, host_end) || host_end == end) return 0;
+    q = host_end + 1;
+    if (starts(q, end, "sshd[")) q += 5;
+    else if (starts(q, end, "sshd-session[")) q += 13;
+    else return 0;
+    int64_t pid = 0;
+    const char *pid_start = q;
+    while (q < end && is_digit(*q) && q - pid_start < 19) pid = pid * 10 + (*q++ - '0');
+    if (q == pid_start || q - pid_start > 18 || !starts(q, end, "]: ")) return 0;
+    h->message = q + 3; h->message_len = end - (q + 3);
+    h->has_pid = 1; h->pid = (uint64_t)pid;
+    size_t host_len = host_end - host;
+    if (s->last_host != NONE && host_len == s->last_host_len && memcmp(host, s->last_host_text, host_len) == 0) {
+        h->host = s->last_host;
+    } else {
+        h->host = intern(&s->hosts, host, host_len);
+        if (h->host == NONE) return -2;
+        if (host_len <= sizeof s->last_host_text) {
+            memcpy(s->last_host_text, host, host_len);
+            s->last_host_len = host_len;
+            s->last_host = h->host;
+        }
+    }
+    if (iso) {
+        int y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+        int mo = (p[5] - '0') * 10 + (p[6] - '0'), d = (p[8] - '0') * 10 + (p[9] - '0');
+        int hh = (p[11] - '0') * 10 + (p[12] - '0'), mi = (p[14] - '0') * 10 + (p[15] - '0');
+        int sec = (p[17] - '0') * 10 + (p[18] - '0');
+        return make_time(&h->time, y, mo, d, hh, mi, sec, us, offset, 0) == 0 ? 1 : -1;
+    }
+    int month = month_number(p);
+    if (month == 0) return -1;
+    int day = (p[4] == ' ' ? 0 : (p[4] - '0') * 10) + (p[5] - '0');
+    return classic_time(s, &h->time, month, day, (p[7] - '0') * 10 + (p[8] - '0'),
+                        (p[10] - '0') * 10 + (p[11] - '0'), (p[13] - '0') * 10 + (p[14] - '0'), 0) == 0 ? 1 : -1;
+}
+
+/* ---------------------------------------------------------------- sshd messages */
+
+typedef struct {
+    int kind;
+    const char *ip, *ip_end;      /* NULL: the message names no address */
+    const char *user, *user_end;  /* NULL: no user */
+} Fields;
+
+/* Whether every byte is printable ASCII (0x20 to 0x7e), eight at a time. */
+static int printable(const char *p, const char *end) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    for (; end - p >= 8; p += 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        if (((x - ones * 0x20) & ~x & highs) | ((x | (x + ones)) & highs)) return 0;
+    }
+    for (; p < end; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) return 0;
+    return 1;
+}
+
+/* After `port N` in Failed/Accepted lines: [ ssh\d*] then end, `: anything` or ` [preauth]`. */
+static int info_tail(const char *p, const char *end) {
+    if (starts(p, end, " ssh")) {
+        p += 4;
+        while (p < end && is_digit(*p)) p++;
+    }
+    if (starts(p, end, ": ")) return 1;
+    if (starts(p, end, " [preauth]")) p += 10;
+    while (p < end && *p == ' ') p++;
+    return p == end;
+}
+/* [ [preauth]] then spaces to the end. */
+static int preauth_tail(const char *p, const char *end) {
+    if (starts(p, end, " [preauth]")) p += 10;
+    while (p < end && *p == ' ') p++;
+    return p == end;
+}
+/* ` port N` (required). Returns the end or NULL. */
+static const char *port(const char *p, const char *end) {
+    if (!starts(p, end, " port ")) return NULL;
+    return number(p + 6, end, NULL);
+}
+/* An address token at p; sets the field and returns its end, or NULL. */
+static const char *address(const char *p, const char *end, Fields *f) {
+    const char *e = token_end(p, end);
+    if (!canonical_ip(p, e)) return NULL;
+    f->ip = p; f->ip_end = e;
+    return e;
+}
+
+/* `[invalid user ]USER from IP port N`, as the Failed and maximum-attempts families write it. */
+static const char *user_from(const char *p, const char *end, Fields *f) {
+    for (int group = 1; group >= 0; group--) {
+        const char *u = p;
+        if (group) {
+            if (!starts(p, end, "invalid user ")) continue;
+            u = p + 13;
+        }
+        const char *ue = token_end(u, end);
+        if (!starts(ue, end, " from ")) continue;
+        const char *q = address(ue + 6, end, f);
+        if (!q) return NULL;
+        q = port(q, end);
+        if (!q) return NULL;
+        f->user = u; f->user_end = ue;
+        return q;
+    }
+    return NULL;
+}
+
+/* `[(invalid|authenticating) user USER] IP` after "by"/"from": the client part of closing lines. */
+static const char *client(const char *p, const char *end, Fields *f) {
+    const char *u = NULL;
+    if (starts(p, end, " invalid user ")) u = p + 14;
+    else if (starts(p, end, " authenticating user ")) u = p + 21;
+    if (u) {
+        const char *ue = token_end(u, end);
+        if (ue == end) return NULL;
+        f->user = u; f->user_end = ue;
+        p = ue;
+    }
+    if (p >= end || *p != ' ') return NULL;
+    return address(p + 1, end, f);
+}
+
+/* `...;.*?\bruser=\S*\s+rhost=IP(\s+user=USER)?( [preauth])?\s*$` of pam_unix lines. */
+static int pam_tail(const char *p, const char *end, Fields *f) {
+    for (const char *r = p; (r = memchr(r, 'r', end - r)) != NULL; r++) {
+        if (!starts(r, end, "ruser=")) continue;
+        char before = r[-1];
+        if ((before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') || is_digit(before) || before == '_')
+            continue;
+        const char *ruser = r + 6, *ruser_end = token_end(ruser, end), *q = ruser_end;
+        if (q == end || *q != ' ') continue;
+        while (q < end && *q == ' ') q++;
+        if (!starts(q, end, "rhost=")) continue;
+        q += 6;
+        const char *ip = q, *ip_end = token_end(q, end);
+        if (ip == ip_end) continue;
+        q = ip_end;
+        const char *after = q;
+        while (q < end && *q == ' ') q++;
+        if (q > after && starts(q, end, "user=")) {
+            const char *u = q + 5, *ue = token_end(u, end);
+            if (!preauth_tail(ue, end)) return 0;  /* a name with spaces: the reference decides */
+            f->user = u; f->user_end = ue;
+        } else if (preauth_tail(after, end)) {
+            if (ruser_end > ruser) { f->user = ruser; f->user_end = ruser_end; }
+        } else {
+            continue;
+        }
+        if (!canonical_ip(ip, ip_end)) return 0;
+        f->ip = ip; f->ip_end = ip_end;
+        return 1;
+    }
+    return 0;
+}
+
+/* Return 1 with the fields of an sshd message, or 0 where only the reference can tell. */
+static int fast_fields(const char *m, const char *end, Fields *f) {
+    if (!printable(m, end)) return 0;
+    for (int i = 0; i < 4; i++) {
+        if (starts(m, end, "error: ") || starts(m, end, "fatal: ")) m += 7;
+        else if (starts(m, end, "PAM: ")) m += 5;
+        else break;
+    }
+    f->ip = f->user = NULL;
+    const char *q;
+    switch (*m) {
+    case 'F':
+        if (!starts(m, end, "Failed ")) return 0;
+        q = token_end(m + 7, end);
+        if (q == m + 7 || !starts(q, end, " for ")) return 0;
+        q = user_from(q + 5, end, f);
+        f->kind = K_FAILED;
+        return q && info_tail(q, end);
+    case 'A':
+        if (!starts(m, end, "Accepted ")) return 0;
+        q = token_end(m + 9, end);
+        if (q == m + 9 || !starts(q, end, " for ")) return 0;
+        q += 5;
+        {
+            const char *ue = token_end(q, end);
+            if (!starts(ue, end, " from ")) return 0;
+            f->user = q; f->user_end = ue;
+            q = address(ue + 6, end, f);
+        }
+        q = q ? port(q, end) : NULL;
+        f->kind = K_ACCEPTED;
+        return q && info_tail(q, end);
+    case 'I': case 'i':
+        if (!(starts(m, end, "Invalid user ") || starts(m, end, "Illegal user ") || starts(m, end, "invalid user ") ||
+              starts(m, end, "illegal user ")))
+            return 0;
+        q = m + 13;
+        {
+            const char *ue = token_end(q, end);
+            if (!starts(ue, end, " from ")) return 0;
+            f->user = q; f->user_end = ue;
+            q = address(ue + 6, end, f);
+        }
+        q = q ? port(q, end) : NULL;
+        f->kind = K_INVALID_USER;
+        return q && preauth_tail(q, end);
+    case 'p':
+        if (!starts(m, end, "pam_unix(sshd:auth): ")) return 0;
+        q = m + 21;
+        while (q < end && *q == ' ') q++;
+        if (!starts(q, end, "authentication failure;")) return 0;
+        f->kind = K_PAM_FAILURE;
+        return pam_tail(q + 23, end, f);
+    case 'P':
+        if (!starts(m, end, "PAM ")) return 0;
+        q = number(m + 4, end, NULL);
+        if (!q || !starts(q, end, " more authentication failure")) return 0;
+        q += 28;
+        if (q < end && *q == 's') q++;
+        if (q >= end || *q != ';') return 0;
+        f->kind = K_PAM_MORE;
+        return pam_tail(q + 1, end, f);
+    case 'R':
+        if (!starts(m, end, "Received disconnect from ")) return 0;
+        q = m + 25;
+        {
+            /* [^\s]+? then ( port N)?: an IPv4 address ends at the first ':' or ' ', an IPv6 one
+             * only where " port " follows (a shorter prefix of it can be followed by ":N: "). */
+            const char *e = q;
+            while (e < end && (is_digit(*e) || *e == '.')) e++;
+            if (!canonical_ipv4(q, e)) {
+                e = token_end(q, end);
+                if (!canonical_ipv6(q, e) || !starts(e, end, " port ")) return 0;
+            }
+            f->ip = q; f->ip_end = e;
+            q = e;
+        }
+        if (starts(q, end, " port ")) q = number(q + 6, end, NULL);
+        if (!q || q >= end || *q != ':') return 0;
+        q++;
+        while (q < end && *q == ' ') q++;
+        q = number(q, end, NULL);
+        f->kind = K_RECEIVED_DISCONNECT;
+        return q && starts(q, end, ": ");
+    case 'D':
+        if (starts(m, end, "Disconnected ")) {
+            q = m + 13;
+        } else if (starts(m, end, "Disconnecting: Too many authentication failures")) {
+            q = m + 47;
+            f->kind = K_TOO_MANY_FAILURES;
+            if (!starts(q, end, " for ")) return preauth_tail(q, end);
+            q += 5;
+            for (int group = 1; group >= 0; group--) {
+                const char *u = q;
+                if (group) {
+                    if (!starts(q, end, "invalid user ")) continue;
+                    u = q + 13;
+                }
+                const char *ue = token_end(u, end);
+                if (preauth_tail(ue, end)) { f->user = u; f->user_end = ue; return 1; }
+            }
+            return 0;
+        } else if (starts(m, end, "Disconnecting ")) {
+            q = m + 13;
+            if (starts(q, end, " from ")) q += 5;
+            q = client(q, end, f);
+            q = q ? port(q, end) : NULL;
+            if (!q || !starts(q, end, ": ")) return 0;
+            q += 2;
+            f->kind = starts(q, end, "Too many authentication failures") && preauth_tail(q + 32, end)
+                          ? K_TOO_MANY_FAILURES : K_DISCONNECTED;
+            return 1;
+        } else if (starts(m, end, "Did not receive identification string from ")) {
+            q = address(m + 43, end, f);
+            q = q ? port(q, end) : NULL;
+            f->kind = K_NO_IDENTIFICATION;
+            if (!q) return 0;
+            while (q < end && *q == ' ') q++;
+            return q == end;
+        } else {
+            return 0;
+        }
+        break;
+    case 'C':
+        if (starts(m, end, "Connection from ")) {
+            q = address(m + 16, end, f);
+            q = q ? port(q, end) : NULL;
+            if (!q) return 0;
+            if (starts(q, end, " on ")) {
+                q = token_end(q + 4, end);
+                if (starts(q, end, " port ")) q = number(q + 6, end, NULL);
+                if (!q) return 0;
+            }
+            while (q < end && *q == ' ') q++;
+            f->kind = K_CONNECTION;
+            return q == end;
+        }
+        if (starts(m, end, "Connection closed ") || starts(m, end, "Connection reset ")) {
+            q = m + (m[11] == 'c' ? 18 : 17);
+            break;
+        }
+        return 0;
+    case 'm':
+        if (!starts(m, end, "maximum authentication attempts exceeded for ")) return 0;
+        q = user_from(m + 45, end, f);
+        if (!q) return 0;
+        if (starts(q, end, " ssh")) {
+            q += 4;
+            while (q < end && is_digit(*q)) q++;
+        }
+        f->kind = K_MAX_ATTEMPTS;
+        return preauth_tail(q, end);
+    default:
+        return 0;
+    }
+    /* Connection closed/reset, Disconnected: (by|from) [client] IP [port N] [[preauth]] */
+    if (starts(q, end, "by")) q += 2;
+    else if (starts(q, end, "from")) q += 4;
+    else return 0;
+    q = client(q, end, f);
+    if (!q) return 0;
+    if (starts(q, end, " port ")) {
+        q = number(q + 6, end, NULL);
+        if (!q) return 0;
+    }
+    f->kind = K_DISCONNECTED;
+    return preauth_tail(q, end);
+}
+
+/* `message repeated N times: [ MESSAGE ]`: the inner message and N, or 0. */
+static int repeated(const char **m, const char **end, int64_t *count) {
+    const char *p = *m, *e = *end;
+    if (!starts(p, e, "message repeated ")) return 0;
+    p = number(p + 17, e, count);
+    if (!p || !starts(p, e, " times: [") || e[-1] != ']') return 0;
+    p += 9;
+    if (p < e - 1 && *p == ' ') p++;
+    const char *inner_end = e - 1;
+    if (inner_end > p && inner_end[-1] == ' ') inner_end--;
+    if (inner_end < p) return 0;
+    *m = p; *end = inner_end;
+    return 1;
+}
+
+/* ---------------------------------------------------------------- counting */
+
+static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t source) {
+    uint32_t index = map_get(&s->connection_index, host, pid);
+    Connection *known = index == NONE ? NULL : &AT(s->connections, Connection, index);
+    if (source == NONE || (known && known->source == source)) return known;
+    if (s->connections.len >= MAX_CONNECTIONS) {
+        /* Forget the older half (by first appearance), as the reference does. */
+        size_t total = s->connections.len, keep = 0;
+        uint64_t *order = malloc(total * sizeof *order);
+        if (!order) return NULL;
+        for (size_t i = 0; i < total; i++) order[i] = AT(s->connections, Connection, i).seq;
+        /* the (total/2)-th smallest sequence number: sequences are unique */
+        uint64_t threshold = 0;
+        {
+            size_t lo = 0, hi = total, want = MAX_CONNECTIONS / 2;
+            while (hi - lo > 1) {
+                uint64_t pivot = order[lo + (hi - lo) / 2];
+                size_t i = lo, j = hi - 1;
+                while (i <= j) {
+                    while (order[i] < pivot) i++;
+                    while (order[j] > pivot) j--;
+                    if (i <= j) { uint64_t t = order[i]; order[i] = order[j]; order[j] = t; i++; if (j == 0) break; j--; }
+                }
+                if (want <= j) hi = j + 1;
+                else if (want >= i) lo = i;
+                else break;
+            }
+            threshold = order[want];
+        }
+        free(order);
+        map_free(&s->connection_index);
+        if (map_init(&s->connection_index, 1 << 18) < 0) return NULL;
+        for (size_t i = 0; i < total; i++) {
+            Connection *c = &AT(s->connections, Connection, i);
+            if (c->seq < threshold) { free(c->pam_users); continue; }
+            AT(s->connections, Connection, keep) = *c;
+            if (map_put(&s->connection_index, c->host, c->pid, (uint32_t)keep) < 0) return NULL;
+            keep++;
+        }
+        s->connections.len = keep;
+        index = map_get(&s->connection_index, host, pid);
+    }
+    Connection *fresh;
+    if (index != NONE) {
+        fresh = &AT(s->connections, Connection, index);
+        uint64_t seq = fresh->seq;
+        free(fresh->pam_users);
+        memset(fresh, 0, sizeof *fresh);
+        fresh->seq = seq;
+    } else {
+        fresh = array_push(&s->connections);
+        if (!fresh) return NULL;
+        fresh->seq = s->next_seq++;
+        if (map_put(&s->connection_index, host, pid, (uint32_t)(s->connections.len - 1)) < 0) return NULL;
+    }
+    fresh->host = host; fresh->pid = pid; fresh->source = source;
+    return fresh;
+}
+
+/* The reference's _count: attempts this line adds, and whether it ends a probe. */
+static int count_line(int kind, int64_t count, uint32_t user, Connection *c, int64_t *attempts, int *probe) {
+    *attempts = 0; *probe = 0;
+    if (!c) {
+        *attempts = kind == K_FAILED ? count : 0;
+        *probe = closing_kind(kind);
+        return 0;
+    }
+    if (kind == K_FAILED) {
+        c->tried = 1;
+        c->pending = c->pending > count ? c->pending - count : 0;
+        *attempts = count;
+    } else if (kind == K_PAM_FAILURE) {
+        c->tried = 1;
+        c->pending += count;
+        if (c->pam_len == c->pam_room) {
+            uint32_t room = c->pam_room ? c->pam_room * 2 : 8;
+            uint32_t *grown = realloc(c->pam_users, room * sizeof *grown);
+            if (!grown) return -1;
+            c->pam_users = grown; c->pam_room = room;
+        }
+        c->pam_users[c->pam_len++] = user;
+    } else if (kind == K_ACCEPTED) {
+        c->tried = 1;
+        if (c->pending) {
+            int64_t from = c->pending >= c->pam_len ? 0 : c->pam_len - c->pending;
+            for (int64_t i = from; i < c->pam_len; i++) *attempts += c->pam_users[i] != user;
+        }
+        c->pending = 0;
+    } else if (closing_kind(kind)) {
+        if (kind == K_TOO_MANY_FAILURES || kind == K_MAX_ATTEMPTS) c->tried = 1;
+        *attempts = c->pending;
+        c->pending = 0;
+        *probe = !c->tried && !c->closed;
+        c->closed = 1;
+    }
+    return 0;
+}
+
+static uint32_t slice_of(Scanner *s, Time t) {
+    if (s->last_slice != NONE && t.wall == s->last_time.wall && t.offset == s->last_time.offset) return s->last_slice;
+    int64_t day = t.wall / DAY_US, since = t.wall % DAY_US;
+    int64_t start = day * DAY_US + since / s->slice_us * s->slice_us;
+    uint32_t id = map_get(&s->slice_index, (uint64_t)start, (uint64_t)(uint32_t)t.offset);
+    if (id == NONE) {
+        SliceKey *key = array_push(&s->slices);
+        if (!key) return NONE;
+        key->start = start; key->offset = t.offset;
+        id = (uint32_t)(s->slices.len - 1);
+        if (map_put(&s->slice_index, (uint64_t)start, (uint64_t)(uint32_t)t.offset, id) < 0) return NONE;
+    }
+    s->last_time = t; s->last_slice = id;
+    return id;
+}
+
+static int earlier(Time a, Time b) { return instant(a) < instant(b); }
+
+/* One sshd event: connection state, then the tally (Tally.add). source: an interned address or NONE. */
+static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, int kind, int64_t count,
+                 uint32_t source, uint32_t user) {
+    int klass = t.offset == LOCAL ? 0 : 1;
+    if (s->time_class < 0) s->time_class = klass;
+    else if (s->time_class != klass) s->mixed = 1;
+    if (s->has_latest) {
+        int64_t step = instant(s->latest) - instant(t);
+        if (step > BACKWARDS_US) {
+            s->backwards++;
+            if (step > s->backwards_step) { s->backwards_step = step; s->backwards_line = s->lines; }
+        }
+    }
+    if (!s->has_latest || instant(t) > instant(s->latest)) { s->latest = t; s->has_latest = 1; }
+
+    s->kinds[kind] += count;
+    s->kind_seen[kind] = 1;
+    Connection *c = NULL;
+    if (has_pid) {
+        c = connection(s, host, pid, source);
+        if (PyErr_Occurred()) return -1;
+        if (c && source == NONE) source = c->source;
+    }
+    int64_t attempts;
+    int probe;
+    if (count_line(kind, count, user, c, &attempts, &probe) < 0) return -1;
+    if (source == NONE) return 0;
+    uint32_t slice = slice_of(s, t);
+    if (slice == NONE) return -1;
+    if (attempts || probe) {
+        uint32_t index = map_get(&s->cell_index, slice, source);
+        if (index == NONE) {
+            Cell *cell = array_push(&s->cells);
+            if (!cell) return -1;
+            cell->slice = slice; cell->source = source;
+            index = (uint32_t)(s->cells.len - 1);
+            if (map_put(&s->cell_index, slice, source, index) < 0) return -1;
+        }
+        Cell *cell = &AT(s->cells, Cell, index);
+        cell->attempts += attempts;
+        cell->probes += probe;
+    }
+    if (attempts) {
+        if (user != NONE) {
+            uint32_t index = map_get(&s->user_cell_index, slice, user);
+            if (index == NONE) {
+                UserCell *cell = array_push(&s->user_cells);
+                if (!cell) return -1;
+                cell->slice = slice; cell->user = user;
+                index = (uint32_t)(s->user_cells.len - 1);
+                if (map_put(&s->user_cell_index, slice, user, index) < 0) return -1;
+            }
+            AT(s->user_cells, UserCell, index).attempts += attempts;
+        }
+        SourceInfo *info = &AT(s->source_info, SourceInfo, source);
+        if (!info->failed || earlier(t, info->first)) info->first = t;
+        info->failed = 1;
+        info->total += attempts;
+    }
+    if (kind == K_ACCEPTED && user != NONE) {
+        Login *login = array_push(&s->logins);
+        if (!login) return -1;
+        login->time = t; login->source = source; login->user = user;
+    }
+    return 0;
+}
+
+static uint32_t add_source(Scanner *s, const char *p, size_t n, int is_host) {
+    uint32_t id = intern(&s->sources, p, n);
+    if (id == NONE) return NONE;
+    while (s->source_info.len <= id) {
+        SourceInfo *info = array_push(&s->source_info);
+        if (!info) return NONE;
+        info->is_host = (uint8_t)is_host;
+    }
+    return id;
+}
+
+static uint32_t intern_str(Strings *strings, PyObject *text) {
+    PyObject *bytes = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+    if (!bytes) return NONE;
+    uint32_t id = intern(strings, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes));
+    Py_DECREF(bytes);
+    return id;
+}
+
+/* Ask the reference for a message's fields: (count, kind, ip, host name, user). */
+static int python_message(Scanner *s, Header *h, PyObject *message) {
+    PyObject *result = PyObject_CallOneArg(s->fields, message);
+    if (!result) return -1;
+    long long count;
+    int kind;
+    PyObject *ip, *source_host, *user;
+    if (!PyArg_ParseTuple(result, "LiOOO", &count, &kind, &ip, &source_host, &user) || kind < 0 || kind >= N_KINDS) {
+        Py_DECREF(result);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad fields");
+        return -1;
+    }
+    uint32_t source = NONE, user_id = NONE;
+    PyObject *named = ip != Py_None ? ip : source_host;
+    if (named != Py_None) {
+        PyObject *bytes = PyUnicode_AsEncodedString(named, "utf-8", "surrogatepass");
+        if (bytes) {
+            source = add_source(s, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes), ip == Py_None);
+            Py_DECREF(bytes);
+        }
+        if (source == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
+    }
+    if (user != Py_None) {
+        user_id = intern_str(&s->users, user);
+        if (user_id == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
+    }
+    Py_DECREF(result);
+    return event(s, h->time, h->host, h->has_pid, h->pid, kind, count, source, user_id);
+}
+
+/* The message of a header read here (bytes) or by the reference (a str). */
+static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
+    const char *m = h->message, *end = h->message + h->message_len;
+    if (message_str) {
+        if (!PyUnicode_IS_ASCII(message_str)) return python_message(s, h, message_str);
+        Py_ssize_t n;
+        m = PyUnicode_AsUTF8AndSize(message_str, &n);
+        if (!m) return -1;
+        end = m + n;
+    }
+    int64_t count = 1;
+    const char *inner = m, *inner_end = end;
+    if (*m == 'm' && !repeated(&inner, &inner_end, &count)) { inner = m; inner_end = end; count = 1; }
+    Fields f;
+    if (inner < inner_end && fast_fields(inner, inner_end, &f)) {
+        uint32_t source = NONE, user = NONE;
+        if (f.ip) {
+            source = add_source(s, f.ip, f.ip_end - f.ip, 0);
+            if (source == NONE) return PyErr_NoMemory(), -1;
+        }
+        if (f.user) {
+            user = intern(&s->users, f.user, f.user_end - f.user);
+            if (user == NONE) return PyErr_NoMemory(), -1;
+        }
+        return event(s, h->time, h->host, h->has_pid, h->pid, f.kind, count, source, user);
+    }
+    if (message_str) return python_message(s, h, message_str);
+    PyObject *text = PyUnicode_DecodeUTF8(m, end - m, "replace");
+    if (!text) return -1;
+    int result = python_message(s, h, text);
+    Py_DECREF(text);
+    return result;
+}
+
+/* A line the fast header could not read: the reference reads its header.
+ * It returns None (no sshd event), -1 (a line over the length limit), or
+ * (stamp, host, pid, message) where stamp is (month, day, h, m, s, µs) for a yearless
+ * stamp or (y, mo, d, h, mi, s, µs, offset or None, fold) for a dated one. */
+static int python_line(Scanner *s, const char *p, Py_ssize_t n) {
+    PyObject *line = PyBytes_FromStringAndSize(p, n);
+    if (!line) return -1;
+    PyObject *result = PyObject_CallOneArg(s->header, line);
+    Py_DECREF(line);
+    if (!result) return -1;
+    if (result == Py_None) { Py_DECREF(result); return 0; }
+    if (PyLong_Check(result)) { s->overlong++; Py_DECREF(result); return 0; }
+    PyObject *stamp, *host, *pid, *message;
+    if (!PyArg_ParseTuple(result, "OUOU", &stamp, &host, &pid, &message) || !PyTuple_Check(stamp)) {
+        Py_DECREF(result);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad header");
+        return -1;
+    }
+    Header h;
+    int ok;
+    if (PyTuple_GET_SIZE(stamp) == 6) {
+        int mo, d, hh, mi, sec, us;
+        if (!PyArg_ParseTuple(stamp, "iiiiii", &mo, &d, &hh, &mi, &sec, &us)) { Py_DECREF(result); return -1; }
+        ok = classic_time(s, &h.time, mo, d, hh, mi, sec, us) == 0;
+    } else {
+        int y, mo, d, hh, mi, sec, us, fold;
+        PyObject *offset;
+        if (!PyArg_ParseTuple(stamp, "iiiiiiiOi", &y, &mo, &d, &hh, &mi, &sec, &us, &offset, &fold)) {
+            Py_DECREF(result);
+            return -1;
+        }
+        int32_t off = LOCAL;
+        if (offset != Py_None) {
+            long value = PyLong_AsLong(offset);
+            if (value == -1 && PyErr_Occurred()) { Py_DECREF(result); return -1; }
+            off = (int32_t)value;
+        }
+        ok = make_time(&h.time, y, mo, d, hh, mi, sec, us, off, fold) == 0;
+    }
+    if (!ok) { Py_DECREF(result); return 0; }
+    h.host = intern_str(&s->hosts, host);
+    if (h.host == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
+    h.has_pid = pid != Py_None;
+    h.pid = 0;
+    if (h.has_pid) {
+        h.pid = (uint64_t)PyLong_AsUnsignedLongLongMask(pid);
+        if (PyErr_Occurred()) { Py_DECREF(result); return -1; }
+    }
+    h.message = NULL; h.message_len = 0;
+    int r = handle_message(s, &h, message);
+    Py_DECREF(result);
+    return r;
+}
+
+static int line(Scanner *s, const char *p, Py_ssize_t n) {
+    while (n > 0 && p[n - 1] == '\r') n--;
+    s->lines++;
+    if (n > MAX_LINE) return python_line(s, p, n);
+    Header h;
+    int read = fast_header(s, p, n, &h);  /* a header it reads names sshd */
+    if (read == -2) return PyErr_NoMemory(), -1;
+    if (read < 0) return 0;
+    if (read == 0) return n >= 4 && memmem(p, n, "sshd", 4) ? python_line(s, p, n) : 0;
+    return handle_message(s, &h, NULL);
+}
+
+/* ---------------------------------------------------------------- the Python type */
+
+static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
+    static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", NULL};
+    int slice, year, ref_year, ref_month, ref_day;
+    PyObject *header, *fields;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OO", names, &slice, &year, &ref_year, &ref_month, &ref_day,
+                                     &header, &fields))
+        return -1;
+    if (slice <= 0) { PyErr_SetString(PyExc_ValueError, "slice_seconds must be positive"); return -1; }
+    s->slice_us = slice * US;
+    s->year = year; s->last_month = 0;
+    s->ref_year = ref_year; s->ref_month = ref_month; s->ref_day = ref_day;
+    Py_INCREF(header); Py_XSETREF(s->header, header);
+    Py_INCREF(fields); Py_XSETREF(s->fields, fields);
+    s->time_class = -1;
+    s->last_slice = NONE;
+    s->last_host = NONE;
+    s->source_info.size = sizeof(SourceInfo);
+    s->connections.size = sizeof(Connection);
+    s->slices.size = sizeof(SliceKey);
+    s->cells.size = sizeof(Cell);
+    s->user_cells.size = sizeof(UserCell);
+    s->logins.size = sizeof(Login);
+    if (strings_init(&s->hosts) < 0 || strings_init(&s->sources) < 0 || strings_init(&s->users) < 0 ||
+        map_init(&s->connection_index, 1 << 12) < 0 || map_init(&s->slice_index, 1 << 8) < 0 ||
+        map_init(&s->cell_index, 1 << 12) < 0 || map_init(&s->user_cell_index, 1 << 12) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void Scanner_dealloc(Scanner *s) {
+    Py_XDECREF(s->header); Py_XDECREF(s->fields);
+    free(s->carry);
+    strings_free(&s->hosts); strings_free(&s->sources); strings_free(&s->users);
+    for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pam_users);
+    free(s->connections.items); free(s->source_info.items); free(s->slices.items);
+    free(s->cells.items); free(s->user_cells.items); free(s->logins.items);
+    map_free(&s->connection_index); map_free(&s->slice_index); map_free(&s->cell_index); map_free(&s->user_cell_index);
+    Py_TYPE(s)->tp_free((PyObject *)s);
+}
+
+static int keep_carry(Scanner *s, const char *p, size_t n) {
+    if (s->carry_len + n > s->carry_room) {
+        size_t room = (s->carry_len + n) * 2;
+        char *grown = realloc(s->carry, room);
+        if (!grown) return -1;
+        s->carry = grown; s->carry_room = room;
+    }
+    memcpy(s->carry + s->carry_len, p, n);
+    s->carry_len += n;
+    return 0;
+}
+
+static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const char *p = view.buf, *end = p + view.len;
+    int failed = 0;
+    if (s->carry_len) {
+        const char *nl = memchr(p, '\n', end - p);
+        if (keep_carry(s, p, (nl ? nl : end) - p) < 0) {
+            failed = 1;
+            PyErr_NoMemory();
+        } else if (nl) {
+            size_t n = s->carry_len;
+            s->carry_len = 0;
+            failed = line(s, s->carry, (Py_ssize_t)n) < 0;
+            p = nl + 1;
+        } else {
+            p = end;
+        }
+    }
+    while (!failed && p < end) {
+        const char *nl = memchr(p, '\n', end - p);
+        if (!nl) {
+            if (keep_carry(s, p, end - p) < 0) { failed = 1; PyErr_NoMemory(); }
+            break;
+        }
+        failed = line(s, p, nl - p) < 0;
+        p = nl + 1;
+    }
+    PyBuffer_Release(&view);
+    return failed ? NULL : Py_NewRef(Py_None);
+}
+
+static PyObject *Scanner_finish(Scanner *s, PyObject *unused) {
+    if (s->carry_len) {
+        size_t n = s->carry_len;
+        s->carry_len = 0;
+        if (line(s, s->carry, (Py_ssize_t)n) < 0) return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *offset_object(int32_t offset) {
+    return offset == LOCAL ? Py_NewRef(Py_None) : PyLong_FromLong(offset);
+}
+
+static PyObject *string_list(Strings *strings) {
+    PyObject *list = PyList_New(strings->count);
+    if (!list) return NULL;
+    for (uint32_t i = 0; i < strings->count; i++) {
+        PyObject *text = PyUnicode_DecodeUTF8(strings->bytes + strings->start[i], strings->length[i], "surrogatepass");
+        if (!text) { Py_DECREF(list); return NULL; }
+        PyList_SET_ITEM(list, i, text);
+    }
+    return list;
+}
+
+/* Everything counted, as plain Python values; honeycast/native.py turns it into a Tally. */
+static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
+    PyObject *kinds = PyTuple_New(N_KINDS), *sources = NULL, *hosts = NULL, *users = NULL, *slices = NULL,
+             *cells = NULL, *user_cells = NULL, *failures = NULL, *logins = NULL, *result = NULL;
+    if (!kinds) return NULL;
+    for (int k = 0; k < N_KINDS; k++)
+        PyTuple_SET_ITEM(kinds, k, s->kind_seen[k] ? PyLong_FromLongLong(s->kinds[k]) : Py_NewRef(Py_None));
+    if (!(sources = string_list(&s->sources)) || !(users = string_list(&s->users))) goto done;
+    if (!(hosts = PyList_New(0))) goto done;
+    for (size_t i = 0; i < s->source_info.len; i++) {
+        if (AT(s->source_info, SourceInfo, i).is_host) {
+            PyObject *index = PyLong_FromSize_t(i);
+            if (!index || PyList_Append(hosts, index) < 0) { Py_XDECREF(index); goto done; }
+            Py_DECREF(index);
+        }
+    }
+    if (!(slices = PyList_New(s->slices.len))) goto done;
+    for (size_t i = 0; i < s->slices.len; i++) {
+        SliceKey key = AT(s->slices, SliceKey, i);
+        PyList_SET_ITEM(slices, i, Py_BuildValue("(LN)", (long long)key.start, offset_object(key.offset)));
+    }
+    if (!(cells = PyList_New(s->cells.len))) goto done;
+    for (size_t i = 0; i < s->cells.len; i++) {
+        Cell c = AT(s->cells, Cell, i);
+        PyList_SET_ITEM(cells, i, Py_BuildValue("(IILL)", c.slice, c.source, (long long)c.attempts, (long long)c.probes));
+    }
+    if (!(user_cells = PyList_New(s->user_cells.len))) goto done;
+    for (size_t i = 0; i < s->user_cells.len; i++) {
+        UserCell c = AT(s->user_cells, UserCell, i);
+        PyList_SET_ITEM(user_cells, i, Py_BuildValue("(IIL)", c.slice, c.user, (long long)c.attempts));
+    }
+    if (!(failures = PyList_New(0))) goto done;
+    for (size_t i = 0; i < s->source_info.len; i++) {
+        SourceInfo info = AT(s->source_info, SourceInfo, i);
+        if (!info.failed) continue;
+        PyObject *item = Py_BuildValue("(nLNiL)", (Py_ssize_t)i, (long long)info.first.wall,
+                                       offset_object(info.first.offset), info.first.fold, (long long)info.total);
+        if (!item || PyList_Append(failures, item) < 0) { Py_XDECREF(item); goto done; }
+        Py_DECREF(item);
+    }
+    if (!(logins = PyList_New(s->logins.len))) goto done;
+    for (size_t i = 0; i < s->logins.len; i++) {
+        Login l = AT(s->logins, Login, i);
+        PyList_SET_ITEM(logins, i, Py_BuildValue("(LNiII)", (long long)l.time.wall, offset_object(l.time.offset),
+                                                 l.time.fold, l.source, l.user));
+    }
+    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
+                           "lines", (long long)s->lines, "overlong", (long long)s->overlong,
+                           "backwards", (long long)s->backwards, "backwards_line", (long long)s->backwards_line,
+                           "backwards_step", (long long)s->backwards_step, "mixed", s->mixed ? Py_True : Py_False,
+                           "kinds", kinds, "sources", sources, "hosts", hosts, "users", users, "slices", slices,
+                           "cells", cells, "user_cells", user_cells, "failures", failures, "logins", logins);
+done:
+    Py_XDECREF(kinds); Py_XDECREF(sources); Py_XDECREF(hosts); Py_XDECREF(users); Py_XDECREF(slices);
+    Py_XDECREF(cells); Py_XDECREF(user_cells); Py_XDECREF(failures); Py_XDECREF(logins);
+    return result;
+}
+
+static PyMethodDef Scanner_methods[] = {
+    {"feed", (PyCFunction)Scanner_feed, METH_O, "Read a block of log bytes (lines may run over into the next block)."},
+    {"finish", (PyCFunction)Scanner_finish, METH_NOARGS, "Read the last line if the input did not end with a newline."},
+    {"result", (PyCFunction)Scanner_result, METH_NOARGS, "Return what was counted."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef Scanner_members[] = {
+    {"lines", T_LONGLONG, offsetof(Scanner, lines), READONLY, "Lines read so far."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject ScannerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "honeycast._scan.Scanner",
+    .tp_basicsize = sizeof(Scanner),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Count the sshd events of one input.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Scanner_init,
+    .tp_dealloc = (destructor)Scanner_dealloc,
+    .tp_methods = Scanner_methods,
+    .tp_members = Scanner_members,
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "honeycast's native line scanner.", -1, NULL};
+
+PyMODINIT_FUNC PyInit__scan(void) {
+    if (PyType_Ready(&ScannerType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    PyObject *kinds = PyTuple_New(N_KINDS);
+    for (int k = 0; kinds && k < N_KINDS; k++) PyTuple_SET_ITEM(kinds, k, PyUnicode_FromString(KIND_NAMES[k]));
+    if (!kinds || PyModule_AddObject(m, "KINDS", kinds) < 0 ||
+        PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0 ||
+        PyModule_AddIntConstant(m, "MAX_LINE", MAX_LINE) < 0) {
+        Py_XDECREF(kinds);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

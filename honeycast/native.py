@@ -1,0 +1,131 @@
+"""Count an input with the native scanner (``_scan.c``), where it was built.
+
+The scanner reads the common line shapes itself and calls back into ``sshd.py`` for every
+other line, so both readers agree by construction on the rare shapes and are tested against
+each other on the common ones. Its counts come back as plain values and become a ``Tally``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any
+
+from .events import EventKind
+from .geo import HOSTNAME, Geolocator
+from .sshd import Classic, read_header, read_message
+from .timeline import Tally, _SliceTally
+
+try:
+    from . import _scan  # type: ignore[attr-defined]
+except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
+    _scan = None
+
+AVAILABLE = _scan is not None and tuple(_scan.KINDS) == tuple(kind.value for kind in EventKind)
+"""The scanner is built and agrees with ``EventKind`` on the order of kinds."""
+
+_KINDS = tuple(EventKind)
+_KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
+_ORIGIN = datetime(1, 1, 1)
+
+
+class NativeCount:
+    """Count one input's lines with the native scanner: feed it blocks of bytes, then ask for the tally."""
+
+    def __init__(self, slice_seconds: int, tz: tzinfo, year: int | None, reference: datetime) -> None:
+        self.slice_seconds = slice_seconds
+        self.tz = tz
+        self._scanner = _scan.Scanner(
+            slice_seconds, year or 0, (reference.year, reference.month, reference.day), self._header, _fields
+        )
+
+    @property
+    def lines(self) -> int:
+        return int(self._scanner.lines)
+
+    def feed(self, blocks: Iterable[bytes]) -> None:
+        for block in blocks:
+            self._scanner.feed(block)
+
+    def finish(self) -> None:
+        self._scanner.finish()
+
+    def result(self) -> dict[str, Any]:
+        return dict(self._scanner.result())
+
+    def _header(self, raw: bytes) -> object:
+        """Read the header of a line the scanner is not certain of (see ``python_line`` in _scan.c)."""
+        line = raw.decode("utf-8", "replace")
+        if len(line) > _scan.MAX_LINE:
+            return -1
+        header = read_header(line, self.tz)
+        if header is None:
+            return None
+        stamp, host, _program, pid, message = header
+        if isinstance(stamp, Classic):
+            parts: tuple[object, ...] = (stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second, stamp.micro)
+        else:
+            offset = stamp.utcoffset()
+            fixed = None if stamp.tzinfo is self.tz or offset is None else int(offset.total_seconds())
+            parts = (
+                stamp.year,
+                stamp.month,
+                stamp.day,
+                stamp.hour,
+                stamp.minute,
+                stamp.second,
+                stamp.microsecond,
+                fixed,
+                stamp.fold,
+            )
+        return parts, host, pid, message
+
+
+def _fields(message: str) -> tuple[int, int, str | None, str | None, str | None]:
+    count, kind, ip, source_host, _port, user, _method = read_message(message)
+    return count, _KIND_INDEX[kind], ip, source_host, user
+
+
+def tally_of(result: dict[str, Any], slice_seconds: int, tz: tzinfo, geo: Geolocator) -> Tally:
+    """Return the Tally of a scanner's result, locating each distinct address once."""
+    zones: dict[int | None, tzinfo] = {None: tz}
+
+    def time(wall: int, offset: int | None, fold: int = 0) -> datetime:
+        zone = zones.get(offset)
+        if zone is None:
+            zone = zones[offset] = timezone(timedelta(seconds=offset or 0))
+        return (_ORIGIN + timedelta(microseconds=wall)).replace(tzinfo=zone, fold=fold)
+
+    sources: list[str] = result["sources"]
+    users: list[str] = result["users"]
+    hosts = set(result["hosts"])
+    countries = [HOSTNAME if index in hosts else geo.country(address) for index, address in enumerate(sources)]
+    tally = Tally(slice_seconds)
+    for kind, count in zip(_KINDS, result["kinds"], strict=True):
+        if count is not None:
+            tally.kinds[kind] = count
+    tally.addresses = dict(zip(sources, countries, strict=True))
+    parts = []
+    for start, offset in result["slices"]:
+        key = time(start, offset)
+        part = tally.slices.get(key)
+        if part is None:
+            part = tally.slices[key] = _SliceTally()
+        parts.append(part)
+    for slice_index, source, attempts, probes in result["cells"]:
+        part, country, address = parts[slice_index], countries[source], sources[source]
+        if attempts:
+            part.attempts[country] += attempts
+            part.sources[address] += attempts
+        if probes:
+            part.probes[country] += probes
+        part.attackers.setdefault(country, set()).add(address)
+    for slice_index, user, attempts in result["user_cells"]:
+        parts[slice_index].users[users[user]] += attempts
+    for source, wall, offset, fold, total in result["failures"]:
+        tally.failures[sources[source]] = (time(wall, offset, fold), total)
+    tally.accepted = [
+        (time(wall, offset, fold), sources[source], users[user])
+        for wall, offset, fold, source, user in result["logins"]
+    ]
+    return tally

@@ -1,0 +1,299 @@
+"""The native scanner against the Python reader it stands in for: the same counts, always."""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, tzinfo
+from ipaddress import IPv6Address
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from honeycast import native, scan
+from honeycast.scan import ReadOptions, SilentReporter, count
+from honeycast.sources import LogSource
+from honeycast.timeline import Tally, Timeline
+
+DATA = Path(__file__).parent / "data"
+DEMO = Path(__file__).parents[1] / "examples" / "demo-auth.log"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# Every family and header shape the scanner reads itself, and lines next to them it must leave to Python.
+TRICKY = """\
+Nov 29 06:04:42 web-1 sshd[100]: Failed password for invalid user admin from 203.0.113.7 port 2222 ssh2
+Nov 29 06:04:42 web-1 sshd[100]: Failed password for root from 2001:db8::7 port 2222 ssh2
+Nov 29 06:04:43 web-1 sshd[100]: message repeated 3 times: [ Failed password for root from 198.51.100.4 port 2222 ssh2]
+Nov 29 06:04:43 web-1 sshd[100]: message repeated 0 times: [ Failed password for root from 198.51.100.4 port 2222 ssh2]
+Nov 29 06:04:44 web-1 sshd[100]: Failed publickey for git from 192.0.2.1 port 5 ssh2: RSA SHA256:abc
+Nov 29 06:04:44 web-1 sshd[100]: Failed none for invalid user  from 192.0.2.1 port 5 ssh2
+Nov 29 06:04:44 web-1 sshd[100]: Accepted publickey for deploy from 192.0.2.1 port 5 ssh2: ED25519 SHA256:abc
+Nov 29 06:04:45 web-1 sshd[101]: Invalid user a b from 185.220.101.4 port 4 [preauth]
+Nov 29 06:04:45 web-1 sshd[101]: Invalid user  from 185.220.101.4 port 4
+Nov 29 06:04:45 web-1 sshd[101]: Illegal user test from 185.220.101.4
+Nov 29 06:04:45 web-1 sshd[101]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=185.220.101.4  user=root
+Nov 29 06:04:45 web-1 sshd[101]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=185.220.101.4
+Nov 29 06:04:45 web-1 sshd[101]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=bob rhost=185.220.101.4 [preauth]
+Nov 29 06:04:45 web-1 sshd[101]: pam_unix(sshd:auth): authentication failure; logname=ruser= uid=0 euid=0 tty=ssh ruser= rhost=scanner.example.org
+Nov 29 06:04:45 web-1 sshd[101]: PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=185.220.101.4  user=root
+Nov 29 06:04:46 web-1 sshd[101]: Received disconnect from 185.220.101.4 port 4:11: Bye Bye [preauth]
+Nov 29 06:04:46 web-1 sshd[101]: Received disconnect from 185.220.101.4: 11: Bye Bye
+Nov 29 06:04:46 web-1 sshd[101]: Received disconnect from 2a01:4f8::1 port 4:11: Bye Bye [preauth]
+Nov 29 06:04:46 web-1 sshd[101]: Disconnected from invalid user oracle 185.220.101.4 port 4 [preauth]
+Nov 29 06:04:46 web-1 sshd[101]: Disconnected from authenticating user root 185.220.101.4 port 4 [preauth]
+Nov 29 06:04:46 web-1 sshd[101]: Disconnected from user deploy 192.0.2.1 port 5
+Nov 29 06:04:46 web-1 sshd[102]: Connection closed by 185.220.101.4 port 4 [preauth]
+Nov 29 06:04:46 web-1 sshd[102]: Connection reset by invalid user x 185.220.101.4 port 4 [preauth]
+Nov 29 06:04:47 web-1 sshd[103]: error: maximum authentication attempts exceeded for invalid user root from 45.1.2.3 port 9 ssh2 [preauth]
+Nov 29 06:04:47 web-1 sshd[103]: Disconnecting invalid user root 45.1.2.3 port 9: Too many authentication failures [preauth]
+Nov 29 06:04:47 web-1 sshd[103]: Disconnecting: Too many authentication failures for root [preauth]
+Nov 29 06:04:47 web-1 sshd[103]: Disconnecting: Too many authentication failures
+Nov 29 06:04:47 web-1 sshd[103]: Disconnecting authenticating user root 45.1.2.3 port 9: Change of username or service not allowed: (root,ssh-connection) -> (admin,ssh-connection) [preauth]
+Nov 29 06:04:48 web-1 sshd[104]: Did not receive identification string from 45.1.2.3 port 9
+Nov 29 06:04:48 web-1 sshd[104]: Connection from 45.1.2.3 port 9 on 10.0.0.1 port 22 rdomain ""
+Nov 29 06:04:48 web-1 sshd[104]: Connection from 45.1.2.3 port 9 on 10.0.0.1 port 22
+Nov 29 06:04:48 web-1 sshd-session[105]: Failed password for root from ::ffff:45.1.2.3 port 9 ssh2
+Nov 29 06:04:48 web-1 sshd[105]: Failed password for root from 2001:DB8::7 port 9 ssh2
+Nov 29 06:04:48 web-1 sshd[105]: Failed password for root from 2001:db8:0:0:0:0:0:7 port 9 ssh2
+Nov 29 06:04:48 web-1 sshd[105]: Failed password for root from 010.1.2.3 port 9 ssh2
+Nov 29 06:04:48 web-1 sshd[105]: Failed password for admin from 6.6.6.6 port 22 ssh2 from 45.1.2.3 port 9 ssh2
+Nov 29 06:04:48 web-1 sshd[105]: Failed password for invalid user from 45.1.2.3 port 9 ssh2
+Nov 29 06:04:48 web-1 sshd[105]: Failed password for röot from 45.1.2.3 port 9 ssh2
+Nov 29 06:04:48 web-1 sshd[105]: Failed password for <b>x</b> from 45.1.2.3 port 9 ssh2
+Nov 29 06:04:49 web-1 sshd[105]: Accepted password for deploy from 45.1.2.3 port 9 ssh2
+Nov 29 06:04:49 web-1 sshd(pam_unix)[106]: authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=45.1.2.3
+2026-11-29T06:04:50.123456+01:00 web-1 sshd[106]: Failed password for root from 45.1.2.4 port 9 ssh2
+2026-11-29T06:04:50Z web-1 sshd[106]: Invalid user x from 45.1.2.4 port 9
+2026-11-29T06:04:50.1+0100 web-1 sshd[106]: Invalid user x from 45.1.2.4 port 9
+2026-11-29T06:04:51 web-1 sshd[106]: Invalid user x from 45.1.2.4 port 9
+2026-11-29 06:04:51,5 web-1 sshd[106]: Invalid user x from 45.1.2.4 port 9
+<38>1 2026-11-29T06:04:51.000Z web-1 sshd 106 - - Invalid user x from 45.1.2.4 port 9
+Feb 29 06:04:51 web-1 sshd[107]: Invalid user x from 45.1.2.5 port 9
+Nov 31 06:04:51 web-1 sshd[107]: Invalid user x from 45.1.2.5 port 9
+Nov 29 24:04:51 web-1 sshd[107]: Invalid user x from 45.1.2.5 port 9
+Foo 29 06:04:51 web-1 sshd[107]: Invalid user x from 45.1.2.5 port 9
+Nov  9 06:04:51 web-1 sshd[107]: Invalid user x from 45.1.2.5 port 9
+Nov 29 06:04:51 sshd[107]: Invalid user x from 45.1.2.5 port 9
+Dec 31 23:59:59 web-1 sshd[108]: Invalid user x from 45.1.2.6 port 9
+Jan  1 00:00:01 web-1 sshd[108]: Invalid user x from 45.1.2.6 port 9
+Nov 29 06:04:52 web-1 CRON[5]: pam_unix(cron:session): session opened for user root
+Nov 29 06:04:52 web-1 sshd[109]: Server listening on 0.0.0.0 port 22.
+Nov 29 06:04:52 web-1 sshd[109]: reverse mapping checking getaddrinfo for x.example [45.1.2.7] failed - POSSIBLE BREAK-IN ATTEMPT!
+{"__REALTIME_TIMESTAMP":"1764396292000000","_HOSTNAME":"web-1","SYSLOG_IDENTIFIER":"sshd","SYSLOG_PID":"110","MESSAGE":"Failed password for root from 45.1.2.8 port 9 ssh2"}
+""".splitlines()
+SEEDS = [
+    line.encode()
+    for line in [
+        *TRICKY,
+        *(DATA / "small-auth.log").read_text(encoding="utf-8").splitlines(),
+        *(DATA / "xss-auth.log").read_text(encoding="utf-8").splitlines(),
+        *(DATA / "formats" / "classic.log").read_text(encoding="utf-8").splitlines(),
+        *(DATA / "formats" / "rfc3339.log").read_text(encoding="utf-8").splitlines(),
+    ]
+    if line
+]
+FRAGMENTS = [
+    b" from 6.6.6.6 port 22 ssh2", b" from ::1", b"]", b"[", b": ", b" ", b"  ", b"\t", b"\r", b"\xa0", b"\xc2\xa0",
+    b"\xff", b"\xe2\x80", b"port ", b" [preauth]", b"invalid user ", b"ruser=", b" rhost=", b"user=", b"::", b"0",
+    b"error: ", b"message repeated 2 times: [ ", b"Too many authentication failures", b"\xc3\xa9",
+]  # fmt: skip
+
+
+@contextmanager
+def reader(use_native: bool) -> Iterator[None]:
+    """Count with the native scanner or with the Python reader."""
+    before = native.AVAILABLE
+    native.AVAILABLE = use_native
+    try:
+        yield
+    finally:
+        native.AVAILABLE = before
+
+
+def tallied(
+    logs: list[str], use_native: bool, year: int | None = 2026, tz: tzinfo = UTC, workers: int = 1
+) -> tuple[Tally, list[str]]:
+    reporter = SilentReporter()
+    with reader(use_native):
+        tally = count(ReadOptions(logs=logs, year=year, tz=tz), 600, reporter, workers=workers)
+    return tally, reporter.warnings
+
+
+def counted(logs: list[str], use_native: bool, **options: Any) -> tuple[Timeline | None, list[str]]:
+    tally, warnings = tallied(logs, use_native, **options)
+    return tally.timeline(), warnings
+
+
+def contents(tally: Tally) -> tuple[object, ...]:
+    """Everything a tally holds, compared without building its timeline (a mutated year can span centuries)."""
+    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, sorted(tally.accepted)
+
+
+def assert_same_tallies(logs: list[str], **options: Any) -> None:
+    (fast, fast_warnings), (reference, reference_warnings) = (tallied(logs, flag, **options) for flag in (True, False))
+    assert contents(fast) == contents(reference)
+    assert fast_warnings == reference_warnings
+
+
+def assert_same_counts(logs: list[str], **options: Any) -> Timeline | None:
+    assert_same_tallies(logs, **options)
+    fast = counted(logs, True, **options)
+    assert fast == counted(logs, False, **options)
+    return fast[0]
+
+
+def test_the_native_scanner_is_built() -> None:
+    assert native.AVAILABLE, "honeycast/_scan.c was not compiled at install (is a C compiler installed?)"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [DEMO, *sorted(DATA.glob("*.log")), *sorted((DATA / "formats").iterdir())],
+    ids=lambda path: path.name,
+)
+@pytest.mark.parametrize("tz", [UTC, BERLIN], ids=["UTC", "Berlin"])
+def test_every_fixture_counts_the_same(path: Path, tz: tzinfo) -> None:
+    timeline = assert_same_counts([str(path)], tz=tz)
+    assert timeline is not None
+
+
+def test_the_tricky_lines_count_the_same_and_mean_what_they_say(tmp_path: Path) -> None:
+    log = tmp_path / "tricky.log"
+    log.write_text("\n".join(TRICKY) + "\n", encoding="utf-8")
+    assert_same_tallies([str(log)])
+    timeline, _ = counted([str(log)], True)
+    assert timeline is not None
+    assert timeline.sources["198.51.100.4"] == 3  # message repeated 3 (and 0) times
+    assert timeline.sources["45.1.2.3"] == 5  # ::ffff:45.1.2.3 and the forged "from 6.6.6.6" user name among them
+    assert "6.6.6.6" not in timeline.sources
+    assert {"2001:db8::7", "010.1.2.3"} <= set(timeline.countries)
+
+
+@st.composite
+def mutated_logs(draw: st.DrawFn) -> bytes:
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    lines = []
+    for _ in range(draw(st.integers(1, 40))):
+        line = rng.choice(SEEDS)
+        for _ in range(rng.choice((0, 0, 1, 2, 3))):
+            at = rng.randint(0, len(line))
+            end = min(len(line), at + rng.randint(0, 10))
+            choice = rng.random()
+            if choice < 0.4:
+                line = line[:at] + rng.choice(FRAGMENTS) + line[at:]
+            elif choice < 0.6:
+                line = line[:at] + line[end:]
+            elif choice < 0.8:
+                line = line[:at] + rng.choice(FRAGMENTS) + line[end:]
+            else:
+                line = line[:at] + rng.randbytes(rng.randint(1, 4)) + line[end:]
+        lines.append(line.replace(b"\n", b""))
+    ending = draw(st.sampled_from([b"\n", b"\r\n"]))
+    return ending.join(lines) + draw(st.sampled_from([ending, b""]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_logs(), st.sampled_from([2026, None]), st.sampled_from([UTC, BERLIN]))
+def test_mutated_logs_count_the_same(data: bytes, year: int | None, tz: tzinfo) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "auth.log"
+        log.write_bytes(data)
+        stamp = datetime(2026, 12, 1, tzinfo=UTC).timestamp()
+        os.utime(log, (stamp, stamp))
+        assert_same_tallies([str(log)], year=year, tz=tz)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.ip_addresses(v=6), st.sampled_from(["compressed", "exploded", "upper"]))
+def test_ipv6_addresses_in_any_spelling_count_the_same(address: IPv6Address, spelling: str) -> None:
+    text = {"compressed": str(address), "exploded": address.exploded, "upper": str(address).upper()}[spelling]
+    lines = [
+        f"Nov 29 06:04:42 h sshd[1]: Failed password for root from {text} port 22 ssh2",
+        f"Nov 29 06:04:43 h sshd[1]: Received disconnect from {text} port 22:11: Bye",
+        f"Nov 29 06:04:43 h sshd[2]: pam_unix(sshd:auth): authentication failure; ruser= rhost={text}  user=x",
+        "Nov 29 06:04:44 h sshd[2]: Connection closed by authenticating user x 192.0.2.1 port 1 [preauth]",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "auth.log"
+        log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        assert_same_counts([str(log)])
+
+
+def test_block_boundaries_do_not_matter() -> None:
+    whole = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+    pieces = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+    data = DEMO.read_bytes()
+    whole.feed([data])
+    rng = random.Random(7)
+    at = 0
+    while at < len(data):
+        step = rng.choice((1, 7, 113, 4096, 65536))
+        pieces.feed([data[at : at + step]])
+        at += step
+    whole.finish()
+    pieces.finish()
+    assert whole.result() == pieces.result()
+    assert whole.lines == len(data.splitlines())
+
+
+def test_a_log_mixing_local_and_utc_offset_stamps_is_left_to_python(tmp_path: Path) -> None:
+    log = tmp_path / "mixed.log"
+    log.write_text(
+        "Nov 29 06:04:42 h sshd[1]: Invalid user x from 192.0.2.1 port 1\n"
+        "2026-11-29T06:14:42+01:00 h sshd[2]: Invalid user y from 192.0.2.2 port 1\n",
+        encoding="utf-8",
+    )
+    scanner = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+    scanner.feed([log.read_bytes()])
+    assert scanner.result()["mixed"] is True
+    timeline = assert_same_counts([str(log)])
+    assert timeline is not None and timeline.addresses == 2
+
+
+def test_ranges_on_all_cores_count_as_the_python_reader_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
+    log = tmp_path / "auth.log"
+    log.write_bytes(DEMO.read_bytes() * 2)
+    assert_same_counts([str(log)], workers=2)
+    one, _ = counted([str(log)], True, workers=1)
+    two, _ = counted([str(log)], True, workers=2)
+    assert one is not None and two is not None
+    # Ranges cut connections in two: attempts may move between PAM-only and counted by at most a few per cut.
+    assert abs(sum(one.totals.values()) - sum(two.totals.values())) <= 8
+    assert one.addresses == two.addresses
+
+
+def test_ranges_cover_every_line_once(tmp_path: Path) -> None:
+    log = tmp_path / "lines.log"
+    lines = [f"line {index:03d}".encode() for index in range(100)]
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    # 8: the line feed ending line 0; 18: the first byte of line 2; 19: inside it
+    starts = [0, 8, 18, 19, 20, 450, len(log.read_bytes())]
+    seen: list[bytes] = []
+    for start, end in pairwise(starts):
+        job = scan._Range(str(log), start, end, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+        seen += b"".join(scan._range_blocks(job)).splitlines()
+    assert seen == lines
+    first_range = scan._Range(str(log), 0, 50, None, datetime.now(UTC))
+    assert [line.encode() for line in scan._range_lines(first_range)] == lines[:6]  # lines start at 0, 9, ..., 45
+
+
+def test_a_truncated_compressed_file_warns_the_same(tmp_path: Path) -> None:
+    import gzip
+
+    packed = gzip.compress(DEMO.read_bytes())
+    log = tmp_path / "auth.log.2.gz"
+    log.write_bytes(packed[: len(packed) // 2])
+    timeline = assert_same_counts([str(log)])
+    assert timeline is not None
+    warnings = counted([str(log)], True)[1]
+    assert len(warnings) == 1 and "compressed data ends early" in warnings[0]
+    assert LogSource(str(log)).compressed
