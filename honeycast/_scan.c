@@ -790,6 +790,19 @@ static int repeated(const char **m, const char **end, int64_t *count) {
 
 /* ---------------------------------------------------------------- counting */
 
+/* A user name or address from a line, interned only once something keeps it. */
+typedef struct { const char *p; size_t n; uint32_t id; } Name;
+#define NO_NAME ((Name){NULL, 0, NONE})
+
+static int named(const Name *name) { return name->p != NULL || name->id != NONE; }
+static int resolve(Strings *strings, Name *name) {
+    if (name->id == NONE && name->p) {
+        name->id = intern(strings, name->p, name->n);
+        if (name->id == NONE) return PyErr_NoMemory(), -1;
+    }
+    return 0;
+}
+
 static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t source) {
     uint32_t index = map_get(&s->connection_index, host, pid);
     Connection *known = index == NONE ? NULL : &AT(s->connections, Connection, index);
@@ -849,7 +862,7 @@ static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t 
 }
 
 /* The reference's _count: attempts this line adds, and whether it ends a probe. */
-static int count_line(int kind, int64_t count, uint32_t user, Connection *c, int64_t *attempts, int *probe) {
+static int count_line(Scanner *s, int kind, int64_t count, Name *user, Connection *c, int64_t *attempts, int *probe) {
     *attempts = 0; *probe = 0;
     if (!c) {
         *attempts = kind == K_FAILED ? count : 0;
@@ -869,12 +882,16 @@ static int count_line(int kind, int64_t count, uint32_t user, Connection *c, int
             if (!grown) return -1;
             c->pam_users = grown; c->pam_room = room;
         }
-        c->pam_users[c->pam_len++] = user;
+        Name empty = {"", 0, NONE};  /* the reference keeps `user or ""` */
+        Name *kept = named(user) ? user : &empty;
+        if (resolve(&s->users, kept) < 0) return -1;
+        c->pam_users[c->pam_len++] = kept->id;
     } else if (kind == K_ACCEPTED) {
         c->tried = 1;
         if (c->pending) {
+            if (resolve(&s->users, user) < 0) return -1;
             int64_t from = c->pending >= c->pam_len ? 0 : c->pam_len - c->pending;
-            for (int64_t i = from; i < c->pam_len; i++) *attempts += c->pam_users[i] != user;
+            for (int64_t i = from; i < c->pam_len; i++) *attempts += c->pam_users[i] != user->id;
         }
         c->pending = 0;
     } else if (closing_kind(kind)) {
@@ -906,8 +923,10 @@ static uint32_t slice_of(Scanner *s, Time t) {
 static int earlier(Time a, Time b) { return instant(a) < instant(b); }
 
 /* One sshd event: connection state, then the tally (Tally.add). source: an interned address or NONE. */
+static uint32_t add_source(Scanner *s, const char *p, size_t n, int is_host);
+
 static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, int kind, int64_t count,
-                 uint32_t source, uint32_t user) {
+                 Name source, int source_is_host, Name user) {
     int klass = t.offset == LOCAL ? 0 : 1;
     if (s->time_class < 0) s->time_class = klass;
     else if (s->time_class != klass) s->mixed = 1;
@@ -922,52 +941,69 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
 
     s->kinds[kind] += count;
     s->kind_seen[kind] = 1;
+    if (source.p && source.id == NONE && has_pid) {
+        /* Most lines repeat their connection's address: compare bytes instead of hashing them. */
+        uint32_t index = map_get(&s->connection_index, host, pid);
+        if (index != NONE) {
+            uint32_t known = AT(s->connections, Connection, index).source;
+            if (s->sources.length[known] == source.n &&
+                memcmp(s->sources.bytes + s->sources.start[known], source.p, source.n) == 0)
+                source.id = known;
+        }
+    }
+    if (source.p && source.id == NONE) {
+        source.id = add_source(s, source.p, source.n, source_is_host);
+        if (source.id == NONE) return PyErr_NoMemory(), -1;
+    }
+    uint32_t origin = source.id;
     Connection *c = NULL;
     if (has_pid) {
-        c = connection(s, host, pid, source);
+        c = connection(s, host, pid, origin);
         if (PyErr_Occurred()) return -1;
-        if (c && source == NONE) source = c->source;
+        if (c && origin == NONE) origin = c->source;
     }
     int64_t attempts;
     int probe;
-    if (count_line(kind, count, user, c, &attempts, &probe) < 0) return -1;
-    if (source == NONE) return 0;
+    if (count_line(s, kind, count, &user, c, &attempts, &probe) < 0) return -1;
+    if (origin == NONE) return 0;
     uint32_t slice = slice_of(s, t);
     if (slice == NONE) return -1;
     if (attempts || probe) {
-        uint32_t index = map_get(&s->cell_index, slice, source);
+        uint32_t index = map_get(&s->cell_index, slice, origin);
         if (index == NONE) {
             Cell *cell = array_push(&s->cells);
             if (!cell) return -1;
-            cell->slice = slice; cell->source = source;
+            cell->slice = slice; cell->source = origin;
             index = (uint32_t)(s->cells.len - 1);
-            if (map_put(&s->cell_index, slice, source, index) < 0) return -1;
+            if (map_put(&s->cell_index, slice, origin, index) < 0) return -1;
         }
         Cell *cell = &AT(s->cells, Cell, index);
         cell->attempts += attempts;
         cell->probes += probe;
     }
     if (attempts) {
-        if (user != NONE) {
-            uint32_t index = map_get(&s->user_cell_index, slice, user);
+        if (named(&user)) {
+            if (resolve(&s->users, &user) < 0) return -1;
+            uint32_t index = map_get(&s->user_cell_index, slice, user.id);
             if (index == NONE) {
                 UserCell *cell = array_push(&s->user_cells);
                 if (!cell) return -1;
-                cell->slice = slice; cell->user = user;
+                cell->slice = slice; cell->user = user.id;
                 index = (uint32_t)(s->user_cells.len - 1);
-                if (map_put(&s->user_cell_index, slice, user, index) < 0) return -1;
+                if (map_put(&s->user_cell_index, slice, user.id, index) < 0) return -1;
             }
             AT(s->user_cells, UserCell, index).attempts += attempts;
         }
-        SourceInfo *info = &AT(s->source_info, SourceInfo, source);
+        SourceInfo *info = &AT(s->source_info, SourceInfo, origin);
         if (!info->failed || earlier(t, info->first)) info->first = t;
         info->failed = 1;
         info->total += attempts;
     }
-    if (kind == K_ACCEPTED && user != NONE) {
+    if (kind == K_ACCEPTED && named(&user)) {
+        if (resolve(&s->users, &user) < 0) return -1;
         Login *login = array_push(&s->logins);
         if (!login) return -1;
-        login->time = t; login->source = source; login->user = user;
+        login->time = t; login->source = origin; login->user = user.id;
     }
     return 0;
 }
@@ -1003,22 +1039,22 @@ static int python_message(Scanner *s, Header *h, PyObject *message) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad fields");
         return -1;
     }
-    uint32_t source = NONE, user_id = NONE;
-    PyObject *named = ip != Py_None ? ip : source_host;
-    if (named != Py_None) {
-        PyObject *bytes = PyUnicode_AsEncodedString(named, "utf-8", "surrogatepass");
+    Name source = NO_NAME, user_name = NO_NAME;
+    PyObject *address = ip != Py_None ? ip : source_host;
+    if (address != Py_None) {
+        PyObject *bytes = PyUnicode_AsEncodedString(address, "utf-8", "surrogatepass");
         if (bytes) {
-            source = add_source(s, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes), ip == Py_None);
+            source.id = add_source(s, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes), ip == Py_None);
             Py_DECREF(bytes);
         }
-        if (source == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
+        if (source.id == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
     }
     if (user != Py_None) {
-        user_id = intern_str(&s->users, user);
-        if (user_id == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
+        user_name.id = intern_str(&s->users, user);
+        if (user_name.id == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
     }
     Py_DECREF(result);
-    return event(s, h->time, h->host, h->has_pid, h->pid, kind, count, source, user_id);
+    return event(s, h->time, h->host, h->has_pid, h->pid, kind, count, source, ip == Py_None, user_name);
 }
 
 /* The message of a header read here (bytes) or by the reference (a str). */
@@ -1036,16 +1072,10 @@ static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
     if (*m == 'm' && !repeated(&inner, &inner_end, &count)) { inner = m; inner_end = end; count = 1; }
     Fields f;
     if (inner < inner_end && fast_fields(inner, inner_end, &f)) {
-        uint32_t source = NONE, user = NONE;
-        if (f.ip) {
-            source = add_source(s, f.ip, f.ip_end - f.ip, 0);
-            if (source == NONE) return PyErr_NoMemory(), -1;
-        }
-        if (f.user) {
-            user = intern(&s->users, f.user, f.user_end - f.user);
-            if (user == NONE) return PyErr_NoMemory(), -1;
-        }
-        return event(s, h->time, h->host, h->has_pid, h->pid, f.kind, count, source, user);
+        Name source = NO_NAME, user = NO_NAME;
+        if (f.ip) source = (Name){f.ip, (size_t)(f.ip_end - f.ip), NONE};
+        if (f.user) user = (Name){f.user, (size_t)(f.user_end - f.user), NONE};
+        return event(s, h->time, h->host, h->has_pid, h->pid, f.kind, count, source, 0, user);
     }
     if (message_str) return python_message(s, h, message_str);
     PyObject *text = PyUnicode_DecodeUTF8(m, end - m, "replace");
@@ -1236,7 +1266,7 @@ static PyObject *string_list(Strings *strings) {
 /* Everything counted, as plain Python values; honeycast/native.py turns it into a Tally. */
 static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
     PyObject *kinds = PyTuple_New(N_KINDS), *sources = NULL, *hosts = NULL, *users = NULL, *slices = NULL,
-             *cells = NULL, *user_cells = NULL, *failures = NULL, *logins = NULL, *result = NULL;
+             *failures = NULL, *logins = NULL, *result = NULL;
     if (!kinds) return NULL;
     for (int k = 0; k < N_KINDS; k++)
         PyTuple_SET_ITEM(kinds, k, s->kind_seen[k] ? PyLong_FromLongLong(s->kinds[k]) : Py_NewRef(Py_None));
@@ -1254,16 +1284,6 @@ static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
         SliceKey key = AT(s->slices, SliceKey, i);
         PyList_SET_ITEM(slices, i, Py_BuildValue("(LN)", (long long)key.start, offset_object(key.offset)));
     }
-    if (!(cells = PyList_New(s->cells.len))) goto done;
-    for (size_t i = 0; i < s->cells.len; i++) {
-        Cell c = AT(s->cells, Cell, i);
-        PyList_SET_ITEM(cells, i, Py_BuildValue("(IILL)", c.slice, c.source, (long long)c.attempts, (long long)c.probes));
-    }
-    if (!(user_cells = PyList_New(s->user_cells.len))) goto done;
-    for (size_t i = 0; i < s->user_cells.len; i++) {
-        UserCell c = AT(s->user_cells, UserCell, i);
-        PyList_SET_ITEM(user_cells, i, Py_BuildValue("(IIL)", c.slice, c.user, (long long)c.attempts));
-    }
     if (!(failures = PyList_New(0))) goto done;
     for (size_t i = 0; i < s->source_info.len; i++) {
         SourceInfo info = AT(s->source_info, SourceInfo, i);
@@ -1279,22 +1299,107 @@ static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
         PyList_SET_ITEM(logins, i, Py_BuildValue("(LNiII)", (long long)l.time.wall, offset_object(l.time.offset),
                                                  l.time.fold, l.source, l.user));
     }
-    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
+    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
                            "lines", (long long)s->lines, "overlong", (long long)s->overlong,
                            "backwards", (long long)s->backwards, "backwards_line", (long long)s->backwards_line,
                            "backwards_step", (long long)s->backwards_step, "mixed", s->mixed ? Py_True : Py_False,
                            "kinds", kinds, "sources", sources, "hosts", hosts, "users", users, "slices", slices,
-                           "cells", cells, "user_cells", user_cells, "failures", failures, "logins", logins);
+                           "failures", failures, "logins", logins);
 done:
     Py_XDECREF(kinds); Py_XDECREF(sources); Py_XDECREF(hosts); Py_XDECREF(users); Py_XDECREF(slices);
-    Py_XDECREF(cells); Py_XDECREF(user_cells); Py_XDECREF(failures); Py_XDECREF(logins);
+    Py_XDECREF(failures); Py_XDECREF(logins);
     return result;
+}
+
+/* Add ``amount`` to ``counts[key]``. */
+static int dict_add(PyObject *counts, PyObject *key, int64_t amount) {
+    PyObject *before = PyDict_GetItemWithError(counts, key);
+    if (!before && PyErr_Occurred()) return -1;
+    long long total = amount + (before ? PyLong_AsLongLong(before) : 0);
+    PyObject *value = PyLong_FromLongLong(total);
+    if (!value) return -1;
+    int failed = PyDict_SetItem(counts, key, value);
+    Py_DECREF(value);
+    return failed;
+}
+
+/* Positions of records grouped by slice (a counting sort): order[first[k]:first[k + 1]] are slice k's. */
+static size_t *group_by_slice(const Array *records, size_t slices, int user_records, size_t **first_out) {
+    size_t *first = calloc(slices + 1, sizeof *first), *order = malloc((records->len + 1) * sizeof *order);
+    if (!first || !order) { free(first); free(order); return NULL; }
+    for (size_t i = 0; i < records->len; i++)
+        first[(user_records ? AT(*records, UserCell, i).slice : AT(*records, Cell, i).slice) + 1]++;
+    for (size_t k = 0; k < slices; k++) first[k + 1] += first[k];
+    size_t *next = malloc((slices + 1) * sizeof *next);
+    if (!next) { free(first); free(order); return NULL; }
+    memcpy(next, first, (slices + 1) * sizeof *next);
+    for (size_t i = 0; i < records->len; i++)
+        order[next[user_records ? AT(*records, UserCell, i).slice : AT(*records, Cell, i).slice]++] = i;
+    free(next);
+    *first_out = first;
+    return order;
+}
+
+/* Per slice: (attempts by country, probes by country, attempts by address, attempts by user,
+ * addresses by country), given the country of every address and the address and user strings
+ * of result(). */
+static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
+    PyObject *countries, *sources, *users;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &countries, &PyList_Type, &sources, &PyList_Type, &users))
+        return NULL;
+    if ((size_t)PyList_GET_SIZE(countries) != s->sources.count || (size_t)PyList_GET_SIZE(sources) != s->sources.count ||
+        (size_t)PyList_GET_SIZE(users) != s->users.count) {
+        PyErr_SetString(PyExc_ValueError, "one country, address and user string per interned one");
+        return NULL;
+    }
+    size_t *cell_first = NULL, *user_first = NULL;
+    size_t *cell_order = group_by_slice(&s->cells, s->slices.len, 0, &cell_first);
+    size_t *user_order = cell_order ? group_by_slice(&s->user_cells, s->slices.len, 1, &user_first) : NULL;
+    PyObject *result = user_order ? PyList_New(s->slices.len) : NULL;
+    if (!result) goto fail;
+    for (size_t k = 0; k < s->slices.len; k++) {
+        PyObject *attempts = PyDict_New(), *probes = PyDict_New(), *by_address = PyDict_New(),
+                 *by_user = PyDict_New(), *attackers = PyDict_New();
+        PyObject *item = NULL;
+        if (!attempts || !probes || !by_address || !by_user || !attackers) goto slice_fail;
+        for (size_t i = cell_first[k]; i < cell_first[k + 1]; i++) {
+            Cell c = AT(s->cells, Cell, cell_order[i]);
+            PyObject *country = PyList_GET_ITEM(countries, c.source), *address = PyList_GET_ITEM(sources, c.source);
+            if (c.attempts && (dict_add(attempts, country, c.attempts) < 0 || dict_add(by_address, address, c.attempts) < 0))
+                goto slice_fail;
+            if (c.probes && dict_add(probes, country, c.probes) < 0) goto slice_fail;
+            PyObject *members = PyDict_GetItemWithError(attackers, country);
+            if (!members) {
+                if (PyErr_Occurred() || !(members = PySet_New(NULL))) goto slice_fail;
+                int failed = PyDict_SetItem(attackers, country, members);
+                Py_DECREF(members);
+                if (failed) goto slice_fail;
+            }
+            if (PySet_Add(members, address) < 0) goto slice_fail;
+        }
+        for (size_t i = user_first[k]; i < user_first[k + 1]; i++) {
+            UserCell c = AT(s->user_cells, UserCell, user_order[i]);
+            if (dict_add(by_user, PyList_GET_ITEM(users, c.user), c.attempts) < 0) goto slice_fail;
+        }
+        item = PyTuple_Pack(5, attempts, probes, by_address, by_user, attackers);
+    slice_fail:
+        Py_XDECREF(attempts); Py_XDECREF(probes); Py_XDECREF(by_address); Py_XDECREF(by_user); Py_XDECREF(attackers);
+        if (!item) goto fail;
+        PyList_SET_ITEM(result, k, item);
+    }
+    free(cell_first); free(cell_order); free(user_first); free(user_order);
+    return result;
+fail:
+    free(cell_first); free(cell_order); free(user_first); free(user_order);
+    Py_XDECREF(result);
+    return NULL;
 }
 
 static PyMethodDef Scanner_methods[] = {
     {"feed", (PyCFunction)Scanner_feed, METH_O, "Read a block of log bytes (lines may run over into the next block)."},
     {"finish", (PyCFunction)Scanner_finish, METH_NOARGS, "Read the last line if the input did not end with a newline."},
     {"result", (PyCFunction)Scanner_result, METH_NOARGS, "Return what was counted."},
+    {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "Return the counts of each slice, keyed by country, address and user."},
     {NULL, NULL, 0, NULL},
 };
 

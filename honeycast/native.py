@@ -7,6 +7,7 @@ each other on the common ones. Its counts come back as plain values and become a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -53,6 +54,9 @@ class NativeCount:
     def result(self) -> dict[str, Any]:
         return dict(self._scanner.result())
 
+    def slices(self, countries: list[str], sources: list[str], users: list[str]) -> list[tuple[Any, ...]]:
+        return list(self._scanner.slices(countries, sources, users))
+
     def _header(self, raw: bytes) -> object:
         """Read the header of a line the scanner is not certain of (see ``python_line`` in _scan.c)."""
         line = raw.decode("utf-8", "replace")
@@ -86,8 +90,9 @@ def _fields(message: str) -> tuple[int, int, str | None, str | None, str | None]
     return count, _KIND_INDEX[kind], ip, source_host, user
 
 
-def tally_of(result: dict[str, Any], slice_seconds: int, tz: tzinfo, geo: Geolocator) -> Tally:
+def tally_of(counter: NativeCount, result: dict[str, Any], geo: Geolocator) -> Tally:
     """Return the Tally of a scanner's result, locating each distinct address once."""
+    tz = counter.tz
     zones: dict[int | None, tzinfo] = {None: tz}
 
     def time(wall: int, offset: int | None, fold: int = 0) -> datetime:
@@ -100,28 +105,22 @@ def tally_of(result: dict[str, Any], slice_seconds: int, tz: tzinfo, geo: Geoloc
     users: list[str] = result["users"]
     hosts = set(result["hosts"])
     countries = [HOSTNAME if index in hosts else geo.country(address) for index, address in enumerate(sources)]
-    tally = Tally(slice_seconds)
+    tally = Tally(counter.slice_seconds)
     for kind, count in zip(_KINDS, result["kinds"], strict=True):
         if count is not None:
             tally.kinds[kind] = count
     tally.addresses = dict(zip(sources, countries, strict=True))
-    parts = []
-    for start, offset in result["slices"]:
+    per_slice = counter.slices(countries, sources, users)
+    for (start, offset), (attempts, probes, by_address, by_user, attackers) in zip(
+        result["slices"], per_slice, strict=True
+    ):
         key = time(start, offset)
-        part = tally.slices.get(key)
-        if part is None:
-            part = tally.slices[key] = _SliceTally()
-        parts.append(part)
-    for slice_index, source, attempts, probes in result["cells"]:
-        part, country, address = parts[slice_index], countries[source], sources[source]
-        if attempts:
-            part.attempts[country] += attempts
-            part.sources[address] += attempts
-        if probes:
-            part.probes[country] += probes
-        part.attackers.setdefault(country, set()).add(address)
-    for slice_index, user, attempts in result["user_cells"]:
-        parts[slice_index].users[users[user]] += attempts
+        part = _SliceTally(Counter(attempts), Counter(probes), Counter(by_address), Counter(by_user), attackers)
+        known = tally.slices.get(key)
+        if known is None:
+            tally.slices[key] = part
+        else:  # the same instant written with two UTC offsets
+            known.update(part)
     for source, wall, offset, fold, total in result["failures"]:
         tally.failures[sources[source]] = (time(wall, offset, fold), total)
     tally.accepted = [
