@@ -114,7 +114,7 @@ def main() -> None:
     if "Python reader, one process" in results:
         python = results["Python reader, one process"]["lines_per_second"]
         one = results["honeycast, one process"]["lines_per_second"]
-        print(f"native scanner: {one / python:.1f}x the Python reader in one process, {best / python:.1f}x on all cores")
+        print(f"native scanner: {one / python:.1f}x the Python reader (one process), {best / python:.1f}x on all cores")
     print(json.dumps(results))
 
 

@@ -239,7 +239,26 @@ typedef struct {
     int time_class;  /* -1 none yet, 0 local, 1 fixed offsets */
     int mixed;
     int has_latest; Time latest;
+    PyThreadState *released;  /* the GIL, while feed() reads without it */
+    int allow_threads;
 } Scanner;
+
+/* The fast path runs without the GIL, so ranges of a file can be read on threads side by side;
+ * anything that touches Python objects takes it back first. */
+static void hold(Scanner *s) {
+    if (s->released) {
+        PyEval_RestoreThread(s->released);
+        s->released = NULL;
+    }
+}
+static void let_go(Scanner *s) {
+    if (s->allow_threads && !s->released) s->released = PyEval_SaveThread();
+}
+static int nomem(Scanner *s) {
+    hold(s);
+    PyErr_NoMemory();
+    return -1;
+}
 
 /* ---------------------------------------------------------------- dates */
 
@@ -795,15 +814,15 @@ typedef struct { const char *p; size_t n; uint32_t id; } Name;
 #define NO_NAME ((Name){NULL, 0, NONE})
 
 static int named(const Name *name) { return name->p != NULL || name->id != NONE; }
-static int resolve(Strings *strings, Name *name) {
+static int resolve(Scanner *s, Strings *strings, Name *name) {
     if (name->id == NONE && name->p) {
         name->id = intern(strings, name->p, name->n);
-        if (name->id == NONE) return PyErr_NoMemory(), -1;
+        if (name->id == NONE) return nomem(s);
     }
     return 0;
 }
 
-static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t source) {
+static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t source, int *failed) {
     uint32_t index = map_get(&s->connection_index, host, pid);
     Connection *known = index == NONE ? NULL : &AT(s->connections, Connection, index);
     if (source == NONE || (known && known->source == source)) return known;
@@ -811,7 +830,7 @@ static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t 
         /* Forget the older half (by first appearance), as the reference does. */
         size_t total = s->connections.len, keep = 0;
         uint64_t *order = malloc(total * sizeof *order);
-        if (!order) return NULL;
+        if (!order) { *failed = 1; return NULL; }
         for (size_t i = 0; i < total; i++) order[i] = AT(s->connections, Connection, i).seq;
         /* the (total/2)-th smallest sequence number: sequences are unique */
         uint64_t threshold = 0;
@@ -833,12 +852,12 @@ static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t 
         }
         free(order);
         map_free(&s->connection_index);
-        if (map_init(&s->connection_index, 1 << 18) < 0) return NULL;
+        if (map_init(&s->connection_index, 1 << 18) < 0) { *failed = 1; return NULL; }
         for (size_t i = 0; i < total; i++) {
             Connection *c = &AT(s->connections, Connection, i);
             if (c->seq < threshold) { free(c->pam_users); continue; }
             AT(s->connections, Connection, keep) = *c;
-            if (map_put(&s->connection_index, c->host, c->pid, (uint32_t)keep) < 0) return NULL;
+            if (map_put(&s->connection_index, c->host, c->pid, (uint32_t)keep) < 0) { *failed = 1; return NULL; }
             keep++;
         }
         s->connections.len = keep;
@@ -853,9 +872,9 @@ static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t 
         fresh->seq = seq;
     } else {
         fresh = array_push(&s->connections);
-        if (!fresh) return NULL;
+        if (!fresh) { *failed = 1; return NULL; }
         fresh->seq = s->next_seq++;
-        if (map_put(&s->connection_index, host, pid, (uint32_t)(s->connections.len - 1)) < 0) return NULL;
+        if (map_put(&s->connection_index, host, pid, (uint32_t)(s->connections.len - 1)) < 0) { *failed = 1; return NULL; }
     }
     fresh->host = host; fresh->pid = pid; fresh->source = source;
     return fresh;
@@ -879,17 +898,17 @@ static int count_line(Scanner *s, int kind, int64_t count, Name *user, Connectio
         if (c->pam_len == c->pam_room) {
             uint32_t room = c->pam_room ? c->pam_room * 2 : 8;
             uint32_t *grown = realloc(c->pam_users, room * sizeof *grown);
-            if (!grown) return -1;
+            if (!grown) return nomem(s);
             c->pam_users = grown; c->pam_room = room;
         }
         Name empty = {"", 0, NONE};  /* the reference keeps `user or ""` */
         Name *kept = named(user) ? user : &empty;
-        if (resolve(&s->users, kept) < 0) return -1;
+        if (resolve(s, &s->users, kept) < 0) return -1;
         c->pam_users[c->pam_len++] = kept->id;
     } else if (kind == K_ACCEPTED) {
         c->tried = 1;
         if (c->pending) {
-            if (resolve(&s->users, user) < 0) return -1;
+            if (resolve(s, &s->users, user) < 0) return -1;
             int64_t from = c->pending >= c->pam_len ? 0 : c->pam_len - c->pending;
             for (int64_t i = from; i < c->pam_len; i++) *attempts += c->pam_users[i] != user->id;
         }
@@ -953,13 +972,14 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     }
     if (source.p && source.id == NONE) {
         source.id = add_source(s, source.p, source.n, source_is_host);
-        if (source.id == NONE) return PyErr_NoMemory(), -1;
+        if (source.id == NONE) return nomem(s);
     }
     uint32_t origin = source.id;
     Connection *c = NULL;
     if (has_pid) {
-        c = connection(s, host, pid, origin);
-        if (PyErr_Occurred()) return -1;
+        int failed = 0;
+        c = connection(s, host, pid, origin, &failed);
+        if (failed) return nomem(s);
         if (c && origin == NONE) origin = c->source;
     }
     int64_t attempts;
@@ -967,15 +987,15 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     if (count_line(s, kind, count, &user, c, &attempts, &probe) < 0) return -1;
     if (origin == NONE) return 0;
     uint32_t slice = slice_of(s, t);
-    if (slice == NONE) return -1;
+    if (slice == NONE) return nomem(s);
     if (attempts || probe) {
         uint32_t index = map_get(&s->cell_index, slice, origin);
         if (index == NONE) {
             Cell *cell = array_push(&s->cells);
-            if (!cell) return -1;
+            if (!cell) return nomem(s);
             cell->slice = slice; cell->source = origin;
             index = (uint32_t)(s->cells.len - 1);
-            if (map_put(&s->cell_index, slice, origin, index) < 0) return -1;
+            if (map_put(&s->cell_index, slice, origin, index) < 0) return nomem(s);
         }
         Cell *cell = &AT(s->cells, Cell, index);
         cell->attempts += attempts;
@@ -983,14 +1003,14 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     }
     if (attempts) {
         if (named(&user)) {
-            if (resolve(&s->users, &user) < 0) return -1;
+            if (resolve(s, &s->users, &user) < 0) return -1;
             uint32_t index = map_get(&s->user_cell_index, slice, user.id);
             if (index == NONE) {
                 UserCell *cell = array_push(&s->user_cells);
-                if (!cell) return -1;
+                if (!cell) return nomem(s);
                 cell->slice = slice; cell->user = user.id;
                 index = (uint32_t)(s->user_cells.len - 1);
-                if (map_put(&s->user_cell_index, slice, user.id, index) < 0) return -1;
+                if (map_put(&s->user_cell_index, slice, user.id, index) < 0) return nomem(s);
             }
             AT(s->user_cells, UserCell, index).attempts += attempts;
         }
@@ -1000,9 +1020,9 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
         info->total += attempts;
     }
     if (kind == K_ACCEPTED && named(&user)) {
-        if (resolve(&s->users, &user) < 0) return -1;
+        if (resolve(s, &s->users, &user) < 0) return -1;
         Login *login = array_push(&s->logins);
-        if (!login) return -1;
+        if (!login) return nomem(s);
         login->time = t; login->source = origin; login->user = user.id;
     }
     return 0;
@@ -1073,23 +1093,35 @@ static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
     Fields f;
     if (inner < inner_end && fast_fields(inner, inner_end, &f)) {
         Name source = NO_NAME, user = NO_NAME;
+        /* (with the GIL held if the reference read the header: message_str is its object) */
         if (f.ip) source = (Name){f.ip, (size_t)(f.ip_end - f.ip), NONE};
         if (f.user) user = (Name){f.user, (size_t)(f.user_end - f.user), NONE};
         return event(s, h->time, h->host, h->has_pid, h->pid, f.kind, count, source, 0, user);
     }
     if (message_str) return python_message(s, h, message_str);
+    hold(s);
     PyObject *text = PyUnicode_DecodeUTF8(m, end - m, "replace");
     if (!text) return -1;
     int result = python_message(s, h, text);
     Py_DECREF(text);
+    if (result == 0) let_go(s);
     return result;
 }
+
+static int python_line_held(Scanner *s, const char *p, Py_ssize_t n);
 
 /* A line the fast header could not read: the reference reads its header.
  * It returns None (no sshd event), -1 (a line over the length limit), or
  * (stamp, host, pid, message) where stamp is (month, day, h, m, s, µs) for a yearless
  * stamp or (y, mo, d, h, mi, s, µs, offset or None, fold) for a dated one. */
 static int python_line(Scanner *s, const char *p, Py_ssize_t n) {
+    hold(s);
+    int r = python_line_held(s, p, n);
+    if (r == 0) let_go(s);
+    return r;
+}
+
+static int python_line_held(Scanner *s, const char *p, Py_ssize_t n) {
     PyObject *line = PyBytes_FromStringAndSize(p, n);
     if (!line) return -1;
     PyObject *result = PyObject_CallOneArg(s->header, line);
@@ -1145,7 +1177,7 @@ static int line(Scanner *s, const char *p, Py_ssize_t n) {
     if (n > MAX_LINE) return python_line(s, p, n);
     Header h;
     int read = fast_header(s, p, n, &h);  /* a header it reads names sshd */
-    if (read == -2) return PyErr_NoMemory(), -1;
+    if (read == -2) return nomem(s);
     if (read < 0) return 0;
     if (read == 0) return n >= 4 && memmem(p, n, "sshd", 4) ? python_line(s, p, n) : 0;
     return handle_message(s, &h, NULL);
@@ -1212,11 +1244,12 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const char *p = view.buf, *end = p + view.len;
     int failed = 0;
+    s->allow_threads = 1;
+    let_go(s);
     if (s->carry_len) {
         const char *nl = memchr(p, '\n', end - p);
         if (keep_carry(s, p, (nl ? nl : end) - p) < 0) {
-            failed = 1;
-            PyErr_NoMemory();
+            failed = nomem(s);
         } else if (nl) {
             size_t n = s->carry_len;
             s->carry_len = 0;
@@ -1229,12 +1262,14 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
     while (!failed && p < end) {
         const char *nl = memchr(p, '\n', end - p);
         if (!nl) {
-            if (keep_carry(s, p, end - p) < 0) { failed = 1; PyErr_NoMemory(); }
+            if (keep_carry(s, p, end - p) < 0) failed = nomem(s);
             break;
         }
         failed = line(s, p, nl - p) < 0;
         p = nl + 1;
     }
+    s->allow_threads = 0;
+    hold(s);
     PyBuffer_Release(&view);
     return failed ? NULL : Py_NewRef(Py_None);
 }

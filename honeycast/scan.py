@@ -5,8 +5,9 @@ from __future__ import annotations
 import heapq
 import os
 import signal
+import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from itertools import pairwise
@@ -22,7 +23,7 @@ from .timeline import Tally
 
 PARALLEL_MIN_BYTES = 64 << 20
 """Plain files at least this large are split across processes; smaller ones are not worth the start-up."""
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES = 4 << 20
 TEXT_CHUNK = 8192
 """What io.TextIOWrapper reads at a time (its _CHUNK_SIZE)."""
 WHOLE = -1
@@ -31,6 +32,10 @@ BACKWARDS = timedelta(minutes=10)
 """Syslog lines arrive a little out of order; a step back longer than this is worth a warning."""
 MAX_LINE = 64 * 1024
 """Longer lines are skipped: syslog caps a message at a few kilobytes, and no sshd line comes near this."""
+
+
+class Stopped(Exception):
+    """Counting was stopped from outside (another part failed or was interrupted)."""
 
 
 class Reporter(Protocol):
@@ -173,21 +178,43 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
             else:
                 job = _Range(source.name, 0, WHOLE, read.year, source.modified())
                 tally.update(_count_job(job, read, slice_seconds, reporter, geo))
-    if jobs:
-        # This process takes every workers-th job itself rather than wait idle: one tally fewer to
-        # send between processes, and no core left unused.
-        own, others = jobs[::workers], [job for index, job in enumerate(jobs) if index % workers]
-        with ProcessPoolExecutor(max_workers=workers - 1, initializer=ignore_interrupts) as pool:
-            results = pool.map(_count_range, others, [read] * len(others), [slice_seconds] * len(others))
-            with Geolocator(read.geoip_db) as geo:
-                for job in own:
-                    tally.update(_count_job(job, read, slice_seconds, reporter, geo))
-            for part, lines, warnings in results:
-                tally.update(part)
-                reporter.advance(lines)
-                for warning in warnings:
-                    reporter.warn(warning)
+        if jobs and native.AVAILABLE:
+            _count_on_threads(tally, jobs, read, reporter, geo, workers)
+        elif jobs:
+            _count_in_processes(tally, jobs, read, reporter, geo, workers)
     return tally
+
+
+def _count_on_threads(
+    tally: Tally, jobs: list[_Range], read: ReadOptions, reporter: Reporter, geo: Geolocator, workers: int
+) -> None:
+    """Count jobs on threads: the native scanner reads without the GIL, so nothing is copied between processes."""
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_count_job, job, read, tally.slice_seconds, reporter, geo, stop) for job in jobs]
+        try:
+            for future in futures:
+                tally.update(future.result())
+        except BaseException:
+            stop.set()  # Ctrl-C or an error: the other threads stop at their next block
+            raise
+
+
+def _count_in_processes(
+    tally: Tally, jobs: list[_Range], read: ReadOptions, reporter: Reporter, geo: Geolocator, workers: int
+) -> None:
+    """Count jobs with the Python reader on all cores; this process takes every workers-th job itself."""
+    own, others = jobs[::workers], [job for index, job in enumerate(jobs) if index % workers]
+    seconds = tally.slice_seconds
+    with ProcessPoolExecutor(max_workers=workers - 1, initializer=ignore_interrupts) as pool:
+        results = pool.map(_count_range, others, [read] * len(others), [seconds] * len(others))
+        for job in own:
+            tally.update(_count_job(job, read, seconds, reporter, geo))
+        for part, lines, warnings in results:
+            tally.update(part)
+            reporter.advance(lines)
+            for warning in warnings:
+                reporter.warn(warning)
 
 
 def _splittable(source: LogSource) -> bool:
@@ -248,11 +275,18 @@ def _count_range(job: _Range, read: ReadOptions, slice_seconds: int) -> tuple[Ta
     return tally, lines.total, lines.warnings
 
 
-def _count_job(job: _Range, read: ReadOptions, slice_seconds: int, reporter: Reporter, geo: Geolocator) -> Tally:
+def _count_job(
+    job: _Range,
+    read: ReadOptions,
+    slice_seconds: int,
+    reporter: Reporter,
+    geo: Geolocator,
+    stop: threading.Event | None = None,
+) -> Tally:
     """Return the tally of a whole input or of a range of one: natively where the scanner can, else in Python."""
     source = LogSource(job.path)
     if native.AVAILABLE and not source.is_stdin:
-        tally = _native_tally(job, read, slice_seconds, reporter, geo)
+        tally = _native_tally(job, read, slice_seconds, reporter, geo, stop)
         if tally is not None:
             return tally
     parser = SshdParser(read.tz, year=job.year, reference=job.reference)
@@ -263,7 +297,12 @@ def _count_job(job: _Range, read: ReadOptions, slice_seconds: int, reporter: Rep
 
 
 def _native_tally(
-    job: _Range, read: ReadOptions, slice_seconds: int, reporter: Reporter, geo: Geolocator
+    job: _Range,
+    read: ReadOptions,
+    slice_seconds: int,
+    reporter: Reporter,
+    geo: Geolocator,
+    stop: threading.Event | None = None,
 ) -> Tally | None:
     """Count with the native scanner; None if the input mixes local and UTC-offset stamps (left to Python)."""
     counter = native.NativeCount(slice_seconds, read.tz, job.year, job.reference)
@@ -272,6 +311,8 @@ def _native_tally(
     done = 0
     try:
         for block in _range_blocks(job) if job.end != WHOLE else _file_blocks(source):
+            if stop is not None and stop.is_set():
+                raise Stopped
             counter.feed((block,))
             if counter.lines - done >= 50_000:
                 reporter.advance(counter.lines - done)
