@@ -7,7 +7,8 @@ The seed lines are the bundled demo day, the test fixtures and, when it can be h
 sshd test corpus (downloaded with `apt-get download fail2ban`, never stored). Each line gets up to
 four mutations: characters inserted, deleted, replaced or duplicated, sshd fragments spliced in
 (" from 6.6.6.6 port 22 ssh2", "message repeated 3 times: [ "), or random bytes decoded as UTF-8.
-Every event must also name only an address that its line holds.
+Every event must also name only an address that its line holds, and every chunk of mutated
+lines must count the same with the native scanner as with the Python reader.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ import traceback
 from datetime import UTC
 from pathlib import Path
 
+from honeycast import native
+from honeycast.scan import ReadOptions, SilentReporter, count
 from honeycast.sshd import SshdParser, normalize_ip
+from honeycast.timeline import Tally
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAGMENTS = [
@@ -67,18 +71,51 @@ def mutate(rng: random.Random, line: str) -> str:
     return line
 
 
+def tally_contents(tally: Tally) -> tuple[object, ...]:
+    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, sorted(tally.accepted)
+
+
+def readers_differ(lines: list[str], folder: Path) -> bool:
+    """Count the lines with the native scanner and with the Python reader; return whether they differ."""
+    log = folder / "chunk.log"
+    log.write_bytes("\n".join(lines).encode("utf-8", "surrogateescape") + b"\n")
+    results = []
+    for use_native in (True, False):
+        native.AVAILABLE = use_native
+        reporter = SilentReporter()
+        tally = count(ReadOptions(logs=[str(log)], year=None, tz=UTC), 600, reporter, workers=1)
+        results.append((tally_contents(tally), reporter.warnings))
+    native.AVAILABLE = True
+    return results[0] != results[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--chunk", type=int, default=5000, help="lines per native-against-Python comparison")
     args = parser.parse_args()
+    if not native.AVAILABLE:
+        parser.error("the native scanner is not built (pip install -e . with a C compiler)")
+    scratch = tempfile.TemporaryDirectory()
+    chunk: list[str] = []
+    differences = 0
     rng = random.Random(args.seed)
     seeds = seed_lines()
     sshd = SshdParser(UTC, year=2026)
     crashes = wrong = events = 0
     began = time.perf_counter()
-    for count in range(1, args.lines + 1):
+    for number in range(1, args.lines + 1):
         line = mutate(rng, rng.choice(seeds))
+        chunk.append(line.replace("\n", " "))
+        if len(chunk) == args.chunk or number == args.lines:
+            if readers_differ(chunk, Path(scratch.name)):
+                differences += 1
+                if differences <= 3:
+                    kept = Path(f"fuzz-difference-{differences}.log")
+                    kept.write_bytes((Path(scratch.name) / "chunk.log").read_bytes())
+                    print(f"the readers differ on a chunk: kept as {kept}")
+            chunk = []
         try:
             event = sshd.parse(line)
         except Exception:
@@ -98,13 +135,15 @@ def main() -> None:
             wrong += 1
             if wrong <= 5:
                 print(f"address {event.source_ip} not in {line!r}")
-        if count % 250_000 == 0:
-            print(f"{count:,} lines, {crashes} crashes, {time.perf_counter() - began:.0f} s")
+        if number % 250_000 == 0:
+            elapsed = time.perf_counter() - began
+            print(f"{number:,} lines, {crashes} crashes, {differences} differences, {elapsed:.0f} s")
     seconds = time.perf_counter() - began
     print(
         f"seed lines: {len(seeds):,}; mutated lines: {args.lines:,} in {seconds:.1f} s ({args.lines / seconds:,.0f}/s)"
     )
     print(f"events: {events:,}; crashes: {crashes}; addresses not in their line: {wrong}")
+    print(f"chunks of {args.chunk:,} lines where the native scanner and the Python reader differ: {differences}")
 
 
 if __name__ == "__main__":

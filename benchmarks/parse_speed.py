@@ -2,18 +2,21 @@
 
     python benchmarks/parse_speed.py                 # 2 M lines
     python benchmarks/parse_speed.py --lines 10000000 --no-python
+    python benchmarks/parse_speed.py --lines 10000000 --days 7 --no-python   # a busy week
 
 The Python reader (sshd.py alone, as on a machine without a C compiler) is measured in the
 same run as the baseline the native scanner is compared with.
 
-The log is the bundled demo day repeated over consecutive days, each day's attacker
-addresses shifted so the address cache sees realistic churn. Every figure is measured in a
+The log is the bundled demo day repeated over consecutive days (or packed into --days days),
+each copy's attacker addresses shifted so the address cache sees realistic churn. Memory
+grows with what is counted (slices × addresses and user names), not with lines. Every figure is measured in a
 fresh process, so peak RSS belongs to that stage alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import ipaddress
 import json
 import re
@@ -29,27 +32,45 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 IPV4 = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b")
 
 
-def make_log(lines: int) -> Path:
-    path = CACHE / f"auth-{lines}.log"
+PID = re.compile(r"(sshd(?:-session)?\[)(\d+)\]")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def shifted(text: str, variant: int) -> str:
+    """Move a public address within its /24, differently for each copy of the day."""
+    address = ipaddress.IPv4Address(text)
+    if not address.is_global:
+        return text
+    return str(ipaddress.IPv4Address((int(address) & ~0xFF) | ((int(address) + variant * 7) & 0xFF)))
+
+
+def make_log(lines: int, days: int | None) -> Path:
+    """Write the demo day over and over: one copy a day, or ``days`` days holding all the lines.
+
+    Each copy shifts the attackers' addresses (so the address cache sees churn) and, within a
+    day, the sshd pids (so copies are separate connections).
+    """
+    path = CACHE / (f"auth-{lines}.log" if days is None else f"auth-{lines}-{days}d.log")
     if path.exists():
         return path
     CACHE.mkdir(exist_ok=True)
     day_lines = DEMO.read_text(encoding="utf-8").splitlines()
+    copies = 1 if days is None else max(1, -(-lines // (days * len(day_lines))))
     written = 0
     with open(path, "w", encoding="utf-8") as out:
         day = 0
         while written < lines:
             stamp = (date(2026, 1, 1) + timedelta(days=day)).strftime("%b %e")
-
-            def shift(found: re.Match[str], day: int = day) -> str:
-                address = ipaddress.IPv4Address(found[1])
-                if not address.is_global:
-                    return found[1]
-                return str(ipaddress.IPv4Address((int(address) & ~0xFF) | ((int(address) + day * 7) & 0xFF)))
-
-            for line in day_lines[: lines - written]:
-                out.write(stamp + IPV4.sub(shift, line[6:]) + "\n")
-            written += min(len(day_lines), lines - written)
+            for line in day_lines:
+                for copy in range(copies):
+                    if written == lines:
+                        break
+                    variant = day * copies + copy
+                    text = IPV4.sub(lambda found, variant=variant: shifted(found[1], variant), line[6:])
+                    if copy:
+                        text = PID.sub(lambda found, copy=copy: f"{found[1]}{int(found[2]) + copy * 100_000}]", text)
+                    out.write(stamp + text + "\n")
+                    written += 1
             day += 1
     return path
 
@@ -95,10 +116,11 @@ def run_stage(code: str, path: Path) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2_000_000)
+    parser.add_argument("--days", type=int, help="spread the lines over this many days (default: the demo day's rate)")
     parser.add_argument("--no-python", action="store_true", help="skip the (slow) Python reader baseline")
     args = parser.parse_args()
     began = time.perf_counter()
-    path = make_log(args.lines)
+    path = make_log(args.lines, args.days)
     size = path.stat().st_size
     print(f"log: {args.lines:,} lines, {size / 1e6:.0f} MB ({path}, made in {time.perf_counter() - began:.1f} s)")
     results = {}

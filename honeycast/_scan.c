@@ -241,6 +241,7 @@ typedef struct {
     int has_latest; Time latest;
     PyThreadState *released;  /* the GIL, while feed() reads without it */
     int allow_threads;
+    int finished;
 } Scanner;
 
 /* The fast path runs without the GIL, so ranges of a file can be read on threads side by side;
@@ -1240,6 +1241,10 @@ static int keep_carry(Scanner *s, const char *p, size_t n) {
 }
 
 static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
+    if (s->finished) {
+        PyErr_SetString(PyExc_ValueError, "feed() after finish()");
+        return NULL;
+    }
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const char *p = view.buf, *end = p + view.len;
@@ -1275,11 +1280,20 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
 }
 
 static PyObject *Scanner_finish(Scanner *s, PyObject *unused) {
+    if (s->finished) Py_RETURN_NONE;
     if (s->carry_len) {
         size_t n = s->carry_len;
         s->carry_len = 0;
         if (line(s, s->carry, (Py_ssize_t)n) < 0) return NULL;
     }
+    /* Only the counts are needed from here on: free the connections and the lookup tables. */
+    s->finished = 1;
+    for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pam_users);
+    free(s->connections.items);
+    memset(&s->connections, 0, sizeof s->connections);
+    map_free(&s->connection_index); map_free(&s->slice_index); map_free(&s->cell_index); map_free(&s->user_cell_index);
+    free(s->carry);
+    s->carry = NULL; s->carry_room = 0;
     Py_RETURN_NONE;
 }
 
@@ -1375,16 +1389,13 @@ static size_t *group_by_slice(const Array *records, size_t slices, int user_reco
     return order;
 }
 
-/* Per slice: (attempts by country, probes by country, attempts by address, attempts by user,
- * addresses by country), given the country of every address and the address and user strings
- * of result(). */
+/* Per slice: (attempts by address, probes by address, attempts by user), given the address and
+ * user strings of result(). */
 static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
-    PyObject *countries, *sources, *users;
-    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &countries, &PyList_Type, &sources, &PyList_Type, &users))
-        return NULL;
-    if ((size_t)PyList_GET_SIZE(countries) != s->sources.count || (size_t)PyList_GET_SIZE(sources) != s->sources.count ||
-        (size_t)PyList_GET_SIZE(users) != s->users.count) {
-        PyErr_SetString(PyExc_ValueError, "one country, address and user string per interned one");
+    PyObject *sources, *users;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &sources, &PyList_Type, &users)) return NULL;
+    if ((size_t)PyList_GET_SIZE(sources) != s->sources.count || (size_t)PyList_GET_SIZE(users) != s->users.count) {
+        PyErr_SetString(PyExc_ValueError, "one address and user string per interned one");
         return NULL;
     }
     size_t *cell_first = NULL, *user_first = NULL;
@@ -1393,32 +1404,22 @@ static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
     PyObject *result = user_order ? PyList_New(s->slices.len) : NULL;
     if (!result) goto fail;
     for (size_t k = 0; k < s->slices.len; k++) {
-        PyObject *attempts = PyDict_New(), *probes = PyDict_New(), *by_address = PyDict_New(),
-                 *by_user = PyDict_New(), *attackers = PyDict_New();
+        PyObject *attempts = PyDict_New(), *probes = PyDict_New(), *by_user = PyDict_New();
         PyObject *item = NULL;
-        if (!attempts || !probes || !by_address || !by_user || !attackers) goto slice_fail;
+        if (!attempts || !probes || !by_user) goto slice_fail;
         for (size_t i = cell_first[k]; i < cell_first[k + 1]; i++) {
             Cell c = AT(s->cells, Cell, cell_order[i]);
-            PyObject *country = PyList_GET_ITEM(countries, c.source), *address = PyList_GET_ITEM(sources, c.source);
-            if (c.attempts && (dict_add(attempts, country, c.attempts) < 0 || dict_add(by_address, address, c.attempts) < 0))
-                goto slice_fail;
-            if (c.probes && dict_add(probes, country, c.probes) < 0) goto slice_fail;
-            PyObject *members = PyDict_GetItemWithError(attackers, country);
-            if (!members) {
-                if (PyErr_Occurred() || !(members = PySet_New(NULL))) goto slice_fail;
-                int failed = PyDict_SetItem(attackers, country, members);
-                Py_DECREF(members);
-                if (failed) goto slice_fail;
-            }
-            if (PySet_Add(members, address) < 0) goto slice_fail;
+            PyObject *address = PyList_GET_ITEM(sources, c.source);
+            if (c.attempts && dict_add(attempts, address, c.attempts) < 0) goto slice_fail;
+            if (c.probes && dict_add(probes, address, c.probes) < 0) goto slice_fail;
         }
         for (size_t i = user_first[k]; i < user_first[k + 1]; i++) {
             UserCell c = AT(s->user_cells, UserCell, user_order[i]);
             if (dict_add(by_user, PyList_GET_ITEM(users, c.user), c.attempts) < 0) goto slice_fail;
         }
-        item = PyTuple_Pack(5, attempts, probes, by_address, by_user, attackers);
+        item = PyTuple_Pack(3, attempts, probes, by_user);
     slice_fail:
-        Py_XDECREF(attempts); Py_XDECREF(probes); Py_XDECREF(by_address); Py_XDECREF(by_user); Py_XDECREF(attackers);
+        Py_XDECREF(attempts); Py_XDECREF(probes); Py_XDECREF(by_user);
         if (!item) goto fail;
         PyList_SET_ITEM(result, k, item);
     }
@@ -1434,7 +1435,7 @@ static PyMethodDef Scanner_methods[] = {
     {"feed", (PyCFunction)Scanner_feed, METH_O, "Read a block of log bytes (lines may run over into the next block)."},
     {"finish", (PyCFunction)Scanner_finish, METH_NOARGS, "Read the last line if the input did not end with a newline."},
     {"result", (PyCFunction)Scanner_result, METH_NOARGS, "Return what was counted."},
-    {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "Return the counts of each slice, keyed by country, address and user."},
+    {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "Return the counts of each slice, keyed by address and user."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -54,8 +54,8 @@ class NativeCount:
     def result(self) -> dict[str, Any]:
         return dict(self._scanner.result())
 
-    def slices(self, countries: list[str], sources: list[str], users: list[str]) -> list[tuple[Any, ...]]:
-        return list(self._scanner.slices(countries, sources, users))
+    def slices(self, sources: list[str], users: list[str]) -> list[tuple[Any, ...]]:
+        return list(self._scanner.slices(sources, users))
 
     def _header(self, raw: bytes) -> object:
         """Read the header of a line the scanner is not certain of (see ``python_line`` in _scan.c)."""
@@ -110,12 +110,10 @@ def tally_of(counter: NativeCount, result: dict[str, Any], geo: Geolocator) -> T
         if count is not None:
             tally.kinds[kind] = count
     tally.addresses = dict(zip(sources, countries, strict=True))
-    per_slice = counter.slices(countries, sources, users)
-    for (start, offset), (attempts, probes, by_address, by_user, attackers) in zip(
-        result["slices"], per_slice, strict=True
-    ):
+    per_slice = counter.slices(sources, users)
+    for (start, offset), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
         key = time(start, offset)
-        part = _SliceTally(Counter(attempts), Counter(probes), Counter(by_address), Counter(by_user), attackers)
+        part = _SliceTally(Counter(by_address), Counter(probes), Counter(by_user))
         known = tally.slices.get(key)
         if known is None:
             tally.slices[key] = part

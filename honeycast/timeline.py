@@ -141,20 +141,22 @@ def slice_floor(time: datetime, seconds: int) -> datetime:
 
 @dataclass(slots=True)
 class _SliceTally:
-    attempts: Counter[str] = field(default_factory=Counter)
-    probes: Counter[str] = field(default_factory=Counter)
+    """One slice's counts, by address; per-country counts are derived when the timeline is made.
+
+    Keeping only what cannot be derived keeps a long log's tally small: a year of slices fits.
+    """
+
     sources: Counter[str] = field(default_factory=Counter)
+    """Attempts per address (or host name)."""
+    probes: Counter[str] = field(default_factory=Counter)
+    """Probe-only connections per address."""
     users: Counter[str] = field(default_factory=Counter)
-    attackers: dict[str, set[str]] = field(default_factory=dict)
 
     def update(self, other: _SliceTally) -> None:
         """Add another tally of the same slice into this one."""
-        self.attempts += other.attempts
-        self.probes += other.probes
         self.sources += other.sources
+        self.probes += other.probes
         self.users += other.users
-        for country, addresses in other.attackers.items():
-            self.attackers.setdefault(country, set()).update(addresses)
 
 
 @dataclass(slots=True)
@@ -191,19 +193,13 @@ class Tally:
         if part is None:
             part = self.slices[start] = _SliceTally()
         if event.attempts:
-            part.attempts[country] += event.attempts
             part.sources[source] += event.attempts
             if event.user is not None:
                 part.users[event.user] += event.attempts
             first, failed = self.failures.get(source, (time, 0))
             self.failures[source] = (min(first, time), failed + event.attempts)
         if event.probe:
-            part.probes[country] += 1
-        if event.attempts or event.probe:
-            attackers = part.attackers.get(country)
-            if attackers is None:
-                attackers = part.attackers[country] = set()
-            attackers.add(source)
+            part.probes[source] += 1
         if event.kind is EventKind.ACCEPTED and event.user is not None:
             self.accepted.append((time, source, event.user))
 
@@ -227,6 +223,29 @@ class Tally:
                 mine.update(part)
         self._last_time = self._last_start = None
 
+    def _slice(self, start: datetime, part: _SliceTally) -> Slice:
+        """Return a slice's counts by country, keys in sorted order.
+
+        Sorted keys give the same timeline, ties included, whichever order events were counted in.
+        """
+        countries = self.addresses
+        attempts: Counter[str] = Counter()
+        probes: Counter[str] = Counter()
+        attackers: dict[str, set[str]] = {}
+        for counts, by_country in ((part.sources, attempts), (part.probes, probes)):
+            for address, count in counts.items():
+                country = countries[address]
+                by_country[country] += count
+                attackers.setdefault(country, set()).add(address)
+        return Slice(
+            start=start,
+            counts=dict(sorted(attempts.items())),
+            probes=dict(sorted(probes.items())),
+            sources=dict(sorted(part.sources.items())),
+            users=dict(sorted(part.users.items())),
+            attackers={country: frozenset(attackers[country]) for country in sorted(attackers)},
+        )
+
     def timeline(self) -> Timeline | None:
         """Return the counted timeline, or None when no event named a source."""
         if not self.slices:
@@ -239,17 +258,7 @@ class Tally:
         start = first
         empty = _SliceTally()
         while start <= last:
-            part = self.slices.get(start, empty)
-            # Keys in sorted order: the same counts give the same timeline, ties included,
-            # whichever order the events were counted in.
-            one = Slice(
-                start=start,
-                counts=dict(sorted(part.attempts.items())),
-                probes=dict(sorted(part.probes.items())),
-                sources=dict(sorted(part.sources.items())),
-                users=dict(sorted(part.users.items())),
-                attackers={country: frozenset(part.attackers[country]) for country in sorted(part.attackers)},
-            )
+            one = self._slice(start, self.slices.get(start, empty))
             users.update(one.users)
             for country, addresses in one.attackers.items():
                 countries.update(dict.fromkeys(sorted(addresses), country))

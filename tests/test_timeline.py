@@ -61,7 +61,7 @@ def test_only_failures_count_as_attempts_and_empty_slices_stay() -> None:
         (event(2, count=4), "CN"),
         (event(3, EventKind.INVALID_USER), "CN"),
         (event(4, EventKind.ACCEPTED, ip="198.51.100.1"), "documentation"),
-        (event(45), "US"),
+        (event(45, ip="3.3.3.3"), "US"),
         (event(46, EventKind.DISCONNECTED, ip="192.0.2.9", probe=True), "documentation"),
         (event(47, EventKind.UNKNOWN), None),
     ]
@@ -75,12 +75,15 @@ def test_only_failures_count_as_attempts_and_empty_slices_stay() -> None:
     assert timeline.peak == 5
     assert [one.probes for one in timeline.slices] == [{}, {}, {}, {}, {"documentation": 1}]
     assert dict(timeline.events) == {"failed": 6, "invalid_user": 1, "accepted": 1, "disconnected": 1, "unknown": 1}
-    assert timeline.addresses == 3
+    assert timeline.addresses == 4
 
 
 def test_tallies_of_parts_add_up_to_the_whole() -> None:
     located = [
-        (event(minute, count=minute % 3 + 1, probe=minute % 4 == 0), "CN" if minute % 2 else "BR")
+        (
+            event(minute, count=minute % 3 + 1, probe=minute % 4 == 0, ip="1.2.3.4" if minute % 2 else "8.8.8.8"),
+            "CN" if minute % 2 else "BR",
+        )
         for minute in range(50)
     ]
     whole = Tally(600)
