@@ -106,10 +106,19 @@ def main() -> None:
     crashes = wrong = events = 0
     began = time.perf_counter()
     for number in range(1, args.lines + 1):
+        if number % 250_000 == 0:
+            elapsed = time.perf_counter() - began
+            print(f"{number:,} lines, {crashes} crashes, {differences} differences, {elapsed:.0f} s")
         line = mutate(rng, rng.choice(seeds))
         chunk.append(line.replace("\n", " "))
         if len(chunk) == args.chunk or number == args.lines:
-            if readers_differ(chunk, Path(scratch.name)):
+            try:
+                differ = readers_differ(chunk, Path(scratch.name))
+            except Exception:
+                crashes += 1
+                differ = True
+                print(f"counting a chunk failed:\n{traceback.format_exc()}")
+            if differ:
                 differences += 1
                 if differences <= 3:
                     kept = Path(f"fuzz-difference-{differences}.log")
@@ -135,9 +144,6 @@ def main() -> None:
             wrong += 1
             if wrong <= 5:
                 print(f"address {event.source_ip} not in {line!r}")
-        if number % 250_000 == 0:
-            elapsed = time.perf_counter() - began
-            print(f"{number:,} lines, {crashes} crashes, {differences} differences, {elapsed:.0f} s")
     seconds = time.perf_counter() - began
     print(
         f"seed lines: {len(seeds):,}; mutated lines: {args.lines:,} in {seconds:.1f} s ({args.lines / seconds:,.0f}/s)"

@@ -733,8 +733,14 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
             q = q ? port(q, end) : NULL;
             if (!q || !starts(q, end, ": ")) return 0;
             q += 2;
-            f->kind = starts(q, end, "Too many authentication failures") && preauth_tail(q + 32, end)
-                          ? K_TOO_MANY_FAILURES : K_DISCONNECTED;
+            if (starts(q, end, "Too many authentication failures") && preauth_tail(q + 32, end)) {
+                f->kind = K_TOO_MANY_FAILURES;
+                return 1;
+            }
+            /* The reference tries the too-many rule first, with every longer user name: where that
+             * rule's words appear at all, a longer name might still match it. */
+            if (memmem(m, end - m, ": Too many authentication failures", 34)) return 0;
+            f->kind = K_DISCONNECTED;
             return 1;
         } else if (starts(m, end, "Did not receive identification string from ")) {
             q = address(m + 43, end, f);

@@ -44,6 +44,10 @@ _RFC5424 = re.compile(
     r"<\d{1,3}>1 (?P<iso>\S+) (?P<host>\S+) " + _PROGRAM + r" (?P<pid>\d+|-) \S+"
     r' (?:-|(?:\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\])+) (?P<message>.*)'
 )
+_MAX_DIGITS = 9
+"""A repeat count longer than this is not one rsyslog wrote: the line is left as it is."""
+_MAX_PID_DIGITS = 18
+"""Longer process ids are no process ids: such a line is read without a connection."""
 _PREFIXES = ("error: ", "fatal: ", "PAM: ", "[ID ", "kernel:")
 _SOLARIS_ID = re.compile(r"\[ID \d+ [\w.]+\] ")
 _KERNEL_STAMP = re.compile(r"kernel: ?\[ *\d+\.\d+\]:? ")
@@ -108,14 +112,18 @@ for _words, _kind, _pattern in _TABLE:
 def normalize_ip(text: str) -> str | None:
     """Return the canonical form of an address, or None if ``text`` is not one.
 
-    IPv4-mapped IPv6 addresses (``::ffff:1.2.3.4``) become the IPv4 address they carry.
+    IPv4-mapped IPv6 addresses (``::ffff:1.2.3.4``) become the IPv4 address they carry; a zone
+    (``fe80::1%eth0``) names an interface of the logging host and is dropped.
     """
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
         return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        if address.scope_id is not None:
+            return str(ipaddress.IPv6Address(int(address)))
     return str(address)
 
 
@@ -215,7 +223,14 @@ def read_header(line: str, tz: tzinfo) -> Header | None:
         stamp = _classic(classic["stamp"], classic["mon"], classic["day"], classic["hms"], None)
         if stamp is None:
             return None
-        return stamp, classic["host"], classic["program"], int(classic["pid"]), line[classic.end() :]
+        pid = classic["pid"]
+        return (
+            stamp,
+            classic["host"],
+            classic["program"],
+            int(pid) if len(pid) <= _MAX_PID_DIGITS else None,
+            line[classic.end() :],
+        )
     header = (_RFC5424 if first == "<" else _SYSLOG).match(line)
     if header is None:
         return None
@@ -233,7 +248,7 @@ def read_header(line: str, tz: tzinfo) -> Header | None:
         time,
         header["host"] or "",
         "sshd" if program == "[sshd]" else program,
-        int(pid) if pid and pid != "-" else None,
+        int(pid) if pid and pid != "-" and len(pid) <= _MAX_PID_DIGITS else None,
         header["message"],
     )
 
@@ -243,7 +258,7 @@ def read_message(message: str) -> tuple[int, EventKind, str | None, str | None, 
     count = 1
     if message.startswith("message repeated "):
         repeated = _REPEATED.match(message)
-        if repeated is not None:
+        if repeated is not None and len(repeated["n"]) <= _MAX_DIGITS:
             count, message = int(repeated["n"]), repeated["inner"]
     return (count, *_fields(message))
 
@@ -282,7 +297,7 @@ def _journal(line: str, tz: tzinfo) -> Header | None:
     try:
         time = datetime.fromtimestamp(int(record["__REALTIME_TIMESTAMP"]) / 1e6, UTC).astimezone(tz)
         pid_text = record.get("SYSLOG_PID") or record.get("_PID")
-        pid = int(pid_text) if pid_text else None
+        pid = int(pid_text) if pid_text and len(str(pid_text)) <= _MAX_PID_DIGITS else None
     except (KeyError, ValueError, TypeError, OverflowError, OSError):
         return None
     host = record.get("_HOSTNAME")

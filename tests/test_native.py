@@ -33,6 +33,8 @@ Nov 29 06:04:42 web-1 sshd[100]: Failed password for invalid user admin from 203
 Nov 29 06:04:42 web-1 sshd[100]: Failed password for root from 2001:db8::7 port 2222 ssh2
 Nov 29 06:04:43 web-1 sshd[100]: message repeated 3 times: [ Failed password for root from 198.51.100.4 port 2222 ssh2]
 Nov 29 06:04:43 web-1 sshd[100]: message repeated 0 times: [ Failed password for root from 198.51.100.4 port 2222 ssh2]
+Nov 29 06:04:43 web-1 sshd[100]: message repeated 99999999999999999999 times: [ Failed password for root from 198.51.100.4 port 2222 ssh2]
+Nov 29 06:04:43 web-1 sshd[123456789012345678901]: Failed password for root from 198.51.100.5 port 2222 ssh2
 Nov 29 06:04:44 web-1 sshd[100]: Failed publickey for git from 192.0.2.1 port 5 ssh2: RSA SHA256:abc
 Nov 29 06:04:44 web-1 sshd[100]: Failed none for invalid user  from 192.0.2.1 port 5 ssh2
 Nov 29 06:04:44 web-1 sshd[100]: Accepted publickey for deploy from 192.0.2.1 port 5 ssh2: ED25519 SHA256:abc
@@ -54,6 +56,7 @@ Nov 29 06:04:46 web-1 sshd[102]: Connection closed by 185.220.101.4 port 4 [prea
 Nov 29 06:04:46 web-1 sshd[102]: Connection reset by invalid user x 185.220.101.4 port 4 [preauth]
 Nov 29 06:04:47 web-1 sshd[103]: error: maximum authentication attempts exceeded for invalid user root from 45.1.2.3 port 9 ssh2 [preauth]
 Nov 29 06:04:47 web-1 sshd[103]: Disconnecting invalid user root 45.1.2.3 port 9: Too many authentication failures [preauth]
+Nov 29 06:04:47 web-1 sshd[103]: Disconnecting invalid user admin 87.226.183.198 port 23879: T 23879: Too many authentication failures [preauth]
 Nov 29 06:04:47 web-1 sshd[103]: Disconnecting: Too many authentication failures for root [preauth]
 Nov 29 06:04:47 web-1 sshd[103]: Disconnecting: Too many authentication failures
 Nov 29 06:04:47 web-1 sshd[103]: Disconnecting authenticating user root 45.1.2.3 port 9: Change of username or service not allowed: (root,ssh-connection) -> (admin,ssh-connection) [preauth]
@@ -64,6 +67,7 @@ Nov 29 06:04:48 web-1 sshd-session[105]: Failed password for root from ::ffff:45
 Nov 29 06:04:48 web-1 sshd[105]: Failed password for root from 2001:DB8::7 port 9 ssh2
 Nov 29 06:04:48 web-1 sshd[105]: Failed password for root from 2001:db8:0:0:0:0:0:7 port 9 ssh2
 Nov 29 06:04:48 web-1 sshd[105]: Failed password for root from 010.1.2.3 port 9 ssh2
+Nov 29 06:04:48 web-1 sshd[105]: Failed password for root from fe80::1%eth0 port 9 ssh2
 Nov 29 06:04:48 web-1 sshd[105]: Failed password for admin from 6.6.6.6 port 22 ssh2 from 45.1.2.3 port 9 ssh2
 Nov 29 06:04:48 web-1 sshd[105]: Failed password for invalid user from 45.1.2.3 port 9 ssh2
 Nov 29 06:04:48 web-1 sshd[105]: Failed password for röot from 45.1.2.3 port 9 ssh2

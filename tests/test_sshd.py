@@ -238,6 +238,15 @@ def test_host_name_instead_of_address_is_kept_unresolved() -> None:
     assert (event.source_ip, event.source_host) == (None, "example.com")
 
 
+def test_absurd_repeat_counts_and_pids_are_not_read_as_such() -> None:
+    repeated = parse(
+        "Nov 29 06:04:43 h sshd[1]: message repeated 1234567890 times: [ Failed password for root from 8.8.8.8 port 1 ssh2]"
+    )
+    assert repeated is not None and (repeated.kind, repeated.count) == (EventKind.UNKNOWN, 1)
+    long_pid = parse("Nov 29 06:04:43 h sshd[1234567890123456789]: Failed password for root from 8.8.8.8 port 1 ssh2")
+    assert long_pid is not None and long_pid.pid is None and long_pid.attempts == 1
+
+
 def test_message_repeated_counts_n() -> None:
     line = (
         "Nov 29 06:01:15 h sshd[2001]: message repeated 3 times: [ Failed password for invalid user oracle"
@@ -309,6 +318,8 @@ def test_ipv6_is_canonicalised() -> None:
     assert normalize_ip("::ffff:45.148.10.240") == "45.148.10.240"
     assert normalize_ip("192.030.0.6") is None
     assert normalize_ip("not-an-ip") is None
+    assert normalize_ip("fe80::1%eth0") == "fe80::1"  # the zone names the logging host's interface
+    assert normalize_ip("::ff%B\ufffdH783") == "::ff"
 
 
 @pytest.mark.parametrize(
