@@ -1430,6 +1430,10 @@ static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
         PyList_SET_ITEM(result, k, item);
     }
     free(cell_first); free(cell_order); free(user_first); free(user_order);
+    /* The counts now live in the dictionaries: give the memory back (slices() is called once). */
+    free(s->cells.items); free(s->user_cells.items);
+    s->cells.items = s->user_cells.items = NULL;
+    s->cells.len = s->cells.room = s->user_cells.len = s->user_cells.room = 0;
     return result;
 fail:
     free(cell_first); free(cell_order); free(user_first); free(user_order);
@@ -1441,7 +1445,7 @@ static PyMethodDef Scanner_methods[] = {
     {"feed", (PyCFunction)Scanner_feed, METH_O, "Read a block of log bytes (lines may run over into the next block)."},
     {"finish", (PyCFunction)Scanner_finish, METH_NOARGS, "Read the last line if the input did not end with a newline."},
     {"result", (PyCFunction)Scanner_result, METH_NOARGS, "Return what was counted."},
-    {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "Return the counts of each slice, keyed by address and user."},
+    {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "Return the counts of each slice, keyed by address and user (once: the scanner lets go of them)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -197,6 +197,7 @@ def _count_on_threads(
                 tally.update(future.result())
         except BaseException:
             stop.set()  # Ctrl-C or an error: the other threads stop at their next block
+            pool.shutdown(cancel_futures=True)
             raise
 
 

@@ -301,3 +301,32 @@ def test_a_truncated_compressed_file_warns_the_same(tmp_path: Path) -> None:
     warnings = counted([str(log)], True)[1]
     assert len(warnings) == 1 and "compressed data ends early" in warnings[0]
     assert LogSource(str(log)).compressed
+
+
+def test_a_failing_part_stops_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    from honeycast.errors import InputError
+
+    class Strict(SilentReporter):
+        def warn(self, message: str) -> None:
+            raise InputError(message)
+
+    bad = tmp_path / "auth.log.2.gz"
+    bad.write_bytes(gzip.compress(DEMO.read_bytes())[:5000])
+    good = tmp_path / "auth.log"
+    good.write_bytes(DEMO.read_bytes() * 4)  # takes far longer to read than the broken file
+    outcomes: dict[str, str] = {}
+    count_job = scan._count_job
+
+    def recorded(job: scan._Range, *args: Any) -> Tally:
+        try:
+            return count_job(job, *args)
+        except BaseException as error:
+            outcomes[Path(job.path).name] = type(error).__name__
+            raise
+
+    monkeypatch.setattr(scan, "_count_job", recorded)
+    with pytest.raises(InputError, match="compressed data ends early"):
+        count(ReadOptions(logs=[str(bad), str(good)], year=2026, tz=UTC), 600, Strict(), workers=2)
+    assert outcomes == {"auth.log.2.gz": "InputError", "auth.log": "Stopped"}
