@@ -8,7 +8,6 @@ each other on the common ones. Its counts come back as plain values and become a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
@@ -44,18 +43,53 @@ class NativeCount:
     def lines(self) -> int:
         return int(self._scanner.lines)
 
-    def feed(self, blocks: Iterable[bytes]) -> None:
-        for block in blocks:
-            self._scanner.feed(block)
+    def feed(self, block: bytes) -> None:
+        """Read a block of the input's bytes; a line may run on into the next block."""
+        self._scanner.feed(block)
 
     def finish(self) -> None:
         self._scanner.finish()
 
     def result(self) -> dict[str, Any]:
+        """Return what was read and counted, as plain values (see Scanner_result in _scan.c)."""
         return dict(self._scanner.result())
 
-    def slices(self, sources: list[str], users: list[str]) -> list[tuple[Any, ...]]:
-        return list(self._scanner.slices(sources, users))
+    def tally(self, result: dict[str, Any], geo: Geolocator) -> Tally:
+        """Return the Tally of ``result()``, locating each distinct address once."""
+        tz = self.tz
+        zones: dict[int | None, tzinfo] = {None: tz}
+
+        def time(wall: int, offset: int | None, fold: int = 0) -> datetime:
+            zone = zones.get(offset)
+            if zone is None:
+                zone = zones[offset] = timezone(timedelta(seconds=offset or 0))
+            return (_ORIGIN + timedelta(microseconds=wall)).replace(tzinfo=zone, fold=fold)
+
+        sources: list[str] = result["sources"]
+        users: list[str] = result["users"]
+        hosts = set(result["hosts"])
+        countries = [HOSTNAME if index in hosts else geo.country(address) for index, address in enumerate(sources)]
+        tally = Tally(self.slice_seconds)
+        for kind, count in zip(_KINDS, result["kinds"], strict=True):
+            if count is not None:
+                tally.kinds[kind] = count
+        tally.addresses = dict(zip(sources, countries, strict=True))
+        per_slice = self._scanner.slices(sources, users)
+        for (start, offset), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
+            key = time(start, offset)
+            part = _SliceTally(Counter(by_address), Counter(probes), Counter(by_user))
+            known = tally.slices.get(key)
+            if known is None:
+                tally.slices[key] = part
+            else:  # the same instant written with two UTC offsets
+                known.update(part)
+        for source, wall, offset, fold, total in result["failures"]:
+            tally.failures[sources[source]] = (time(wall, offset, fold), total)
+        tally.accepted = [
+            (time(wall, offset, fold), sources[source], users[user])
+            for wall, offset, fold, source, user in result["logins"]
+        ]
+        return tally
 
     def _header(self, raw: bytes) -> object:
         """Read the header of a line the scanner is not certain of (see ``python_line`` in _scan.c)."""
@@ -88,41 +122,3 @@ class NativeCount:
 def _fields(message: str) -> tuple[int, int, str | None, str | None, str | None]:
     count, kind, ip, source_host, _port, user, _method = read_message(message)
     return count, _KIND_INDEX[kind], ip, source_host, user
-
-
-def tally_of(counter: NativeCount, result: dict[str, Any], geo: Geolocator) -> Tally:
-    """Return the Tally of a scanner's result, locating each distinct address once."""
-    tz = counter.tz
-    zones: dict[int | None, tzinfo] = {None: tz}
-
-    def time(wall: int, offset: int | None, fold: int = 0) -> datetime:
-        zone = zones.get(offset)
-        if zone is None:
-            zone = zones[offset] = timezone(timedelta(seconds=offset or 0))
-        return (_ORIGIN + timedelta(microseconds=wall)).replace(tzinfo=zone, fold=fold)
-
-    sources: list[str] = result["sources"]
-    users: list[str] = result["users"]
-    hosts = set(result["hosts"])
-    countries = [HOSTNAME if index in hosts else geo.country(address) for index, address in enumerate(sources)]
-    tally = Tally(counter.slice_seconds)
-    for kind, count in zip(_KINDS, result["kinds"], strict=True):
-        if count is not None:
-            tally.kinds[kind] = count
-    tally.addresses = dict(zip(sources, countries, strict=True))
-    per_slice = counter.slices(sources, users)
-    for (start, offset), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
-        key = time(start, offset)
-        part = _SliceTally(Counter(by_address), Counter(probes), Counter(by_user))
-        known = tally.slices.get(key)
-        if known is None:
-            tally.slices[key] = part
-        else:  # the same instant written with two UTC offsets
-            known.update(part)
-    for source, wall, offset, fold, total in result["failures"]:
-        tally.failures[sources[source]] = (time(wall, offset, fold), total)
-    tally.accepted = [
-        (time(wall, offset, fold), sources[source], users[user])
-        for wall, offset, fold, source, user in result["logins"]
-    ]
-    return tally

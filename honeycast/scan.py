@@ -314,7 +314,7 @@ def _native_tally(
         for block in _range_blocks(job) if job.end != WHOLE else _file_blocks(source):
             if stop is not None and stop.is_set():
                 raise Stopped
-            counter.feed((block,))
+            counter.feed(block)
             if counter.lines - done >= 50_000:
                 reporter.advance(counter.lines - done)
                 done = counter.lines
@@ -329,7 +329,7 @@ def _native_tally(
     warnings.extend(_skipped(job.path, result["overlong"], result["backwards"], step, result["backwards_line"]))
     for warning in warnings:
         reporter.warn(warning)
-    return native.tally_of(counter, result, geo)
+    return counter.tally(result, geo)
 
 
 def _file_blocks(source: LogSource) -> Iterator[bytes]:

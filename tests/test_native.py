@@ -235,12 +235,12 @@ def test_block_boundaries_do_not_matter() -> None:
     whole = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
     pieces = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
     data = DEMO.read_bytes()
-    whole.feed([data])
+    whole.feed(data)
     rng = random.Random(7)
     at = 0
     while at < len(data):
         step = rng.choice((1, 7, 113, 4096, 65536))
-        pieces.feed([data[at : at + step]])
+        pieces.feed(data[at : at + step])
         at += step
     whole.finish()
     pieces.finish()
@@ -256,7 +256,7 @@ def test_a_log_mixing_local_and_utc_offset_stamps_is_left_to_python(tmp_path: Pa
         encoding="utf-8",
     )
     scanner = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
-    scanner.feed([log.read_bytes()])
+    scanner.feed(log.read_bytes())
     assert scanner.result()["mixed"] is True
     timeline = assert_same_counts([str(log)])
     assert timeline is not None and timeline.addresses == 2
