@@ -77,22 +77,28 @@ def test_every_failure_fail2ban_finds_names_the_same_host(corpus: Path) -> None:
     assert missed == []
 
 
+def journal_record(line: str, index: int) -> str:
+    """Return a ``host sshd[pid]: message`` line as the record ``journalctl -o json`` writes for it."""
+    host, _, rest = line.partition(" ")
+    program, _, message = rest.partition(": ")
+    name, _, pid = program.rstrip("]").partition("[")
+    record = {
+        "__REALTIME_TIMESTAMP": str(1_700_000_000_000_000 + index * 1_000_000),
+        "_HOSTNAME": host,
+        "SYSLOG_IDENTIFIER": name,
+        "_PID": pid,
+        "MESSAGE": message,
+    }
+    return json.dumps(record)
+
+
 def test_the_journal_corpus_read_as_journald_json(corpus: Path) -> None:
     """fail2ban's journal corpus holds ``host sshd[pid]: message`` lines; feed them as ``journalctl -o json``."""
     parser = SshdParser(UTC)
     checked, missed = 0, []
     for index, (annotation, line) in enumerate(annotated(corpus / "sshd-journal")):
-        host, _, rest = line.partition(" ")
-        program, _, message = rest.partition(": ")
-        name, _, pid = program.rstrip("]").partition("[")
-        record = {
-            "__REALTIME_TIMESTAMP": str(1_700_000_000_000_000 + index * 1_000_000),
-            "_HOSTNAME": host,
-            "SYSLOG_IDENTIFIER": name,
-            "_PID": pid,
-            "MESSAGE": message,
-        }
-        event = parser.parse(json.dumps(record))
+        name = line.partition(" ")[2].partition("[")[0]
+        event = parser.parse(journal_record(line, index))
         host = expected_host(annotation)
         if host is not None and name == "sshd":
             checked += 1
@@ -100,3 +106,28 @@ def test_the_journal_corpus_read_as_journald_json(corpus: Path) -> None:
                 missed.append(line)
     assert checked > 60
     assert missed == []
+
+
+@pytest.mark.parametrize("name", ["sshd", "sshd-journal"])
+def test_the_native_scanner_counts_the_corpus_as_the_python_reader_does(
+    corpus: Path, name: str, tmp_path: Path
+) -> None:
+    from honeycast import native
+    from honeycast.scan import ReadOptions, SilentReporter, count
+
+    log = corpus / name
+    if name == "sshd-journal":
+        lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+        log = tmp_path / "journal.json"
+        log.write_text("\n".join(journal_record(line, index) for index, line in enumerate(lines)), encoding="utf-8")
+    results = []
+    for use_native in (True, False):
+        native.AVAILABLE, before = use_native, native.AVAILABLE
+        try:
+            reporter = SilentReporter()
+            tally = count(ReadOptions(logs=[str(log)], year=2026, tz=UTC), 600, reporter, workers=1)
+        finally:
+            native.AVAILABLE = before
+        results.append((tally.slices, dict(tally.kinds), tally.addresses, tally.failures, reporter.warnings))
+    assert results[0] == results[1]
+    assert sum(results[0][1].values()) > 100
