@@ -198,7 +198,6 @@ static void *array_push(Array *a) {
 
 typedef struct { int64_t wall; int32_t offset; uint8_t fold; } Time;  /* wall clock, µs since 0001-01-01 */
 
-static int64_t instant(Time t) { return t.offset == LOCAL ? t.wall : t.wall - (int64_t)t.offset * US; }
 
 typedef struct {
     uint64_t host, pid, seq;
@@ -218,7 +217,7 @@ typedef struct {
     PyObject_HEAD
     int64_t slice_us;
     int year, last_month, ref_year, ref_month, ref_day;
-    PyObject *header, *fields;
+    PyObject *header, *fields, *local_offset;
     char *carry; size_t carry_len, carry_room;
     /* interned strings */
     Strings hosts, sources, users;
@@ -236,8 +235,6 @@ typedef struct {
     uint32_t last_host; char last_host_text[256]; size_t last_host_len;
     /* what was read */
     int64_t lines, overlong, backwards, backwards_line, backwards_step;
-    int time_class;  /* -1 none yet, 0 local, 1 fixed offsets */
-    int mixed;
     int has_latest; Time latest;
     PyThreadState *released;  /* the GIL, while feed() reads without it */
     int allow_threads;
@@ -946,24 +943,51 @@ static uint32_t slice_of(Scanner *s, Time t) {
     return id;
 }
 
-static int earlier(Time a, Time b) { return instant(a) < instant(b); }
+/* a - b in µs, as Python subtracts aware datetimes: by wall clock when both are in the reader's
+ * zone (the same tzinfo), else by UTC instant — which for a local time needs the zone's offset
+ * at that time, asked of Python (only logs that mix local and UTC-offset stamps get here). */
+static int time_diff(Scanner *s, Time a, Time b, int64_t *diff) {
+    if (a.offset == LOCAL && b.offset == LOCAL) {
+        *diff = a.wall - b.wall;
+        return 0;
+    }
+    int64_t instants[2];
+    Time both[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        if (both[i].offset != LOCAL) {
+            instants[i] = both[i].wall - (int64_t)both[i].offset * US;
+            continue;
+        }
+        int released = s->released != NULL;
+        hold(s);
+        PyObject *offset = PyObject_CallFunction(s->local_offset, "Li", (long long)both[i].wall, (int)both[i].fold);
+        long long seconds = offset ? PyLong_AsLongLong(offset) : -1;
+        Py_XDECREF(offset);
+        if (seconds == -1 && PyErr_Occurred()) return -1;
+        if (released) let_go(s);
+        instants[i] = both[i].wall - seconds * US;
+    }
+    *diff = instants[0] - instants[1];
+    return 0;
+}
 
 /* One sshd event: connection state, then the tally (Tally.add). source: an interned address or NONE. */
 static uint32_t add_source(Scanner *s, const char *p, size_t n, int is_host);
 
 static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, int kind, int64_t count,
                  Name source, int source_is_host, Name user) {
-    int klass = t.offset == LOCAL ? 0 : 1;
-    if (s->time_class < 0) s->time_class = klass;
-    else if (s->time_class != klass) s->mixed = 1;
     if (s->has_latest) {
-        int64_t step = instant(s->latest) - instant(t);
+        int64_t step;
+        if (time_diff(s, s->latest, t, &step) < 0) return -1;
         if (step > BACKWARDS_US) {
             s->backwards++;
             if (step > s->backwards_step) { s->backwards_step = step; s->backwards_line = s->lines; }
         }
+        if (step < 0) s->latest = t;
+    } else {
+        s->latest = t;
+        s->has_latest = 1;
     }
-    if (!s->has_latest || instant(t) > instant(s->latest)) { s->latest = t; s->has_latest = 1; }
 
     s->kinds[kind] += count;
     s->kind_seen[kind] = 1;
@@ -1022,7 +1046,9 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
             AT(s->user_cells, UserCell, index).attempts += attempts;
         }
         SourceInfo *info = &AT(s->source_info, SourceInfo, origin);
-        if (!info->failed || earlier(t, info->first)) info->first = t;
+        int64_t before = -1;
+        if (info->failed && time_diff(s, t, info->first, &before) < 0) return -1;
+        if (before < 0) info->first = t;
         info->failed = 1;
         info->total += attempts;
     }
@@ -1193,11 +1219,11 @@ static int line(Scanner *s, const char *p, Py_ssize_t n) {
 /* ---------------------------------------------------------------- the Python type */
 
 static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
-    static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", NULL};
+    static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", NULL};
     int slice, year, ref_year, ref_month, ref_day;
-    PyObject *header, *fields;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OO", names, &slice, &year, &ref_year, &ref_month, &ref_day,
-                                     &header, &fields))
+    PyObject *header, *fields, *local_offset;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOO", names, &slice, &year, &ref_year, &ref_month, &ref_day,
+                                     &header, &fields, &local_offset))
         return -1;
     if (slice <= 0) { PyErr_SetString(PyExc_ValueError, "slice_seconds must be positive"); return -1; }
     s->slice_us = slice * US;
@@ -1205,7 +1231,7 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
     s->ref_year = ref_year; s->ref_month = ref_month; s->ref_day = ref_day;
     Py_INCREF(header); Py_XSETREF(s->header, header);
     Py_INCREF(fields); Py_XSETREF(s->fields, fields);
-    s->time_class = -1;
+    Py_INCREF(local_offset); Py_XSETREF(s->local_offset, local_offset);
     s->last_slice = NONE;
     s->last_host = NONE;
     s->source_info.size = sizeof(SourceInfo);
@@ -1224,7 +1250,7 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
 }
 
 static void Scanner_dealloc(Scanner *s) {
-    Py_XDECREF(s->header); Py_XDECREF(s->fields);
+    Py_XDECREF(s->header); Py_XDECREF(s->fields); Py_XDECREF(s->local_offset);
     free(s->carry);
     strings_free(&s->hosts); strings_free(&s->sources); strings_free(&s->users);
     for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pam_users);
@@ -1354,10 +1380,10 @@ static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
         PyList_SET_ITEM(logins, i, Py_BuildValue("(LNiII)", (long long)l.time.wall, offset_object(l.time.offset),
                                                  l.time.fold, l.source, l.user));
     }
-    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
+    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
                            "lines", (long long)s->lines, "overlong", (long long)s->overlong,
                            "backwards", (long long)s->backwards, "backwards_line", (long long)s->backwards_line,
-                           "backwards_step", (long long)s->backwards_step, "mixed", s->mixed ? Py_True : Py_False,
+                           "backwards_step", (long long)s->backwards_step,
                            "kinds", kinds, "sources", sources, "hosts", hosts, "users", users, "slices", slices,
                            "failures", failures, "logins", logins);
 done:

@@ -36,7 +36,12 @@ class NativeCount:
         self.slice_seconds = slice_seconds
         self.tz = tz
         self._scanner = _scan.Scanner(
-            slice_seconds, year or 0, (reference.year, reference.month, reference.day), self._header, _fields
+            slice_seconds,
+            year or 0,
+            (reference.year, reference.month, reference.day),
+            self._header,
+            _fields,
+            self._local_offset,
         )
 
     @property
@@ -90,6 +95,11 @@ class NativeCount:
             for wall, offset, fold, source, user in result["logins"]
         ]
         return tally
+
+    def _local_offset(self, wall: int, fold: int) -> int:
+        """Return the UTC offset, in seconds, of a wall-clock time in the reader's zone."""
+        offset = (_ORIGIN + timedelta(microseconds=wall)).replace(tzinfo=self.tz, fold=fold).utcoffset()
+        return int(offset.total_seconds()) if offset is not None else 0
 
     def _header(self, raw: bytes) -> object:
         """Read the header of a line the scanner is not certain of (see ``python_line`` in _scan.c)."""

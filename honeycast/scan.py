@@ -286,10 +286,8 @@ def _count_job(
 ) -> Tally:
     """Return the tally of a whole input or of a range of one: natively where the scanner can, else in Python."""
     source = LogSource(job.path)
-    if native.AVAILABLE and not source.is_stdin:
-        tally = _native_tally(job, read, slice_seconds, reporter, geo, stop)
-        if tally is not None:
-            return tally
+    if native.AVAILABLE:
+        return _native_tally(job, read, slice_seconds, reporter, geo, stop)
     parser = SshdParser(read.tz, year=job.year, reference=job.reference)
     lines = _range_lines(job) if job.end != WHOLE else source.lines(reporter.warn)
     tally = Tally(slice_seconds)
@@ -304,8 +302,8 @@ def _native_tally(
     reporter: Reporter,
     geo: Geolocator,
     stop: threading.Event | None = None,
-) -> Tally | None:
-    """Count with the native scanner; None if the input mixes local and UTC-offset stamps (left to Python)."""
+) -> Tally:
+    """Count with the native scanner."""
     counter = native.NativeCount(slice_seconds, read.tz, job.year, job.reference)
     source = LogSource(job.path)
     warnings = []
@@ -323,8 +321,6 @@ def _native_tally(
         warnings.append(source.read_failure(error, counter.lines))
     reporter.advance(counter.lines - done)
     result = counter.result()
-    if result["mixed"]:
-        return None
     step = timedelta(microseconds=result["backwards_step"])
     warnings.extend(_skipped(job.path, result["overlong"], result["backwards"], step, result["backwards_line"]))
     for warning in warnings:

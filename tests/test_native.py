@@ -248,18 +248,31 @@ def test_block_boundaries_do_not_matter() -> None:
     assert whole.lines == len(data.splitlines())
 
 
-def test_a_log_mixing_local_and_utc_offset_stamps_is_left_to_python(tmp_path: Path) -> None:
+def test_a_log_mixing_local_and_utc_offset_stamps_compares_them_as_python_does(tmp_path: Path) -> None:
+    # Berlin moves from +01:00 to +02:00 at 01:00 UTC on 2026-03-29; local and UTC-offset stamps
+    # are compared by instant, local ones among themselves by wall clock.
     log = tmp_path / "mixed.log"
     log.write_text(
-        "Nov 29 06:04:42 h sshd[1]: Invalid user x from 192.0.2.1 port 1\n"
-        "2026-11-29T06:14:42+01:00 h sshd[2]: Invalid user y from 192.0.2.2 port 1\n",
+        "Mar 29 01:59:00 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2\n"
+        "2026-03-29T01:30:00+00:00 h sshd[2]: Failed password for root from 192.0.2.1 port 1 ssh2\n"
+        "Mar 29 03:01:00 h sshd[3]: Failed password for root from 192.0.2.1 port 1 ssh2\n"
+        "2026-03-29T00:00:00Z h sshd[4]: Failed password for admin from 192.0.2.2 port 1 ssh2\n"
+        "Mar 29 02:30:00 h sshd[5]: Failed password for admin from 192.0.2.2 port 1 ssh2\n",
         encoding="utf-8",
     )
-    scanner = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
-    scanner.feed(log.read_bytes())
-    assert scanner.result()["mixed"] is True
-    timeline = assert_same_counts([str(log)])
+    timeline = assert_same_counts([str(log)], tz=BERLIN)
     assert timeline is not None and timeline.addresses == 2
+    warnings = counted([str(log)], True, tz=BERLIN)[1]
+    assert len(warnings) == 1 and "time goes back 2 times" in warnings[0]
+
+
+def test_standard_input_counts_as_the_same_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DEMO.read_bytes())))
+    from_stdin = counted(["-"], True)
+    assert from_stdin == counted([str(DEMO)], True)
 
 
 def test_ranges_on_all_cores_count_as_the_python_reader_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
