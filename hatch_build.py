@@ -37,6 +37,9 @@ class ScannerBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if self.target_name != "wheel":
             return
         root = Path(self.root)
+        if version == "editable":
+            for stale in (root / "honeycast").glob("_scan.*.so"):
+                stale.unlink()  # a library from older sources must not outlive a failed build
         self._scratch = Path(tempfile.mkdtemp(prefix="honeycast-build-"))
         try:
             built = compile_scanner(root, self._scratch)

@@ -41,6 +41,7 @@ static int closing_kind(int kind) {
     }
 }
 
+#define INTERFACE 3  /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CONNECTIONS 100000
@@ -1503,7 +1504,7 @@ PyMODINIT_FUNC PyInit__scan(void) {
     for (int k = 0; kinds && k < N_KINDS; k++) PyTuple_SET_ITEM(kinds, k, PyUnicode_FromString(KIND_NAMES[k]));
     if (!kinds || PyModule_AddObject(m, "KINDS", kinds) < 0 ||
         PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0 ||
-        PyModule_AddIntConstant(m, "MAX_LINE", MAX_LINE) < 0) {
+        PyModule_AddIntConstant(m, "MAX_LINE", MAX_LINE) < 0 || PyModule_AddIntConstant(m, "INTERFACE", INTERFACE) < 0) {
         Py_XDECREF(kinds);
         Py_DECREF(m);
         return NULL;

@@ -21,8 +21,14 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None
 
-AVAILABLE = _scan is not None and tuple(_scan.KINDS) == tuple(kind.value for kind in EventKind)
-"""The scanner is built and agrees with ``EventKind`` on the order of kinds."""
+INTERFACE = 3
+"""The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
+AVAILABLE = (
+    _scan is not None
+    and getattr(_scan, "INTERFACE", None) == INTERFACE
+    and tuple(_scan.KINDS) == tuple(kind.value for kind in EventKind)
+)
+"""The scanner is built, from these sources (not a stale build), and agrees with ``EventKind`` on the kinds."""
 
 _KINDS = tuple(EventKind)
 _KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
