@@ -1,14 +1,16 @@
 /* The counting loop of honeycast in C: lines in, a tally out.
  *
  * honeycast/sshd.py is the reference. This scanner reads the common shapes itself (classic and
- * RFC 3339 syslog headers; the families that fill a brute-force log) and asks sshd.py, through two
+ * RFC 3339 syslog headers; the families that fill a brute-force log) and asks sshd.py, through
  * callbacks, about every line it is not certain of. Whoever reads a line, the same C code keeps
  * the per-connection state and the counts, so the two readings can never drift apart on those.
  *
  * The rule for the fast path: accept a line only where the reference's regular expressions can
  * match in exactly one way. Messages must be printable ASCII (so \s is a space and \S any other
  * character), user names must hold no space (so a lazy `.*?` has one place to stop), addresses
- * must be canonical IPv4 (what ipaddress would print back). Anything else goes to Python.
+ * must be canonical IPv4 or IPv6 (what ipaddress would print back). Anything else goes to Python.
+ *
+ * The line loop runs without the GIL (see hold/let_go), so ranges of a file are read on threads.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -1127,7 +1129,6 @@ static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
     Fields f;
     if (inner < inner_end && fast_fields(inner, inner_end, &f)) {
         Name source = NO_NAME, user = NO_NAME;
-        /* (with the GIL held if the reference read the header: message_str is its object) */
         if (f.ip) source = (Name){f.ip, (size_t)(f.ip_end - f.ip), NONE};
         if (f.user) user = (Name){f.user, (size_t)(f.user_end - f.user), NONE};
         return event(s, h->time, h->host, h->has_pid, h->pid, f.kind, count, source, 0, user);
