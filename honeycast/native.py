@@ -74,7 +74,7 @@ class NativeCount:
             zone = zones.get(offset)
             if zone is None:
                 zone = zones[offset] = timezone(timedelta(seconds=offset or 0))
-            return (_ORIGIN + timedelta(microseconds=wall)).replace(tzinfo=zone, fold=fold)
+            return _wall_time(wall, zone, fold)
 
         sources: list[str] = result["sources"]
         users: list[str] = result["users"]
@@ -104,7 +104,7 @@ class NativeCount:
 
     def _local_offset(self, wall: int, fold: int) -> int:
         """Return the UTC offset, in seconds, of a wall-clock time in the reader's zone."""
-        offset = (_ORIGIN + timedelta(microseconds=wall)).replace(tzinfo=self.tz, fold=fold).utcoffset()
+        offset = _wall_time(wall, self.tz, fold).utcoffset()
         return int(offset.total_seconds()) if offset is not None else 0
 
     def _header(self, raw: bytes) -> object:
@@ -133,6 +133,11 @@ class NativeCount:
                 stamp.fold,
             )
         return parts, host, pid, message
+
+
+def _wall_time(wall: int, zone: tzinfo, fold: int) -> datetime:
+    """Return the scanner's wall-clock time (µs since 0001-01-01) as a datetime in ``zone``."""
+    return (_ORIGIN + timedelta(microseconds=wall)).replace(tzinfo=zone, fold=fold)
 
 
 def _fields(message: str) -> tuple[int, int, str | None, str | None, str | None]:

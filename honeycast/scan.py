@@ -22,7 +22,7 @@ from .sshd import SshdParser
 from .timeline import Tally
 
 PARALLEL_MIN_BYTES = 64 << 20
-"""Plain files at least this large are split across processes; smaller ones are not worth the start-up."""
+"""Plain files at least this large are cut into ranges counted side by side; smaller ones are not worth it."""
 BLOCK_BYTES = 4 << 20
 TEXT_CHUNK = 8192
 """What io.TextIOWrapper reads at a time (its _CHUNK_SIZE)."""
@@ -173,11 +173,12 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
         for source in found:
             if workers > 1 and _splittable(source):
                 jobs.extend(_ranges(source, read, workers))
-            elif alongside and not source.is_stdin:
-                jobs.append(_Range(source.name, 0, WHOLE, read.year, source.modified()))
+                continue
+            whole = _Range(source.name, 0, WHOLE, read.year, source.modified())
+            if alongside and not source.is_stdin:
+                jobs.append(whole)
             else:
-                job = _Range(source.name, 0, WHOLE, read.year, source.modified())
-                tally.update(_count_job(job, read, slice_seconds, reporter, geo))
+                tally.update(_count_job(whole, read, slice_seconds, reporter, geo))
         if jobs and native.AVAILABLE:
             _count_on_threads(tally, jobs, read, reporter, geo, workers)
         elif jobs:
@@ -285,11 +286,10 @@ def _count_job(
     stop: threading.Event | None = None,
 ) -> Tally:
     """Return the tally of a whole input or of a range of one: natively where the scanner can, else in Python."""
-    source = LogSource(job.path)
     if native.AVAILABLE:
         return _native_tally(job, read, slice_seconds, reporter, geo, stop)
     parser = SshdParser(read.tz, year=job.year, reference=job.reference)
-    lines = _range_lines(job) if job.end != WHOLE else source.lines(reporter.warn)
+    lines = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
     tally = Tally(slice_seconds)
     _tally_events(tally, _events_of(lines, parser, reporter, job.path), geo)
     return tally

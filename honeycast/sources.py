@@ -87,8 +87,6 @@ class LogSource:
         return None
 
     def _open(self) -> IO[str]:
-        if self.is_stdin:
-            return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="\n")
         return io.TextIOWrapper(self.open_binary(), encoding="utf-8", errors="replace", newline="\n")
 
     def open_binary(self) -> IO[bytes]:
