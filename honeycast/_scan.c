@@ -556,24 +556,24 @@ static const char *address(const char *p, const char *end, Fields *f) {
     return e;
 }
 
-/* `[invalid user ]USER from IP port N`, as the Failed and maximum-attempts families write it. */
+/* `USER from IP port N`: returns the end of the port, or NULL. */
+static const char *user_address(const char *u, const char *end, Fields *f) {
+    const char *ue = token_end(u, end);
+    if (!starts(ue, end, " from ")) return NULL;
+    const char *q = address(ue + 6, end, f);
+    q = q ? port(q, end) : NULL;
+    if (q) { f->user = u; f->user_end = ue; }
+    return q;
+}
+
+/* `[invalid user ]USER from IP port N`, as the Failed and maximum-attempts families write it. Without
+ * the group the name would be "invalid", never followed by " from ": so trying both is exact. */
 static const char *user_from(const char *p, const char *end, Fields *f) {
-    for (int group = 1; group >= 0; group--) {
-        const char *u = p;
-        if (group) {
-            if (!starts(p, end, "invalid user ")) continue;
-            u = p + 13;
-        }
-        const char *ue = token_end(u, end);
-        if (!starts(ue, end, " from ")) continue;
-        const char *q = address(ue + 6, end, f);
-        if (!q) return NULL;
-        q = port(q, end);
-        if (!q) return NULL;
-        f->user = u; f->user_end = ue;
-        return q;
+    if (starts(p, end, "invalid user ")) {
+        const char *q = user_address(p + 13, end, f);
+        if (q) return q;
     }
-    return NULL;
+    return user_address(p, end, f);
 }
 
 /* `[(invalid|authenticating) user USER] IP` after "by"/"from": the client part of closing lines. */
@@ -646,28 +646,14 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
         if (!starts(m, end, "Accepted ")) return 0;
         q = token_end(m + 9, end);
         if (q == m + 9 || !starts(q, end, " for ")) return 0;
-        q += 5;
-        {
-            const char *ue = token_end(q, end);
-            if (!starts(ue, end, " from ")) return 0;
-            f->user = q; f->user_end = ue;
-            q = address(ue + 6, end, f);
-        }
-        q = q ? port(q, end) : NULL;
+        q = user_address(q + 5, end, f);
         f->kind = K_ACCEPTED;
         return q && info_tail(q, end);
     case 'I': case 'i':
         if (!(starts(m, end, "Invalid user ") || starts(m, end, "Illegal user ") || starts(m, end, "invalid user ") ||
               starts(m, end, "illegal user ")))
             return 0;
-        q = m + 13;
-        {
-            const char *ue = token_end(q, end);
-            if (!starts(ue, end, " from ")) return 0;
-            f->user = q; f->user_end = ue;
-            q = address(ue + 6, end, f);
-        }
-        q = q ? port(q, end) : NULL;
+        q = user_address(m + 13, end, f);
         f->kind = K_INVALID_USER;
         return q && preauth_tail(q, end);
     case 'p':
@@ -1126,7 +1112,7 @@ static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
     int64_t count = 1;
     const char *inner = m, *inner_end = end;
     if (*m == 'm' && !repeated(&inner, &inner_end, &count)) { inner = m; inner_end = end; count = 1; }
-    Fields f;
+    Fields f = {0};
     if (inner < inner_end && fast_fields(inner, inner_end, &f)) {
         Name source = NO_NAME, user = NO_NAME;
         if (f.ip) source = (Name){f.ip, (size_t)(f.ip_end - f.ip), NONE};
