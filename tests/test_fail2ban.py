@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from readers import assert_same_tallies, tallied
 
 from honeycast.events import AuthEvent
 from honeycast.sshd import SshdParser, normalize_ip
@@ -112,22 +113,11 @@ def test_the_journal_corpus_read_as_journald_json(corpus: Path) -> None:
 def test_the_native_scanner_counts_the_corpus_as_the_python_reader_does(
     corpus: Path, name: str, tmp_path: Path
 ) -> None:
-    from honeycast import native
-    from honeycast.scan import ReadOptions, SilentReporter, count
-
     log = corpus / name
     if name == "sshd-journal":
         lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
         log = tmp_path / "journal.json"
         log.write_text("\n".join(journal_record(line, index) for index, line in enumerate(lines)), encoding="utf-8")
-    results = []
-    for use_native in (True, False):
-        native.AVAILABLE, before = use_native, native.AVAILABLE
-        try:
-            reporter = SilentReporter()
-            tally = count(ReadOptions(logs=[str(log)], year=2026, tz=UTC), 600, reporter, workers=1)
-        finally:
-            native.AVAILABLE = before
-        results.append((tally.slices, dict(tally.kinds), tally.addresses, tally.failures, reporter.warnings))
-    assert results[0] == results[1]
-    assert sum(results[0][1].values()) > 100
+    assert_same_tallies([str(log)])
+    tally, _ = tallied([str(log)], True)
+    assert sum(tally.kinds.values()) > 100

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import random
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from ipaddress import IPv6Address
 from itertools import pairwise
@@ -17,11 +15,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from readers import assert_same_counts, assert_same_tallies, counted
 
 from honeycast import native, scan
 from honeycast.scan import ReadOptions, SilentReporter, count
 from honeycast.sources import LogSource
-from honeycast.timeline import Tally, Timeline
+from honeycast.timeline import Tally
 
 DATA = Path(__file__).parent / "data"
 DEMO = Path(__file__).parents[1] / "examples" / "demo-auth.log"
@@ -111,51 +110,9 @@ FRAGMENTS = [
 ]  # fmt: skip
 
 
-@contextmanager
-def reader(use_native: bool) -> Iterator[None]:
-    """Count with the native scanner or with the Python reader."""
-    before = native.AVAILABLE
-    native.AVAILABLE = use_native
-    try:
-        yield
-    finally:
-        native.AVAILABLE = before
-
-
-def tallied(
-    logs: list[str], use_native: bool, year: int | None = 2026, tz: tzinfo = UTC, workers: int = 1
-) -> tuple[Tally, list[str]]:
-    reporter = SilentReporter()
-    with reader(use_native):
-        tally = count(ReadOptions(logs=logs, year=year, tz=tz), 600, reporter, workers=workers)
-    return tally, reporter.warnings
-
-
-def counted(logs: list[str], use_native: bool, **options: Any) -> tuple[Timeline | None, list[str]]:
-    tally, warnings = tallied(logs, use_native, **options)
-    return tally.timeline(), warnings
-
-
-def contents(tally: Tally) -> tuple[object, ...]:
-    """Everything a tally holds, compared without building its timeline (a mutated year can span centuries)."""
-    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, sorted(tally.accepted)
-
-
-def assert_same_tallies(logs: list[str], **options: Any) -> None:
-    (fast, fast_warnings), (reference, reference_warnings) = (tallied(logs, flag, **options) for flag in (True, False))
-    assert contents(fast) == contents(reference)
-    assert fast_warnings == reference_warnings
-
-
-def assert_same_counts(logs: list[str], **options: Any) -> Timeline | None:
-    assert_same_tallies(logs, **options)
-    fast = counted(logs, True, **options)
-    assert fast == counted(logs, False, **options)
-    return fast[0]
-
-
 def test_the_native_scanner_is_built() -> None:
     assert native.AVAILABLE, "honeycast/_scan.c was not compiled at install (is a C compiler installed?)"
+    assert native._scan.MAX_LINE == scan.MAX_LINE  # both readers skip the same overlong lines
 
 
 @pytest.mark.parametrize(

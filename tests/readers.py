@@ -1,0 +1,55 @@
+"""Count the same logs with the native scanner and with the Python reader, and compare."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, tzinfo
+from typing import Any
+
+from honeycast import native
+from honeycast.scan import ReadOptions, SilentReporter, count
+from honeycast.timeline import Tally, Timeline
+
+
+@contextmanager
+def reader(use_native: bool) -> Iterator[None]:
+    """Count with the native scanner or with the Python reader."""
+    before = native.AVAILABLE
+    native.AVAILABLE = use_native
+    try:
+        yield
+    finally:
+        native.AVAILABLE = before
+
+
+def tallied(
+    logs: list[str], use_native: bool, year: int | None = 2026, tz: tzinfo = UTC, workers: int = 1
+) -> tuple[Tally, list[str]]:
+    reporter = SilentReporter()
+    with reader(use_native):
+        tally = count(ReadOptions(logs=logs, year=year, tz=tz), 600, reporter, workers=workers)
+    return tally, reporter.warnings
+
+
+def counted(logs: list[str], use_native: bool, **options: Any) -> tuple[Timeline | None, list[str]]:
+    tally, warnings = tallied(logs, use_native, **options)
+    return tally.timeline(), warnings
+
+
+def contents(tally: Tally) -> tuple[object, ...]:
+    """Everything a tally holds, compared without building its timeline (a mutated year can span centuries)."""
+    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, sorted(tally.accepted)
+
+
+def assert_same_tallies(logs: list[str], **options: Any) -> None:
+    (fast, fast_warnings), (reference, reference_warnings) = (tallied(logs, flag, **options) for flag in (True, False))
+    assert contents(fast) == contents(reference)
+    assert fast_warnings == reference_warnings
+
+
+def assert_same_counts(logs: list[str], **options: Any) -> Timeline | None:
+    assert_same_tallies(logs, **options)
+    fast = counted(logs, True, **options)
+    assert fast == counted(logs, False, **options)
+    return fast[0]
