@@ -25,25 +25,25 @@ enum {
     K_FAILED, K_INVALID_USER, K_ACCEPTED, K_NOT_ALLOWED, K_ROOT_REFUSED, K_PAM_FAILURE, K_PAM_MORE,
     K_MAX_ATTEMPTS, K_TOO_MANY_FAILURES, K_ACCOUNT_LOCKED, K_DISCONNECTED, K_RECEIVED_DISCONNECT,
     K_NO_IDENTIFICATION, K_BAD_PROTOCOL, K_NEGOTIATION_FAILED, K_TIMEOUT, K_REVERSE_MAPPING,
-    K_REFUSED_CONNECT, K_CONNECTION, K_UNKNOWN, N_KINDS
+    K_REFUSED_CONNECT, K_CONNECTION, K_LOGOUT, K_UNKNOWN, N_KINDS
 };
 static const char *KIND_NAMES[N_KINDS] = {
     "failed", "invalid_user", "accepted", "not_allowed", "root_refused", "pam_failure", "pam_more",
     "max_attempts", "too_many_failures", "account_locked", "disconnected", "received_disconnect",
     "no_identification", "bad_protocol", "negotiation_failed", "timeout", "reverse_mapping",
-    "refused_connect", "connection", "unknown"};
+    "refused_connect", "connection", "logout", "unknown"};
 
 static int closing_kind(int kind) {
     switch (kind) {
     case K_DISCONNECTED: case K_RECEIVED_DISCONNECT: case K_NO_IDENTIFICATION: case K_BAD_PROTOCOL:
-    case K_NEGOTIATION_FAILED: case K_TIMEOUT: case K_TOO_MANY_FAILURES: case K_MAX_ATTEMPTS:
+    case K_NEGOTIATION_FAILED: case K_TIMEOUT: case K_TOO_MANY_FAILURES: case K_MAX_ATTEMPTS: case K_LOGOUT:
         return 1;
     default:
         return 0;
     }
 }
 
-#define INTERFACE 3  /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 4  /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CONNECTIONS 100000
@@ -51,6 +51,9 @@ static int closing_kind(int kind) {
 #define US 1000000LL
 #define DAY_US (86400LL * US)
 #define BACKWARDS_US (600LL * US)
+#define IDLE_US (600LL * US)      /* sshd.IDLE: a connection's PAM failures this old count */
+#define SWEEP_US (60LL * US)      /* sshd.SWEEP: how often (log time) connections are looked at for that */
+#define ZONE_BUCKET_US (900LL * US)  /* the build zone's offset is asked once per quarter hour of UTC */
 
 /* ---------------------------------------------------------------- tables */
 
@@ -202,31 +205,40 @@ static void *array_push(Array *a) {
 typedef struct { int64_t wall; int32_t offset; uint8_t fold; } Time;  /* wall clock, µs since 0001-01-01 */
 
 
+/* PAM failures of one line that no Failed line has echoed yet (sshd.py's _Pending). */
+typedef struct { Time time; uint32_t user; int64_t times; } Pending;
+
+/* One client connection: an sshd process serving one client address and port (sshd.py's _Connection). */
 typedef struct {
     uint64_t host, pid, seq;
     uint32_t source;
-    uint8_t tried, closed;
-    int64_t pending;
-    uint32_t *pam_users; uint32_t pam_len, pam_room;
+    int64_t port;                 /* -1 until a line names it */
+    uint8_t tried, closed, waiting;
+    int64_t settled;
+    Pending *pending; uint32_t pending_first, pending_len, pending_room;  /* a queue: [first, len) */
 } Connection;
 
 typedef struct { uint32_t slice, source; int64_t attempts, probes; } Cell;
 typedef struct { uint32_t slice, user; int64_t attempts; } UserCell;
-typedef struct { int64_t start; int32_t offset; } SliceKey;
+typedef struct { int64_t start; uint8_t fold; } SliceKey;  /* local wall clock in the build's zone */
 typedef struct { Time first; int64_t total; uint8_t failed, is_host; } SourceInfo;
 typedef struct { Time time; uint32_t source, user; } Login;
 
 typedef struct {
     PyObject_HEAD
     int64_t slice_us;
-    int year, last_month, ref_year, ref_month, ref_day;
-    PyObject *header, *fields, *local_offset;
+    int year, first_year, last_month, ref_year, ref_month, ref_day;
+    PyObject *header, *fields, *local_offset, *to_local;
+    int32_t zone_offset;  /* the build zone's fixed UTC offset, or LOCAL where it has rules */
+    int64_t zone_bucket; int32_t zone_bucket_offset; uint8_t zone_bucket_fold;
     char *carry; size_t carry_len, carry_room;
     /* interned strings */
     Strings hosts, sources, users;
     Array source_info;  /* SourceInfo per source id */
     /* connections */
-    Array connections; Map connection_index; uint64_t next_seq;
+    Array connections; Map connection_index, endpoint_index; uint64_t next_seq;
+    Array waiting;  /* seq of connections that may hold pending PAM failures */
+    int has_swept; Time swept;
     /* tally */
     int64_t kinds[N_KINDS];
     uint8_t kind_seen[N_KINDS];
@@ -237,7 +249,7 @@ typedef struct {
     Time last_time; uint32_t last_slice;
     uint32_t last_host; char last_host_text[256]; size_t last_host_len;
     /* what was read */
-    int64_t lines, overlong, backwards, backwards_line, backwards_step;
+    int64_t lines, sshd_lines, two_ways, overlong, backwards, backwards_line, backwards_step;
     int has_latest; Time latest;
     PyThreadState *released;  /* the GIL, while feed() reads without it */
     int allow_threads;
@@ -297,6 +309,7 @@ static int classic_time(Scanner *s, Time *t, int month, int day, int h, int mi, 
     } else if (month < s->last_month - 6) {
         s->year += 1;
     }
+    if (!s->first_year) s->first_year = s->year;
     s->last_month = month;
     return make_time(t, s->year, month, day, h, mi, sec, us, LOCAL, 0);
 }
@@ -511,6 +524,7 @@ typedef struct {
     int kind;
     const char *ip, *ip_end;      /* NULL: the message names no address */
     const char *user, *user_end;  /* NULL: no user */
+    int64_t port;                 /* -1: none */
 } Fields;
 
 /* Whether every byte is printable ASCII (0x20 to 0x7e), eight at a time. */
@@ -526,16 +540,26 @@ static int printable(const char *p, const char *end) {
     return 1;
 }
 
-/* After `port N` in Failed/Accepted lines: [ ssh\d*] then end, `: anything` or ` [preauth]`. */
-static int info_tail(const char *p, const char *end) {
-    if (starts(p, end, " ssh")) {
-        p += 4;
-        while (p < end && is_digit(*p)) p++;
-    }
-    if (starts(p, end, ": ")) return 1;
-    if (starts(p, end, " [preauth]")) p += 10;
-    while (p < end && *p == ' ') p++;
-    return p == end;
+/* Whether a method is one auth.c writes key information after (`ssh2: TYPE FINGERPRINT`) for. */
+static int key_method(const char *p, const char *end) {
+    size_t n = end - p;
+    return (n == 9 && memcmp(p, "publickey", 9) == 0) || (n == 9 && memcmp(p, "hostbased", 9) == 0) ||
+           (n == 15 && memcmp(p, "gssapi-with-mic", 15) == 0) || (n == 12 && memcmp(p, "gssapi-keyex", 12) == 0) ||
+           (n == 6 && memcmp(p, "gssapi", 6) == 0);
+}
+/* After `port N` in Failed/Accepted lines: ` ssh2` and the end, or for key methods ` ssh2: TYPE FP` and the
+ * end (TYPE in [A-Z0-9-], starting with no dash). Any other tail is left to the reference. */
+static int info_tail(const char *p, const char *end, int with_key) {
+    if (!starts(p, end, " ssh2")) return 0;
+    p += 5;
+    if (p == end) return 1;
+    if (!with_key || !starts(p, end, ": ")) return 0;
+    p += 2;
+    const char *type = p;
+    while (p < end && ((*p >= 'A' && *p <= 'Z') || is_digit(*p) || (*p == '-' && p > type))) p++;
+    if (p == type || !starts(p, end, " ")) return 0;
+    const char *fp = p + 1, *fp_end = token_end(fp, end);
+    return fp_end > fp && fp_end == end;
 }
 /* [ [preauth]] then spaces to the end. */
 static int preauth_tail(const char *p, const char *end) {
@@ -544,9 +568,9 @@ static int preauth_tail(const char *p, const char *end) {
     return p == end;
 }
 /* ` port N` (required). Returns the end or NULL. */
-static const char *port(const char *p, const char *end) {
+static const char *port(const char *p, const char *end, Fields *f) {
     if (!starts(p, end, " port ")) return NULL;
-    return number(p + 6, end, NULL);
+    return number(p + 6, end, &f->port);
 }
 /* An address token at p; sets the field and returns its end, or NULL. */
 static const char *address(const char *p, const char *end, Fields *f) {
@@ -561,7 +585,7 @@ static const char *user_address(const char *u, const char *end, Fields *f) {
     const char *ue = token_end(u, end);
     if (!starts(ue, end, " from ")) return NULL;
     const char *q = address(ue + 6, end, f);
-    q = q ? port(q, end) : NULL;
+    q = q ? port(q, end, f) : NULL;
     if (q) { f->user = u; f->user_end = ue; }
     return q;
 }
@@ -633,22 +657,29 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
         else break;
     }
     f->ip = f->user = NULL;
+    f->port = -1;
     const char *q;
     switch (*m) {
     case 'F':
         if (!starts(m, end, "Failed ")) return 0;
         q = token_end(m + 7, end);
         if (q == m + 7 || !starts(q, end, " for ")) return 0;
-        q = user_from(q + 5, end, f);
-        f->kind = K_FAILED;
-        return q && info_tail(q, end);
+        {
+            int with_key = key_method(m + 7, q);
+            q = user_from(q + 5, end, f);
+            f->kind = K_FAILED;
+            return q && info_tail(q, end, with_key);
+        }
     case 'A':
         if (!starts(m, end, "Accepted ")) return 0;
         q = token_end(m + 9, end);
         if (q == m + 9 || !starts(q, end, " for ")) return 0;
-        q = user_address(q + 5, end, f);
-        f->kind = K_ACCEPTED;
-        return q && info_tail(q, end);
+        {
+            int with_key = key_method(m + 9, q);
+            q = user_address(q + 5, end, f);
+            f->kind = K_ACCEPTED;
+            return q && info_tail(q, end, with_key);
+        }
     case 'I': case 'i':
         if (!(starts(m, end, "Invalid user ") || starts(m, end, "Illegal user ") || starts(m, end, "invalid user ") ||
               starts(m, end, "illegal user ")))
@@ -687,7 +718,7 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
             f->ip = q; f->ip_end = e;
             q = e;
         }
-        if (starts(q, end, " port ")) q = number(q + 6, end, NULL);
+        if (starts(q, end, " port ")) q = number(q + 6, end, &f->port);
         if (!q || q >= end || *q != ':') return 0;
         q++;
         while (q < end && *q == ' ') q++;
@@ -716,9 +747,12 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
             q = m + 13;
             if (starts(q, end, " from ")) q += 5;
             q = client(q, end, f);
-            q = q ? port(q, end) : NULL;
+            q = q ? port(q, end, f) : NULL;
             if (!q || !starts(q, end, ": ")) return 0;
             q += 2;
+            /* A reason that names another `port N` (a user name quoted in it) may give the line a second
+             * reading: the reference decides. */
+            if (memmem(q, end - q, " port ", 6)) return 0;
             if (starts(q, end, "Too many authentication failures") && preauth_tail(q + 32, end)) {
                 f->kind = K_TOO_MANY_FAILURES;
                 return 1;
@@ -730,7 +764,7 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
             return 1;
         } else if (starts(m, end, "Did not receive identification string from ")) {
             q = address(m + 43, end, f);
-            q = q ? port(q, end) : NULL;
+            q = q ? port(q, end, f) : NULL;
             f->kind = K_NO_IDENTIFICATION;
             if (!q) return 0;
             while (q < end && *q == ' ') q++;
@@ -742,9 +776,10 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
     case 'C':
         if (starts(m, end, "Connection from ")) {
             q = address(m + 16, end, f);
-            q = q ? port(q, end) : NULL;
+            q = q ? port(q, end, f) : NULL;
             if (!q) return 0;
             if (starts(q, end, " on ")) {
+                if (q + 4 == end || q[4] == ' ') return 0;  /* `on` names a local address: never an empty one */
                 q = token_end(q + 4, end);
                 if (starts(q, end, " port ")) q = number(q + 6, end, NULL);
                 if (!q) return 0;
@@ -778,7 +813,7 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
     q = client(q, end, f);
     if (!q) return 0;
     if (starts(q, end, " port ")) {
-        q = number(q + 6, end, NULL);
+        q = number(q + 6, end, &f->port);
         if (!q) return 0;
     }
     f->kind = K_DISCONNECTED;
@@ -790,7 +825,7 @@ static int repeated(const char **m, const char **end, int64_t *count) {
     const char *p = *m, *e = *end;
     if (!starts(p, e, "message repeated ")) return 0;
     p = number(p + 17, e, count);
-    if (!p || !starts(p, e, " times: [") || e[-1] != ']') return 0;
+    if (!p || *count < 1 || !starts(p, e, " times: [") || e[-1] != ']') return 0;
     p += 9;
     if (p < e - 1 && *p == ' ') p++;
     const char *inner_end = e - 1;
@@ -815,122 +850,7 @@ static int resolve(Scanner *s, Strings *strings, Name *name) {
     return 0;
 }
 
-static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t source, int *failed) {
-    uint32_t index = map_get(&s->connection_index, host, pid);
-    Connection *known = index == NONE ? NULL : &AT(s->connections, Connection, index);
-    if (source == NONE || (known && known->source == source)) return known;
-    if (s->connections.len >= MAX_CONNECTIONS) {
-        /* Forget the older half (by first appearance), as the reference does. */
-        size_t total = s->connections.len, keep = 0;
-        uint64_t *order = malloc(total * sizeof *order);
-        if (!order) { *failed = 1; return NULL; }
-        for (size_t i = 0; i < total; i++) order[i] = AT(s->connections, Connection, i).seq;
-        /* the (total/2)-th smallest sequence number: sequences are unique */
-        uint64_t threshold = 0;
-        {
-            size_t lo = 0, hi = total, want = MAX_CONNECTIONS / 2;
-            while (hi - lo > 1) {
-                uint64_t pivot = order[lo + (hi - lo) / 2];
-                size_t i = lo, j = hi - 1;
-                while (i <= j) {
-                    while (order[i] < pivot) i++;
-                    while (order[j] > pivot) j--;
-                    if (i <= j) { uint64_t t = order[i]; order[i] = order[j]; order[j] = t; i++; if (j == 0) break; j--; }
-                }
-                if (want <= j) hi = j + 1;
-                else if (want >= i) lo = i;
-                else break;
-            }
-            threshold = order[want];
-        }
-        free(order);
-        map_free(&s->connection_index);
-        if (map_init(&s->connection_index, 1 << 18) < 0) { *failed = 1; return NULL; }
-        for (size_t i = 0; i < total; i++) {
-            Connection *c = &AT(s->connections, Connection, i);
-            if (c->seq < threshold) { free(c->pam_users); continue; }
-            AT(s->connections, Connection, keep) = *c;
-            if (map_put(&s->connection_index, c->host, c->pid, (uint32_t)keep) < 0) { *failed = 1; return NULL; }
-            keep++;
-        }
-        s->connections.len = keep;
-        index = map_get(&s->connection_index, host, pid);
-    }
-    Connection *fresh;
-    if (index != NONE) {
-        fresh = &AT(s->connections, Connection, index);
-        uint64_t seq = fresh->seq;
-        free(fresh->pam_users);
-        memset(fresh, 0, sizeof *fresh);
-        fresh->seq = seq;
-    } else {
-        fresh = array_push(&s->connections);
-        if (!fresh) { *failed = 1; return NULL; }
-        fresh->seq = s->next_seq++;
-        if (map_put(&s->connection_index, host, pid, (uint32_t)(s->connections.len - 1)) < 0) { *failed = 1; return NULL; }
-    }
-    fresh->host = host; fresh->pid = pid; fresh->source = source;
-    return fresh;
-}
-
-/* The reference's _count: attempts this line adds, and whether it ends a probe. */
-static int count_line(Scanner *s, int kind, int64_t count, Name *user, Connection *c, int64_t *attempts, int *probe) {
-    *attempts = 0; *probe = 0;
-    if (!c) {
-        *attempts = kind == K_FAILED ? count : 0;
-        *probe = closing_kind(kind);
-        return 0;
-    }
-    if (kind == K_FAILED) {
-        c->tried = 1;
-        c->pending = c->pending > count ? c->pending - count : 0;
-        *attempts = count;
-    } else if (kind == K_PAM_FAILURE) {
-        c->tried = 1;
-        c->pending += count;
-        if (c->pam_len == c->pam_room) {
-            uint32_t room = c->pam_room ? c->pam_room * 2 : 8;
-            uint32_t *grown = realloc(c->pam_users, room * sizeof *grown);
-            if (!grown) return nomem(s);
-            c->pam_users = grown; c->pam_room = room;
-        }
-        Name empty = {"", 0, NONE};  /* the reference keeps `user or ""` */
-        Name *kept = named(user) ? user : &empty;
-        if (resolve(s, &s->users, kept) < 0) return -1;
-        c->pam_users[c->pam_len++] = kept->id;
-    } else if (kind == K_ACCEPTED) {
-        c->tried = 1;
-        if (c->pending) {
-            if (resolve(s, &s->users, user) < 0) return -1;
-            int64_t from = c->pending >= c->pam_len ? 0 : c->pam_len - c->pending;
-            for (int64_t i = from; i < c->pam_len; i++) *attempts += c->pam_users[i] != user->id;
-        }
-        c->pending = 0;
-    } else if (closing_kind(kind)) {
-        if (kind == K_TOO_MANY_FAILURES || kind == K_MAX_ATTEMPTS) c->tried = 1;
-        *attempts = c->pending;
-        c->pending = 0;
-        *probe = !c->tried && !c->closed;
-        c->closed = 1;
-    }
-    return 0;
-}
-
-static uint32_t slice_of(Scanner *s, Time t) {
-    if (s->last_slice != NONE && t.wall == s->last_time.wall && t.offset == s->last_time.offset) return s->last_slice;
-    int64_t day = t.wall / DAY_US, since = t.wall % DAY_US;
-    int64_t start = day * DAY_US + since / s->slice_us * s->slice_us;
-    uint32_t id = map_get(&s->slice_index, (uint64_t)start, (uint64_t)(uint32_t)t.offset);
-    if (id == NONE) {
-        SliceKey *key = array_push(&s->slices);
-        if (!key) return NONE;
-        key->start = start; key->offset = t.offset;
-        id = (uint32_t)(s->slices.len - 1);
-        if (map_put(&s->slice_index, (uint64_t)start, (uint64_t)(uint32_t)t.offset, id) < 0) return NONE;
-    }
-    s->last_time = t; s->last_slice = id;
-    return id;
-}
+static uint64_t endpoint_key(uint32_t source, int64_t port) { return ((uint64_t)source << 32) | (uint64_t)port; }
 
 /* a - b in µs, as Python subtracts aware datetimes: by wall clock when both are in the reader's
  * zone (the same tzinfo), else by UTC instant — which for a local time needs the zone's offset
@@ -960,11 +880,274 @@ static int time_diff(Scanner *s, Time a, Time b, int64_t *diff) {
     return 0;
 }
 
+/* The local wall clock and fold of a time in the build's zone (datetime.astimezone). A time with a
+ * UTC offset is converted: directly for a fixed zone, else with the zone's offset asked of Python
+ * once per quarter hour of UTC (the zone changes its offset on such boundaries). */
+static int local_time(Scanner *s, Time t, int64_t *wall, uint8_t *fold) {
+    if (t.offset == LOCAL) {
+        *wall = t.wall; *fold = t.fold;
+        return 0;
+    }
+    int64_t instant = t.wall - (int64_t)t.offset * US;
+    if (s->zone_offset != LOCAL) {
+        *wall = instant + (int64_t)s->zone_offset * US; *fold = 0;
+        return 0;
+    }
+    int64_t bucket = instant >= 0 ? instant / ZONE_BUCKET_US : -1;
+    if (bucket != s->zone_bucket) {
+        int released = s->released != NULL;
+        hold(s);
+        PyObject *answer = PyObject_CallFunction(s->to_local, "L", (long long)instant);
+        int offset = 0, folded = 0;
+        int ok = answer && PyArg_ParseTuple(answer, "ii", &offset, &folded);
+        Py_XDECREF(answer);
+        if (!ok) return -1;
+        if (released) let_go(s);
+        s->zone_bucket = bucket; s->zone_bucket_offset = offset; s->zone_bucket_fold = (uint8_t)folded;
+    }
+    *wall = instant + (int64_t)s->zone_bucket_offset * US; *fold = s->zone_bucket_fold;
+    return 0;
+}
+
+/* The slice holding a time: its start on the build zone's local clock, aligned to local midnight (Tally.add). */
+static uint32_t slice_of(Scanner *s, Time t, int *failed) {
+    if (s->last_slice != NONE && t.wall == s->last_time.wall && t.offset == s->last_time.offset &&
+        t.fold == s->last_time.fold)
+        return s->last_slice;
+    int64_t wall;
+    uint8_t fold;
+    if (local_time(s, t, &wall, &fold) < 0) { *failed = 1; return NONE; }
+    int64_t day = wall / DAY_US, since = wall % DAY_US;
+    int64_t start = day * DAY_US + since / s->slice_us * s->slice_us;
+    uint32_t id = map_get(&s->slice_index, (uint64_t)start, fold);
+    if (id == NONE) {
+        SliceKey *key = array_push(&s->slices);
+        if (!key) { *failed = 1; nomem(s); return NONE; }
+        key->start = start; key->fold = fold;
+        id = (uint32_t)(s->slices.len - 1);
+        if (map_put(&s->slice_index, (uint64_t)start, fold, id) < 0) { *failed = 1; nomem(s); return NONE; }
+    }
+    s->last_time = t; s->last_slice = id;
+    return id;
+}
+
+/* Add attempts and a probe of one source to the tally (Tally.add). user: a Name, or NO_NAME. */
+static int tally(Scanner *s, Time t, uint32_t origin, Name *user, int64_t attempts, int probe) {
+    int failed = 0;
+    uint32_t slice = slice_of(s, t, &failed);
+    if (failed) return -1;
+    if (attempts || probe) {
+        uint32_t index = map_get(&s->cell_index, slice, origin);
+        if (index == NONE) {
+            Cell *cell = array_push(&s->cells);
+            if (!cell) return nomem(s);
+            cell->slice = slice; cell->source = origin;
+            index = (uint32_t)(s->cells.len - 1);
+            if (map_put(&s->cell_index, slice, origin, index) < 0) return nomem(s);
+        }
+        Cell *cell = &AT(s->cells, Cell, index);
+        cell->attempts += attempts;
+        cell->probes += probe;
+    }
+    if (attempts) {
+        if (named(user)) {
+            if (resolve(s, &s->users, user) < 0) return -1;
+            uint32_t index = map_get(&s->user_cell_index, slice, user->id);
+            if (index == NONE) {
+                UserCell *cell = array_push(&s->user_cells);
+                if (!cell) return nomem(s);
+                cell->slice = slice; cell->user = user->id;
+                index = (uint32_t)(s->user_cells.len - 1);
+                if (map_put(&s->user_cell_index, slice, user->id, index) < 0) return nomem(s);
+            }
+            AT(s->user_cells, UserCell, index).attempts += attempts;
+        }
+        SourceInfo *info = &AT(s->source_info, SourceInfo, origin);
+        int64_t before = -1;
+        if (info->failed && time_diff(s, t, info->first, &before) < 0) return -1;
+        if (before < 0) info->first = t;
+        info->failed = 1;
+        info->total += attempts;
+    }
+    return 0;
+}
+
+/* Count a connection's pending PAM failures, each at its own time (SshdParser._settle). */
+static int settle(Scanner *s, Connection *c) {
+    for (uint32_t i = c->pending_first; i < c->pending_len; i++) {
+        Pending *p = &c->pending[i];
+        Name user = {NULL, 0, p->user};
+        if (tally(s, p->time, c->source, &user, p->times, 0) < 0) return -1;
+        c->settled += p->times;
+    }
+    c->pending_first = c->pending_len = 0;
+    return 0;
+}
+
+/* A map whose values are connection indices, without those below `dropped` and the rest moved down. */
+static int map_shift(Map *m, uint32_t dropped) {
+    Map kept;
+    if (map_init(&kept, m->cap) < 0) { map_free(&kept); return -1; }
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->v[i] != NONE && m->v[i] >= dropped && map_put(&kept, m->a[i], m->b[i], m->v[i] - dropped) < 0) {
+            map_free(&kept);
+            return -1;
+        }
+    map_free(m);
+    *m = kept;
+    return 0;
+}
+
+/* Forget the older half of the connections (those that never logged their end), settling them. */
+static int forget_older_half(Scanner *s) {
+    size_t total = s->connections.len, half = MAX_CONNECTIONS / 2;
+    for (size_t i = 0; i < half; i++) {
+        Connection *c = &AT(s->connections, Connection, i);
+        if (settle(s, c) < 0) return -1;
+        free(c->pending);
+    }
+    memmove(s->connections.items, &AT(s->connections, Connection, half), (total - half) * sizeof(Connection));
+    s->connections.len = total - half;
+    if (map_shift(&s->connection_index, (uint32_t)half) < 0 || map_shift(&s->endpoint_index, (uint32_t)half) < 0)
+        return nomem(s);
+    uint64_t first = s->connections.len ? AT(s->connections, Connection, 0).seq : s->next_seq;
+    size_t keep = 0;
+    for (size_t i = 0; i < s->waiting.len; i++) {
+        uint64_t seq = AT(s->waiting, uint64_t, i);
+        if (seq >= first) AT(s->waiting, uint64_t, keep++) = seq;
+    }
+    s->waiting.len = keep;
+    return 0;
+}
+
+/* The connection a line belongs to, made if new (SshdParser._connection); NULL for none. */
+static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t source, int64_t port, int *failed) {
+    if (source != NONE && port >= 0) {
+        uint32_t index = map_get(&s->endpoint_index, host, endpoint_key(source, port));
+        if (index != NONE && !AT(s->connections, Connection, index).closed) {
+            if (map_put(&s->connection_index, host, pid, index) < 0) { *failed = 1; nomem(s); return NULL; }
+            return &AT(s->connections, Connection, index);
+        }
+    }
+    uint32_t index = map_get(&s->connection_index, host, pid);
+    Connection *known = index == NONE ? NULL : &AT(s->connections, Connection, index);
+    if (source == NONE) return known;
+    if (known && known->source == source && (known->port < 0 || port < 0 || known->port == port)) {
+        if (port >= 0 && known->port < 0) {
+            known->port = port;
+            if (map_put(&s->endpoint_index, host, endpoint_key(source, port), index) < 0) {
+                *failed = 1; nomem(s); return NULL;
+            }
+        }
+        return known;
+    }
+    if (known && settle(s, known) < 0) { *failed = 1; return NULL; }  /* the pid serves another client now */
+    if (s->connections.len >= MAX_CONNECTIONS && forget_older_half(s) < 0) { *failed = 1; return NULL; }
+    Connection *fresh = array_push(&s->connections);
+    if (!fresh) { *failed = 1; nomem(s); return NULL; }
+    fresh->seq = s->next_seq++;
+    fresh->host = host; fresh->pid = pid; fresh->source = source; fresh->port = port;
+    index = (uint32_t)(s->connections.len - 1);
+    if (map_put(&s->connection_index, host, pid, index) < 0 ||
+        (port >= 0 && map_put(&s->endpoint_index, host, endpoint_key(source, port), index) < 0)) {
+        *failed = 1; nomem(s); return NULL;
+    }
+    return fresh;
+}
+
+static Connection *by_seq(Scanner *s, uint64_t seq) {
+    if (!s->connections.len) return NULL;
+    uint64_t first = AT(s->connections, Connection, 0).seq;
+    return seq >= first && seq - first < s->connections.len ? &AT(s->connections, Connection, seq - first) : NULL;
+}
+
+/* Settle connections whose last PAM failure is over IDLE old, every SWEEP of log time (SshdParser._sweep). */
+static int sweep(Scanner *s, Time t) {
+    if (!s->has_swept) { s->swept = t; s->has_swept = 1; return 0; }
+    int64_t since;
+    if (time_diff(s, t, s->swept, &since) < 0) return -1;
+    if (since < SWEEP_US) return 0;
+    s->swept = t;
+    size_t keep = 0;
+    for (size_t i = 0; i < s->waiting.len; i++) {
+        uint64_t seq = AT(s->waiting, uint64_t, i);
+        Connection *c = by_seq(s, seq);
+        if (!c) continue;
+        if (c->pending_first < c->pending_len) {
+            int64_t idle;
+            if (time_diff(s, t, c->pending[c->pending_len - 1].time, &idle) < 0) return -1;
+            if (idle <= IDLE_US) { AT(s->waiting, uint64_t, keep++) = seq; continue; }
+            if (settle(s, c) < 0) return -1;
+        }
+        c->waiting = 0;
+    }
+    s->waiting.len = keep;
+    return 0;
+}
+
+/* The reference's _count: attempts this line adds, and whether it ends a probe. */
+static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, Connection *c, int64_t *attempts,
+                      int *probe) {
+    *attempts = 0; *probe = 0;
+    if (!c) {
+        *attempts = kind == K_FAILED ? count : 0;
+        *probe = closing_kind(kind) && kind != K_LOGOUT;
+        return 0;
+    }
+    if (kind == K_FAILED) {
+        c->tried = 1;
+        int64_t echoed = count;
+        while (echoed && c->pending_first < c->pending_len) {  /* the PAM failures this line echoes */
+            Pending *first = &c->pending[c->pending_first];
+            int64_t taken = echoed < first->times ? echoed : first->times;
+            echoed -= taken;
+            first->times -= taken;
+            if (!first->times) c->pending_first++;
+        }
+        if (c->pending_first == c->pending_len) c->pending_first = c->pending_len = 0;
+        int64_t already = echoed < c->settled ? echoed : c->settled;
+        c->settled -= already;
+        *attempts = count - already;
+    } else if (kind == K_PAM_FAILURE) {
+        c->tried = 1;
+        if (resolve(s, &s->users, user) < 0) return -1;
+        if (c->pending_len == c->pending_room) {
+            uint32_t room = c->pending_room ? c->pending_room * 2 : 4;
+            Pending *grown = realloc(c->pending, room * sizeof *grown);
+            if (!grown) return nomem(s);
+            c->pending = grown; c->pending_room = room;
+        }
+        c->pending[c->pending_len++] = (Pending){t, user->id, count};
+        if (!c->waiting) {
+            uint64_t *seq = array_push(&s->waiting);
+            if (!seq) return nomem(s);
+            *seq = c->seq;
+            c->waiting = 1;
+        }
+    } else if (kind == K_ACCEPTED) {
+        c->tried = 1;
+        /* PAM failures for the user that then logged in belong to that login (a second PAM module
+         * accepted the password); failures for other users were attempts. */
+        if (resolve(s, &s->users, user) < 0) return -1;
+        uint32_t keep = c->pending_first;
+        for (uint32_t i = c->pending_first; i < c->pending_len; i++)
+            if (c->pending[i].user != user->id) c->pending[keep++] = c->pending[i];
+        c->pending_len = keep;
+        if (settle(s, c) < 0) return -1;
+    } else if (closing_kind(kind)) {
+        if (settle(s, c) < 0) return -1;
+        if (kind == K_LOGOUT) c->tried = 1;
+        *probe = !c->tried && !c->closed;
+        c->closed = 1;
+    }
+    return 0;
+}
+
 /* One sshd event: connection state, then the tally (Tally.add). source: an interned address or NONE. */
 static uint32_t add_source(Scanner *s, const char *p, size_t n, int is_host);
 
 static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, int kind, int64_t count,
-                 Name source, int source_is_host, Name user) {
+                 Name source, int source_is_host, int64_t port, Name user) {
     if (s->has_latest) {
         int64_t step;
         if (time_diff(s, s->latest, t, &step) < 0) return -1;
@@ -978,8 +1161,10 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
         s->has_latest = 1;
     }
 
+    s->sshd_lines++;
     s->kinds[kind] += count;
     s->kind_seen[kind] = 1;
+    if (sweep(s, t) < 0) return -1;
     if (source.p && source.id == NONE && has_pid) {
         /* Most lines repeat their connection's address: compare bytes instead of hashing them. */
         uint32_t index = map_get(&s->connection_index, host, pid);
@@ -998,49 +1183,15 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     Connection *c = NULL;
     if (has_pid) {
         int failed = 0;
-        c = connection(s, host, pid, origin, &failed);
-        if (failed) return nomem(s);
+        c = connection(s, host, pid, origin, port, &failed);
+        if (failed) return -1;
         if (c && origin == NONE) origin = c->source;
     }
     int64_t attempts;
     int probe;
-    if (count_line(s, kind, count, &user, c, &attempts, &probe) < 0) return -1;
+    if (count_line(s, t, kind, count, &user, c, &attempts, &probe) < 0) return -1;
     if (origin == NONE) return 0;
-    uint32_t slice = slice_of(s, t);
-    if (slice == NONE) return nomem(s);
-    if (attempts || probe) {
-        uint32_t index = map_get(&s->cell_index, slice, origin);
-        if (index == NONE) {
-            Cell *cell = array_push(&s->cells);
-            if (!cell) return nomem(s);
-            cell->slice = slice; cell->source = origin;
-            index = (uint32_t)(s->cells.len - 1);
-            if (map_put(&s->cell_index, slice, origin, index) < 0) return nomem(s);
-        }
-        Cell *cell = &AT(s->cells, Cell, index);
-        cell->attempts += attempts;
-        cell->probes += probe;
-    }
-    if (attempts) {
-        if (named(&user)) {
-            if (resolve(s, &s->users, &user) < 0) return -1;
-            uint32_t index = map_get(&s->user_cell_index, slice, user.id);
-            if (index == NONE) {
-                UserCell *cell = array_push(&s->user_cells);
-                if (!cell) return nomem(s);
-                cell->slice = slice; cell->user = user.id;
-                index = (uint32_t)(s->user_cells.len - 1);
-                if (map_put(&s->user_cell_index, slice, user.id, index) < 0) return nomem(s);
-            }
-            AT(s->user_cells, UserCell, index).attempts += attempts;
-        }
-        SourceInfo *info = &AT(s->source_info, SourceInfo, origin);
-        int64_t before = -1;
-        if (info->failed && time_diff(s, t, info->first, &before) < 0) return -1;
-        if (before < 0) info->first = t;
-        info->failed = 1;
-        info->total += attempts;
-    }
+    if (tally(s, t, origin, &user, attempts, probe) < 0) return -1;
     if (kind == K_ACCEPTED && named(&user)) {
         if (resolve(s, &s->users, &user) < 0) return -1;
         Login *login = array_push(&s->logins);
@@ -1069,14 +1220,15 @@ static uint32_t intern_str(Strings *strings, PyObject *text) {
     return id;
 }
 
-/* Ask the reference for a message's fields: (count, kind, ip, host name, user). */
+/* Ask the reference for a message's fields: (count, kind, ip, host name, port or -1, user, read two ways). */
 static int python_message(Scanner *s, Header *h, PyObject *message) {
     PyObject *result = PyObject_CallOneArg(s->fields, message);
     if (!result) return -1;
-    long long count;
-    int kind;
+    long long count, port;
+    int kind, two_ways;
     PyObject *ip, *source_host, *user;
-    if (!PyArg_ParseTuple(result, "LiOOO", &count, &kind, &ip, &source_host, &user) || kind < 0 || kind >= N_KINDS) {
+    if (!PyArg_ParseTuple(result, "LiOOLOp", &count, &kind, &ip, &source_host, &port, &user, &two_ways) || kind < 0 ||
+        kind >= N_KINDS) {
         Py_DECREF(result);
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad fields");
         return -1;
@@ -1096,7 +1248,8 @@ static int python_message(Scanner *s, Header *h, PyObject *message) {
         if (user_name.id == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
     }
     Py_DECREF(result);
-    return event(s, h->time, h->host, h->has_pid, h->pid, kind, count, source, ip == Py_None, user_name);
+    s->two_ways += two_ways;
+    return event(s, h->time, h->host, h->has_pid, h->pid, kind, count, source, ip == Py_None, port, user_name);
 }
 
 /* The message of a header read here (bytes) or by the reference (a str). */
@@ -1117,7 +1270,7 @@ static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
         Name source = NO_NAME, user = NO_NAME;
         if (f.ip) source = (Name){f.ip, (size_t)(f.ip_end - f.ip), NONE};
         if (f.user) user = (Name){f.user, (size_t)(f.user_end - f.user), NONE};
-        return event(s, h->time, h->host, h->has_pid, h->pid, f.kind, count, source, 0, user);
+        return event(s, h->time, h->host, h->has_pid, h->pid, f.kind, count, source, 0, f.port, user);
     }
     if (message_str) return python_message(s, h, message_str);
     hold(s);
@@ -1207,13 +1360,24 @@ static int line(Scanner *s, const char *p, Py_ssize_t n) {
 /* ---------------------------------------------------------------- the Python type */
 
 static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
-    static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", NULL};
+    static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
+                            "zone_offset", NULL};
     int slice, year, ref_year, ref_month, ref_day;
-    PyObject *header, *fields, *local_offset;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOO", names, &slice, &year, &ref_year, &ref_month, &ref_day,
-                                     &header, &fields, &local_offset))
+    PyObject *header, *fields, *local_offset, *to_local, *zone_offset;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOO", names, &slice, &year, &ref_year, &ref_month, &ref_day,
+                                     &header, &fields, &local_offset, &to_local, &zone_offset))
         return -1;
     if (slice <= 0) { PyErr_SetString(PyExc_ValueError, "slice_seconds must be positive"); return -1; }
+    if (year < 0 || year > 9999) { PyErr_SetString(PyExc_ValueError, "year must be 1 to 9999, or 0 for none"); return -1; }
+    s->zone_offset = LOCAL;
+    if (zone_offset != Py_None) {
+        long offset = PyLong_AsLong(zone_offset);
+        if (offset == -1 && PyErr_Occurred()) return -1;
+        if (offset <= -86400 || offset >= 86400) { PyErr_SetString(PyExc_ValueError, "zone_offset"); return -1; }
+        s->zone_offset = (int32_t)offset;
+    }
+    s->zone_bucket = INT64_MIN;
+    Py_INCREF(to_local); Py_XSETREF(s->to_local, to_local);
     s->slice_us = slice * US;
     s->year = year; s->last_month = 0;
     s->ref_year = ref_year; s->ref_month = ref_month; s->ref_day = ref_day;
@@ -1224,12 +1388,14 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
     s->last_host = NONE;
     s->source_info.size = sizeof(SourceInfo);
     s->connections.size = sizeof(Connection);
+    s->waiting.size = sizeof(uint64_t);
     s->slices.size = sizeof(SliceKey);
     s->cells.size = sizeof(Cell);
     s->user_cells.size = sizeof(UserCell);
     s->logins.size = sizeof(Login);
     if (strings_init(&s->hosts) < 0 || strings_init(&s->sources) < 0 || strings_init(&s->users) < 0 ||
-        map_init(&s->connection_index, 1 << 12) < 0 || map_init(&s->slice_index, 1 << 8) < 0 ||
+        map_init(&s->connection_index, 1 << 12) < 0 || map_init(&s->endpoint_index, 1 << 12) < 0 ||
+        map_init(&s->slice_index, 1 << 8) < 0 ||
         map_init(&s->cell_index, 1 << 12) < 0 || map_init(&s->user_cell_index, 1 << 12) < 0) {
         PyErr_NoMemory();
         return -1;
@@ -1238,13 +1404,14 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
 }
 
 static void Scanner_dealloc(Scanner *s) {
-    Py_XDECREF(s->header); Py_XDECREF(s->fields); Py_XDECREF(s->local_offset);
+    Py_XDECREF(s->header); Py_XDECREF(s->fields); Py_XDECREF(s->local_offset); Py_XDECREF(s->to_local);
     free(s->carry);
     strings_free(&s->hosts); strings_free(&s->sources); strings_free(&s->users);
-    for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pam_users);
-    free(s->connections.items); free(s->source_info.items); free(s->slices.items);
+    for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
+    free(s->connections.items); free(s->waiting.items); free(s->source_info.items); free(s->slices.items);
     free(s->cells.items); free(s->user_cells.items); free(s->logins.items);
-    map_free(&s->connection_index); map_free(&s->slice_index); map_free(&s->cell_index); map_free(&s->user_cell_index);
+    map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->slice_index);
+    map_free(&s->cell_index); map_free(&s->user_cell_index);
     Py_TYPE(s)->tp_free((PyObject *)s);
 }
 
@@ -1306,12 +1473,19 @@ static PyObject *Scanner_finish(Scanner *s, PyObject *unused) {
         s->carry_len = 0;
         if (line(s, s->carry, (Py_ssize_t)n) < 0) return NULL;
     }
+    /* The end of the input ends every connection: pending PAM failures count (SshdParser.finish). */
+    for (size_t i = 0; i < s->waiting.len; i++) {
+        Connection *c = by_seq(s, AT(s->waiting, uint64_t, i));
+        if (c && settle(s, c) < 0) return NULL;
+    }
     /* Only the counts are needed from here on: free the connections and the lookup tables. */
     s->finished = 1;
-    for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pam_users);
-    free(s->connections.items);
+    for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
+    free(s->connections.items); free(s->waiting.items);
     memset(&s->connections, 0, sizeof s->connections);
-    map_free(&s->connection_index); map_free(&s->slice_index); map_free(&s->cell_index); map_free(&s->user_cell_index);
+    memset(&s->waiting, 0, sizeof s->waiting);
+    map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->slice_index);
+    map_free(&s->cell_index); map_free(&s->user_cell_index);
     free(s->carry);
     s->carry = NULL; s->carry_room = 0;
     Py_RETURN_NONE;
@@ -1351,7 +1525,7 @@ static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
     if (!(slices = PyList_New(s->slices.len))) goto done;
     for (size_t i = 0; i < s->slices.len; i++) {
         SliceKey key = AT(s->slices, SliceKey, i);
-        PyList_SET_ITEM(slices, i, Py_BuildValue("(LN)", (long long)key.start, offset_object(key.offset)));
+        PyList_SET_ITEM(slices, i, Py_BuildValue("(Li)", (long long)key.start, (int)key.fold));
     }
     if (!(failures = PyList_New(0))) goto done;
     for (size_t i = 0; i < s->source_info.len; i++) {
@@ -1368,8 +1542,10 @@ static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
         PyList_SET_ITEM(logins, i, Py_BuildValue("(LNiII)", (long long)l.time.wall, offset_object(l.time.offset),
                                                  l.time.fold, l.source, l.user));
     }
-    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
+    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:i,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
                            "lines", (long long)s->lines, "overlong", (long long)s->overlong,
+                           "sshd_lines", (long long)s->sshd_lines, "two_ways", (long long)s->two_ways,
+                           "year", s->first_year,
                            "backwards", (long long)s->backwards, "backwards_line", (long long)s->backwards_line,
                            "backwards_step", (long long)s->backwards_step,
                            "kinds", kinds, "sources", sources, "hosts", hosts, "users", users, "slices", slices,

@@ -13,18 +13,20 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, OutputError
+from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
 from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, count
 from .site import MARKER, SiteMeta, slices_document, write_site
-from .timeline import Timeline
+from .timeline import AUTO, AUTO_LENGTHS, Tally, Timeline, auto_slice, slice_text
 
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
     read: ReadOptions
     out: Path
-    slice_seconds: int = 600
+    slice_seconds: int = AUTO
+    """The length of a slice in seconds, or ``AUTO`` to choose it from the span the logs cover."""
     title: str = "SSH brute-force attempts"
     size: tuple[int, int] = (1280, 720)
     fps: float | None = None
@@ -51,10 +53,25 @@ class BuildResult:
     geoip: GeoDatabaseInfo
     outputs: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    years: dict[str, int] = field(default_factory=dict)
+    """Per input, the year its yearless stamps were placed in from its modification time."""
 
 
 MAX_SLICES = 20_000
-"""More slices than this (two hundred days of ten-minute maps) is almost always a wrong timestamp or --slice."""
+"""More slices than this (139 days of ten-minute maps, 55 years of days) is a wrong timestamp or --slice."""
+MANY_SLICES = 1_000
+"""More maps than anyone watches (a week of ten-minute slices is 1,008): worth a warning."""
+FAILURE_KINDS = frozenset(
+    {
+        EventKind.FAILED,
+        EventKind.PAM_FAILURE,
+        EventKind.PAM_MORE,
+        EventKind.MAX_ATTEMPTS,
+        EventKind.TOO_MANY_FAILURES,
+        EventKind.INVALID_USER,
+    }
+)
+"""Lines that say an authentication failed: if some were read and nothing was counted, something is off."""
 MANIFEST = ".honeycast-files"
 """In a folder honeycast shares with other files (--force): the files it wrote there."""
 STAGING = ".honeycast-staging"
@@ -69,15 +86,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     _check_out(out, options.force)
     with Geolocator(options.read.geoip_db) as geo:  # a wrong --geoip-db fails now, before the logs are read
         geo_info = geo.info
-    tally = count(options.read, options.slice_seconds, reporter)
+    tally = _sliced(count(options.read, options.slice_seconds or AUTO_LENGTHS[0], reporter), options, reporter)
     counted = tally.timeline()
-    if counted is None:
-        raise InputError(_nothing_found(options.read.logs, sum(tally.kinds.values())))
-    if len(counted.slices) > MAX_SLICES:
-        raise InputError(
-            f"{', '.join(options.read.logs)}: events span {counted.start:%Y-%m-%d} to {counted.end:%Y-%m-%d}, "
-            f"{len(counted.slices):,} slices; use a longer --slice, or check the timestamps (--year, --tz)"
-        )
+    assert counted is not None  # _sliced refused a tally without slices
     timeline = publishable(counted, options.privacy)
 
     fps = options.fps or default_fps(len(timeline.slices))
@@ -99,7 +110,43 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         shutil.rmtree(staging, ignore_errors=True)
         raise
     outputs = [out / "index.html", out / "data" / "slices.json"] + [out / name for name in names]
-    return BuildResult(timeline=timeline, out=out, geoip=geo_info, outputs=outputs, seconds=time.monotonic() - began)
+    return BuildResult(
+        timeline=timeline,
+        out=out,
+        geoip=geo_info,
+        outputs=outputs,
+        seconds=time.monotonic() - began,
+        years=dict(tally.years),
+    )
+
+
+def _sliced(tally: Tally, options: BuildOptions, reporter: Reporter) -> Tally:
+    """Return the tally in the slices the build will draw, refusing a span too long before any slice is made."""
+    named = ", ".join(options.read.logs)
+    span = tally.span()
+    if span is None:
+        raise InputError(_nothing_found(options.read.logs, tally.sshd_lines))
+    tally = tally.coarsened(options.slice_seconds or auto_slice(*span))
+    needed = tally.slices_needed()
+    first, last = (moment.astimezone(options.read.tz) for moment in span)
+    if needed > MAX_SLICES:
+        raise InputError(
+            f"{named}: events span {first:%Y-%m-%d} to {last:%Y-%m-%d}, {needed:,} slices of "
+            f"{slice_text(tally.slice_seconds)}; use a longer --slice, or check the timestamps (--year, --tz)"
+        )
+    if needed > MANY_SLICES:
+        reporter.warn(
+            f"{named}: events span {first:%Y-%m-%d} to {last:%Y-%m-%d}: {needed:,} maps of "
+            f"{slice_text(tally.slice_seconds)}; --slice auto or a longer --slice makes fewer"
+        )
+    failures = sum(tally.kinds[kind] for kind in FAILURE_KINDS)
+    counted = sum(sum(part.sources.values()) + sum(part.probes.values()) for part in tally.slices.values())
+    if failures and not counted:
+        reporter.warn(
+            f"{named}: {failures:,} lines tell of failed logins, but no attempt or probe could be counted "
+            "(see README: What counts as an attempt)"
+        )
+    return tally
 
 
 def _nothing_found(logs: list[str], sshd_lines: int) -> str:

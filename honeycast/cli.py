@@ -56,7 +56,14 @@ def build(
             show_default=False,
         ),
     ],
-    slice: Annotated[str, typer.Option("--slice", help="Length of one map's time slice: `10m`, `30m`, `1h`…")] = "10m",
+    slice: Annotated[
+        str,
+        typer.Option(
+            "--slice",
+            help="Length of one map's time slice: `10m`, `1h`, `1d`…; `auto` picks it from the span "
+            "(a day: 10 min, a week: 1 h, a month: 6 h, longer: 1 day).",
+        ),
+    ] = "auto",
     geoip_db: GeoOpt = None,
     year: YearOpt = None,
     tz: TzOpt = None,

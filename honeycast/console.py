@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -30,6 +30,9 @@ from .errors import HoneycastError, InputError, UsageError
 from .events import AuthEvent, EventKind, event_record
 from .geo import Geolocator
 from .scan import ReadOptions, SilentReporter, locate, read_events
+
+if TYPE_CHECKING:
+    from .build import BuildResult
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -71,6 +74,13 @@ def local_zone() -> tzinfo:
         local = datetime.now().astimezone().tzinfo  # a fixed offset: right for today at least
         assert local is not None
         return local
+
+
+def parse_year(year: int | None) -> int | None:
+    """Return ``--year`` checked: a year a date can have (1 to 9999), or None when it was not given."""
+    if year is not None and not 1 <= year <= 9999:
+        raise UsageError(f"--year {year}: expected a year from 1 to 9999")
+    return year
 
 
 def parse_theme(text: str) -> str:
@@ -167,7 +177,7 @@ def run_build(
             raise UsageError("give at least one LOG and the OUT folder, e.g. honeycast build auth.log site/")
         *logs, out = paths
         options = BuildOptions(
-            read=ReadOptions(logs=logs, year=year, tz=zone(tz), geoip_db=geoip_db),
+            read=ReadOptions(logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db),
             out=Path(out),
             slice_seconds=parse_slice(slice),
             size=parse_size(size),
@@ -192,10 +202,11 @@ def run_build(
     stderr.print(
         f"[bold]{sum(totals.values()):,}[/] attempts from [bold]{timeline.countries_hit}[/] countries, "
         f"{sum(timeline.probe_totals.values()):,} probes "
-        f"({sum(timeline.events.values()):,} sshd lines, {timeline.addresses:,} addresses) "
-        f"in [bold]{len(timeline.slices)}[/] slices of {timeline.slice_seconds // 60} min",
+        f"({timeline.sshd_lines:,} sshd lines, {timeline.addresses:,} addresses)",
         soft_wrap=True,
     )
+    for line in assumptions(result, options.read.year):
+        stderr.print(line, markup=False, soft_wrap=True)
     if top:
         stderr.print(f"top origins: {top}", markup=False, soft_wrap=True)
     geoip = result.geoip
@@ -209,6 +220,23 @@ def run_build(
         soft_wrap=True,
     )
     stderr.print(f"done in {result.seconds:.1f} s")
+
+
+def assumptions(result: BuildResult, year: int | None) -> Iterator[str]:
+    """Yield what the build assumed: the span, the slices, the zone, and where yearless stamps' year came from."""
+    from .timeline import slice_text
+
+    timeline = result.timeline
+    first, last = timeline.start, timeline.end
+    zone_name = first.strftime("%Z") or first.strftime("%z")
+    yield (
+        f"span {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} {zone_name}: "
+        f"{len(timeline.slices):,} slices of {slice_text(timeline.slice_seconds)}"
+    )
+    if year is not None:
+        yield f"yearless timestamps read as {year} (--year)"
+    for name, placed in sorted(result.years.items()):
+        yield f"yearless timestamps of {name} read as {placed} (the file's modification time; --year to change it)"
 
 
 def kind_filter(text: str) -> Callable[[AuthEvent], bool]:
@@ -245,7 +273,7 @@ def run_parse(
 
     with reported_errors():
         wanted = kind_filter(kinds)
-        read = ReadOptions(logs=logs, year=year, tz=zone(tz), geoip_db=geoip_db)
+        read = ReadOptions(logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db)
         write = sys.stdout.write
         with Geolocator(read.geoip_db) as geo:
             for event, country in locate(read_events(read, WarningReporter(strict)), geo):

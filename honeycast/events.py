@@ -29,6 +29,7 @@ class EventKind(StrEnum):
     REVERSE_MAPPING = "reverse_mapping"
     REFUSED_CONNECT = "refused_connect"
     CONNECTION = "connection"
+    LOGOUT = "logout"
     UNKNOWN = "unknown"
 
 
@@ -42,6 +43,7 @@ CLOSING_KINDS = frozenset(
         EventKind.TIMEOUT,
         EventKind.TOO_MANY_FAILURES,
         EventKind.MAX_ATTEMPTS,
+        EventKind.LOGOUT,
     }
 )
 """Lines sshd writes as a connection ends: where a connection that never authenticated is counted as a probe."""
@@ -66,7 +68,8 @@ class AuthEvent(NamedTuple):
     user: str | None
     method: str | None
     count: int = 1  # type: ignore[assignment]  # shadows tuple.count, which no one calls on an event
-    """1, or N for ``message repeated N times``."""
+    """1, or N for ``message repeated N times``; 0 for a settlement (PAM failures counted when their
+    connection ended without a ``Failed`` line for them), which stands for no line of its own."""
     attempts: int = 0
     """Failed authentications this line adds (README: "What counts as an attempt")."""
     probe: bool = False

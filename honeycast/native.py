@@ -8,7 +8,7 @@ each other on the common ones. Its counts come back as plain values and become a
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from .events import EventKind
@@ -21,7 +21,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None
 
-INTERFACE = 3
+INTERFACE = 4
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
 AVAILABLE = (
     _scan is not None
@@ -41,6 +41,9 @@ class NativeCount:
     def __init__(self, slice_seconds: int, tz: tzinfo, year: int | None, reference: datetime) -> None:
         self.slice_seconds = slice_seconds
         self.tz = tz
+        if year is not None and not 1 <= year <= 9999:
+            raise ValueError(f"year {year} is outside 1 to 9999")
+        fixed = tz.utcoffset(None) if isinstance(tz, timezone) else None
         self._scanner = _scan.Scanner(
             slice_seconds,
             year or 0,
@@ -48,6 +51,8 @@ class NativeCount:
             self._header,
             _fields,
             self._local_offset,
+            self._to_local,
+            None if fixed is None else int(fixed.total_seconds()),
         )
 
     @property
@@ -80,19 +85,20 @@ class NativeCount:
         users: list[str] = result["users"]
         hosts = set(result["hosts"])
         countries = [HOSTNAME if index in hosts else geo.country(address) for index, address in enumerate(sources)]
-        tally = Tally(self.slice_seconds)
+        tally = Tally(self.slice_seconds, tz)
         for kind, count in zip(_KINDS, result["kinds"], strict=True):
             if count is not None:
                 tally.kinds[kind] = count
         tally.addresses = dict(zip(sources, countries, strict=True))
+        tally.sshd_lines = result["sshd_lines"]
         per_slice = self._scanner.slices(sources, users)
-        for (start, offset), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
-            key = time(start, offset)
+        for (start, fold), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
+            key = _wall_time(start, tz, fold).astimezone(UTC)
             part = _SliceTally(Counter(by_address), Counter(probes), Counter(by_user))
             known = tally.slices.get(key)
             if known is None:
                 tally.slices[key] = part
-            else:  # the same instant written with two UTC offsets
+            else:  # a local time the clocks skipped names the instant of another slice
                 known.update(part)
         for source, wall, offset, fold, total in result["failures"]:
             tally.failures[sources[source]] = (time(wall, offset, fold), total)
@@ -106,6 +112,12 @@ class NativeCount:
         """Return the UTC offset, in seconds, of a wall-clock time in the reader's zone."""
         offset = _wall_time(wall, self.tz, fold).utcoffset()
         return int(offset.total_seconds()) if offset is not None else 0
+
+    def _to_local(self, instant: int) -> tuple[int, int]:
+        """Return the build zone's UTC offset (seconds) and fold at an instant (µs since 0001-01-01 UTC)."""
+        local = (_ORIGIN + timedelta(microseconds=instant)).replace(tzinfo=UTC).astimezone(self.tz)
+        offset = local.utcoffset()
+        return (int(offset.total_seconds()) if offset is not None else 0), local.fold
 
     def _header(self, raw: bytes) -> object:
         """Read the header of a line the scanner is not certain of (see ``python_line`` in _scan.c)."""
@@ -140,6 +152,6 @@ def _wall_time(wall: int, zone: tzinfo, fold: int) -> datetime:
     return (_ORIGIN + timedelta(microseconds=wall)).replace(tzinfo=zone, fold=fold)
 
 
-def _fields(message: str) -> tuple[int, int, str | None, str | None, str | None]:
-    count, kind, ip, source_host, _port, user, _method = read_message(message)
-    return count, _KIND_INDEX[kind], ip, source_host, user
+def _fields(message: str) -> tuple[int, int, str | None, str | None, int, str | None, bool]:
+    count, kind, ip, source_host, port, user, _method, two_ways = read_message(message)
+    return count, _KIND_INDEX[kind], ip, source_host, -1 if port is None else port, user, two_ways

@@ -16,7 +16,6 @@ How a frame is made
 from __future__ import annotations
 
 import multiprocessing
-import os
 import struct
 import zlib
 from collections import deque
@@ -41,9 +40,9 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from mpl_toolkits.basemap import Basemap
 from PIL import Image, ImageDraw, ImageFont
 
-from .scan import ignore_interrupts
+from .cores import ignore_interrupts, usable_cores
 from .shapes import NATURAL_EARTH_CREDIT, CountryShape, country_names
-from .timeline import Slice, Timeline
+from .timeline import Slice, Timeline, slice_text
 
 MAX_SIZE = (3840, 2160)
 MARKER_AREA = 40.0
@@ -90,9 +89,8 @@ class Look:
 
 def slice_label(one: Slice, seconds: int) -> str:
     """Return a slice's time range with its zone, e.g. ``Sun 29 Nov 2026 · 06:20–06:30 UTC``."""
-    end = one.start + timedelta(seconds=seconds)
     zone = one.start.strftime("%Z") or one.start.strftime("%z")
-    return f"{one.start:%a %d %b %Y} · {one.start:%H:%M}–{end:%H:%M} {zone}".rstrip()
+    return f"{one.start:%a %d %b %Y} · {one.start:%H:%M}–{one.end:%H:%M} {zone}".rstrip()
 
 
 def colour_ticks(top: float) -> list[float]:
@@ -106,8 +104,8 @@ def colour_ticks(top: float) -> list[float]:
 
 
 def per_slice_text(seconds: int) -> str:
-    minutes = seconds // 60
-    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h"
+    text = slice_text(seconds)
+    return {"1 min": "minute", "1 h": "hour", "1 day": "day"}.get(text, text)
 
 
 class MapCanvas:
@@ -320,7 +318,7 @@ def render_frames(
         captions(timeline), frames_dir,
     )  # fmt: skip
     count = len(timeline.slices)
-    workers = min(workers or len(os.sched_getaffinity(0)), count)
+    workers = min(workers or usable_cores(), count)
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for index in range(count):
             yield _frame(job, index)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import os
-import signal
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -15,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from . import native
+from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
 from .sources import READ_ERRORS, LogSource, sources
@@ -110,6 +109,7 @@ def _tally_events(tally: Tally, events: Iterable[AuthEvent], geo: Geolocator) ->
 
 def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, name: str) -> Iterator[AuthEvent]:
     parse = parser.parse
+    settled = parser.settled
     pending = 0
     overlong = 0
     latest: datetime | None = None
@@ -129,14 +129,25 @@ def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, nam
             if latest is None or event.time > latest:
                 latest = event.time
             yield event
+            if settled:  # attempts of earlier lines, counted now that their connection is over
+                yield from settled
+                settled.clear()
+    parser.finish()
+    yield from settled
+    settled.clear()
     reporter.advance(pending)
     step, line_number = max(backwards, key=lambda item: item[0]) if backwards else (timedelta(0), 0)
-    for warning in _skipped(name, overlong, len(backwards), step, line_number):
+    for warning in _skipped(name, overlong, len(backwards), step, line_number, parser.two_ways):
         reporter.warn(warning)
 
 
-def _skipped(name: str, overlong: int, backwards: int, step: timedelta, line: int) -> Iterator[str]:
-    """Yield the warnings about lines skipped for length and times that went backwards."""
+def _skipped(name: str, overlong: int, backwards: int, step: timedelta, line: int, two_ways: int) -> Iterator[str]:
+    """Yield the warnings about lines skipped for length, times that went backwards, and two-way addresses."""
+    if two_ways:
+        yield (
+            f"{name}: {two_ways:,} line{'s' if two_ways > 1 else ''} name{'' if two_ways > 1 else 's'} an address "
+            "two ways (a user name copies sshd's own text); counted for the connection's address, or for none"
+        )
     if overlong:
         yield f"{name}: skipped {overlong:,} line{'s' if overlong > 1 else ''} longer than 64 KiB"
     if backwards:
@@ -163,10 +174,10 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
     their tallies added. A connection whose lines straddle a cut is seen as two halves, which can
     move one probe or PAM-only attempt per cut; with cuts tens of megabytes apart this is noise.
     """
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or usable_cores()
     found = usable_sources(read, reporter)
     jobs: list[_Range] = []
-    tally = Tally(slice_seconds)
+    tally = Tally(slice_seconds, read.tz)
     # Several files (a rotated set) are counted side by side, one job each; large plain files are cut into ranges.
     alongside = workers > 1 and sum(not source.is_stdin for source in found) > 1
     with Geolocator(read.geoip_db) as geo:
@@ -265,11 +276,6 @@ def _seek_line(stream: BinaryIO, offset: int) -> None:
         stream.readline()  # the rest of the line before (just its line feed if one ends at offset - 1)
 
 
-def ignore_interrupts() -> None:
-    """Leave Ctrl-C to the main process, which stops the workers and cleans up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _count_range(job: _Range, read: ReadOptions, slice_seconds: int) -> tuple[Tally, int, list[str]]:
     lines = _LineCount()
     with Geolocator(read.geoip_db) as geo:
@@ -290,8 +296,10 @@ def _count_job(
         return _native_tally(job, read, slice_seconds, reporter, geo, stop)
     parser = SshdParser(read.tz, year=job.year, reference=job.reference)
     lines = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
-    tally = Tally(slice_seconds)
+    tally = Tally(slice_seconds, read.tz)
     _tally_events(tally, _events_of(lines, parser, reporter, job.path), geo)
+    if parser.first_year is not None and parser.first_year != job.year:
+        tally.years[job.path] = parser.first_year
     return tally
 
 
@@ -321,11 +329,20 @@ def _native_tally(
         warnings.append(source.read_failure(error, counter.lines))
     reporter.advance(counter.lines - done)
     result = counter.result()
+    if result["year"] and result["year"] != job.year:
+        tally_year: int | None = result["year"]
+    else:
+        tally_year = None
     step = timedelta(microseconds=result["backwards_step"])
-    warnings.extend(_skipped(job.path, result["overlong"], result["backwards"], step, result["backwards_line"]))
+    warnings.extend(
+        _skipped(job.path, result["overlong"], result["backwards"], step, result["backwards_line"], result["two_ways"])
+    )
     for warning in warnings:
         reporter.warn(warning)
-    return counter.tally(result, geo)
+    tally = counter.tally(result, geo)
+    if tally_year is not None:
+        tally.years[job.path] = tally_year
+    return tally
 
 
 def _file_blocks(source: LogSource) -> Iterator[bytes]:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -53,13 +54,24 @@ _SOLARIS_ID = re.compile(r"\[ID \d+ [\w.]+\] ")
 _KERNEL_STAMP = re.compile(r"kernel: ?\[ *\d+\.\d+\]:? ")
 _REPEATED = re.compile(r"message repeated (?P<n>\d+) times: \[ ?(?P<inner>.*?) ?\]$")
 
-# Pieces of the fixed tails sshd writes.
+# Pieces of the fixed tails sshd writes. User names are read greedily (``.*``): sshd writes its own
+# fields after the name, so the reading that leaves the longest name takes them from the end of the line.
 _IP = r"(?P<ip>\S+)"
+_ADDRESS = r"(?P<ip>[^\s]*[.:][^\s]*)"
+"""An address where a port may or may not follow: with a dot or colon, so that a longer user name cannot
+make the port number the address."""
 _PORT = r"(?: port (?P<port>\d+))?"
-_ON = r"(?: on \S+(?: port \d+)?)?(?: rdomain \S*)?"
+_ON = r"(?: on \S+(?: port \d+)?)?(?: rdomain \S*)?"  # only "Connection from" carries the local address
 _PREAUTH = r"(?: \[preauth\])?\s*$"
-_INFO_TAIL = r"(?: ssh\d*)?(?:\s*$|: .*$| \[preauth\]\s*$)"
-_CLIENT = r"(?: (?:invalid|authenticating) user (?P<user>.*?))?"
+_USER = r"(?P<user>.*)"
+_CLIENT = r"(?: (?:invalid|authenticating) user " + _USER + ")?"
+# auth.c writes ": INFO" after ssh2 only for key methods: the key's type and fingerprint, then for a
+# certificate its ID and CA, then ", " and method details (hostbased: the client's user and host).
+_KEY_METHOD = r"(?P<method>publickey|hostbased|gssapi-with-mic|gssapi-keyex|gssapi)"
+_KEY_INFO = r"(?:: [A-Z0-9][A-Z0-9-]* \S+(?:(?:, | ID ).*)?)?"
+_AUTH_TAIL = r" port (?P<port>\d+) ssh2"
+# sshd before 7.4 (protocol 1, or no port): read from the front, as it was written then.
+_LEGACY_TAIL = r"(?: port (?P<port>\d+))?(?: ssh\d*)?(?:: .*)?(?: \[preauth\])?\s*$"
 
 _PAM_RHOST = (
     r"authentication failure;.*?\bruser=(?P<ruser>\S*)\s+rhost=" + _IP + r"(?:\s+user=(?P<user>.*?))?" + _PREAUTH
@@ -68,26 +80,31 @@ _PAM_RHOST = (
 # fmt: off
 # (first words of the message, kind, pattern). Tried in order for the message's first word.
 _TABLE: tuple[tuple[str, EventKind, str], ...] = (
-    ("Failed", K.FAILED, r"Failed (?P<method>\S+) for (?:invalid user )?(?P<user>.*?) from " + _IP + _PORT + _ON + _INFO_TAIL),
-    ("Accepted", K.ACCEPTED, r"Accepted (?P<method>\S+) for (?P<user>.*?) from " + _IP + _PORT + _ON + _INFO_TAIL),
-    ("Invalid Illegal invalid illegal", K.INVALID_USER, r"[iI](?:nvalid|llegal) user (?P<user>.*?) from " + _IP + _PORT + _ON + _PREAUTH),
-    ("User", K.NOT_ALLOWED, r"User (?P<user>.*?) from " + _IP + r" not allowed because (?!account is locked).*$"),
+    ("Failed", K.FAILED, r"Failed " + _KEY_METHOD + r" for (?:invalid user )?" + _USER + " from " + _IP + _AUTH_TAIL + _KEY_INFO + "$"),
+    ("Failed", K.FAILED, r"Failed (?P<method>\S+) for (?:invalid user )?" + _USER + " from " + _IP + _AUTH_TAIL + "$"),
+    ("Failed", K.FAILED, r"Failed (?P<method>\S+) for (?:invalid user )?(?P<user>.*?) from " + _IP + _LEGACY_TAIL),
+    ("Accepted", K.ACCEPTED, r"Accepted " + _KEY_METHOD + r" for " + _USER + " from " + _IP + _AUTH_TAIL + _KEY_INFO + "$"),
+    ("Accepted", K.ACCEPTED, r"Accepted (?P<method>\S+) for " + _USER + " from " + _IP + _AUTH_TAIL + "$"),
+    ("Accepted", K.ACCEPTED, r"Accepted (?P<method>\S+) for (?P<user>.*?) from " + _IP + _LEGACY_TAIL),
+    ("Invalid Illegal invalid illegal", K.INVALID_USER, r"[iI](?:nvalid|llegal) user " + _USER + " from " + _ADDRESS + _PORT + _PREAUTH),
+    ("User", K.NOT_ALLOWED, r"User " + _USER + " from " + _IP + r" not allowed because (?!account is locked).*$"),
     ("User", K.ACCOUNT_LOCKED, r"User (?P<user>.*?) not allowed because account is locked"),
-    ("User", K.PAM_FAILURE, r"User not known to the underlying authentication module for (?:(?:illegal|invalid) user )?(?P<user>.*?) from " + _IP + _PORT + _PREAUTH),
+    ("User", K.PAM_FAILURE, r"User not known to the underlying authentication module for (?:(?:illegal|invalid) user )?" + _USER + " from " + _ADDRESS + _PORT + _PREAUTH),
     ("ROOT", K.ROOT_REFUSED, r"(?P<user>ROOT) LOGIN REFUSED FROM " + _IP + _PORT + _PREAUTH),
-    ("Authentication authentication", K.PAM_FAILURE, r"[aA]uthentication (?:failure|error|failed) for (?:(?:illegal|invalid) user )?(?P<user>.*?) from " + _IP + r"(?: via \S+)?" + _PORT + _PREAUTH),
+    ("Authentication authentication", K.PAM_FAILURE, r"[aA]uthentication (?:failure|error|failed) for (?:(?:illegal|invalid) user )?" + _USER + " from " + _ADDRESS + r"(?: via \S+)?" + _PORT + _PREAUTH),
     ("authentication", K.PAM_FAILURE, _PAM_RHOST),  # sshd(pam_unix)[pid]: authentication failure; ...
     ("pam_unix(sshd:auth):", K.PAM_FAILURE, r"pam_\w+\(sshd:auth\):\s+" + _PAM_RHOST),
     ("PAM", K.PAM_MORE, r"PAM (?P<n>\d+) more authentication failures?;.*?\bruser=(?P<ruser>\S*)\s+rhost=" + _IP + r"(?:\s+user=(?P<user>.*?))?" + _PREAUTH),
-    ("maximum", K.MAX_ATTEMPTS, r"maximum authentication attempts exceeded for (?:invalid user )?(?P<user>.*?) from " + _IP + _PORT + r"(?: ssh\d*)?" + _PREAUTH),
+    ("maximum", K.MAX_ATTEMPTS, r"maximum authentication attempts exceeded for (?:invalid user )?" + _USER + " from " + _ADDRESS + _PORT + r"(?: ssh\d*)?" + _PREAUTH),
     ("Disconnecting:", K.TOO_MANY_FAILURES, r"Disconnecting: Too many authentication failures(?: for (?:invalid user )?(?P<user>.*?))?" + _PREAUTH),
-    ("Disconnecting", K.TOO_MANY_FAILURES, r"Disconnecting(?: from)?" + _CLIENT + " " + _IP + _PORT + r": Too many authentication failures" + _PREAUTH),
-    ("Disconnecting", K.DISCONNECTED, r"Disconnecting(?: from)?" + _CLIENT + " " + _IP + _PORT + r": .*$"),
+    ("Disconnecting", K.TOO_MANY_FAILURES, r"Disconnecting(?: from)?" + _CLIENT + " " + _ADDRESS + _PORT + r": Too many authentication failures" + _PREAUTH),
+    ("Disconnecting", K.DISCONNECTED, r"Disconnecting(?: from)?" + _CLIENT + " " + _ADDRESS + _PORT + r": .*$"),
     ("Connection", K.CONNECTION, r"Connection from " + _IP + r" port (?P<port>\d+)" + _ON + r"\s*$"),
-    ("Connection Disconnected", K.DISCONNECTED, r"(?:Connection (?:closed|reset)|Disconnected) (?:by|from)" + _CLIENT + " " + _IP + _PORT + _ON + _PREAUTH),
+    ("Connection Disconnected", K.LOGOUT, r"(?:Connection (?:closed|reset) by|Disconnected from) user " + _USER + " " + _ADDRESS + _PORT + r"\s*$"),
+    ("Connection Disconnected", K.DISCONNECTED, r"(?:Connection (?:closed|reset)|Disconnected) (?:by|from)" + _CLIENT + " " + _ADDRESS + _PORT + _PREAUTH),
     ("Received", K.RECEIVED_DISCONNECT, r"Received disconnect from (?P<ip>[^\s]+?)" + _PORT + r":\s*\d+: .*$"),
-    ("Did", K.NO_IDENTIFICATION, r"Did not receive identification string from " + _IP + _PORT + _ON + r"\s*$"),
-    ("Bad", K.BAD_PROTOCOL, r"Bad protocol version identification '.*' from " + _IP + _PORT + _ON + r"\s*$"),
+    ("Did", K.NO_IDENTIFICATION, r"Did not receive identification string from " + _IP + _PORT + r"\s*$"),
+    ("Bad", K.BAD_PROTOCOL, r"Bad protocol version identification '.*' from " + _IP + _PORT + r"\s*$"),
     ("kex_exchange_identification:", K.BAD_PROTOCOL, r"kex_exchange_identification: "),
     ("banner", K.BAD_PROTOCOL, r"banner exchange: Connection from " + _IP + _PORT + r": "),
     ("Unable", K.NEGOTIATION_FAILED, r"Unable to negotiate with " + _IP + _PORT + r": no matching "),
@@ -102,10 +119,19 @@ _TABLE: tuple[tuple[str, EventKind, str], ...] = (
 )
 # fmt: on
 
-_RULES: dict[str, tuple[tuple[re.Pattern[str], EventKind], ...]] = {}
+
+class _Rule(NamedTuple):
+    kind: EventKind
+    pattern: re.Pattern[str]
+    shortest: re.Pattern[str] | None
+    """The same pattern reading the shortest user name: where it finds another address, the line has two readings."""
+
+
+_RULES: dict[str, tuple[_Rule, ...]] = {}
 for _words, _kind, _pattern in _TABLE:
+    _shortest = re.compile(_pattern.replace(_USER, "(?P<user>.*?)")) if _USER in _pattern else None
     for _word in _words.split():
-        _RULES[_word] = (*_RULES.get(_word, ()), (re.compile(_pattern), _kind))
+        _RULES[_word] = (*_RULES.get(_word, ()), _Rule(_kind, re.compile(_pattern), _shortest))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -127,8 +153,9 @@ def normalize_ip(text: str) -> str | None:
     return str(address)
 
 
-def classify(message: str) -> tuple[EventKind, re.Match[str] | None]:
-    """Return the family of an sshd message (its syslog header removed) and the match that found it."""
+def classify(message: str) -> tuple[EventKind, re.Match[str] | None, bool]:
+    """Return the family of an sshd message (its syslog header removed), the match that found it, and
+    whether the line reads two ways (a user name that copies sshd's own text puts a second address in it)."""
     if message.startswith(_PREFIXES):
         message = _strip_prefixes(message)
     space = message.find(" ")
@@ -136,31 +163,54 @@ def classify(message: str) -> tuple[EventKind, re.Match[str] | None]:
     rules = _RULES.get(word)
     if rules is None and word.startswith("pam_") and word.endswith("(sshd:auth):"):
         rules = _RULES["pam_unix(sshd:auth):"]
-    for pattern, kind in rules or ():
-        found = pattern.match(message)
+    for rule in rules or ():
+        found = rule.pattern.match(message)
         if found is not None:
-            return kind, found
-    return K.UNKNOWN, None
+            two = False
+            if rule.shortest is not None and " " in (found["user"] or ""):
+                other = rule.shortest.match(message)
+                two = other is not None and _endpoint(other) != _endpoint(found)
+            return rule.kind, found, two
+    return K.UNKNOWN, None, False
+
+
+def _endpoint(found: re.Match[str]) -> tuple[str | None, str | None]:
+    fields = found.groupdict()
+    return fields.get("ip"), fields.get("port")
+
+
+Fields = tuple[EventKind, str | None, str | None, int | None, str | None, str | None, bool]
+"""(kind, ip, host name, port, user, method, read two ways) of a message."""
 
 
 @lru_cache(maxsize=4096)
-def _fields(message: str) -> tuple[EventKind, str | None, str | None, int | None, str | None, str | None]:
-    """Return (kind, ip, host name, port, user, method) of a message.
+def _fields(message: str) -> Fields:
+    """Return the fields of a message; a line that reads two ways names no address.
 
     Cached: within one connection sshd writes the same message again and again (each failed
     password of a session reads the same), so a small cache skips most regex work.
     """
-    kind, found = classify(message)
+    kind, found, two = classify(message)
     if found is None:
-        return kind, None, None, None, None, None
+        return kind, None, None, None, None, None, False
     fields = found.groupdict()
-    raw = fields.get("ip")
-    ip = normalize_ip(raw) if raw else None
-    port = fields.get("port")
     user = fields.get("user")
     if user is None and fields.get("ruser"):
         user = fields["ruser"]
-    return kind, ip, raw if raw and ip is None else None, int(port) if port else None, user, fields.get("method")
+    if two:
+        return kind, None, None, None, user, fields.get("method"), True
+    raw = fields.get("ip")
+    ip = normalize_ip(raw) if raw else None
+    port = fields.get("port")
+    return (
+        kind,
+        ip,
+        raw if raw and ip is None else None,
+        int(port) if port and len(port) <= _MAX_DIGITS else None,
+        user,
+        fields.get("method"),
+        False,
+    )
 
 
 def _strip_prefixes(message: str) -> str:
@@ -179,16 +229,40 @@ def _strip_prefixes(message: str) -> str:
     return message
 
 
+IDLE = timedelta(minutes=10)
+"""A connection whose last PAM failure is older than this is over: sshd's LoginGraceTime (two minutes unless
+changed) ends any connection that has not logged in, so no Failed line can still come for it."""
+SWEEP = timedelta(minutes=1)
+"""How often, in the log's own time, connections are checked for that."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    """PAM failures of one line that no ``Failed`` line has echoed yet."""
+
+    time: datetime
+    user: str | None
+    times: int
+
+
 @dataclass(slots=True)
 class _Connection:
+    """One client connection: an sshd process (host and pid) serving one client address and port."""
+
+    seq: int
+    host: str
+    program: str
+    pid: int
     source: str
     ip: str | None
     port: int | None
     tried: bool = False
     """Authentication was attempted (a failure, a PAM failure, or a login)."""
     closed: bool = False
-    pending_pam: int = 0
-    pam_users: tuple[str, ...] = ()
+    pending: deque[_Pending] = field(default_factory=deque)
+    """PAM failures no ``Failed`` line has echoed yet, oldest first."""
+    settled: int = 0
+    """PAM failures counted without a ``Failed`` line; a ``Failed`` line that still comes for them adds nothing."""
 
 
 class Classic(NamedTuple):
@@ -253,12 +327,16 @@ def read_header(line: str, tz: tzinfo) -> Header | None:
     )
 
 
-def read_message(message: str) -> tuple[int, EventKind, str | None, str | None, int | None, str | None, str | None]:
-    """Return (count, kind, ip, host name, port, user, method) of an sshd message (its header removed)."""
+Message = tuple[int, EventKind, str | None, str | None, int | None, str | None, str | None, bool]
+"""(count, kind, ip, host name, port, user, method, read two ways) of an sshd message."""
+
+
+def read_message(message: str) -> Message:
+    """Return the fields of an sshd message (its header removed), with its repeat count."""
     count = 1
     if message.startswith("message repeated "):
         repeated = _REPEATED.match(message)
-        if repeated is not None and len(repeated["n"]) <= _MAX_DIGITS:
+        if repeated is not None and len(repeated["n"]) <= _MAX_DIGITS and int(repeated["n"]) >= 1:
             count, message = int(repeated["n"]), repeated["inner"]
     return (count, *_fields(message))
 
@@ -316,12 +394,27 @@ class SshdParser:
     MAX_CONNECTIONS = 100_000
 
     def __init__(self, tz: tzinfo, year: int | None = None, reference: datetime | None = None) -> None:
+        if year is not None and not 1 <= year <= 9999:
+            raise ValueError(f"year {year} is outside 1 to 9999")
         self.tz = tz
         self.year = year
+        self.first_year = year
+        """The year the first yearless stamp was placed in (None until one is read)."""
         self.reference = reference or datetime.now(tz)
+        self.settled: list[AuthEvent] = []
+        """Attempts counted for earlier lines (PAM failures whose connection ended): take them after each line."""
+        self.two_ways = 0
+        """Lines whose address reads two ways, counted for their connection's address or none."""
         self._last_month = 0
         self._stamps: dict[str, datetime | None] = {}
-        self._connections: dict[tuple[str, int], _Connection] = {}
+        self._by_pid: dict[tuple[str, int], _Connection] = {}
+        self._endpoints: dict[tuple[str, str, int], _Connection] = {}
+        self._open: dict[int, _Connection] = {}
+        """Every connection remembered, by sequence number (oldest first)."""
+        self._waiting: dict[int, _Connection] = {}
+        """Connections that may hold pending PAM failures."""
+        self._seq = 0
+        self._swept: datetime | None = None
 
     def parse(self, line: str) -> AuthEvent | None:
         """Return the event an sshd line records (``unknown`` for unrecognised sshd lines), or None."""
@@ -336,37 +429,155 @@ class SshdParser:
 
     def message(self, time: datetime, host: str, program: str, pid: int | None, message: str) -> AuthEvent:
         """Return the event for one sshd message whose header has already been read."""
-        count, kind, ip, source_host, port, user, method = read_message(message)
+        count, kind, ip, source_host, port, user, method, two_ways = read_message(message)
+        self.two_ways += two_ways
+        self._sweep(time)
         connection = None
         if pid is not None:
-            connection = self._connection((host, pid), ip or source_host, ip, port)
+            connection = self._connection(host, program, pid, ip or source_host, ip, port)
             if connection is not None and ip is None and source_host is None:
                 ip, port = connection.ip, connection.port
                 source_host = None if ip else connection.source
-        attempts, probe = _count(kind, count, user, connection)
+        attempts, probe = self._count(time, kind, count, user, connection)
         return AuthEvent(time, host, program, pid, kind, ip, port, user, method, count, attempts, probe, source_host)
 
+    def finish(self) -> None:
+        """End of input: every connection is over, so its pending PAM failures count."""
+        for connection in self._waiting.values():
+            self._settle(connection)
+        self._waiting.clear()
+
     def _connection(
-        self, key: tuple[str, int], source: str | None, ip: str | None, port: int | None
+        self, host: str, program: str, pid: int, source: str | None, ip: str | None, port: int | None
     ) -> _Connection | None:
-        connections = self._connections
-        known = connections.get(key)
-        if source is None or (known is not None and known.source == source):
-            if known is not None and port is not None and known.port is None:
-                known.port = port
+        """Return the connection a line belongs to, making it if it is new.
+
+        A connection is its client's address and port as well as its process: a line naming the address
+        and port of a connection not yet closed belongs to it whatever its pid (a session's logout is
+        written by a child process, a login timeout by the listener), and that pid joins it.
+        """
+        if source is not None and port is not None:
+            known = self._endpoints.get((host, source, port))
+            if known is not None and not known.closed:
+                self._by_pid[(host, pid)] = known
+                return known
+        known = self._by_pid.get((host, pid))
+        if source is None:
             return known
-        if len(connections) >= self.MAX_CONNECTIONS:
-            # Forget the older half: connections that never logged their end.
-            for old in list(connections)[: self.MAX_CONNECTIONS // 2]:
-                del connections[old]
-        connections[key] = known = _Connection(source=source, ip=ip, port=port)
-        return known
+        if known is not None and known.source == source and (known.port is None or port in (None, known.port)):
+            if port is not None and known.port is None:
+                known.port = port
+                self._endpoints[(host, source, port)] = known
+            return known
+        if known is not None:  # the pid serves another client now: the old connection is over
+            self._settle(known)
+        if len(self._open) >= self.MAX_CONNECTIONS:
+            self._forget_older_half()
+        fresh = _Connection(self._seq, host, program, pid, source, ip, port)
+        self._seq += 1
+        self._open[fresh.seq] = fresh
+        self._by_pid[(host, pid)] = fresh
+        if port is not None:
+            self._endpoints[(host, source, port)] = fresh
+        return fresh
+
+    def _forget_older_half(self) -> None:
+        """Forget the older half of the connections (those that never logged their end), settling them."""
+        older = list(self._open.values())[: self.MAX_CONNECTIONS // 2]
+        for connection in older:
+            self._settle(connection)
+            del self._open[connection.seq]
+            self._waiting.pop(connection.seq, None)
+        kept = older[-1].seq + 1
+        self._by_pid = {key: one for key, one in self._by_pid.items() if one.seq >= kept}
+        self._endpoints = {key: one for key, one in self._endpoints.items() if one.seq >= kept}
+
+    def _sweep(self, time: datetime) -> None:
+        """Settle connections whose last PAM failure is over ``IDLE`` old; looked at every ``SWEEP`` of log time."""
+        if self._swept is None:
+            self._swept = time
+            return
+        if time - self._swept < SWEEP:
+            return
+        self._swept = time
+        for seq, connection in list(self._waiting.items()):
+            if not connection.pending:
+                del self._waiting[seq]
+            elif time - connection.pending[-1].time > IDLE:
+                self._settle(connection)
+                del self._waiting[seq]
+
+    def _settle(self, connection: _Connection) -> None:
+        """Count a connection's pending PAM failures, each at its own time: no Failed line will echo them now."""
+        source_host = None if connection.ip else connection.source
+        for one in connection.pending:
+            self.settled.append(
+                AuthEvent(
+                    one.time,
+                    connection.host,
+                    connection.program,
+                    connection.pid,
+                    K.PAM_FAILURE,
+                    connection.ip,
+                    connection.port,
+                    one.user,
+                    None,
+                    0,
+                    one.times,
+                    False,
+                    source_host,
+                )
+            )
+            connection.settled += one.times
+        connection.pending.clear()
+
+    def _count(
+        self, time: datetime, kind: EventKind, count: int, user: str | None, connection: _Connection | None
+    ) -> tuple[int, bool]:
+        """Return the attempts a line adds and whether it ends a connection that never tried to authenticate."""
+        if connection is None:
+            return (count if kind is K.FAILED else 0), kind in CLOSING_KINDS and kind is not K.LOGOUT
+        if kind is K.FAILED:
+            connection.tried = True
+            echoed = count
+            pending = connection.pending
+            while echoed and pending:  # the PAM failures this line echoes
+                first = pending[0]
+                taken = min(echoed, first.times)
+                echoed -= taken
+                first.times -= taken
+                if not first.times:
+                    pending.popleft()
+            already = min(echoed, connection.settled)
+            connection.settled -= already
+            return count - already, False
+        if kind is K.PAM_FAILURE:
+            connection.tried = True
+            if not connection.pending:
+                self._waiting[connection.seq] = connection
+            connection.pending.append(_Pending(time, user, count))
+            return 0, False
+        if kind is K.ACCEPTED:
+            connection.tried = True
+            # PAM failures for the user that then logged in belong to that login (a second PAM module
+            # accepted the password); failures for other users were attempts.
+            connection.pending = deque(one for one in connection.pending if one.user != user)
+            self._settle(connection)
+            return 0, False
+        if kind in CLOSING_KINDS:
+            self._settle(connection)
+            if kind is K.LOGOUT:
+                connection.tried = True
+            probe = not connection.tried and not connection.closed
+            connection.closed = True
+            return 0, probe
+        return 0, False
 
     def _classic_time(self, stamp: Classic) -> datetime | None:
         month = stamp.month
         if self.year is None:
             ref = self.reference
-            self.year = ref.year if (month, stamp.day) <= (ref.month, ref.day) else ref.year - 1
+            self.year = self.first_year = ref.year if (month, stamp.day) <= (ref.month, ref.day) else ref.year - 1
         elif month < self._last_month - 6:
             self.year += 1
             self._stamps.clear()
@@ -384,38 +595,3 @@ class SshdParser:
             time = None
         self._stamps[stamp.text] = time
         return time
-
-
-def _count(kind: EventKind, count: int, user: str | None, connection: _Connection | None) -> tuple[int, bool]:
-    """Return the attempts a line adds and whether it ends a probe-only connection."""
-    if connection is None:
-        return (count if kind is K.FAILED else 0), kind in CLOSING_KINDS
-    if kind is K.FAILED:
-        connection.tried = True
-        connection.pending_pam = max(0, connection.pending_pam - count)
-        return count, False
-    if kind is K.PAM_FAILURE:
-        connection.tried = True
-        connection.pending_pam += count
-        connection.pam_users += (user or "",)
-        return 0, False
-    if kind is K.ACCEPTED:
-        connection.tried = True
-        # PAM failures for the user that then logged in belong to that login (a second PAM module
-        # accepted the password); failures for other users were attempts.
-        attempts = (
-            sum(1 for name in connection.pam_users[-connection.pending_pam :] if name != user)
-            if connection.pending_pam
-            else 0
-        )
-        connection.pending_pam = 0
-        return attempts, False
-    if kind in CLOSING_KINDS:
-        if kind is K.TOO_MANY_FAILURES or kind is K.MAX_ATTEMPTS:
-            connection.tried = True  # failures sshd did not log one by one (rejected keys): not a probe
-        attempts = connection.pending_pam
-        connection.pending_pam = 0
-        probe = not connection.tried and not connection.closed
-        connection.closed = True
-        return attempts, probe
-    return 0, False

@@ -6,29 +6,64 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from .errors import UsageError
 from .events import AuthEvent, EventKind
 
-_SLICE = re.compile(r"^\s*(\d+)\s*(s|m|min|h)?\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600}
+_SLICE = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d)?\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+AUTO = 0
+"""``--slice auto``: the length is chosen from the span the logs cover (``auto_slice``)."""
+AUTO_LENGTHS = (600, 3600, 6 * 3600, 86400)
+"""The lengths ``--slice auto`` chooses from, shortest first; each is a whole number of the first."""
+AUTO_MOST = 400
+"""``--slice auto`` takes the shortest length that covers the span in at most this many slices."""
+DAY = 86400
 
 
 def parse_slice(text: str) -> int:
-    """Return the seconds in a slice length such as ``10m``, ``1h`` or ``90s``."""
+    """Return the seconds in a slice length such as ``10m``, ``1h``, ``90s`` or ``1d``; ``auto`` is ``AUTO``."""
+    if text.strip().lower() == "auto":
+        return AUTO
     found = _SLICE.match(text.lower())
     if found is None:
-        raise UsageError(f"--slice {text!r}: expected a length such as 10m, 1h or 90s")
+        raise UsageError(f"--slice {text!r}: expected auto or a length such as 10m, 1h, 90s or 1d")
     seconds = int(found[1]) * _UNIT_SECONDS[found[2] or "m"]
-    if not 60 <= seconds <= 86400 or 86400 % seconds:
-        raise UsageError(f"--slice {text!r}: must divide a day evenly, between 1m and 24h")
+    if not 60 <= seconds <= DAY or DAY % seconds:
+        raise UsageError(f"--slice {text!r}: must divide a day evenly, between 1m and 1d")
     return seconds
+
+
+def auto_slice(first: datetime, last: datetime) -> int:
+    """Return the slice length ``--slice auto`` picks for events from ``first`` to ``last``.
+
+    A day stays in ten-minute slices (144 maps), a week takes hours, a month six hours, longer spans days.
+    """
+    span = (last - first).total_seconds()
+    for seconds in AUTO_LENGTHS:
+        if span // seconds + 1 <= AUTO_MOST:
+            return seconds
+    return AUTO_LENGTHS[-1]
+
+
+def slice_text(seconds: int) -> str:
+    """Return a slice length as people write it: ``90 s``, ``10 min``, ``1 h``, ``1 day``."""
+    if seconds % DAY == 0:
+        return f"{seconds // DAY} day" + ("s" if seconds > DAY else "")
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 @dataclass(frozen=True, slots=True)
 class Slice:
     start: datetime
+    """In the build's zone."""
+    end: datetime
+    """The next slice's start: a slice is shorter or longer than its length where the clocks change."""
     counts: dict[str, int]
     """Attempts per country code (or address bucket) in this slice."""
     probes: dict[str, int] = field(default_factory=dict)
@@ -74,6 +109,8 @@ class Timeline:
     slices: tuple[Slice, ...]
     events: Counter[str] = field(default_factory=Counter)
     """How many events of each kind were read (``message repeated N times`` counting N)."""
+    sshd_lines: int = 0
+    """sshd lines read (``message repeated N times`` counting one)."""
     addresses: int = 0
     """Distinct source addresses seen."""
     users: Counter[str] = field(default_factory=Counter)
@@ -89,7 +126,7 @@ class Timeline:
 
     @property
     def end(self) -> datetime:
-        return self.slices[-1].start + timedelta(seconds=self.slice_seconds)
+        return self.slices[-1].end
 
     @property
     def totals(self) -> Counter[str]:
@@ -132,11 +169,32 @@ def _sum(parts: Iterable[dict[str, int]]) -> Counter[str]:
     return total
 
 
-def slice_floor(time: datetime, seconds: int) -> datetime:
-    """Return the start of the slice holding ``time``; slices are aligned to local midnight."""
-    midnight = time.replace(hour=0, minute=0, second=0, microsecond=0)
-    elapsed = int((time - midnight).total_seconds())
-    return midnight + timedelta(seconds=elapsed - elapsed % seconds)
+def slice_floor(time: datetime, seconds: int, tz: tzinfo | None = None) -> datetime:
+    """Return the start of the slice holding ``time``, in ``tz`` (default: the time's own zone).
+
+    Slices are aligned to midnight of the local clock in ``tz``, so the maps of a day begin at 00:00 there.
+    Where clocks go back, the hour that happens twice is two sets of slices (``fold`` tells them apart);
+    where they go forward, the hour that never happens has none.
+    """
+    local = time if tz is None else time.astimezone(tz)
+    of_day = local.hour * 3600 + local.minute * 60 + local.second
+    start = of_day - of_day % seconds
+    return local.replace(hour=start // 3600, minute=start // 60 % 60, second=start % 60, microsecond=0)
+
+
+def slice_key(time: datetime, seconds: int, tz: tzinfo) -> datetime:
+    """Return the instant (in UTC) the slice holding ``time`` starts at, in the build's zone ``tz``."""
+    return slice_floor(time, seconds, tz).astimezone(UTC)
+
+
+def next_slice(key: datetime, seconds: int, tz: tzinfo) -> datetime:
+    """Return the instant the slice after the one starting at instant ``key`` starts."""
+    later = key + timedelta(seconds=seconds)
+    following = slice_key(later, seconds, tz)
+    while following <= key:  # the clocks went back within the slice: it is longer than its length
+        later += timedelta(seconds=seconds)
+        following = slice_key(later, seconds, tz)
+    return following
 
 
 @dataclass(slots=True)
@@ -167,8 +225,15 @@ class Tally:
     """
 
     slice_seconds: int
+    tz: tzinfo = UTC
+    """The build's zone: slices begin at its local midnight."""
     slices: dict[datetime, _SliceTally] = field(default_factory=dict)
+    """Per slice, keyed by the instant it starts (in UTC)."""
     kinds: Counter[str] = field(default_factory=Counter)
+    sshd_lines: int = 0
+    """sshd lines read (a ``message repeated N times`` line is one)."""
+    years: dict[str, int] = field(default_factory=dict)
+    """Per input, the year its first yearless stamp was placed in from the file's modification time."""
     addresses: dict[str, str] = field(default_factory=dict)
     """Every source address seen, with its country or bucket."""
     failures: dict[str, tuple[datetime, int]] = field(default_factory=dict)
@@ -180,6 +245,7 @@ class Tally:
 
     def add(self, event: AuthEvent, country: str | None) -> None:
         self.kinds[event.kind] += event.count
+        self.sshd_lines += event.count > 0  # a settlement (count 0) is no line of its own
         if country is None:
             return
         source = event.source_ip or event.source_host or ""
@@ -187,7 +253,7 @@ class Tally:
         time = event.time
         if time != self._last_time:
             self._last_time = time
-            self._last_start = slice_floor(time, self.slice_seconds)
+            self._last_start = slice_key(time, self.slice_seconds, self.tz)
         start: datetime = self._last_start  # type: ignore[assignment]
         part = self.slices.get(start)
         if part is None:
@@ -208,6 +274,9 @@ class Tally:
         if other.slice_seconds != self.slice_seconds:
             raise ValueError("cannot add tallies of different slice lengths")
         self.kinds += other.kinds
+        self.sshd_lines += other.sshd_lines
+        for name, year in other.years.items():
+            self.years.setdefault(name, year)
         self.addresses.update(other.addresses)
         failures = self.failures
         for source, (first, failed) in other.failures.items():
@@ -223,7 +292,38 @@ class Tally:
                 mine.update(part)
         self._last_time = self._last_start = None
 
-    def _slice(self, start: datetime, part: _SliceTally) -> Slice:
+    def span(self) -> tuple[datetime, datetime] | None:
+        """Return the instants the first and the last counted slice start at, or None if none was counted."""
+        if not self.slices:
+            return None
+        return min(self.slices), max(self.slices)
+
+    def slices_needed(self) -> int:
+        """Return how many slices the timeline will have (about: a clock change moves it by one or two)."""
+        span = self.span()
+        if span is None:
+            return 0
+        return int((span[1] - span[0]).total_seconds()) // self.slice_seconds + 1
+
+    def coarsened(self, seconds: int) -> Tally:
+        """Return this tally in slices of ``seconds``, a whole number of this tally's slice length."""
+        if seconds == self.slice_seconds:
+            return self
+        if seconds % self.slice_seconds:
+            raise ValueError(f"cannot cut {self.slice_seconds} s slices into {seconds} s ones")
+        coarse = Tally(
+            seconds, self.tz, {}, self.kinds, self.sshd_lines, self.years, self.addresses, self.failures, self.accepted
+        )
+        for key, part in sorted(self.slices.items()):
+            start = slice_key(key, seconds, self.tz)
+            mine = coarse.slices.get(start)
+            if mine is None:
+                coarse.slices[start] = _SliceTally(Counter(part.sources), Counter(part.probes), Counter(part.users))
+            else:
+                mine.update(part)
+        return coarse
+
+    def _slice(self, start: datetime, end: datetime, part: _SliceTally) -> Slice:
         """Return a slice's counts by country, keys in sorted order.
 
         Sorted keys give the same timeline, ties included, whichever order events were counted in.
@@ -238,7 +338,8 @@ class Tally:
                 by_country[country] += count
                 attackers.setdefault(country, set()).add(address)
         return Slice(
-            start=start,
+            start=start.astimezone(self.tz),
+            end=end.astimezone(self.tz),
             counts=dict(sorted(attempts.items())),
             probes=dict(sorted(probes.items())),
             sources=dict(sorted(part.sources.items())),
@@ -251,19 +352,24 @@ class Tally:
         if not self.slices:
             return None
         first, last = min(self.slices), max(self.slices)
-        step = timedelta(seconds=self.slice_seconds)
+        keys = []
+        start = first
+        while start <= last:
+            keys.append(start)
+            start = next_slice(start, self.slice_seconds, self.tz)
+        if len(keys) < len(self.slices) or not self.slices.keys() <= set(keys):
+            keys = sorted(set(keys) | self.slices.keys())  # a zone whose rules the stepping did not foresee
         slices = []
         users: Counter[str] = Counter()
         countries: dict[str, str] = {}
-        start = first
         empty = _SliceTally()
-        while start <= last:
-            one = self._slice(start, self.slices.get(start, empty))
+        for index, start in enumerate(keys):
+            end = keys[index + 1] if index + 1 < len(keys) else next_slice(start, self.slice_seconds, self.tz)
+            one = self._slice(start, end, self.slices.get(start, empty))
             users.update(one.users)
             for country, addresses in one.attackers.items():
                 countries.update(dict.fromkeys(sorted(addresses), country))
             slices.append(one)
-            start += step
         compromises = tuple(
             Compromise(time, source, self.addresses[source], user, self.failures[source][1])
             for time, source, user in sorted(self.accepted)
@@ -276,6 +382,7 @@ class Tally:
             slice_seconds=self.slice_seconds,
             slices=tuple(slices),
             events=Counter(dict(sorted(self.kinds.items()))),
+            sshd_lines=self.sshd_lines,
             addresses=len(self.addresses),
             users=users,
             compromises=compromises,

@@ -128,16 +128,47 @@ def test_a_10_mb_line_is_skipped(tmp_path: Path) -> None:
     assert f"honeycast: warning: {log}: skipped 1 line longer than 64 KiB" in stderr_lines(result)
 
 
-def test_timestamps_years_apart_are_refused_with_advice(tmp_path: Path) -> None:
+YEARS_APART = (
+    "2019-03-01T10:00:00+00:00 h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+    "2026-11-29T10:00:00+00:00 h sshd[2]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+)
+
+
+def test_timestamps_years_apart_in_ten_minute_slices_are_refused_with_advice(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(YEARS_APART)
+    result, out = build(tmp_path, log, extra=("--slice", "10m"))
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert stderr_lines(result)[-1] == (
+        f"honeycast: error: {log}: events span 2019-03-01 to 2026-11-29, 407,521 slices of 10 min; "
+        "use a longer --slice, or check the timestamps (--year, --tz)"
+    )
+    assert not out.exists()
+
+
+def test_timestamps_years_apart_build_in_days_with_a_warning(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(YEARS_APART)
+    result, _ = build(tmp_path, log, extra=("--no-frames",))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert (
+        f"honeycast: warning: {log}: events span 2019-03-01 to 2026-11-29: 2,831 maps of 1 day; "
+        "--slice auto or a longer --slice makes fewer"
+    ) in stderr_lines(result)
+    assert "span 2019-03-01 00:00 to 2026-11-30 00:00 UTC: 2,831 slices of 1 day" in stderr_lines(result)
+
+
+def test_a_century_of_timestamps_is_refused_before_any_slice_is_made(tmp_path: Path) -> None:
     log = tmp_path / "auth.log"
     log.write_text(
-        "2019-03-01T10:00:00+00:00 h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+        "1926-03-01T10:00:00+00:00 h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
         "2026-11-29T10:00:00+00:00 h sshd[2]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
     )
     result, out = build(tmp_path, log)
     assert result.exit_code == 2  # type: ignore[attr-defined]
-    assert stderr_lines(result)[-1].startswith(f"honeycast: error: {log}: events span 2019-03-01 to 2026-11-29")
-    assert "use a longer --slice" in stderr_lines(result)[-1]
+    assert stderr_lines(result)[-1].startswith(
+        f"honeycast: error: {log}: events span 1926-03-01 to 2026-11-29, 36,799 slices of 1 day;"
+    )
     assert not out.exists()
 
 

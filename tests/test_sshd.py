@@ -30,6 +30,20 @@ def parse_all(*lines: str) -> list[AuthEvent]:
     return events  # type: ignore[return-value]
 
 
+def parse_stream(*lines: str) -> list[AuthEvent]:
+    """Return the events of lines read as one input, with the settlements (count 0) each line and the end make."""
+    one = parser()
+    events: list[AuthEvent] = []
+    for line in lines:
+        event = one.parse(line)
+        assert event is not None
+        events.append(event)
+        events.extend(one.settled)
+        one.settled.clear()
+    one.finish()
+    return events + one.settled
+
+
 def test_failed_password_for_root() -> None:
     event = parse("Nov 29 06:04:42 web-1 sshd[2010]: Failed password for root from 8.8.8.8 port 41822 ssh2")
     assert event is not None
@@ -194,10 +208,24 @@ def test_families(message: str, kind: EventKind, ip: str | None, port: int | Non
         ),
         ("Invalid user x from 1.2.3.4 from 45.148.10.240 port 60001", "45.148.10.240"),
         ("Failed password for invalid user from 10.10.1.1 from 127.0.0.1 port 58946 ssh2", "127.0.0.1"),
-        # a fake address in the text after "ssh2:"
+        # sshd writes nothing after "ssh2" for a password: the last "from … port … ssh2" is its own
         (
             "Failed password for invalid user test from 127.0.0.1 port 58946 ssh2: from 10.10.1.2 port 55555 ssh2",
-            "127.0.0.1",
+            "10.10.1.2",
+        ),
+        ("Failed password for invalid user a from 8.8.8.8 port 22 ssh2: b from 45.1.2.3 port 9 ssh2", "45.1.2.3"),
+        ("Failed password for invalid user a from 8.8.8.8 port 22: b from 45.1.2.3 port 9 ssh2", "45.1.2.3"),
+        ("Failed keyboard-interactive/pam for a from 8.8.8.8 port 22 ssh2 from 45.1.2.3 port 9 ssh2", "45.1.2.3"),
+        # a key method's information cannot hold a user name: its type is upper case
+        ("Failed publickey for a from 8.8.8.8 port 22 ssh2: b from 45.1.2.3 port 9 ssh2: RSA SHA256:x", "45.1.2.3"),
+        # closing lines carry no local address: " on A port N" belongs to the user name
+        ("Disconnected from invalid user x 8.8.8.8 port 22 on 45.1.2.3 port 9 [preauth]", "45.1.2.3"),
+        ("Disconnected from invalid user x 8.8.8.8 port 22 45.1.2.3 port 9 [preauth]", "45.1.2.3"),
+        ("Connection closed by authenticating user root 8.8.8.8 port 22 45.1.2.3 port 9 [preauth]", "45.1.2.3"),
+        ("maximum authentication attempts exceeded for x from 8.8.8.8 port 22 from 45.1.2.3 port 9 ssh2", "45.1.2.3"),
+        (
+            "message repeated 2 times: [ Failed password for x ] from 8.8.8.8 port 22 ssh2 from 45.1.2.3 port 9 ssh2]",
+            "45.1.2.3",
         ),
         ("Failed password for user from 127.0.0.1 port 20000 ssh1: ruser XXXXXXXX from 1.2.3.4", "127.0.0.1"),
         # a fake address after the PAM rhost
@@ -207,9 +235,29 @@ def test_families(message: str, kind: EventKind, ip: str | None, port: int | Non
         ),
     ],
 )
-def test_address_comes_from_sshds_tail_not_the_user_name(line: str, expected: str) -> None:
+def test_address_comes_from_sshds_tail_not_the_user_name(line: str, expected: str | None) -> None:
     event = parse(f"Nov 29 06:12:03 h sshd[2044]: {line}")
     assert event is not None and event.source_ip == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a certificate's ID or a hostbased client's names are the client's text: two readings remain
+        "Failed publickey for a from 8.8.8.8 port 22 ssh2: RSA SHA256:x, from 45.1.2.3 port 9 ssh2: RSA SHA256:y",
+        "Disconnecting authenticating user a 8.8.8.8 port 22: Change of username or service not allowed: (a 45.1.2.3 port 9: x,ssh-connection)",
+    ],
+)
+def test_a_line_with_two_readings_is_counted_for_its_connection_or_no_address(line: str) -> None:
+    one = parser()
+    event = one.parse(f"Nov 29 06:12:03 h sshd[2044]: {line}")
+    assert event is not None and (event.source_ip, event.source_host) == (None, None)
+    assert one.two_ways == 1
+    events = parse_stream(
+        "Nov 29 06:12:02 h sshd[2044]: Connection from 203.0.113.9 port 40000 on 10.0.0.1 port 22",
+        f"Nov 29 06:12:03 h sshd[2044]: {line}",
+    )
+    assert events[1].source_ip == "203.0.113.9"
 
 
 @pytest.mark.parametrize(
@@ -284,7 +332,16 @@ def test_pam_failures_without_failed_lines_count_when_the_connection_ends() -> N
         + "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=sudoer rhost=192.0.2.114",
         prefix.format(4) + "Accepted password for known from 192.0.2.114 port 52100 ssh2",
     )
-    assert [event.attempts for event in events] == [0, 0, 2]
+    assert [event.attempts for event in events] == [0, 0, 0]
+    settled = parse_stream(
+        prefix.format(2)
+        + "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=root rhost=192.0.2.114",
+        prefix.format(3)
+        + "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=known rhost=192.0.2.114",
+        prefix.format(4) + "Accepted password for known from 192.0.2.114 port 52100 ssh2",
+    )[3:]
+    # the failure for "known" belongs to its login; the one for "root" counts, at its own time
+    assert [(event.attempts, event.count, event.user, event.time.second) for event in settled] == [(1, 0, "root", 22)]
 
 
 def test_probe_is_a_connection_that_never_authenticated() -> None:
