@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FRAGMENTS = [
     " from 6.6.6.6 port 22 ssh2", " from ::ffff:1.2.3.4", "message repeated 3 times: [ ", "]", "[", ": ", " port ",
     "Failed password for ", "invalid user ", " rhost=", "sshd[", "\ufffd", "\x00", "\t", "  ", "::", "..",
-    "999999999999",
+    "999999999999", " on  port 22", " on ", " user alice", "+05:45", "Z", " ssh2: RSA SHA256:x", "sshd(pam_unix)",
+    "Accepted password for alice", "Disconnected from ", "pam_unix(sshd:auth): authentication failure; rhost=",
 ]  # fmt: skip
 ADDRESS_LIKE = re.compile(r"[0-9A-Fa-f:.]+")
 

@@ -236,7 +236,7 @@ typedef struct {
     Strings hosts, sources, users;
     Array source_info;  /* SourceInfo per source id */
     /* connections */
-    Array connections; Map connection_index, endpoint_index; uint64_t next_seq;
+    Array connections; Map connection_index, endpoint_index, session_index; uint64_t next_seq;
     Array waiting;  /* seq of connections that may hold pending PAM failures */
     int has_swept; Time swept;
     /* tally */
@@ -1008,7 +1008,8 @@ static int forget_older_half(Scanner *s) {
     }
     memmove(s->connections.items, &AT(s->connections, Connection, half), (total - half) * sizeof(Connection));
     s->connections.len = total - half;
-    if (map_shift(&s->connection_index, (uint32_t)half) < 0 || map_shift(&s->endpoint_index, (uint32_t)half) < 0)
+    if (map_shift(&s->connection_index, (uint32_t)half) < 0 || map_shift(&s->endpoint_index, (uint32_t)half) < 0 ||
+        map_shift(&s->session_index, (uint32_t)half) < 0)
         return nomem(s);
     uint64_t first = s->connections.len ? AT(s->connections, Connection, 0).seq : s->next_seq;
     size_t keep = 0;
@@ -1032,6 +1033,20 @@ static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t 
     uint32_t index = map_get(&s->connection_index, host, pid);
     Connection *known = index == NONE ? NULL : &AT(s->connections, Connection, index);
     if (source == NONE) return known;
+    if (!known && port < 0) {
+        /* A session's end written without the port by its own process ends the open login from there. */
+        uint32_t session = map_get(&s->session_index, host, source);
+        if (session != NONE && !AT(s->connections, Connection, session).closed) {
+            if (map_put(&s->connection_index, host, pid, session) < 0) { *failed = 1; nomem(s); return NULL; }
+            return &AT(s->connections, Connection, session);
+        }
+    }
+    if (known && AT(s->source_info, SourceInfo, known->source).is_host != AT(s->source_info, SourceInfo, source).is_host) {
+        /* A host name and an address for one process are one client (PAM's rhost with UseDNS): the
+         * address names it from then on. */
+        if (!AT(s->source_info, SourceInfo, source).is_host) known->source = source;
+        source = known->source;
+    }
     if (known && known->source == source && (known->port < 0 || port < 0 || known->port == port)) {
         if (port >= 0 && known->port < 0) {
             known->port = port;
@@ -1134,6 +1149,8 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
             if (c->pending[i].user != user->id) c->pending[keep++] = c->pending[i];
         c->pending_len = keep;
         if (settle(s, c) < 0) return -1;
+        uint32_t index = (uint32_t)(c - (Connection *)s->connections.items);
+        if (map_put(&s->session_index, c->host, c->source, index) < 0) return nomem(s);
     } else if (closing_kind(kind)) {
         if (settle(s, c) < 0) return -1;
         if (kind == K_LOGOUT) c->tried = 1;
@@ -1142,6 +1159,10 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
     }
     return 0;
 }
+
+/* sshd._FIRST and _LAST: stamps outside are not read, so a day's slice and the next fit in any zone. */
+#define FIRST_WALL (3 * DAY_US)                       /* 0001-01-04 */
+#define LAST_WALL (3652056LL * DAY_US - 1)            /* 9999-12-28 23:59:59.999999 */
 
 /* One sshd event: connection state, then the tally (Tally.add). source: an interned address or NONE. */
 static uint32_t add_source(Scanner *s, const char *p, size_t n, int is_host);
@@ -1254,6 +1275,7 @@ static int python_message(Scanner *s, Header *h, PyObject *message) {
 
 /* The message of a header read here (bytes) or by the reference (a str). */
 static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
+    if (h->time.wall < FIRST_WALL || h->time.wall > LAST_WALL) return 0;  /* as if the line had no valid time */
     const char *m = h->message, *end = h->message + h->message_len;
     if (message_str) {
         if (!PyUnicode_IS_ASCII(message_str)) return python_message(s, h, message_str);
@@ -1395,6 +1417,7 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
     s->logins.size = sizeof(Login);
     if (strings_init(&s->hosts) < 0 || strings_init(&s->sources) < 0 || strings_init(&s->users) < 0 ||
         map_init(&s->connection_index, 1 << 12) < 0 || map_init(&s->endpoint_index, 1 << 12) < 0 ||
+        map_init(&s->session_index, 1 << 8) < 0 ||
         map_init(&s->slice_index, 1 << 8) < 0 ||
         map_init(&s->cell_index, 1 << 12) < 0 || map_init(&s->user_cell_index, 1 << 12) < 0) {
         PyErr_NoMemory();
@@ -1410,7 +1433,7 @@ static void Scanner_dealloc(Scanner *s) {
     for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
     free(s->connections.items); free(s->waiting.items); free(s->source_info.items); free(s->slices.items);
     free(s->cells.items); free(s->user_cells.items); free(s->logins.items);
-    map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->slice_index);
+    map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->session_index); map_free(&s->slice_index);
     map_free(&s->cell_index); map_free(&s->user_cell_index);
     Py_TYPE(s)->tp_free((PyObject *)s);
 }
@@ -1484,7 +1507,7 @@ static PyObject *Scanner_finish(Scanner *s, PyObject *unused) {
     free(s->connections.items); free(s->waiting.items);
     memset(&s->connections, 0, sizeof s->connections);
     memset(&s->waiting, 0, sizeof s->waiting);
-    map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->slice_index);
+    map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->session_index); map_free(&s->slice_index);
     map_free(&s->cell_index); map_free(&s->user_cell_index);
     free(s->carry);
     s->carry = NULL; s->carry_room = 0;

@@ -45,6 +45,8 @@ _RFC5424 = re.compile(
     r"<\d{1,3}>1 (?P<iso>\S+) (?P<host>\S+) " + _PROGRAM + r" (?P<pid>\d+|-) \S+"
     r' (?:-|(?:\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\])+) (?P<message>.*)'
 )
+_FIRST, _LAST = datetime(1, 1, 4), datetime(9999, 12, 28, 23, 59, 59, 999999)
+"""Stamps outside these are not read: a day's slice and the next must fit in a datetime in any zone."""
 _MAX_DIGITS = 9
 """A repeat count longer than this is not one rsyslog wrote: the line is left as it is."""
 _MAX_PID_DIGITS = 18
@@ -97,8 +99,8 @@ _TABLE: tuple[tuple[str, EventKind, str], ...] = (
     ("PAM", K.PAM_MORE, r"PAM (?P<n>\d+) more authentication failures?;.*?\bruser=(?P<ruser>\S*)\s+rhost=" + _IP + r"(?:\s+user=(?P<user>.*?))?" + _PREAUTH),
     ("maximum", K.MAX_ATTEMPTS, r"maximum authentication attempts exceeded for (?:invalid user )?" + _USER + " from " + _ADDRESS + _PORT + r"(?: ssh\d*)?" + _PREAUTH),
     ("Disconnecting:", K.TOO_MANY_FAILURES, r"Disconnecting: Too many authentication failures(?: for (?:invalid user )?(?P<user>.*?))?" + _PREAUTH),
-    ("Disconnecting", K.TOO_MANY_FAILURES, r"Disconnecting(?: from)?" + _CLIENT + " " + _ADDRESS + _PORT + r": Too many authentication failures" + _PREAUTH),
-    ("Disconnecting", K.DISCONNECTED, r"Disconnecting(?: from)?" + _CLIENT + " " + _ADDRESS + _PORT + r": .*$"),
+    ("Disconnecting", K.TOO_MANY_FAILURES, r"Disconnecting(?: from)?" + _CLIENT + " " + _ADDRESS + r" port (?P<port>\d+): Too many authentication failures" + _PREAUTH),
+    ("Disconnecting", K.DISCONNECTED, r"Disconnecting(?: from)?" + _CLIENT + " " + _ADDRESS + r" port (?P<port>\d+): .*$"),
     ("Connection", K.CONNECTION, r"Connection from " + _IP + r" port (?P<port>\d+)" + _ON + r"\s*$"),
     ("Connection Disconnected", K.LOGOUT, r"(?:Connection (?:closed|reset) by|Disconnected from) user " + _USER + " " + _ADDRESS + _PORT + r"\s*$"),
     ("Connection Disconnected", K.DISCONNECTED, r"(?:Connection (?:closed|reset)|Disconnected) (?:by|from)" + _CLIENT + " " + _ADDRESS + _PORT + _PREAUTH),
@@ -409,6 +411,8 @@ class SshdParser:
         self._stamps: dict[str, datetime | None] = {}
         self._by_pid: dict[tuple[str, int], _Connection] = {}
         self._endpoints: dict[tuple[str, str, int], _Connection] = {}
+        self._sessions: dict[tuple[str, str], _Connection] = {}
+        """The latest login from each address on each host."""
         self._open: dict[int, _Connection] = {}
         """Every connection remembered, by sequence number (oldest first)."""
         self._waiting: dict[int, _Connection] = {}
@@ -423,7 +427,7 @@ class SshdParser:
             return None
         stamp, host, program, pid, message = header
         time = stamp if isinstance(stamp, datetime) else self._classic_time(stamp)
-        if time is None:
+        if time is None or not _FIRST <= time.replace(tzinfo=None) <= _LAST:
             return None
         return self.message(time, host, program, pid, message)
 
@@ -464,6 +468,19 @@ class SshdParser:
         known = self._by_pid.get((host, pid))
         if source is None:
             return known
+        if known is None and port is None:
+            # Older sshd writes a session's end without the port, from the session's own process:
+            # "Received disconnect from A: 11: disconnected by user". It ends the open login from A.
+            session = self._sessions.get((host, source))
+            if session is not None and not session.closed:
+                self._by_pid[(host, pid)] = session
+                return session
+        if known is not None and (known.ip is None) != (ip is None):
+            # A host name and an address for one process are one client: with UseDNS, PAM's rhost is the
+            # client's name where sshd's own lines have its address. The address names it from then on.
+            if ip is not None:
+                known.source, known.ip = source, ip
+            source, ip = known.source, known.ip
         if known is not None and known.source == source and (known.port is None or port in (None, known.port)):
             if port is not None and known.port is None:
                 known.port = port
@@ -491,6 +508,7 @@ class SshdParser:
         kept = older[-1].seq + 1
         self._by_pid = {key: one for key, one in self._by_pid.items() if one.seq >= kept}
         self._endpoints = {key: one for key, one in self._endpoints.items() if one.seq >= kept}
+        self._sessions = {key: one for key, one in self._sessions.items() if one.seq >= kept}
 
     def _sweep(self, time: datetime) -> None:
         """Settle connections whose last PAM failure is over ``IDLE`` old; looked at every ``SWEEP`` of log time."""
@@ -563,6 +581,7 @@ class SshdParser:
             # accepted the password); failures for other users were attempts.
             connection.pending = deque(one for one in connection.pending if one.user != user)
             self._settle(connection)
+            self._sessions[(connection.host, connection.source)] = connection
             return 0, False
         if kind in CLOSING_KINDS:
             self._settle(connection)

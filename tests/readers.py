@@ -24,11 +24,16 @@ def reader(use_native: bool) -> Iterator[None]:
 
 
 def tallied(
-    logs: list[str], use_native: bool, year: int | None = 2026, tz: tzinfo = UTC, workers: int = 1
+    logs: list[str],
+    use_native: bool,
+    year: int | None = 2026,
+    tz: tzinfo = UTC,
+    workers: int = 1,
+    slice_seconds: int = 600,
 ) -> tuple[Tally, list[str]]:
     reporter = SilentReporter()
     with reader(use_native):
-        tally = count(ReadOptions(logs=logs, year=year, tz=tz), 600, reporter, workers=workers)
+        tally = count(ReadOptions(logs=logs, year=year, tz=tz), slice_seconds, reporter, workers=workers)
     return tally, reporter.warnings
 
 

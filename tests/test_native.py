@@ -25,6 +25,7 @@ from honeycast.timeline import Tally
 DATA = Path(__file__).parent / "data"
 DEMO = Path(__file__).parents[1] / "examples" / "demo-auth.log"
 BERLIN = ZoneInfo("Europe/Berlin")
+KATHMANDU = ZoneInfo("Asia/Kathmandu")
 
 # Every family and header shape the scanner reads itself, and lines next to them it must leave to Python.
 TRICKY = """\
@@ -91,6 +92,18 @@ Nov 29 06:04:52 web-1 CRON[5]: pam_unix(cron:session): session opened for user r
 Nov 29 06:04:52 web-1 sshd[109]: Server listening on 0.0.0.0 port 22.
 Nov 29 06:04:52 web-1 sshd[109]: reverse mapping checking getaddrinfo for x.example [45.1.2.7] failed - POSSIBLE BREAK-IN ATTEMPT!
 {"__REALTIME_TIMESTAMP":"1764396292000000","_HOSTNAME":"web-1","SYSLOG_IDENTIFIER":"sshd","SYSLOG_PID":"110","MESSAGE":"Failed password for root from 45.1.2.8 port 9 ssh2"}
+Nov 29 06:04:53 web-1 sshd[111]: Accepted password for alice from 192.0.2.9 port 50022 ssh2
+Nov 29 06:04:54 web-1 sshd[112]: Received disconnect from 192.0.2.9 port 50022:11: disconnected by user
+Nov 29 06:04:54 web-1 sshd[112]: Disconnected from user alice 192.0.2.9 port 50022
+Nov 29 06:04:55 web-1 sshd[113]: Received disconnect from 192.0.2.9: 11: disconnected by user
+Nov 29 06:04:56 web-1 sshd[1]: Timeout before authentication for 45.1.2.9 port 9, pid = 114
+Nov 29 06:04:56 web-1 sshd[115]: Connection from 45.1.2.10 port 9 on  port 22
+Nov 29 06:04:57 web-1 sshd(pam_unix)[116]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=host.example.net  user=root
+Nov 29 06:04:57 web-1 sshd[116]: Failed password for root from 45.1.2.11 port 9 ssh2
+Nov 29 06:04:58 web-1 sshd[117]: Failed password for invalid user a from 8.8.8.8 port 22 ssh2: b from 45.1.2.12 port 9 ssh2
+Nov 29 06:04:58 web-1 sshd[117]: Failed publickey for a from 8.8.8.8 port 22 ssh2: RSA SHA256:x, from 45.1.2.12 port 9 ssh2: RSA SHA256:y
+2026-11-29T06:04:59+05:45 web-1 sshd[118]: Failed password for root from 45.1.2.13 port 9 ssh2
+2026-11-29T00:19:59Z web-1 sshd[118]: Failed password for root from 45.1.2.13 port 9 ssh2
 """.splitlines()
 SEEDS = [
     line.encode()
@@ -107,6 +120,8 @@ FRAGMENTS = [
     b" from 6.6.6.6 port 22 ssh2", b" from ::1", b"]", b"[", b": ", b" ", b"  ", b"\t", b"\r", b"\xa0", b"\xc2\xa0",
     b"\xff", b"\xe2\x80", b"port ", b" [preauth]", b"invalid user ", b"ruser=", b" rhost=", b"user=", b"::", b"0",
     b"error: ", b"message repeated 2 times: [ ", b"Too many authentication failures", b"\xc3\xa9",
+    b" on  port 22", b" on ", b"user ", b" user alice", b"+05:45", b"-03:30", b"Z", b" ssh2: RSA SHA256:x",
+    b"sshd(pam_unix)", b"Accepted password for alice", b"Disconnected from ",
 ]  # fmt: skip
 
 
@@ -164,7 +179,7 @@ def mutated_logs(draw: st.DrawFn) -> bytes:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated_logs(), st.sampled_from([2026, None]), st.sampled_from([UTC, BERLIN]))
+@given(mutated_logs(), st.sampled_from([2026, None, 1, 9999]), st.sampled_from([UTC, BERLIN, KATHMANDU]))
 def test_mutated_logs_count_the_same(data: bytes, year: int | None, tz: tzinfo) -> None:
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "auth.log"

@@ -1,0 +1,256 @@
+"""The counting rules on the shapes real servers write, each case counted by both readers.
+
+The lines are written for these tests in the shapes public logs show (RedHat's PAM-only stacks,
+Ubuntu's session logouts, RHEL 7's portless disconnects, key floods, mixed UTC offsets). Every
+expected figure is counted by hand from the lines, never taken from a run.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from itertools import pairwise
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from readers import assert_same_tallies, tallied
+
+from honeycast.timeline import Tally
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def both(tmp_path: Path, text: str, name: str = "auth.log", **options: object) -> Tally:
+    """Count ``text`` with both readers; check they agree and return the native tally."""
+    log = tmp_path / name
+    log.write_text(text, encoding="utf-8")
+    assert_same_tallies([str(log)], **options)
+    tally, _ = tallied([str(log)], True, **options)  # type: ignore[arg-type]
+    return tally
+
+
+def attempts(tally: Tally) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for part in tally.slices.values():
+        for source, count in part.sources.items():
+            total[source] = total.get(source, 0) + count
+    return total
+
+
+def probes(tally: Tally) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for part in tally.slices.values():
+        for source, count in part.probes.items():
+            total[source] = total.get(source, 0) + count
+    return total
+
+
+PAM_ONLY = """\
+Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=203.0.113.4
+Jun 14 15:16:02 combo sshd(pam_unix)[19937]: check pass; user unknown
+Jun 14 15:16:02 combo sshd(pam_unix)[19937]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=203.0.113.4
+Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=host-1.example.net  user=root
+Jun 15 02:04:59 combo sshd(pam_unix)[20884]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=host-1.example.net  user=root
+Jun 15 04:06:18 combo su(pam_unix)[21416]: session opened for user cyrus by (uid=0)
+Jun 15 12:12:34 combo sshd(pam_unix)[23397]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=198.51.100.9  user=guest
+Jun 15 12:12:35 combo sshd(pam_unix)[23397]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=198.51.100.9  user=guest
+Jun 15 12:13:19 combo sshd(pam_unix)[23414]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=198.51.100.9  user=admin"""
+
+
+def test_pam_only_failures_count_when_their_connection_is_evidently_over(tmp_path: Path) -> None:
+    # No closing line, no Failed line, and no newline after the last line: each failure is an attempt.
+    tally = both(tmp_path, PAM_ONLY, year=2005)
+    assert attempts(tally) == {"203.0.113.4": 2, "host-1.example.net": 2, "198.51.100.9": 3}
+    users: dict[str, int] = {}
+    for part in tally.slices.values():
+        for user, count in part.users.items():
+            users[user] = users.get(user, 0) + count
+    assert users == {"root": 2, "guest": 2, "admin": 1}
+    assert tally.sshd_lines == 8  # the su line is not sshd's
+
+
+def test_pam_failures_count_at_their_own_time_when_the_pid_serves_another_client(tmp_path: Path) -> None:
+    tally = both(
+        tmp_path,
+        "Jun 15 12:12:34 h sshd[7]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.9  user=root\n"
+        "Jun 15 12:40:00 h sshd[7]: Failed password for root from 203.0.113.4 port 5 ssh2\n"
+        "Jun 15 12:40:01 h sshd[7]: Connection closed by authenticating user root 203.0.113.4 port 5 [preauth]\n",
+        year=2005,
+    )
+    assert attempts(tally) == {"198.51.100.9": 1, "203.0.113.4": 1}
+    first = datetime(2005, 6, 15, 12, 10, tzinfo=UTC)
+    assert tally.slices[first].sources == {"198.51.100.9": 1}  # 12:12, not 12:40
+
+
+def test_pam_failures_echoed_by_failed_lines_count_once_whenever_they_settle(tmp_path: Path) -> None:
+    pam = (
+        "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.4  user=root"
+    )
+    failed = "Failed password for root from 203.0.113.4 port 5 ssh2"
+    lines = [
+        f"Jun 15 12:00:00 h sshd[7]: {pam}",
+        f"Jun 15 12:00:02 h sshd[7]: {failed}",
+        f"Jun 15 12:00:03 h sshd[7]: {pam}",
+        # a long quiet: the pending failure counts (idle), then its Failed line comes after all
+        "Jun 15 12:30:00 h sshd[9]: Server listening on 0.0.0.0 port 22.",
+        f"Jun 15 12:31:00 h sshd[7]: {failed}",
+        f"Jun 15 12:31:01 h sshd[7]: {pam}",
+        f"Jun 15 12:31:02 h sshd[7]: message repeated 2 times: [ {failed}]",
+    ]
+    tally = both(tmp_path, "\n".join(lines) + "\n", year=2005)
+    assert attempts(tally) == {"203.0.113.4": 4}
+
+
+def test_a_logout_from_the_sessions_own_process_is_no_probe(tmp_path: Path) -> None:
+    tally = both(
+        tmp_path,
+        # OpenSSH 8 and later: the session's child names the client's port
+        "Nov 29 08:00:01 web sshd[1361]: Accepted publickey for alice from 192.0.2.10 port 50022 ssh2: ED25519 SHA256:k\n"
+        "Nov 29 08:00:01 web sshd[1361]: pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)\n"
+        "Nov 29 09:12:40 web sshd[1418]: Received disconnect from 192.0.2.10 port 50022:11: disconnected by user\n"
+        "Nov 29 09:12:40 web sshd[1418]: Disconnected from user alice 192.0.2.10 port 50022\n"
+        "Nov 29 09:12:40 web sshd[1361]: pam_unix(sshd:session): session closed for user alice\n"
+        # OpenSSH 7.4 (RHEL 7): no port, and again another pid
+        "Nov 29 10:00:01 web sshd[2805]: Accepted publickey for bob from 192.0.2.11 port 34202 ssh2: RSA SHA256:k\n"
+        "Nov 29 10:00:04 web sshd[2809]: Received disconnect from 192.0.2.11: 11: disconnected by user\n"
+        # a scanner from the same address as a login, in a process of its own: a probe all the same
+        "Nov 29 10:05:00 web sshd[2900]: Connection closed by 192.0.2.11 port 40000 [preauth]\n"
+        "Nov 29 10:06:00 web sshd[2901]: Did not receive identification string from 203.0.113.50 port 1\n",
+        year=2026,
+    )
+    assert probes(tally) == {"192.0.2.11": 1, "203.0.113.50": 1}
+    assert tally.kinds["logout"] == 1
+
+
+def test_a_login_timeout_logged_by_the_listener_joins_its_connection(tmp_path: Path) -> None:
+    tally = both(
+        tmp_path,
+        "Nov 29 08:00:00 web sshd-session[77]: Failed password for root from 203.0.113.8 port 41000 ssh2\n"
+        "Nov 29 08:02:00 web sshd[1]: Timeout before authentication for 203.0.113.8 port 41000, pid = 77\n",
+        year=2026,
+    )
+    assert attempts(tally) == {"203.0.113.8": 1}
+    assert probes(tally) == {}
+
+
+def test_key_floods_that_end_without_a_failed_line_are_probes(tmp_path: Path) -> None:
+    tally = both(
+        tmp_path,
+        'Nov 29 08:00:00 web sshd[80]: Connection from 203.0.113.20 port 5000 on 10.0.0.1 port 22 rdomain ""\n'
+        "Nov 29 08:00:01 web sshd[80]: error: maximum authentication attempts exceeded for root from 203.0.113.20 port 5000 ssh2 [preauth]\n"
+        "Nov 29 08:00:01 web sshd[80]: Disconnecting authenticating user root 203.0.113.20 port 5000: Too many authentication failures [preauth]\n"
+        "Nov 29 08:00:05 web sshd[81]: Disconnecting: Too many authentication failures [preauth]\n"
+        "Nov 29 08:00:09 web sshd[82]: Failed password for root from 203.0.113.21 port 6000 ssh2\n"
+        "Nov 29 08:00:09 web sshd[82]: Disconnecting authenticating user root 203.0.113.21 port 6000: Too many authentication failures [preauth]\n",
+        year=2026,
+    )
+    assert probes(tally) == {"203.0.113.20": 1}  # one per connection; sshd[81] names no address
+    assert attempts(tally) == {"203.0.113.21": 1}
+
+
+CRAFTED = [
+    # (message, the address sshd wrote)
+    ("Failed password for invalid user a from 8.8.8.8 port 22 ssh2: b from 203.0.113.30 port 7 ssh2", "203.0.113.30"),
+    ("Failed password for invalid user a from 8.8.8.8 port 22: b from 203.0.113.30 port 7 ssh2", "203.0.113.30"),
+    ("Disconnected from invalid user x 8.8.8.8 port 22 on 203.0.113.30 port 7 [preauth]", "203.0.113.30"),
+    (
+        "message repeated 3 times: [ Failed password for x] from 8.8.8.8 port 22 ssh2 from 203.0.113.30 port 7 ssh2]",
+        "203.0.113.30",
+    ),
+    ("Invalid user x from 8.8.8.8 port 22 from 203.0.113.30 port 7", "203.0.113.30"),
+]
+
+
+@pytest.mark.parametrize(("message", "address"), CRAFTED)
+def test_user_names_that_mimic_sshds_tails_do_not_move_the_line(tmp_path: Path, message: str, address: str) -> None:
+    tally = both(tmp_path, f"Nov 29 08:00:00 web sshd[90]: {message}\n", year=2026)
+    assert set(tally.addresses) == {address}
+
+
+def test_the_on_token_and_the_year_mean_the_same_to_both_readers(tmp_path: Path) -> None:
+    tally = both(
+        tmp_path,
+        "Nov 29 08:00:00 web sshd[91]: Connection from 203.0.113.31 port 7 on  port 22\n"
+        "Nov 29 08:00:01 web sshd[91]: Did not receive identification string from 203.0.113.31 port 7\n",
+        year=2026,
+    )
+    assert tally.kinds["connection"] == 0 and tally.kinds["unknown"] == 1  # "on" names no address: no Connection line
+    for reader in (True, False):
+        with pytest.raises(ValueError, match="year 0 is outside 1 to 9999"):
+            tallied([str(tmp_path / "auth.log")], reader, year=0)
+
+
+def test_the_same_instant_in_two_offsets_is_one_slice(tmp_path: Path) -> None:
+    tally = both(
+        tmp_path,
+        "2026-11-29T10:05:00Z web sshd[1]: Failed password for root from 203.0.113.40 port 1 ssh2\n"
+        "2026-11-29T15:50:00+05:45 web sshd[2]: Failed password for root from 203.0.113.40 port 1 ssh2\n"
+        "2026-11-29T11:05:00+01:00 web sshd[3]: Failed password for root from 203.0.113.40 port 1 ssh2\n",
+    )
+    timeline = tally.timeline()
+    assert timeline is not None
+    assert [(one.start, one.attempts) for one in timeline.slices] == [(datetime(2026, 11, 29, 10, 0, tzinfo=UTC), 3)]
+
+
+@pytest.mark.parametrize(
+    ("day", "hours"),
+    [("2026-03-29", 23), ("2026-10-25", 25)],  # Berlin's clocks go forward, then back
+)
+def test_a_day_with_a_clock_change_has_its_own_number_of_hours(tmp_path: Path, day: str, hours: int) -> None:
+    start = datetime.fromisoformat(f"{day}T00:00:00").replace(tzinfo=BERLIN).astimezone(UTC)
+    lines = [
+        f"{(start + timedelta(minutes=30 * step)).isoformat()} web sshd[{step}]: Failed password for root from 203.0.113.41 port 1 ssh2"
+        for step in range(hours * 2)
+    ]
+    tally = both(tmp_path, "\n".join(lines) + "\n", tz=BERLIN)
+    timeline = tally.coarsened(3600).timeline()
+    assert timeline is not None
+    assert len(timeline.slices) == hours
+    assert all(one.attempts == 2 for one in timeline.slices)
+    assert [one.start.hour for one in timeline.slices][:4] == ([0, 1, 3, 4] if hours == 23 else [0, 1, 2, 2])
+    assert all(one.end == after.start for one, after in pairwise(timeline.slices))
+    day_tally = tally.coarsened(86400).timeline()
+    assert day_tally is not None and [one.attempts for one in day_tally.slices] == [hours * 2]
+
+
+ZONES: list[tzinfo] = [
+    UTC,
+    BERLIN,
+    ZoneInfo("Asia/Kathmandu"),
+    ZoneInfo("America/St_Johns"),
+    ZoneInfo("Australia/Lord_Howe"),
+]
+OFFSETS = [UTC, timezone(timedelta(hours=5, minutes=45)), timezone(timedelta(hours=-3, minutes=-30)), BERLIN]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 2**32),
+    zone=st.sampled_from(ZONES),
+    seconds=st.sampled_from([60, 600, 3600, 6 * 3600, 86400]),
+)
+def test_slices_add_up_to_the_span_in_both_readers(tmp_path: Path, seed: int, zone: tzinfo, seconds: int) -> None:
+    """Events around both of a year's clock changes, written with mixed offsets, local and UTC stamps."""
+    rng = random.Random(seed)
+    lines, expected = [], 0
+    for index in range(rng.randint(1, 60)):
+        anchor = rng.choice([datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC)])
+        instant = anchor + timedelta(seconds=rng.randint(-6 * 3600, 6 * 3600))
+        count = rng.choice([1, 1, 2])
+        message = f"Failed password for root from 203.0.113.{index % 7} port {index} ssh2"
+        if count > 1:
+            message = f"message repeated {count} times: [ {message}]"
+        stamp = instant.astimezone(rng.choice(OFFSETS)).isoformat()
+        lines.append(f"{stamp} web sshd[{index}]: {message}")
+        expected += count
+    tally = both(tmp_path, "\n".join(lines) + "\n", tz=zone, slice_seconds=seconds)
+    timeline = tally.timeline()
+    assert timeline is not None
+    assert sum(one.attempts for one in timeline.slices) == expected
+    starts = [one.start for one in timeline.slices]
+    assert all(a.astimezone(UTC) < b.astimezone(UTC) for a, b in pairwise(starts))
+    assert all(one.end == after.start for one, after in pairwise(timeline.slices))
+    assert all(one.start.tzinfo is zone for one in timeline.slices)
