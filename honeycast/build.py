@@ -143,8 +143,8 @@ def _sliced(tally: Tally, options: BuildOptions, reporter: Reporter) -> Tally:
     counted = sum(sum(part.sources.values()) + sum(part.probes.values()) for part in tally.slices.values())
     if failures and not counted:
         reporter.warn(
-            f"{named}: {failures:,} lines tell of failed logins, but no attempt or probe could be counted "
-            "(see README: What counts as an attempt)"
+            f"{named}: {failures:,} failed-login line{'s' if failures != 1 else ''} read, but no attempt or probe "
+            "could be counted (see README: What counts as an attempt)"
         )
     return tally
 

@@ -143,6 +143,75 @@ def test_bad_slice_and_zone(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--tz 'Mars/Olympus': unknown time zone" in _error_line(result)
 
 
+def test_year_outside_what_a_date_can_hold_is_a_usage_error(tmp_path: Path) -> None:
+    for year in ("0", "10000", "3000000000"):
+        result = runner.invoke(app, ["build", str(SMALL_LOG), str(tmp_path / "s"), "--year", year])
+        assert result.exit_code == 2, result.output
+        assert _error_line(result) == f"honeycast: error: --year {year}: expected a year from 1 to 9999"
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_build_says_what_it_assumed(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_bytes(SMALL_LOG.read_bytes())
+    modified = 1_764_547_200  # 2025-12-01 00:00 UTC: the November stamps are that year's
+    import os
+
+    os.utime(log, (modified, modified))
+    result = runner.invoke(app, ["build", str(log), str(tmp_path / "s"), "--tz", "UTC", "--no-frames"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()  # type: ignore[attr-defined]
+    assert "span 2025-11-29 06:00 to 2025-11-29 07:00 UTC: 6 slices of 10 min" in lines
+    assert f"yearless timestamps of {log} read as 2025 (the file's modification time; --year to change it)" in lines
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [(1, "144 slices of 10 min"), (7, "168 slices of 1 h"), (31, "124 slices of 6 h"), (365, "365 slices of 1 day")],
+)
+def test_slice_auto_follows_the_span(tmp_path: Path, days: int, expected: str) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "2026-01-01T00:00:01Z h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+        f"2026-01-{days:02d}T23:59:59Z h sshd[2]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+        if days <= 31
+        else "2026-01-01T00:00:01Z h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+        "2026-12-31T23:59:59Z h sshd[2]: Failed password for root from 8.8.8.8 port 1 ssh2\n"
+    )
+    result = runner.invoke(app, ["build", str(log), str(tmp_path / "s"), "--tz", "UTC", "--no-frames"])
+    assert result.exit_code == 0, result.output
+    assert expected in result.stderr  # type: ignore[attr-defined]
+    assert "warning" not in result.stderr  # type: ignore[attr-defined]
+
+
+def test_slice_lengths_in_days_and_seconds(tmp_path: Path) -> None:
+    for text, expected in (("1d", "1 slices of 1 day"), ("90s", "40 slices of 90 s")):
+        out = tmp_path / text
+        args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--no-frames", "--slice", text]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert expected in result.stderr  # type: ignore[attr-defined]
+
+
+def test_failure_lines_that_count_nothing_are_worth_a_warning(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "Nov 29 06:00:00 h sshd[1]: Connection from 8.8.8.8 port 1 on 10.0.0.1 port 22\n"
+        # a user name that gives the line a second address, in a process no other line names
+        "Nov 29 06:00:01 h sshd[2]: Failed publickey for a from 8.8.8.8 port 22 ssh2: RSA SHA256:x, "
+        "from 45.1.2.3 port 9 ssh2: RSA SHA256:y\n"
+    )
+    args = ["build", str(log), str(tmp_path / "s"), "--year", "2026", "--tz", "UTC", "--no-frames"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"honeycast: warning: {log}: 1 failed-login line read, but no attempt or probe could be counted "
+        "(see README: What counts as an attempt)"
+    ) in result.stderr.splitlines()  # type: ignore[attr-defined]
+    strict = runner.invoke(app, [*args, "--strict"])
+    assert strict.exit_code == 2
+
+
 def test_out_that_is_a_file_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "site"
     out.write_text("mine")
@@ -168,6 +237,8 @@ def test_build_summary_and_rebuild_over_its_own_site(tmp_path: Path) -> None:
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "11 attempts from 5 countries, 2 probes" in first.stderr
+    assert "span 2026-11-29 06:00 to 2026-11-29 07:00 UTC: 2 slices of 30 min" in first.stderr
+    assert "yearless timestamps read as 2026 (--year)" in first.stderr
     assert "geo-whois-asn-country" in first.stderr and "database built 2026-06-17" in first.stderr
     assert f"wrote {out / 'timelapse.mp4'}" in first.stderr
     assert len(list((out / "frames").glob("*.png"))) == 2
