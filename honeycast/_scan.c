@@ -25,25 +25,26 @@ enum {
     K_FAILED, K_INVALID_USER, K_ACCEPTED, K_NOT_ALLOWED, K_ROOT_REFUSED, K_PAM_FAILURE, K_PAM_MORE,
     K_MAX_ATTEMPTS, K_TOO_MANY_FAILURES, K_ACCOUNT_LOCKED, K_DISCONNECTED, K_RECEIVED_DISCONNECT,
     K_NO_IDENTIFICATION, K_BAD_PROTOCOL, K_NEGOTIATION_FAILED, K_TIMEOUT, K_REVERSE_MAPPING,
-    K_REFUSED_CONNECT, K_CONNECTION, K_LOGOUT, K_UNKNOWN, N_KINDS
+    K_REFUSED_CONNECT, K_CONNECTION, K_LOGOUT, K_DROPPED, K_UNKNOWN, N_KINDS
 };
 static const char *KIND_NAMES[N_KINDS] = {
     "failed", "invalid_user", "accepted", "not_allowed", "root_refused", "pam_failure", "pam_more",
     "max_attempts", "too_many_failures", "account_locked", "disconnected", "received_disconnect",
     "no_identification", "bad_protocol", "negotiation_failed", "timeout", "reverse_mapping",
-    "refused_connect", "connection", "logout", "unknown"};
+    "refused_connect", "connection", "logout", "dropped", "unknown"};
 
 static int closing_kind(int kind) {
     switch (kind) {
     case K_DISCONNECTED: case K_RECEIVED_DISCONNECT: case K_NO_IDENTIFICATION: case K_BAD_PROTOCOL:
     case K_NEGOTIATION_FAILED: case K_TIMEOUT: case K_TOO_MANY_FAILURES: case K_MAX_ATTEMPTS: case K_LOGOUT:
+    case K_DROPPED:
         return 1;
     default:
         return 0;
     }
 }
 
-#define INTERFACE 4  /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 5  /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CONNECTIONS 100000
@@ -1241,15 +1242,16 @@ static uint32_t intern_str(Strings *strings, PyObject *text) {
     return id;
 }
 
-/* Ask the reference for a message's fields: (count, kind, ip, host name, port or -1, user, read two ways). */
+/* Ask the reference for a message's fields: (count, kind, ip, host name, port or -1, user, read two ways,
+ * the sshd process the line is about or -1). */
 static int python_message(Scanner *s, Header *h, PyObject *message) {
     PyObject *result = PyObject_CallOneArg(s->fields, message);
     if (!result) return -1;
-    long long count, port;
+    long long count, port, process;
     int kind, two_ways;
     PyObject *ip, *source_host, *user;
-    if (!PyArg_ParseTuple(result, "LiOOLOp", &count, &kind, &ip, &source_host, &port, &user, &two_ways) || kind < 0 ||
-        kind >= N_KINDS) {
+    if (!PyArg_ParseTuple(result, "LiOOLOpL", &count, &kind, &ip, &source_host, &port, &user, &two_ways, &process) ||
+        kind < 0 || kind >= N_KINDS) {
         Py_DECREF(result);
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad fields");
         return -1;
@@ -1270,7 +1272,10 @@ static int python_message(Scanner *s, Header *h, PyObject *message) {
     }
     Py_DECREF(result);
     s->two_ways += two_ways;
-    return event(s, h->time, h->host, h->has_pid, h->pid, kind, count, source, ip == Py_None, port, user_name);
+    int has_pid = h->has_pid;
+    uint64_t pid = h->pid;
+    if (process >= 0) { has_pid = 1; pid = (uint64_t)process; }
+    return event(s, h->time, h->host, has_pid, pid, kind, count, source, ip == Py_None, port, user_name);
 }
 
 /* The message of a header read here (bytes) or by the reference (a str). */

@@ -171,11 +171,16 @@ def _staging(out: Path) -> Path:
                 else:
                     retired.rename(out)
         for stale in out.parent.glob(f".{out.name}.*.tmp"):
-            if (stale / STAGING).exists():
+            # Ours if marked, or a finished site a build was stopped from moving, or stopped before it was marked.
+            if stale.is_dir() and ((stale / STAGING).exists() or (stale / MARKER).exists() or not any(stale.iterdir())):
                 shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-        staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable by the web server
-        (staging / STAGING).write_text("")
+        try:
+            staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable by the web server
+            (staging / STAGING).write_text("")
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     except OSError as error:
         raise OutputError(f"{out}: cannot write beside it: {error.strerror or error}") from None
     return staging
@@ -217,7 +222,10 @@ def _render(
             yield frame
 
     frames = render_frames(timeline, countries, look, frames_dir, workers=options.workers)
-    count = write_videos(counted(frames), videos, look.size, meta.fps)
+    try:
+        count = write_videos(counted(frames), videos, look.size, meta.fps)
+    finally:
+        frames.close()  # stops the frame workers before a failed build removes the folder they write into
     if count != len(timeline.slices):
         raise OutputError(f"{staging}: wrote {count} video frames for {len(timeline.slices)} slices")
     save_png(render_poster(timeline, countries, look), staging / "poster.png")

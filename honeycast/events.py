@@ -30,6 +30,7 @@ class EventKind(StrEnum):
     REFUSED_CONNECT = "refused_connect"
     CONNECTION = "connection"
     LOGOUT = "logout"
+    DROPPED = "dropped"
     UNKNOWN = "unknown"
 
 
@@ -44,6 +45,7 @@ CLOSING_KINDS = frozenset(
         EventKind.TOO_MANY_FAILURES,
         EventKind.MAX_ATTEMPTS,
         EventKind.LOGOUT,
+        EventKind.DROPPED,
     }
 )
 """Lines sshd writes as a connection ends: where a connection that never authenticated is counted as a probe."""

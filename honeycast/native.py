@@ -21,7 +21,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None
 
-INTERFACE = 4
+INTERFACE = 5
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
 AVAILABLE = (
     _scan is not None
@@ -152,6 +152,7 @@ def _wall_time(wall: int, zone: tzinfo, fold: int) -> datetime:
     return (_ORIGIN + timedelta(microseconds=wall)).replace(tzinfo=zone, fold=fold)
 
 
-def _fields(message: str) -> tuple[int, int, str | None, str | None, int, str | None, bool]:
-    count, kind, ip, source_host, port, user, _method, two_ways = read_message(message)
-    return count, _KIND_INDEX[kind], ip, source_host, -1 if port is None else port, user, two_ways
+def _fields(message: str) -> tuple[int, int, str | None, str | None, int, str | None, bool, int]:
+    count, kind, ip, source_host, port, user, _method, two_ways, process = read_message(message)
+    port_number = -1 if port is None else port
+    return count, _KIND_INDEX[kind], ip, source_host, port_number, user, two_ways, -1 if process is None else process

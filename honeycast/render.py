@@ -19,7 +19,7 @@ import multiprocessing
 import struct
 import zlib
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import cache
@@ -306,7 +306,7 @@ def render_frames(
     look: Look,
     frames_dir: Path | None,
     workers: int | None = None,
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray]:
     """Yield every slice's frame in order (RGB, height × width × 3), writing ``frames_dir/NNNN.png`` too."""
     global _JOB
     canvas = MapCanvas(

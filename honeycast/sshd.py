@@ -34,7 +34,7 @@ _SYSLOG = re.compile(
     r"(?P<stamp>(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d\d?) (?P<hms>\d\d:\d\d:\d\d)"
     r"(?P<frac>\.\d+)?"
     r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?))"
-    r"(?: (?P<host>\S+))? " + _PROGRAM + r"(?:\[(?P<pid>\d+)\])?:? (?P<message>.*)"
+    r"(?: (?P<host>\S+))?(?: [a-z0-9]+\.[a-z]+)? " + _PROGRAM + r"(?:\[(?P<pid>\d+)\])?:? (?P<message>.*)"
 )
 # The shape nearly every line of a classic auth.log has, matched first because it is twice as
 # cheap as _SYSLOG, which covers every variant (and gives the same fields for these lines).
@@ -112,7 +112,9 @@ _TABLE: tuple[tuple[str, EventKind, str], ...] = (
     ("Unable", K.NEGOTIATION_FAILED, r"Unable to negotiate with " + _IP + _PORT + r": no matching "),
     ("Unable", K.NEGOTIATION_FAILED, r"Unable to negotiate a "),
     ("no", K.NEGOTIATION_FAILED, r"no matching (?:\w+ ){0,3}found"),
-    ("Timeout", K.TIMEOUT, r"Timeout before authentication for (?:connection from )?(?P<ip>[^\s,]+)" + _PORT),
+    # OpenSSH 9.8 and later: the listener names the session's process, which the line is about
+    ("Timeout", K.TIMEOUT, r"Timeout before authentication for (?:connection from )?(?P<ip>[^\s,]+)" + _PORT + r"(?: to [^\s,]+)?(?:, pid = (?P<process>\d{1,18})\b)?"),
+    ("drop", K.DROPPED, r"drop connection #\d+ from \[(?P<ip>[^\]\s]+)\]:(?P<port>\d+) on \[[^\]\s]*\]:\d+ "),
     ("Read", K.DISCONNECTED, r"Read from socket failed: Connection reset by peer"),
     ("Address", K.REVERSE_MAPPING, r"Address " + _IP + r" maps to \S+, but this does not map back to the address"),
     ("reverse", K.REVERSE_MAPPING, r"reverse mapping checking getaddrinfo for \S+ \[(?P<ip>[^\]]+)\] failed"),
@@ -181,8 +183,8 @@ def _endpoint(found: re.Match[str]) -> tuple[str | None, str | None]:
     return fields.get("ip"), fields.get("port")
 
 
-Fields = tuple[EventKind, str | None, str | None, int | None, str | None, str | None, bool]
-"""(kind, ip, host name, port, user, method, read two ways) of a message."""
+Fields = tuple[EventKind, str | None, str | None, int | None, str | None, str | None, bool, int | None]
+"""(kind, ip, host name, port, user, method, read two ways, the sshd process the line is about) of a message."""
 
 
 @lru_cache(maxsize=4096)
@@ -194,13 +196,14 @@ def _fields(message: str) -> Fields:
     """
     kind, found, two = classify(message)
     if found is None:
-        return kind, None, None, None, None, None, False
+        return kind, None, None, None, None, None, False, None
     fields = found.groupdict()
     user = fields.get("user")
     if user is None and fields.get("ruser"):
         user = fields["ruser"]
+    process = int(fields["process"]) if fields.get("process") else None
     if two:
-        return kind, None, None, None, user, fields.get("method"), True
+        return kind, None, None, None, user, fields.get("method"), True, process
     raw = fields.get("ip")
     ip = normalize_ip(raw) if raw else None
     port = fields.get("port")
@@ -212,6 +215,7 @@ def _fields(message: str) -> Fields:
         user,
         fields.get("method"),
         False,
+        process,
     )
 
 
@@ -329,8 +333,8 @@ def read_header(line: str, tz: tzinfo) -> Header | None:
     )
 
 
-Message = tuple[int, EventKind, str | None, str | None, int | None, str | None, str | None, bool]
-"""(count, kind, ip, host name, port, user, method, read two ways) of an sshd message."""
+Message = tuple[int, EventKind, str | None, str | None, int | None, str | None, str | None, bool, int | None]
+"""(count, kind, ip, host name, port, user, method, read two ways, the process it is about) of an sshd message."""
 
 
 def read_message(message: str) -> Message:
@@ -433,8 +437,10 @@ class SshdParser:
 
     def message(self, time: datetime, host: str, program: str, pid: int | None, message: str) -> AuthEvent:
         """Return the event for one sshd message whose header has already been read."""
-        count, kind, ip, source_host, port, user, method, two_ways = read_message(message)
+        count, kind, ip, source_host, port, user, method, two_ways, process = read_message(message)
         self.two_ways += two_ways
+        if process is not None:
+            pid = process
         self._sweep(time)
         connection = None
         if pid is not None:

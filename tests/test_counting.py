@@ -136,6 +136,21 @@ def test_a_login_timeout_logged_by_the_listener_joins_its_connection(tmp_path: P
     assert probes(tally) == {}
 
 
+def test_openssh_98_listener_lines_name_the_session_process_and_dropped_connections(tmp_path: Path) -> None:
+    tally = both(
+        tmp_path,
+        "Nov 29 08:00:00 web sshd-session[35557]: Failed password for root from 203.0.113.9 port 48000 ssh2\n"
+        "Nov 29 08:02:00 web sshd[59756]: Timeout before authentication for connection from 203.0.113.9 to 10.0.0.1, pid = 35557\n"
+        "Nov 29 08:02:01 web sshd[59756]: drop connection #0 from [203.0.113.10]:48602 on [10.0.0.1]:22 penalty: exceeded LoginGraceTime\n"
+        "Nov 29 08:02:02 web sshd[59756]: drop connection #3 from [2001:db8::5]:48603 on [2001:db8::1]:22 past MaxStartups\n"
+        # a facility and level between host and program, as some syslog templates write them
+        "Nov 29 08:03:00 web auth.info sshd[60000]: Did not receive identification string from 203.0.113.11 port 1\n",
+        year=2026,
+    )
+    assert attempts(tally) == {"203.0.113.9": 1}
+    assert probes(tally) == {"203.0.113.10": 1, "2001:db8::5": 1, "203.0.113.11": 1}
+
+
 def test_key_floods_that_end_without_a_failed_line_are_probes(tmp_path: Path) -> None:
     tally = both(
         tmp_path,

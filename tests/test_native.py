@@ -97,6 +97,9 @@ Nov 29 06:04:54 web-1 sshd[112]: Received disconnect from 192.0.2.9 port 50022:1
 Nov 29 06:04:54 web-1 sshd[112]: Disconnected from user alice 192.0.2.9 port 50022
 Nov 29 06:04:55 web-1 sshd[113]: Received disconnect from 192.0.2.9: 11: disconnected by user
 Nov 29 06:04:56 web-1 sshd[1]: Timeout before authentication for 45.1.2.9 port 9, pid = 114
+Nov 29 06:04:56 web-1 sshd[1]: Timeout before authentication for connection from 45.1.2.9 to 10.0.0.1, pid = 114
+Nov 29 06:04:56 web-1 sshd[1]: drop connection #0 from [45.1.2.9]:48602 on [10.0.0.1]:22 penalty: exceeded LoginGraceTime
+Nov 29 06:04:56 web-1 auth.info sshd[114]: Invalid user x from 45.1.2.9 port 9
 Nov 29 06:04:56 web-1 sshd[115]: Connection from 45.1.2.10 port 9 on  port 22
 Nov 29 06:04:57 web-1 sshd(pam_unix)[116]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=host.example.net  user=root
 Nov 29 06:04:57 web-1 sshd[116]: Failed password for root from 45.1.2.11 port 9 ssh2
