@@ -90,6 +90,8 @@ class Look:
 def slice_label(one: Slice, seconds: int) -> str:
     """Return a slice's time range with its zone, e.g. ``Sun 29 Nov 2026 · 06:20–06:30 UTC``."""
     zone = one.start.strftime("%Z") or one.start.strftime("%z")
+    if seconds >= 86400:
+        return f"{one.start:%a %d %b %Y} {zone}".rstrip()
     return f"{one.start:%a %d %b %Y} · {one.start:%H:%M}–{one.end:%H:%M} {zone}".rstrip()
 
 

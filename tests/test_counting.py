@@ -32,20 +32,21 @@ def both(tmp_path: Path, text: str, name: str = "auth.log", **options: object) -
     return tally
 
 
-def attempts(tally: Tally) -> dict[str, int]:
+def summed(tally: Tally, counts: str) -> dict[str, int]:
+    """Return a tally's per-slice counts (``sources``, ``probes`` or ``users``) added over every slice."""
     total: dict[str, int] = {}
     for part in tally.slices.values():
-        for source, count in part.sources.items():
-            total[source] = total.get(source, 0) + count
+        for name, count in getattr(part, counts).items():
+            total[name] = total.get(name, 0) + count
     return total
+
+
+def attempts(tally: Tally) -> dict[str, int]:
+    return summed(tally, "sources")
 
 
 def probes(tally: Tally) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for part in tally.slices.values():
-        for source, count in part.probes.items():
-            total[source] = total.get(source, 0) + count
-    return total
+    return summed(tally, "probes")
 
 
 PAM_ONLY = """\
@@ -64,11 +65,7 @@ def test_pam_only_failures_count_when_their_connection_is_evidently_over(tmp_pat
     # No closing line, no Failed line, and no newline after the last line: each failure is an attempt.
     tally = both(tmp_path, PAM_ONLY, year=2005)
     assert attempts(tally) == {"203.0.113.4": 2, "host-1.example.net": 2, "198.51.100.9": 3}
-    users: dict[str, int] = {}
-    for part in tally.slices.values():
-        for user, count in part.users.items():
-            users[user] = users.get(user, 0) + count
-    assert users == {"root": 2, "guest": 2, "admin": 1}
+    assert summed(tally, "users") == {"root": 2, "guest": 2, "admin": 1}
     assert tally.sshd_lines == 8  # the su line is not sshd's
 
 
