@@ -53,7 +53,8 @@ static int closing_kind(int kind) {
 #define DAY_US (86400LL * US)
 #define BACKWARDS_US (600LL * US)
 #define IDLE_US (600LL * US)      /* sshd.IDLE: a connection's PAM failures this old count */
-#define SWEEP_US (60LL * US)      /* sshd.SWEEP: how often (log time) connections are looked at for that */
+#define SWEEP_US (60LL * US)
+#define MAX_PENDING 1024          /* sshd.MAX_PENDING: a connection holding this many PAM lines counts them */      /* sshd.SWEEP: how often (log time) connections are looked at for that */
 #define ZONE_BUCKET_US (900LL * US)  /* the build zone's offset is asked once per quarter hour of UTC */
 
 /* ---------------------------------------------------------------- tables */
@@ -1134,6 +1135,7 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
             c->pending = grown; c->pending_room = room;
         }
         c->pending[c->pending_len++] = (Pending){t, user->id, count};
+        if (c->pending_len - c->pending_first >= MAX_PENDING && settle(s, c) < 0) return -1;
         if (!c->waiting) {
             uint64_t *seq = array_push(&s->waiting);
             if (!seq) return nomem(s);

@@ -238,6 +238,8 @@ def _strip_prefixes(message: str) -> str:
 IDLE = timedelta(minutes=10)
 """A connection whose last PAM failure is older than this is over: sshd's LoginGraceTime (two minutes unless
 changed) ends any connection that has not logged in, so no Failed line can still come for it."""
+MAX_PENDING = 1024
+"""A connection holding this many unechoed PAM lines counts them at once: memory stays bounded whatever the log."""
 SWEEP = timedelta(minutes=1)
 """How often, in the log's own time, connections are checked for that."""
 
@@ -580,6 +582,8 @@ class SshdParser:
             if not connection.pending:
                 self._waiting[connection.seq] = connection
             connection.pending.append(_Pending(time, user, count))
+            if len(connection.pending) >= MAX_PENDING:
+                self._settle(connection)
             return 0, False
         if kind is K.ACCEPTED:
             connection.tried = True

@@ -101,6 +101,19 @@ def test_pam_failures_echoed_by_failed_lines_count_once_whenever_they_settle(tmp
     assert attempts(tally) == {"203.0.113.4": 4}
 
 
+def test_a_flood_of_pam_lines_in_one_connection_counts_once_in_bounded_memory(tmp_path: Path) -> None:
+    # 2,000 PAM failures, then their 2,000 Failed lines: the first 1,024 are counted early (a connection keeps
+    # at most that many waiting), and the Failed lines that come for them add nothing.
+    pam = (
+        "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.4  user=root"
+    )
+    failed = "Failed password for root from 203.0.113.4 port 5 ssh2"
+    lines = [f"Jun 15 12:00:{index // 100:02d} h sshd[7]: {pam}" for index in range(2000)]
+    lines += [f"Jun 15 12:01:{index // 100:02d} h sshd[7]: {failed}" for index in range(2000)]
+    tally = both(tmp_path, "\n".join(lines) + "\n", year=2005)
+    assert attempts(tally) == {"203.0.113.4": 2000}
+
+
 def test_a_logout_from_the_sessions_own_process_is_no_probe(tmp_path: Path) -> None:
     tally = both(
         tmp_path,

@@ -63,6 +63,22 @@ def test_same_input_gives_identical_png_bytes(small_site: BuildResult, tmp_path:
         assert (again / name).read_bytes() == (small_site.out / "frames" / name).read_bytes(), name
 
 
+def test_without_fork_frames_are_drawn_in_this_process(
+    small_site: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows has no fork: several workers asked for, the same frames come from one process."""
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(multiprocessing, "get_context", None)  # any use of a process pool fails
+    look = Look(title="web-1 test", credit=small_site.geoip.credit)
+    again = tmp_path / "frames"
+    again.mkdir()
+    frames = list(render_frames(small_site.timeline, load_countries(), look, again, workers=4))
+    assert len(frames) == len(small_site.timeline.slices)
+    assert (again / "0000.png").read_bytes() == (small_site.out / "frames" / "0000.png").read_bytes()
+
+
 def test_png_writer_round_trips(tmp_path: Path) -> None:
     pixels = np.random.default_rng(7).integers(0, 256, size=(9, 13, 3), dtype=np.uint8)
     save_png(pixels, tmp_path / "x.png")

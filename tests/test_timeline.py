@@ -97,3 +97,14 @@ def test_tallies_of_parts_add_up_to_the_whole() -> None:
 
 def test_no_events_gives_no_timeline() -> None:
     assert timeline_of([]) is None
+
+
+def test_cores_are_counted_where_the_system_has_no_affinity_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS and Windows have no os.sched_getaffinity: counting and rendering still find the cores."""
+    import os
+
+    from honeycast.cores import usable_cores
+
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert usable_cores() == 3
