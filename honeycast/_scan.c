@@ -490,8 +490,8 @@ static int fast_header(Scanner *s, const char *p, Py_ssize_t n, Header *h) {
     else return 0;
     int64_t pid = 0;
     const char *pid_start = q;
-    while (q < end && is_digit(*q) && q - pid_start < 19) pid = pid * 10 + (*q++ - '0');
-    if (q == pid_start || q - pid_start > 18 || !starts(q, end, "]: ")) return 0;
+    while (q < end && is_digit(*q) && q - pid_start < 18) pid = pid * 10 + (*q++ - '0');
+    if (q == pid_start || (q < end && is_digit(*q)) || !starts(q, end, "]: ")) return 0;  /* over 18 digits: no pid */
     h->message = q + 3; h->message_len = end - (q + 3);
     h->has_pid = 1; h->pid = (uint64_t)pid;
     size_t host_len = host_end - host;

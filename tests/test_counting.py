@@ -279,3 +279,19 @@ def test_slices_add_up_to_the_span_in_both_readers(tmp_path: Path, seed: int, zo
     assert all(a.astimezone(UTC) < b.astimezone(UTC) for a, b in pairwise(starts))
     assert all(one.end == after.start for one, after in pairwise(timeline.slices))
     assert all(one.start.tzinfo is zone for one in timeline.slices)
+
+
+def test_past_100000_open_connections_the_oldest_half_is_settled_and_forgotten(tmp_path: Path) -> None:
+    # 120,000 connections that each log one PAM failure and never end: past 100,000 the older half is
+    # forgotten (its failures counted then), the rest at the end of the input. Each counts once.
+    pam = (
+        "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=10.{}.{}.{}  user=root"
+    )
+    lines = [
+        f"Jun 15 12:{index // 2000 % 60:02d}:{index // 40 % 50:02d} h sshd[{1000 + index}]: "
+        + pam.format(index >> 16, index >> 8 & 255, index & 255)
+        for index in range(120_000)
+    ]
+    tally = both(tmp_path, "\n".join(lines) + "\n", year=2005)
+    assert sum(attempts(tally).values()) == 120_000
+    assert len(attempts(tally)) == 120_000
