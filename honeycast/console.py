@@ -262,7 +262,13 @@ def run_serve(out: Path, port: int) -> None:
 
     with reported_errors():
         try:
-            serve(out, port, announce=lambda url: stderr.print(f"serving {out} at {url} (Ctrl-C stops)", markup=False))
+            serve(
+                out,
+                port,
+                announce=lambda url: stderr.print(
+                    f"serving {out} at {url} (Ctrl-C stops)", markup=False, soft_wrap=True
+                ),
+            )
         except KeyboardInterrupt:
             stderr.print("stopped", markup=False)
 

@@ -249,23 +249,45 @@ def test_build_summary_and_rebuild_over_its_own_site(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-def test_serve_previews_a_built_site_until_interrupted(small_site_path: Path) -> None:
+def test_serve_previews_a_built_site_until_interrupted(small_site_path: Path, tmp_path: Path) -> None:
+    import shutil
     import signal
+    import urllib.error
     import urllib.request
 
+    site = tmp_path / "site"
+    shutil.copytree(small_site_path, site)
+    (site / "leak").symlink_to("/etc")  # links out of the site are never followed
+    (site / "passwd.html").symlink_to("/etc/passwd")
     process = subprocess.Popen(
-        [sys.executable, "-m", "honeycast", "serve", str(small_site_path), "--port", "0"],
+        [sys.executable, "-m", "honeycast", "serve", str(site), "--port", "0"],
         stderr=subprocess.PIPE,
         text=True,
     )
+
+    def status(path: str, host: str | None = None) -> int:
+        request = urllib.request.Request(found[1] + path, headers={"Host": host} if host else {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
     try:
         assert process.stderr is not None
         line = process.stderr.readline()
-        found = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        found = re.search(r"at (http://127\.0\.0\.1:(\d+)/)", line)
         assert found, line
         with urllib.request.urlopen(found[1] + "index.html", timeout=10) as response:
             assert response.status == 200
             assert b"<title>web-1 test</title>" in response.read()
+        assert status("") == 200 and status("data/slices.json") == 200
+        assert status("leak/passwd") == 404 and status("passwd.html") == 404
+        assert status("frames/") == 404 and status("data/") == 404  # no listings
+        assert status("../../etc/passwd") == 404
+        assert status("index.html", host=f"localhost:{found[2]}") == 200
+        assert status("index.html", host="attacker.example") == 421  # DNS rebinding
+        assert status("index.html", host="127.0.0.1.attacker.example:80") == 421
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         assert "Traceback" not in process.stderr.read()
