@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -82,8 +84,9 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     """Build the whole site; on failure the previous contents of ``out`` are left as they were."""
     reporter = reporter or SilentReporter()
     began = time.monotonic()
-    out = options.out
+    out = options.out if options.out.name not in ("", "..") else options.out.resolve()  # `.`: beside it is its parent
     _check_out(out, options.force)
+    _check_inputs_outside(options.read.logs, out)
     with Geolocator(options.read.geoip_db) as geo:  # a wrong --geoip-db fails now, before the logs are read
         geo_info = geo.info
     tally = _sliced(count(options.read, options.slice_seconds or AUTO_LENGTHS[0], reporter), options, reporter)
@@ -233,6 +236,18 @@ def _render(
     return written, world_outline(countries), viewer_style(look, timeline.peak)
 
 
+def _check_inputs_outside(logs: list[str], out: Path) -> None:
+    """Refuse inputs inside OUT: the build replaces what is there, and a log must never be lost with it."""
+    inside = out.resolve()
+    for pattern in logs:
+        if pattern == "-":
+            continue
+        for name in glob.glob(pattern) or [pattern]:
+            path = Path(name).resolve()
+            if inside == path or inside in path.parents:
+                raise InputError(f"{name}: lies inside the output folder {out}; move it out or choose another OUT")
+
+
 def _check_out(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
@@ -245,11 +260,17 @@ def _move_into_place(staging: Path, out: Path) -> None:
     if not out.exists():
         staging.rename(out)
         return
-    if (out / MARKER).exists() or not any(out.iterdir()):
+    if (out / MARKER).exists():
         retired = staging.with_name(staging.name + ".old")
         out.rename(retired)
         staging.rename(out)
         shutil.rmtree(retired, ignore_errors=True)
+        return
+    if not any(out.iterdir()):
+        # An empty folder (perhaps the current one, `.`) is kept, and the site moved into it.
+        for entry in staging.iterdir():
+            entry.rename(out / entry.name)
+        staging.rmdir()
         return
     # --force into a foreign folder: write honeycast's files over it and leave everything else. Files an
     # earlier --force build wrote there (listed in MANIFEST) and this one did not are removed; nothing else is.
@@ -262,8 +283,23 @@ def _move_into_place(staging: Path, out: Path) -> None:
         if stale.is_file() and out.resolve() in stale.resolve().parents:
             stale.unlink()
     for name in written:
+        _no_link_on_the_way(out, out / name)
+    for name in written:
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(staging / name, target)
+        # Next to the target and then renamed over it: a link is replaced, never written through, and a full
+        # disk leaves the old file whole.
+        fresh = target.with_name(f".{target.name}.honeycast-new")
+        shutil.copy2(staging / name, fresh)
+        os.replace(fresh, target)
     manifest.write_text(json.dumps(written, indent=0) + "\n", encoding="utf-8")
     shutil.rmtree(staging)
+
+
+def _no_link_on_the_way(out: Path, target: Path) -> None:
+    """Refuse to write below a symbolic link inside OUT: it may lead out of OUT."""
+    current = out
+    for part in target.relative_to(out).parts[:-1]:
+        current = current / part
+        if current.is_symlink():
+            raise OutputError(f"{current}: is a symbolic link; honeycast writes no file through one")

@@ -273,6 +273,64 @@ def test_force_into_a_foreign_folder_never_deletes_its_files(tmp_path: Path) -> 
     assert "<title>SSH brute-force attempts</title>" in (out / "index.html").read_text()  # its own files replaced
 
 
+def test_force_replaces_links_and_never_writes_through_them(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "file").write_text("precious")
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "index.html").symlink_to(victim / "file")
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360", "--force"])
+    assert result.exit_code == 0, result.output
+    assert (victim / "file").read_text() == "precious"
+    assert not (out / "index.html").is_symlink()
+    assert "<title>SSH brute-force attempts</title>" in (out / "index.html").read_text()
+
+
+def test_force_refuses_to_write_below_a_link_out_of_the_folder(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    (out / "frames").symlink_to(victim, target_is_directory=True)
+    before = snapshot(tmp_path)
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360", "--force"])
+    assert result.exit_code == 3
+    assert stderr_lines(result)[-1] == (
+        f"honeycast: error: {out / 'frames'}: is a symbolic link; honeycast writes no file through one"
+    )
+    assert snapshot(tmp_path) == before and list(victim.iterdir()) == []
+
+
+def test_a_log_inside_the_output_folder_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    first = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360", "--no-frames"])
+    assert first.exit_code == 0, first.output
+    log = out / "auth.log"
+    log.write_bytes(SMALL_LOG.read_bytes())
+    before = snapshot(tmp_path)
+    for named in (str(log), str(out / "*.log")):
+        result = runner.invoke(app, ["build", named, str(out), *YEAR, "--no-frames"])
+        assert result.exit_code == 2
+        assert stderr_lines(result)[-1] == (
+            f"honeycast: error: {log}: lies inside the output folder {out}; move it out or choose another OUT"
+        )
+    assert snapshot(tmp_path) == before
+
+
+def test_the_current_folder_as_out_when_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = runner.invoke(app, ["build", str(SMALL_LOG), ".", *YEAR, "--size", "640x360", "--no-frames"])
+    assert result.exit_code == 0, result.output
+    assert (here / ".honeycast").exists() and (here / "index.html").is_file()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["here"]
+    again = runner.invoke(app, ["build", str(SMALL_LOG), ".", *YEAR, "--size", "640x360", "--no-frames"])
+    assert again.exit_code == 0, again.output
+
+
 def test_logs_are_only_read(tmp_path: Path) -> None:
     log = tmp_path / "auth.log"
     log.write_bytes(SMALL_LOG.read_bytes())
