@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -21,6 +22,12 @@ from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, count
 from .site import MARKER, SiteMeta, slices_document, write_site
 from .timeline import AUTO, AUTO_LENGTHS, Tally, Timeline, auto_slice, slice_text
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # Windows: builds into one OUT at once are not kept apart there
+    fcntl = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,18 +107,22 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         frames=options.frames,
     )  # fmt: skip
     staging = _staging(out)
+    held = _hold(staging)
     try:
         names, world, style = _render(timeline, meta, options, staging, reporter)
         meta = replace(meta, style=style)
         write_site(staging, slices_document(timeline, meta), meta, world)
-        (staging / STAGING).unlink()
         _move_into_place(staging, out)
+        (out / STAGING).unlink(missing_ok=True)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"{out}: cannot write: {error.strerror or error}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if held is not None:
+            os.close(held)
     outputs = [out / "index.html", out / "data" / "slices.json"] + [out / name for name in names]
     return BuildResult(
         timeline=timeline,
@@ -174,6 +185,8 @@ def _staging(out: Path) -> Path:
                 else:
                     retired.rename(out)
         for stale in out.parent.glob(f".{out.name}.*.tmp"):
+            if _held_by_another(stale):
+                raise OutputError(f"{out}: another honeycast build is writing it; run this one when it has finished")
             # Ours if marked, or a finished site a build was stopped from moving, or stopped before it was marked.
             if stale.is_dir() and ((stale / STAGING).exists() or (stale / MARKER).exists() or not any(stale.iterdir())):
                 shutil.rmtree(stale, ignore_errors=True)
@@ -187,6 +200,33 @@ def _staging(out: Path) -> Path:
     except OSError as error:
         raise OutputError(f"{out}: cannot write beside it: {error.strerror or error}") from None
     return staging
+
+
+def _hold(staging: Path) -> int | None:
+    """Lock a build's staging marker for as long as the build runs, and return the lock (None without fcntl).
+
+    A POSIX record lock belongs to this process alone: forked frame workers do not inherit it, and it ends
+    when the process does, however it ends.
+    """
+    if fcntl is None:
+        return None
+    handle = os.open(staging / STAGING, os.O_RDWR)
+    fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def _held_by_another(folder: Path) -> bool:
+    """Whether a running build holds this staging folder."""
+    if fcntl is None or not (folder / STAGING).is_file():
+        return False
+    handle = os.open(folder / STAGING, os.O_RDWR)
+    try:
+        fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(handle)
+    return False
 
 
 def _render(
@@ -276,6 +316,7 @@ def _move_into_place(staging: Path, out: Path) -> None:
     # earlier --force build wrote there (listed in MANIFEST) and this one did not are removed; nothing else is.
     written = sorted(str(path.relative_to(staging)) for path in staging.rglob("*") if path.is_file())
     written.remove(MARKER)
+    written.remove(STAGING)
     manifest = out / MANIFEST
     earlier = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else []
     for name in set(earlier) - set(written):

@@ -262,6 +262,27 @@ def test_killed_at_random_points_the_previous_site_survives(previous_site: Path)
     assert [path.name for path in previous_site.parent.iterdir()] == ["site"]
 
 
+def test_a_second_build_into_the_same_folder_waits_its_turn(previous_site: Path) -> None:
+    before = snapshot(previous_site)
+    process = _start_build(previous_site)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(previous_site.parent.glob(".site.*.tmp")):  # the first build is writing its site
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        second = runner.invoke(app, ["build", str(SMALL_LOG), str(previous_site), *YEAR, "--no-frames"])
+        assert second.exit_code == 3
+        assert stderr_lines(second)[-1] == (
+            f"honeycast: error: {previous_site}: another honeycast build is writing it; "
+            "run this one when it has finished"
+        )
+        assert snapshot(previous_site) == before
+        assert process.wait(timeout=120) == 0  # the first one finishes undisturbed
+    finally:
+        process.kill()
+    assert [path.name for path in previous_site.parent.iterdir()] == ["site"]
+
+
 def test_force_into_a_foreign_folder_never_deletes_its_files(tmp_path: Path) -> None:
     out = tmp_path / "docs"
     out.mkdir()
