@@ -318,7 +318,7 @@ def _move_into_place(staging: Path, out: Path) -> None:
     written.remove(MARKER)
     written.remove(STAGING)
     manifest = out / MANIFEST
-    earlier = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else []
+    earlier = _manifest(manifest) if manifest.is_file() else []
     for name in set(earlier) - set(written):
         stale = out / name
         if stale.is_file() and out.resolve() in stale.resolve().parents:
@@ -335,6 +335,19 @@ def _move_into_place(staging: Path, out: Path) -> None:
         os.replace(fresh, target)
     manifest.write_text(json.dumps(written, indent=0) + "\n", encoding="utf-8")
     shutil.rmtree(staging)
+
+
+def _manifest(manifest: Path) -> list[str]:
+    """Return the files an earlier --force build listed, or refuse a list that cannot be read."""
+    try:
+        earlier = json.loads(manifest.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        earlier = None
+    if not isinstance(earlier, list) or not all(isinstance(name, str) for name in earlier):
+        raise OutputError(
+            f"{manifest}: damaged (not the list of files honeycast wrote); remove it to build into this folder again"
+        )
+    return earlier
 
 
 def _no_link_on_the_way(out: Path, target: Path) -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -122,7 +123,7 @@ class RichReporter:
 
     def stage(self, name: str, total: int | None = None) -> None:
         self._finish()
-        self.task = self.progress.add_task(name, total=total)
+        self.task = self.progress.add_task(escape(name), total=total)  # file names are text, not markup
 
     def _finish(self) -> None:
         """Close an open-ended stage (reading has no known total) so its bar stops pulsing."""

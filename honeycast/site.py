@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass
@@ -136,15 +137,22 @@ def dump_json(document: object) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+_PLACEHOLDER = re.compile(r"\{\{ (title|width|height|mode) \}\}")
+
+
+def _filled(page: str, values: dict[str, str]) -> str:
+    """Fill the template's placeholders in one pass, so that text put in (a title) is never read as one."""
+    return _PLACEHOLDER.sub(lambda found: html.escape(values[found[1]]), page)
+
+
 def write_site(out: Path, document: dict[str, object], meta: SiteMeta, world: dict[str, object]) -> None:
     """Copy the viewer into ``out`` (full page and embed view) and write the data it shows."""
     template = template_dir()
     shutil.copytree(template / "assets", out / "assets", dirs_exist_ok=True)
     page = (template / "index.html").read_text(encoding="utf-8")
-    for key, value in {"title": meta.title, "width": str(meta.width), "height": str(meta.height)}.items():
-        page = page.replace(f"{{{{ {key} }}}}", html.escape(value))
-    (out / "index.html").write_text(page.replace("{{ mode }}", "full"), encoding="utf-8")
-    (out / "embed.html").write_text(page.replace("{{ mode }}", "embed"), encoding="utf-8")
+    values = {"title": meta.title, "width": str(meta.width), "height": str(meta.height)}
+    for name, mode in (("index.html", "full"), ("embed.html", "embed")):
+        (out / name).write_text(_filled(page, {**values, "mode": mode}), encoding="utf-8")
     data = out / "data"
     data.mkdir(exist_ok=True)
     text = dump_json(document)

@@ -387,7 +387,14 @@ def _journal(line: str, tz: tzinfo) -> Header | None:
     except (KeyError, ValueError, TypeError, OverflowError, OSError):
         return None
     host = record.get("_HOSTNAME")
-    return time, host if isinstance(host, str) else "", program, pid, message
+    return time, _text(host) if isinstance(host, str) else "", program, pid, _text(message)
+
+
+def _text(value: str) -> str:
+    """Return JSON text with lone surrogates (``\\udc80``, no character) as U+FFFD, as bad bytes in a log become."""
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 class SshdParser:

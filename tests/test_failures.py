@@ -352,6 +352,44 @@ def test_the_current_folder_as_out_when_empty(tmp_path: Path, monkeypatch: pytes
     assert again.exit_code == 0, again.output
 
 
+def test_a_damaged_list_of_written_files_is_one_clear_error(tmp_path: Path) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    args = ["build", str(SMALL_LOG), str(out), *YEAR, "--no-frames", "--force"]
+    assert runner.invoke(app, args).exit_code == 0
+    (out / ".honeycast-files").write_text('{"not": "a list"')
+    before = snapshot(tmp_path)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 3
+    assert stderr_lines(result)[-1] == (
+        f"honeycast: error: {out / '.honeycast-files'}: damaged (not the list of files honeycast wrote); "
+        "remove it to build into this folder again"
+    )
+    assert snapshot(tmp_path) == before
+
+
+def test_user_text_is_literal_in_titles_paths_and_journal_records(tmp_path: Path) -> None:
+    folder = tmp_path / "a[/]b"  # rich markup in a path (a folder "a[" holding "]b")
+    folder.mkdir(parents=True)
+    log = folder / "x[bold].log"
+    log.write_bytes(SMALL_LOG.read_bytes())
+    out = tmp_path / "o[/]"
+    title = "cost $x^2$ {{ width }} <b>"  # mathtext, a template placeholder, markup
+    result = runner.invoke(app, ["build", str(log), str(out), *YEAR, "--no-frames", "--title", title])
+    assert result.exit_code == 0, result.output
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "cost $x^2$ {{ width }} &lt;b&gt;" in page and "{{ title }}" not in page
+    journal = tmp_path / "journal.json"
+    journal.write_text(  # a lone surrogate, as json.loads gives it for "\udc80"
+        '{"__REALTIME_TIMESTAMP":"1764396292000000","_HOSTNAME":"h\\udc80","SYSLOG_IDENTIFIER":"sshd",'
+        '"_PID":"5","MESSAGE":"Failed password for \\udc80x from 8.8.8.8 port 1 ssh2"}\n'
+    )
+    result = runner.invoke(app, ["build", str(journal), str(tmp_path / "j"), "--no-frames"])
+    assert result.exit_code == 0, result.output
+    assert "\ufffdx" in (tmp_path / "j" / "data" / "slices.json").read_text(encoding="utf-8")
+
+
 def test_logs_are_only_read(tmp_path: Path) -> None:
     log = tmp_path / "auth.log"
     log.write_bytes(SMALL_LOG.read_bytes())
