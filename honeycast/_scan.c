@@ -47,6 +47,7 @@ static int closing_kind(int kind) {
 #define INTERFACE 5  /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
+#define MAX_CARRY (4 * MAX_LINE + 8)  /* a longer line has more than MAX_LINE characters however it decodes */
 #define MAX_CONNECTIONS 100000
 #define LOCAL INT32_MIN          /* a time in the reader's own zone, not a fixed offset */
 #define US 1000000LL
@@ -234,6 +235,7 @@ typedef struct {
     int32_t zone_offset;  /* the build zone's fixed UTC offset, or LOCAL where it has rules */
     int64_t zone_bucket; int32_t zone_bucket_offset; uint8_t zone_bucket_fold;
     char *carry; size_t carry_len, carry_room;
+    int skipping;  /* inside a line longer than MAX_CARRY: its bytes are dropped until its end */
     /* interned strings */
     Strings hosts, sources, users;
     Array source_info;  /* SourceInfo per source id */
@@ -1446,6 +1448,11 @@ static void Scanner_dealloc(Scanner *s) {
 }
 
 static int keep_carry(Scanner *s, const char *p, size_t n) {
+    if (s->carry_len + n > MAX_CARRY) {  /* overlong however it decodes: drop it, keep memory bounded */
+        s->carry_len = 0;
+        s->skipping = 1;
+        return 0;
+    }
     if (s->carry_len + n > s->carry_room) {
         size_t room = (s->carry_len + n) * 2;
         char *grown = realloc(s->carry, room);
@@ -1468,10 +1475,21 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
     int failed = 0;
     s->allow_threads = 1;
     let_go(s);
+    if (s->skipping) {
+        const char *nl = memchr(p, '\n', end - p);
+        if (nl) {
+            s->skipping = 0; s->lines++; s->overlong++;  /* the end of an overlong line */
+            p = nl + 1;
+        } else {
+            p = end;
+        }
+    }
     if (s->carry_len) {
         const char *nl = memchr(p, '\n', end - p);
         if (keep_carry(s, p, (nl ? nl : end) - p) < 0) {
             failed = nomem(s);
+        } else if (s->skipping) {
+            if (nl) { s->skipping = 0; s->lines++; s->overlong++; p = nl + 1; } else { p = end; }
         } else if (nl) {
             size_t n = s->carry_len;
             s->carry_len = 0;
@@ -1487,6 +1505,11 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
             if (keep_carry(s, p, end - p) < 0) failed = nomem(s);
             break;
         }
+        if (nl - p > MAX_CARRY) {  /* a whole overlong line inside this block */
+            s->lines++; s->overlong++;
+            p = nl + 1;
+            continue;
+        }
         failed = line(s, p, nl - p) < 0;
         p = nl + 1;
     }
@@ -1498,6 +1521,7 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
 
 static PyObject *Scanner_finish(Scanner *s, PyObject *unused) {
     if (s->finished) Py_RETURN_NONE;
+    if (s->skipping) { s->skipping = 0; s->lines++; s->overlong++; }
     if (s->carry_len) {
         size_t n = s->carry_len;
         s->carry_len = 0;

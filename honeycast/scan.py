@@ -16,7 +16,7 @@ from . import native
 from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
-from .sources import READ_ERRORS, LogSource, sources
+from .sources import LINE_LIMIT, MAX_LINE, READ_ERRORS, LogSource, sources
 from .sshd import SshdParser
 from .timeline import Tally
 
@@ -29,8 +29,6 @@ WHOLE = -1
 """The end of a job that reads its whole file, as LogSource does (compressed files cannot be cut)."""
 BACKWARDS = timedelta(minutes=10)
 """Syslog lines arrive a little out of order; a step back longer than this is worth a warning."""
-MAX_LINE = 64 * 1024
-"""Longer lines are skipped: syslog caps a message at a few kilobytes, and no sshd line comes near this."""
 
 
 class Stopped(Exception):
@@ -386,12 +384,21 @@ def _range_blocks(job: _Range) -> Iterator[bytes]:
 def _range_lines(job: _Range) -> Iterator[str]:
     """Yield the lines that start inside a byte range, as LogSource.lines does for a whole file."""
     carry = b""
+    skipping = False
     for block in _range_blocks(job):
+        if skipping:  # inside a line too long to keep: drop it up to its end
+            end = block.find(b"\n")
+            if end < 0:
+                continue
+            skipping, block = False, block[end + 1 :]
         data = carry + block
         cut = data.rfind(b"\n") + 1
         carry = data[cut:]
         # Split on line feeds only, as the file reader does: never on characters a user name may hold.
         for line in data[:cut].decode("utf-8", "replace").split("\n")[:-1]:
             yield line.rstrip("\r")
+        if len(carry) > 4 * LINE_LIMIT:  # more characters than MAX_LINE however it decodes
+            yield carry[: 4 * LINE_LIMIT].decode("utf-8", "replace")  # skipped as too long, counted as one line
+            carry, skipping = b"", True
     if carry:
         yield carry.decode("utf-8", "replace").rstrip("\r")

@@ -17,6 +17,10 @@ from typing import IO, Any
 
 from .errors import InputError
 
+MAX_LINE = 64 * 1024
+"""Longer lines are skipped: syslog caps a message at a few kilobytes, and no sshd line comes near this."""
+LINE_LIMIT = MAX_LINE + 2
+"""Characters read of one line at most (with its CR LF): a longer line is known to be too long."""
 READ_ERRORS = (EOFError, lzma.LZMAError, zlib.error, OSError)
 """What reading a damaged (often compressed) file can raise."""
 
@@ -52,8 +56,13 @@ class LogSource:
         count = 0
         with self._open() as stream:
             try:
-                for line in stream:
+                while line := stream.readline(LINE_LIMIT):
                     count += 1
+                    if len(line) == LINE_LIMIT and not line.endswith("\n"):
+                        # Longer than any line honeycast reads: pass on what was read (it is skipped as too
+                        # long) and drop the rest without holding it, however long it runs.
+                        while (rest := stream.readline(LINE_LIMIT)) and not rest.endswith("\n"):
+                            pass
                     yield line.rstrip("\r\n")
             except READ_ERRORS as error:
                 warn(self.read_failure(error, count))

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from readers import assert_same_counts, assert_same_tallies, counted
+from readers import assert_same_counts, assert_same_tallies, counted, tallied
 
 from honeycast import native, scan
 from honeycast.scan import ReadOptions, SilentReporter, count
@@ -320,3 +320,62 @@ def test_a_failing_part_stops_the_others(tmp_path: Path, monkeypatch: pytest.Mon
     with pytest.raises(InputError, match="compressed data ends early"):
         count(ReadOptions(logs=[str(bad), str(good)], year=2026, tz=UTC), 600, Strict(), workers=2)
     assert outcomes == {"auth.log.2.gz": "InputError", "auth.log": "Stopped"}
+
+
+def test_lines_too_long_to_read_are_skipped_alike_and_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sshd = "Nov 29 06:04:42 web-1 sshd[100]: Failed password for root from 203.0.113.7 port 2222 ssh2"
+    pieces = [
+        sshd,
+        "x" * scan.MAX_LINE,  # as long as a line may be: read
+        "y" * (scan.MAX_LINE + 1),
+        "é" * 100_000,  # 200 kB: too many characters, few enough bytes to be looked at
+        "z" * 1_000_000,  # dropped while it is read
+        sshd,
+        "w" * 1_000_000,  # the last line, without its line feed
+    ]
+    log = tmp_path / "long.log"
+    log.write_text("\n".join(pieces), encoding="utf-8")
+    assert_same_tallies([str(log)])
+    _, warnings = tallied([str(log)], True)
+    assert warnings == [f"{log}: skipped 4 lines longer than 64 KiB"]
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)  # ranges of the file, as a large one is cut
+    for use_native in (True, False):
+        tally, warnings = tallied([str(log)], use_native, workers=2)
+        assert sum(tally.kinds.values()) == 2 and len(warnings) == 2  # each range warns of its own
+
+
+def test_a_gigabyte_without_a_line_feed_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
+    import gzip
+    import subprocess
+    import sys
+
+    log = tmp_path / "bomb.log.gz"
+    with gzip.open(log, "wb", compresslevel=1) as stream:
+        stream.write(b"Nov 29 06:04:42 web-1 sshd[100]: Failed password for root from 203.0.113.7 port 2222 ssh2\n")
+        chunk = b"a" * (1 << 20)
+        for _ in range(1024):
+            stream.write(chunk)
+        stream.write(b"\nNov 29 06:04:43 web-1 sshd[101]: Failed password for root from 203.0.113.7 port 2 ssh2\n")
+    # The high-water mark of this process's own memory (/proc: ru_maxrss would carry the test runner's over exec).
+    program = (
+        "import re, sys\n"
+        "from honeycast.cli import main\n"
+        "try:\n    main()\n"
+        "finally:\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    print(int(re.search(r'VmHWM:\\s+(\\d+)', status)[1]) // 1024, file=sys.stderr)\n"
+    )
+    for command in (
+        ["parse", str(log), "--year", "2026"],
+        ["build", str(log), str(tmp_path / "s"), "--year", "2026", "--no-frames"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", program, *command], capture_output=True, text=True, timeout=300,
+            env={**os.environ, "COLUMNS": "300"},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert f"{log}: skipped 1 line longer than 64 KiB" in done.stderr
+        peak_mb = int(done.stderr.strip().splitlines()[-1])
+        assert peak_mb < 400, f"{command[0]}: {peak_mb} MB"
