@@ -662,6 +662,7 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
     }
     f->ip = f->user = NULL;
     f->port = -1;
+    if (m >= end) return 0;  /* nothing after its prefixes (`error: ` alone): never read past the line */
     const char *q;
     switch (*m) {
     case 'F':
@@ -1295,7 +1296,7 @@ static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
     }
     int64_t count = 1;
     const char *inner = m, *inner_end = end;
-    if (*m == 'm' && !repeated(&inner, &inner_end, &count)) { inner = m; inner_end = end; count = 1; }
+    if (m < end && *m == 'm' && !repeated(&inner, &inner_end, &count)) { inner = m; inner_end = end; count = 1; }
     Fields f = {0};
     if (inner < inner_end && fast_fields(inner, inner_end, &f)) {
         Name source = NO_NAME, user = NO_NAME;

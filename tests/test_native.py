@@ -379,3 +379,27 @@ def test_a_gigabyte_without_a_line_feed_is_skipped_in_bounded_memory(tmp_path: P
         assert f"{log}: skipped 1 line longer than 64 KiB" in done.stderr
         peak_mb = int(done.stderr.strip().splitlines()[-1])
         assert peak_mb < 400, f"{command[0]}: {peak_mb} MB"
+
+
+def test_messages_that_end_where_the_line_ends_count_the_same(tmp_path: Path) -> None:
+    """An empty message or a prefix alone, at a block's end and as the last line without a line feed."""
+    lines = [
+        "Nov 29 06:04:42 h sshd[1]: error: ",
+        "Nov 29 06:04:42 h sshd[1]: ",
+        "Nov 29 06:04:43 h sshd[1]: Failed password for root from 8.8.8.8 port 1 ssh2",
+        "Nov 29 06:04:44 h sshd[1]: message repeated 2 times: [ ]",
+        "Nov 29 06:04:44 h sshd[1]: error: ",
+    ]
+    log = tmp_path / "empty.log"
+    log.write_text("\n".join(lines), encoding="utf-8")
+    assert_same_tallies([str(log)])
+    data = log.read_bytes()
+    whole = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+    whole.feed(data)
+    whole.finish()
+    for cut in (data.index(b"error: ") + 7, data.index(b"\n") + 1, len(data) - 1):
+        pieces = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+        pieces.feed(data[:cut])
+        pieces.feed(data[cut:])
+        pieces.finish()
+        assert pieces.result() == whole.result()
