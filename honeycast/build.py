@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from .geo import GeoDatabaseInfo, Geolocator
 from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, count
 from .site import MARKER, SiteMeta, slices_document, write_site
+from .sources import expand
 from .timeline import AUTO, AUTO_LENGTHS, Tally, Timeline, auto_slice, slice_text
 
 fcntl: ModuleType | None
@@ -279,13 +279,10 @@ def _render(
 def _check_inputs_outside(logs: list[str], out: Path) -> None:
     """Refuse inputs inside OUT: the build replaces what is there, and a log must never be lost with it."""
     inside = out.resolve()
-    for pattern in logs:
-        if pattern == "-":
-            continue
-        for name in glob.glob(pattern) or [pattern]:
-            path = Path(name).resolve()
-            if inside == path or inside in path.parents:
-                raise InputError(f"{name}: lies inside the output folder {out}; move it out or choose another OUT")
+    for name in expand(logs):
+        path = Path(name).resolve()
+        if name != "-" and (inside == path or inside in path.parents):
+            raise InputError(f"{name}: lies inside the output folder {out}; move it out or choose another OUT")
 
 
 def _check_out(out: Path, force: bool) -> None:

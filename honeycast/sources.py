@@ -114,6 +114,20 @@ class LogSource:
             raise InputError(f"{self.name}: cannot open: {error.strerror or error}") from None
 
 
+def expand(names: list[str]) -> list[str]:
+    """Return the inputs named on the command line, each shell pattern replaced by the files it matches."""
+    found: list[str] = []
+    for name in names:
+        if name != "-" and not Path(name).exists() and glob.has_magic(name):
+            matches = sorted(glob.glob(name))
+            if not matches:
+                raise InputError(f"{name}: no file matches")
+            found.extend(matches)
+        else:
+            found.append(name)
+    return found
+
+
 def sources(names: list[str]) -> list[LogSource]:
     """Return the inputs named on the command line, checking that each can be opened.
 
@@ -122,15 +136,7 @@ def sources(names: list[str]) -> list[LogSource]:
     """
     if not names:
         raise InputError("no log file given")
-    found: list[LogSource] = []
-    for name in names:
-        if name != "-" and not Path(name).exists() and glob.has_magic(name):
-            matches = sorted(glob.glob(name))
-            if not matches:
-                raise InputError(f"{name}: no file matches")
-            found.extend(LogSource(match) for match in matches)
-        else:
-            found.append(LogSource(name))
+    found = [LogSource(name) for name in expand(names)]
     for source in found:
         if not source.is_stdin:
             source._open().close()
