@@ -296,9 +296,14 @@ def _count_job(
     lines = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
     tally = Tally(slice_seconds, read.tz)
     _tally_events(tally, _events_of(lines, parser, reporter, job.path), geo)
-    if parser.first_year is not None and parser.first_year != job.year:
-        tally.years[job.path] = parser.first_year
+    _note_year(tally, job, read, parser.first_year)
     return tally
+
+
+def _note_year(tally: Tally, job: _Range, read: ReadOptions, year: int | None) -> None:
+    """Keep the year an input's yearless stamps were placed in, where the modification time decided it."""
+    if year is not None and read.year is None:
+        tally.years[job.path] = year
 
 
 def _native_tally(
@@ -327,10 +332,6 @@ def _native_tally(
         warnings.append(source.read_failure(error, counter.lines))
     reporter.advance(counter.lines - done)
     result = counter.result()
-    if result["year"] and result["year"] != job.year:
-        tally_year: int | None = result["year"]
-    else:
-        tally_year = None
     step = timedelta(microseconds=result["backwards_step"])
     warnings.extend(
         _skipped(job.path, result["overlong"], result["backwards"], step, result["backwards_line"], result["two_ways"])
@@ -338,8 +339,7 @@ def _native_tally(
     for warning in warnings:
         reporter.warn(warning)
     tally = counter.tally(result, geo)
-    if tally_year is not None:
-        tally.years[job.path] = tally_year
+    _note_year(tally, job, read, result["year"] or None)
     return tally
 
 

@@ -295,3 +295,22 @@ def test_past_100000_open_connections_the_oldest_half_is_settled_and_forgotten(t
     tally = both(tmp_path, "\n".join(lines) + "\n", year=2005)
     assert sum(attempts(tally).values()) == 120_000
     assert len(attempts(tally)) == 120_000
+
+
+@pytest.mark.parametrize("use_native", [True, False], ids=["native", "python"])
+def test_the_year_placed_from_the_modification_time_is_noted_also_for_a_file_cut_into_ranges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_native: bool
+) -> None:
+    import os
+
+    from honeycast import scan
+
+    log = tmp_path / "auth.log"
+    log.write_text("Nov 29 06:04:42 h sshd[1]: Failed password for root from 203.0.113.4 port 1 ssh2\n" * 2000)
+    os.utime(log, (1_764_547_200, 1_764_547_200))  # 2025-12-01: the November stamps are 2025's
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
+    for workers in (1, 2):
+        tally, _ = tallied([str(log)], use_native, year=None, workers=workers)
+        assert tally.years == {str(log): 2025}
+    tally, _ = tallied([str(log)], use_native, year=2026, workers=2)
+    assert tally.years == {}  # --year said it
