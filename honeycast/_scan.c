@@ -54,8 +54,8 @@ static int closing_kind(int kind) {
 #define DAY_US (86400LL * US)
 #define BACKWARDS_US (600LL * US)
 #define IDLE_US (600LL * US)      /* sshd.IDLE: a connection's PAM failures this old count */
-#define SWEEP_US (60LL * US)
-#define MAX_PENDING 1024          /* sshd.MAX_PENDING: a connection holding this many PAM lines counts them */      /* sshd.SWEEP: how often (log time) connections are looked at for that */
+#define SWEEP_US (60LL * US)      /* sshd.SWEEP: how often (log time) connections are looked at for that */
+#define MAX_PENDING 1024          /* sshd.MAX_PENDING: a connection holding this many PAM lines counts them */
 #define ZONE_BUCKET_US (900LL * US)  /* the build zone's offset is asked once per quarter hour of UTC */
 
 /* ---------------------------------------------------------------- tables */
@@ -1448,6 +1448,13 @@ static void Scanner_dealloc(Scanner *s) {
     Py_TYPE(s)->tp_free((PyObject *)s);
 }
 
+/* The end of a line too long to keep (over MAX_CARRY bytes): one line read, one skipped. */
+static void overlong_ended(Scanner *s) {
+    s->skipping = 0;
+    s->lines++;
+    s->overlong++;
+}
+
 static int keep_carry(Scanner *s, const char *p, size_t n) {
     if (s->carry_len + n > MAX_CARRY) {  /* overlong however it decodes: drop it, keep memory bounded */
         s->carry_len = 0;
@@ -1476,25 +1483,25 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
     int failed = 0;
     s->allow_threads = 1;
     let_go(s);
-    if (s->skipping) {
-        const char *nl = memchr(p, '\n', end - p);
-        if (nl) {
-            s->skipping = 0; s->lines++; s->overlong++;  /* the end of an overlong line */
-            p = nl + 1;
-        } else {
-            p = end;
-        }
-    }
     if (s->carry_len) {
         const char *nl = memchr(p, '\n', end - p);
         if (keep_carry(s, p, (nl ? nl : end) - p) < 0) {
             failed = nomem(s);
         } else if (s->skipping) {
-            if (nl) { s->skipping = 0; s->lines++; s->overlong++; p = nl + 1; } else { p = end; }
+            /* too long after all: dropped below, up to its end */
         } else if (nl) {
             size_t n = s->carry_len;
             s->carry_len = 0;
             failed = line(s, s->carry, (Py_ssize_t)n) < 0;
+            p = nl + 1;
+        } else {
+            p = end;
+        }
+    }
+    if (!failed && s->skipping) {  /* inside an overlong line: drop its bytes up to its end */
+        const char *nl = memchr(p, '\n', end - p);
+        if (nl) {
+            overlong_ended(s);
             p = nl + 1;
         } else {
             p = end;
@@ -1507,7 +1514,7 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
             break;
         }
         if (nl - p > MAX_CARRY) {  /* a whole overlong line inside this block */
-            s->lines++; s->overlong++;
+            overlong_ended(s);
             p = nl + 1;
             continue;
         }
@@ -1522,7 +1529,7 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
 
 static PyObject *Scanner_finish(Scanner *s, PyObject *unused) {
     if (s->finished) Py_RETURN_NONE;
-    if (s->skipping) { s->skipping = 0; s->lines++; s->overlong++; }
+    if (s->skipping) overlong_ended(s);
     if (s->carry_len) {
         size_t n = s->carry_len;
         s->carry_len = 0;

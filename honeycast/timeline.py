@@ -349,15 +349,15 @@ class Tally:
 
     def timeline(self) -> Timeline | None:
         """Return the counted timeline, or None when no event named a source."""
-        if not self.slices:
+        span = self.span()
+        if span is None:
             return None
-        first, last = min(self.slices), max(self.slices)
         keys = []
-        start = first
+        start, last = span
         while start <= last:
             keys.append(start)
             start = next_slice(start, self.slice_seconds, self.tz)
-        if len(keys) < len(self.slices) or not self.slices.keys() <= set(keys):
+        if not self.slices.keys() <= set(keys):
             keys = sorted(set(keys) | self.slices.keys())  # a zone whose rules the stepping did not foresee
         slices = []
         users: Counter[str] = Counter()

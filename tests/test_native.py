@@ -340,6 +340,16 @@ def test_lines_too_long_to_read_are_skipped_alike_and_in_bounded_memory(
     assert_same_tallies([str(log)])
     _, warnings = tallied([str(log)], True)
     assert warnings == [f"{log}: skipped 4 lines longer than 64 KiB"]
+    data = log.read_bytes()
+    whole = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+    whole.feed(data)
+    whole.finish()
+    for step in (1000, 65_536, 300_001):  # overlong lines begun in one block and ended in a later one
+        pieces = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+        for at in range(0, len(data), step):
+            pieces.feed(data[at : at + step])
+        pieces.finish()
+        assert pieces.result() == whole.result()
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)  # ranges of the file, as a large one is cut
     for use_native in (True, False):
         tally, warnings = tallied([str(log)], use_native, workers=2)
