@@ -73,7 +73,7 @@ def mutate(rng: random.Random, line: str) -> str:
 
 
 def tally_contents(tally: Tally) -> tuple[object, ...]:
-    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, sorted(tally.accepted)
+    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, tally.names, sorted(tally.accepted)
 
 
 def readers_differ(lines: list[str], folder: Path) -> bool:

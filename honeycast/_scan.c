@@ -44,7 +44,7 @@ static int closing_kind(int kind) {
     }
 }
 
-#define INTERFACE 5  /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 6  /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CARRY (4 * MAX_LINE + 8)  /* a longer line has more than MAX_LINE characters however it decodes */
@@ -224,8 +224,13 @@ typedef struct {
 typedef struct { uint32_t slice, source; int64_t attempts, probes; } Cell;
 typedef struct { uint32_t slice, user; int64_t attempts; } UserCell;
 typedef struct { int64_t start; uint8_t fold; } SliceKey;  /* local wall clock in the build's zone */
-typedef struct { Time first; int64_t total; uint8_t failed, is_host; } SourceInfo;
-typedef struct { Time time; uint32_t source, user; } Login;
+#define ATTACK_NAMES 3  /* timeline.ATTACK_NAMES: the first user names of a source that are kept */
+typedef struct { Time at; uint32_t user; uint8_t invalid; } Named;  /* timeline.Named */
+typedef struct {
+    Time first, last; int64_t total; uint8_t failed, is_host;
+    uint8_t names; Named name[ATTACK_NAMES];  /* earliest first */
+} SourceInfo;
+typedef struct { Time time; uint32_t source, user; int64_t before; } Login;
 
 typedef struct {
     PyObject_HEAD
@@ -257,8 +262,29 @@ typedef struct {
     int has_latest; Time latest;
     PyThreadState *released;  /* the GIL, while feed() reads without it */
     int allow_threads;
-    int finished;
+    int state;  /* NEW, READING, FINISHED, SLICED or BROKEN: which methods may be called */
+    int busy;   /* a method is running: another thread, or a callback, must not enter */
 } Scanner;
+
+/* A scanner's life: __init__, feed() any number of times, finish(), result() and then slices() once. */
+enum { NEW, READING, FINISHED, SLICED, BROKEN };
+static const char *STATE_TEXT[] = {"before __init__", "before finish()", "after finish()", "after slices()",
+                                   "after an error"};
+#define ALLOWED(state) (1 << (state))
+
+/* Begin a method: refused while another is running (the GIL is let go while reading) or in the wrong state. */
+static int enter(Scanner *s, int allowed, const char *method) {
+    if (s->busy) {
+        PyErr_Format(PyExc_RuntimeError, "Scanner.%s: the scanner is busy in another call", method);
+        return -1;
+    }
+    if (!(allowed & ALLOWED(s->state))) {
+        PyErr_Format(PyExc_RuntimeError, "Scanner.%s cannot be called %s", method, STATE_TEXT[s->state]);
+        return -1;
+    }
+    s->busy = 1;
+    return 0;
+}
 
 /* The fast path runs without the GIL, so ranges of a file can be read on threads side by side;
  * anything that touches Python objects takes it back first. */
@@ -936,6 +962,38 @@ static uint32_t slice_of(Scanner *s, Time t, int *failed) {
     return id;
 }
 
+/* Note a user name a source tried, or that sshd called invalid, among its first (timeline.noted). */
+static int note_name(Scanner *s, SourceInfo *info, Named name) {
+    int64_t step;
+    uint8_t at = info->names;
+    for (uint8_t i = 0; i < info->names; i++) {
+        Named *known = &info->name[i];
+        if (known->user != name.user) continue;
+        if (time_diff(s, name.at, known->at, &step) < 0) return -1;
+        if (step >= 0 && (known->invalid || !name.invalid)) return 0;
+        if (step >= 0) name.at = known->at;
+        name.invalid |= known->invalid;
+        memmove(known, known + 1, (size_t)(info->names - i - 1) * sizeof *known);
+        at = --info->names;
+        break;
+    }
+    if (at == ATTACK_NAMES) {
+        if (time_diff(s, name.at, info->name[ATTACK_NAMES - 1].at, &step) < 0) return -1;
+        if (step >= 0) return 0;
+        info->names--;  /* the latest of the kept names gives way */
+    }
+    uint8_t place = info->names;
+    while (place > 0) {
+        if (time_diff(s, name.at, info->name[place - 1].at, &step) < 0) return -1;
+        if (step >= 0) break;
+        info->name[place] = info->name[place - 1];
+        place--;
+    }
+    info->name[place] = name;
+    info->names++;
+    return 0;
+}
+
 /* Add attempts and a probe of one source to the tally (Tally.add). user: a Name, or NO_NAME. */
 static int tally(Scanner *s, Time t, uint32_t origin, Name *user, int64_t attempts, int probe) {
     int failed = 0;
@@ -968,11 +1026,14 @@ static int tally(Scanner *s, Time t, uint32_t origin, Name *user, int64_t attemp
             AT(s->user_cells, UserCell, index).attempts += attempts;
         }
         SourceInfo *info = &AT(s->source_info, SourceInfo, origin);
-        int64_t before = -1;
-        if (info->failed && time_diff(s, t, info->first, &before) < 0) return -1;
+        int64_t before = -1, after = 1;
+        if (info->failed && (time_diff(s, t, info->first, &before) < 0 || time_diff(s, t, info->last, &after) < 0))
+            return -1;
         if (before < 0) info->first = t;
+        if (after > 0) info->last = t;
         info->failed = 1;
         info->total += attempts;
+        if (named(user) && note_name(s, info, (Named){t, user->id, 0}) < 0) return -1;
     }
     return 0;
 }
@@ -1219,11 +1280,16 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     if (count_line(s, t, kind, count, &user, c, &attempts, &probe) < 0) return -1;
     if (origin == NONE) return 0;
     if (tally(s, t, origin, &user, attempts, probe) < 0) return -1;
+    if (kind == K_INVALID_USER && !attempts && named(&user)) {
+        if (resolve(s, &s->users, &user) < 0) return -1;
+        if (note_name(s, &AT(s->source_info, SourceInfo, origin), (Named){t, user.id, 1}) < 0) return -1;
+    }
     if (kind == K_ACCEPTED && named(&user)) {
         if (resolve(s, &s->users, &user) < 0) return -1;
         Login *login = array_push(&s->logins);
         if (!login) return nomem(s);
         login->time = t; login->source = origin; login->user = user.id;
+        login->before = AT(s->source_info, SourceInfo, origin).total;
     }
     return 0;
 }
@@ -1391,7 +1457,17 @@ static int line(Scanner *s, const char *p, Py_ssize_t n) {
 
 /* ---------------------------------------------------------------- the Python type */
 
+static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds);
+
 static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
+    if (enter(s, ALLOWED(NEW), "__init__") < 0) return -1;
+    int r = Scanner_start(s, args, kwds);
+    s->busy = 0;
+    if (r == 0) s->state = READING;
+    return r;
+}
+
+static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
                             "zone_offset", NULL};
     int slice, year, ref_year, ref_month, ref_day;
@@ -1436,8 +1512,19 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
     return 0;
 }
 
+static int Scanner_traverse(Scanner *s, visitproc visit, void *arg) {
+    Py_VISIT(s->header); Py_VISIT(s->fields); Py_VISIT(s->local_offset); Py_VISIT(s->to_local);
+    return 0;
+}
+
+static int Scanner_clear(Scanner *s) {
+    Py_CLEAR(s->header); Py_CLEAR(s->fields); Py_CLEAR(s->local_offset); Py_CLEAR(s->to_local);
+    return 0;
+}
+
 static void Scanner_dealloc(Scanner *s) {
-    Py_XDECREF(s->header); Py_XDECREF(s->fields); Py_XDECREF(s->local_offset); Py_XDECREF(s->to_local);
+    PyObject_GC_UnTrack(s);
+    Scanner_clear(s);
     free(s->carry);
     strings_free(&s->hosts); strings_free(&s->sources); strings_free(&s->users);
     for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
@@ -1472,11 +1559,17 @@ static int keep_carry(Scanner *s, const char *p, size_t n) {
     return 0;
 }
 
+static PyObject *Scanner_read(Scanner *s, PyObject *arg);
+
 static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
-    if (s->finished) {
-        PyErr_SetString(PyExc_ValueError, "feed() after finish()");
-        return NULL;
-    }
+    if (enter(s, ALLOWED(READING), "feed") < 0) return NULL;
+    PyObject *r = Scanner_read(s, arg);
+    s->busy = 0;
+    if (!r) s->state = BROKEN;  /* a line was half counted: nothing more can be trusted */
+    return r;
+}
+
+static PyObject *Scanner_read(Scanner *s, PyObject *arg) {
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const char *p = view.buf, *end = p + view.len;
@@ -1527,9 +1620,22 @@ static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
     return failed ? NULL : Py_NewRef(Py_None);
 }
 
-static PyObject *Scanner_finish(Scanner *s, PyObject *unused) {
-    if (s->finished) Py_RETURN_NONE;
+static PyObject *Scanner_end(Scanner *s, int last_line);
+
+static PyObject *Scanner_finish(Scanner *s, PyObject *args) {
+    int last_line = 1;
+    if (!PyArg_ParseTuple(args, "|p", &last_line)) return NULL;
+    if (enter(s, ALLOWED(READING) | ALLOWED(FINISHED), "finish") < 0) return NULL;
+    PyObject *r = s->state == FINISHED ? Py_NewRef(Py_None) : Scanner_end(s, last_line);
+    s->busy = 0;
+    s->state = r ? FINISHED : BROKEN;
+    return r;
+}
+
+/* The input ends: read its last line unless it was cut off (last_line false), and settle every connection. */
+static PyObject *Scanner_end(Scanner *s, int last_line) {
     if (s->skipping) overlong_ended(s);
+    if (!last_line) s->carry_len = 0;
     if (s->carry_len) {
         size_t n = s->carry_len;
         s->carry_len = 0;
@@ -1541,7 +1647,6 @@ static PyObject *Scanner_finish(Scanner *s, PyObject *unused) {
         if (c && settle(s, c) < 0) return NULL;
     }
     /* Only the counts are needed from here on: free the connections and the lookup tables. */
-    s->finished = 1;
     for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
     free(s->connections.items); free(s->waiting.items);
     memset(&s->connections, 0, sizeof s->connections);
@@ -1569,12 +1674,24 @@ static PyObject *string_list(Strings *strings) {
 }
 
 /* Everything counted, as plain Python values; honeycast/native.py turns it into a Tally. */
+static PyObject *Scanner_counts(Scanner *s);
+
 static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
+    if (enter(s, ALLOWED(FINISHED) | ALLOWED(SLICED), "result") < 0) return NULL;
+    PyObject *r = Scanner_counts(s);
+    s->busy = 0;
+    return r;
+}
+
+static PyObject *Scanner_counts(Scanner *s) {
     PyObject *kinds = PyTuple_New(N_KINDS), *sources = NULL, *hosts = NULL, *users = NULL, *slices = NULL,
              *failures = NULL, *logins = NULL, *result = NULL;
     if (!kinds) return NULL;
-    for (int k = 0; k < N_KINDS; k++)
-        PyTuple_SET_ITEM(kinds, k, s->kind_seen[k] ? PyLong_FromLongLong(s->kinds[k]) : Py_NewRef(Py_None));
+    for (int k = 0; k < N_KINDS; k++) {
+        PyObject *count = s->kind_seen[k] ? PyLong_FromLongLong(s->kinds[k]) : Py_NewRef(Py_None);
+        if (!count) goto done;
+        PyTuple_SET_ITEM(kinds, k, count);
+    }
     if (!(sources = string_list(&s->sources)) || !(users = string_list(&s->users))) goto done;
     if (!(hosts = PyList_New(0))) goto done;
     for (size_t i = 0; i < s->source_info.len; i++) {
@@ -1587,22 +1704,37 @@ static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
     if (!(slices = PyList_New(s->slices.len))) goto done;
     for (size_t i = 0; i < s->slices.len; i++) {
         SliceKey key = AT(s->slices, SliceKey, i);
-        PyList_SET_ITEM(slices, i, Py_BuildValue("(Li)", (long long)key.start, (int)key.fold));
+        PyObject *item = Py_BuildValue("(Li)", (long long)key.start, (int)key.fold);
+        if (!item) goto done;
+        PyList_SET_ITEM(slices, i, item);
     }
     if (!(failures = PyList_New(0))) goto done;
     for (size_t i = 0; i < s->source_info.len; i++) {
         SourceInfo info = AT(s->source_info, SourceInfo, i);
-        if (!info.failed) continue;
-        PyObject *item = Py_BuildValue("(nLNiL)", (Py_ssize_t)i, (long long)info.first.wall,
-                                       offset_object(info.first.offset), info.first.fold, (long long)info.total);
+        if (!info.failed && !info.names) continue;
+        PyObject *names = PyTuple_New(info.names);
+        if (!names) goto done;
+        for (uint8_t k = 0; k < info.names; k++) {
+            Named n = info.name[k];
+            PyObject *one = Py_BuildValue("(ILNii)", n.user, (long long)n.at.wall, offset_object(n.at.offset),
+                                          n.at.fold, n.invalid);
+            if (!one) { Py_DECREF(names); goto done; }
+            PyTuple_SET_ITEM(names, k, one);
+        }
+        PyObject *item = Py_BuildValue("(nLNiLLNiN)", (Py_ssize_t)i, (long long)info.first.wall,
+                                       offset_object(info.first.offset), info.first.fold, (long long)info.total,
+                                       (long long)info.last.wall, offset_object(info.last.offset), info.last.fold,
+                                       names);
         if (!item || PyList_Append(failures, item) < 0) { Py_XDECREF(item); goto done; }
         Py_DECREF(item);
     }
     if (!(logins = PyList_New(s->logins.len))) goto done;
     for (size_t i = 0; i < s->logins.len; i++) {
         Login l = AT(s->logins, Login, i);
-        PyList_SET_ITEM(logins, i, Py_BuildValue("(LNiII)", (long long)l.time.wall, offset_object(l.time.offset),
-                                                 l.time.fold, l.source, l.user));
+        PyObject *item = Py_BuildValue("(LNiIIL)", (long long)l.time.wall, offset_object(l.time.offset), l.time.fold,
+                                       l.source, l.user, (long long)l.before);
+        if (!item) goto done;
+        PyList_SET_ITEM(logins, i, item);
     }
     result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:i,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
                            "lines", (long long)s->lines, "overlong", (long long)s->overlong,
@@ -1649,7 +1781,17 @@ static size_t *group_by_slice(const Array *records, size_t slices, int user_reco
 
 /* Per slice: (attempts by address, probes by address, attempts by user), given the address and
  * user strings of result(). */
+static PyObject *Scanner_cells(Scanner *s, PyObject *args);
+
 static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
+    if (enter(s, ALLOWED(FINISHED), "slices") < 0) return NULL;
+    PyObject *r = Scanner_cells(s, args);
+    s->busy = 0;
+    if (r) s->state = SLICED;
+    return r;
+}
+
+static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
     PyObject *sources, *users;
     if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &sources, &PyList_Type, &users)) return NULL;
     if ((size_t)PyList_GET_SIZE(sources) != s->sources.count || (size_t)PyList_GET_SIZE(users) != s->users.count) {
@@ -1695,7 +1837,9 @@ fail:
 
 static PyMethodDef Scanner_methods[] = {
     {"feed", (PyCFunction)Scanner_feed, METH_O, "Read a block of log bytes (lines may run over into the next block)."},
-    {"finish", (PyCFunction)Scanner_finish, METH_NOARGS, "Read the last line if the input did not end with a newline."},
+    {"finish", (PyCFunction)Scanner_finish, METH_VARARGS,
+     "End the input: read its last line if it did not end with a newline (unless last_line is false: the input was "
+     "cut off inside it), and count what waits for connections to end."},
     {"result", (PyCFunction)Scanner_result, METH_NOARGS, "Return what was counted."},
     {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "Return the counts of each slice, keyed by address and user (once: the scanner lets go of them)."},
     {NULL, NULL, 0, NULL},
@@ -1710,11 +1854,13 @@ static PyTypeObject ScannerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "honeycast._scan.Scanner",
     .tp_basicsize = sizeof(Scanner),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "Count the sshd events of one input.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Scanner_init,
     .tp_dealloc = (destructor)Scanner_dealloc,
+    .tp_traverse = (traverseproc)Scanner_traverse,
+    .tp_clear = (inquiry)Scanner_clear,
     .tp_methods = Scanner_methods,
     .tp_members = Scanner_members,
 };
@@ -1726,11 +1872,17 @@ PyMODINIT_FUNC PyInit__scan(void) {
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     PyObject *kinds = PyTuple_New(N_KINDS);
-    for (int k = 0; kinds && k < N_KINDS; k++) PyTuple_SET_ITEM(kinds, k, PyUnicode_FromString(KIND_NAMES[k]));
-    if (!kinds || PyModule_AddObject(m, "KINDS", kinds) < 0 ||
-        PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0 ||
-        PyModule_AddIntConstant(m, "MAX_LINE", MAX_LINE) < 0 || PyModule_AddIntConstant(m, "INTERFACE", INTERFACE) < 0) {
-        Py_XDECREF(kinds);
+    for (int k = 0; kinds && k < N_KINDS; k++) {
+        PyObject *name = PyUnicode_FromString(KIND_NAMES[k]);
+        if (!name) Py_CLEAR(kinds);
+        else PyTuple_SET_ITEM(kinds, k, name);
+    }
+    int failed = !kinds || PyModule_AddObjectRef(m, "KINDS", kinds) < 0 ||
+                 PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0 ||
+                 PyModule_AddIntConstant(m, "MAX_LINE", MAX_LINE) < 0 ||
+                 PyModule_AddIntConstant(m, "INTERFACE", INTERFACE) < 0;
+    Py_XDECREF(kinds);
+    if (failed) {
         Py_DECREF(m);
         return NULL;
     }

@@ -105,6 +105,14 @@ def build(
     anonymize_ips: Annotated[
         bool, typer.Option("--anonymize-ips", help="Cut every published address to its /24 (IPv4) or /48 (IPv6).")
     ] = False,
+    show_internal: Annotated[
+        bool,
+        typer.Option(
+            "--show-internal",
+            help="Show addresses of your own network (private, loopback, link-local, CGNAT) and internal host names "
+            "verbatim, not as their network's name.",
+        ),
+    ] = False,
     force: Annotated[
         bool,
         typer.Option(

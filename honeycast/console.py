@@ -162,6 +162,7 @@ def run_build(
     publish_accepted: bool,
     show_all_users: bool,
     anonymize_ips: bool,
+    show_internal: bool,
     strict: bool,
     **choices: Any,
 ) -> None:
@@ -183,7 +184,7 @@ def run_build(
             slice_seconds=parse_slice(slice),
             size=parse_size(size),
             theme=parse_theme(theme),
-            privacy=Privacy(publish_accepted, show_all_users, anonymize_ips),
+            privacy=Privacy(publish_accepted, show_all_users, anonymize_ips, show_internal),
             **choices,
         )
         progress = Progress(
@@ -206,6 +207,13 @@ def run_build(
         f"({timeline.sshd_lines:,} sshd lines, {timeline.addresses:,} addresses)",
         soft_wrap=True,
     )
+    if timeline.owner_attempts:
+        stderr.print(
+            f"{timeline.owner_attempts:,} failed attempt{'s' if timeline.owner_attempts != 1 else ''} from addresses "
+            "that then logged in without attacking (yours) left out of every count",
+            markup=False,
+            soft_wrap=True,
+        )
     for line in assumptions(result, options.read.year):
         stderr.print(line, markup=False, soft_wrap=True)
     if top:

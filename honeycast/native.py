@@ -14,14 +14,14 @@ from typing import Any
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .sshd import Classic, read_header, read_message
-from .timeline import Tally, _SliceTally
+from .timeline import Named, Tally, _SliceTally
 
 try:
     from . import _scan  # type: ignore[attr-defined]
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None
 
-INTERFACE = 5
+INTERFACE = 6
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
 AVAILABLE = (
     _scan is not None
@@ -63,8 +63,9 @@ class NativeCount:
         """Read a block of the input's bytes; a line may run on into the next block."""
         self._scanner.feed(block)
 
-    def finish(self) -> None:
-        self._scanner.finish()
+    def finish(self, last_line: bool = True) -> None:
+        """End the input; ``last_line`` false drops a line it was cut off in (a compressed file ending early)."""
+        self._scanner.finish(last_line)
 
     def result(self) -> dict[str, Any]:
         """Return what was read and counted, as plain values (see Scanner_result in _scan.c)."""
@@ -100,11 +101,18 @@ class NativeCount:
                 tally.slices[key] = part
             else:  # a local time the clocks skipped names the instant of another slice
                 known.update(part)
-        for source, wall, offset, fold, total in result["failures"]:
-            tally.failures[sources[source]] = (time(wall, offset, fold), total)
+        for source, wall, offset, fold, total, last_wall, last_offset, last_fold, names in result["failures"]:
+            address = sources[source]
+            if total:
+                tally.failures[address] = (time(wall, offset, fold), total, time(last_wall, last_offset, last_fold))
+            if names:
+                tally.names[address] = tuple(
+                    Named(time(at, at_offset, at_fold), users[user], bool(invalid))
+                    for user, at, at_offset, at_fold, invalid in names
+                )
         tally.accepted = [
-            (time(wall, offset, fold), sources[source], users[user])
-            for wall, offset, fold, source, user in result["logins"]
+            (time(wall, offset, fold), sources[source], users[user], before)
+            for wall, offset, fold, source, user, before in result["logins"]
         ]
         return tally
 

@@ -1,8 +1,11 @@
-"""What a published site may show: the owner's own logins and accounts stay private unless asked.
+"""What a published site may show: the owner's own logins, network and accounts stay private unless asked.
 
 By default:
-- successful logins appear only as counts per country, except those flagged as possible compromises
-  (a login from an address that had failed before), which show their address and user;
+- addresses that logged in without attacking first are the owner's (``Timeline.owners``): they are in no
+  count at all; successful logins appear only as counts per country, except compromises (an address's
+  first login after it attacked), which show their address and user;
+- addresses of the owner's own network (private, loopback, link-local and carrier-grade NAT ranges) and
+  host names that look internal are shown as their network's name, never verbatim;
 - user names that are accounts on the host (any name with a successful login) are masked in the lists
   of names tried, because people type passwords into the user name field and real account names help
   the next attacker;
@@ -12,13 +15,17 @@ By default:
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from .geo import HOSTNAME
+from .shapes import BUCKET_NAMES
 from .timeline import Timeline
 
 LOCAL_ACCOUNT = "(an account on this host)"
+OWNER_ADDRESS = "(the owner's address)"
 HIDDEN = ""
 
 
@@ -30,6 +37,23 @@ class Privacy:
     """Do not mask user names that are accounts on the host."""
     anonymize_ips: bool = False
     """Cut addresses to /24 (IPv4) and /48 (IPv6)."""
+    show_internal: bool = False
+    """Show addresses of the owner's network and internal host names verbatim."""
+
+
+INTERNAL_BUCKETS = frozenset({"loopback", "private", "link_local", "cgnat"})
+"""Address buckets (``geo.special_bucket``) that are the owner's own network."""
+INTERNAL_NAME_SUFFIXES = (
+    ".local", ".lan", ".home", ".home.arpa", ".internal", ".intranet", ".corp", ".localdomain", ".localhost",
+)  # fmt: skip
+"""Endings of host names that name no place on the internet (mDNS, RFC 8375, common private zones)."""
+INTERNAL_HOST = "Internal host names"
+
+
+def internal_name(host: str) -> bool:
+    """Return whether a host name sshd logged looks like one of the owner's own machines."""
+    name = host.lower().rstrip(".")
+    return "." not in name or name == "localhost" or name.endswith(INTERNAL_NAME_SUFFIXES)
 
 
 def truncate(address: str) -> str:
@@ -45,11 +69,23 @@ def truncate(address: str) -> str:
 def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
     """Return the timeline as it may be published: the same counts, private names masked."""
     accounts = {login.user for login in timeline.logins}
+    owned = None
+    if timeline.owners:  # written into user names, an owner's address would show through them
+        alternatives = "|".join(map(re.escape, sorted(timeline.owners, key=len, reverse=True)))
+        owned = re.compile(rf"(?<![\w.:])(?:{alternatives})(?![\w.:])")
 
     def user(name: str) -> str:
-        return LOCAL_ACCOUNT if name in accounts and not privacy.show_all_users else name
+        if name in accounts and not privacy.show_all_users:
+            return LOCAL_ACCOUNT
+        return owned.sub(OWNER_ADDRESS, name) if owned is not None else name
 
-    def address(value: str) -> str:
+    def address(value: str, bucket: str | None = None) -> str:
+        if not privacy.show_internal:
+            bucket = bucket or timeline.countries.get(value)
+            if bucket in INTERNAL_BUCKETS:
+                return BUCKET_NAMES[bucket]
+            if bucket == HOSTNAME and internal_name(value):
+                return INTERNAL_HOST
         return truncate(value) if privacy.anonymize_ips else value
 
     def rekey(counts: dict[str, int], change: Callable[[str], str]) -> Counter[str]:
@@ -63,7 +99,7 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         for one in timeline.slices
     )
     logins = tuple(
-        replace(login, address=address(login.address))
+        replace(login, address=address(login.address, login.country))
         if privacy.publish_accepted
         else replace(login, address=HIDDEN, user=HIDDEN)
         for login in timeline.logins
@@ -73,6 +109,7 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         slices=slices,
         users=rekey(timeline.users, user),
         countries={address(key): value for key, value in timeline.countries.items()},
-        compromises=tuple(replace(one, address=address(one.address)) for one in timeline.compromises),
+        compromises=tuple(replace(one, address=address(one.address, one.country)) for one in timeline.compromises),
         logins=logins,
+        owners=frozenset(),
     )

@@ -126,10 +126,10 @@ def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, nam
                 backwards.append((latest - event.time, number))
             if latest is None or event.time > latest:
                 latest = event.time
-            yield event
-            if settled:  # attempts of earlier lines, counted now that their connection is over
+            if settled:  # attempts of earlier lines, counted now that their connection is over: before this line
                 yield from settled
                 settled.clear()
+            yield event
     parser.finish()
     yield from settled
     settled.clear()
@@ -319,6 +319,7 @@ def _native_tally(
     source = LogSource(job.path)
     warnings = []
     done = 0
+    whole = True
     try:
         for block in _range_blocks(job) if job.end != WHOLE else _file_blocks(source):
             if stop is not None and stop.is_set():
@@ -327,9 +328,10 @@ def _native_tally(
             if counter.lines - done >= 50_000:
                 reporter.advance(counter.lines - done)
                 done = counter.lines
-        counter.finish()
-    except READ_ERRORS as error:
+    except READ_ERRORS as error:  # the lines before the damage count, as the Python reader counts them
         warnings.append(source.read_failure(error, counter.lines))
+        whole = False
+    counter.finish(last_line=whole)
     reporter.advance(counter.lines - done)
     result = counter.result()
     step = timedelta(microseconds=result["backwards_step"])

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from .errors import UsageError
 from .events import AuthEvent, EventKind
@@ -20,6 +21,13 @@ AUTO_LENGTHS = (600, 3600, 6 * 3600, 86400)
 AUTO_MOST = 400
 """``--slice auto`` takes the shortest length that covers the span in at most this many slices."""
 DAY = 86400
+ATTACK_FAILURES = 5
+"""Failed attempts from an address before its first login that make the login follow an attack
+(fail2ban's default maxretry: more than a person mistyping a password makes)."""
+ATTACK_NAMES = 3
+"""Distinct user names tried from an address before its first login that make the login follow an attack."""
+ATTACK_INVALID_NAMES = 2
+"""Distinct user names sshd called invalid (no such account) from an address before its first login, likewise."""
 
 
 def parse_slice(text: str) -> int:
@@ -82,13 +90,52 @@ class Slice:
 
 @dataclass(frozen=True, slots=True)
 class Compromise:
-    """A successful login from an address that had failed before: possibly a guessed password."""
+    """An address's first successful login after it attacked: possibly a guessed password.
+
+    It attacked when, before the login, it had made ``ATTACK_FAILURES`` failed attempts or tried
+    ``ATTACK_NAMES`` user names or ``ATTACK_INVALID_NAMES`` names that are no account.
+    """
 
     time: datetime
     address: str
     country: str
     user: str
     failures: int
+    """Failed attempts from the address before the login."""
+
+
+class Named(NamedTuple):
+    """A user name an address tried (or that sshd called invalid), first at ``time``."""
+
+    time: datetime
+    user: str
+    invalid: bool
+
+
+def noted(kept: tuple[Named, ...], name: Named) -> tuple[Named, ...]:
+    """Return the first ``ATTACK_NAMES`` distinct names with ``name`` noted, earliest first.
+
+    Kept lists of parts of a log merge into the list of the whole: a name among the first few of the
+    whole is among the first few of the part it was first tried in.
+    """
+    for index, known in enumerate(kept):
+        if known.user == name.user:
+            if name.time >= known.time and (known.invalid or not name.invalid):
+                return kept
+            name = Named(min(name.time, known.time), name.user, known.invalid or name.invalid)
+            kept = kept[:index] + kept[index + 1 :]
+            break
+    else:
+        if len(kept) == ATTACK_NAMES and name.time >= kept[-1].time:
+            return kept
+    return tuple(sorted((*kept, name), key=lambda one: one.time)[:ATTACK_NAMES])
+
+
+def attacked(failures: int, names: tuple[Named, ...], time: datetime) -> bool:
+    """Return whether an address had attacked before ``time``: the rule that makes its login a compromise."""
+    before = [one for one in names if one.time <= time]
+    invalid = sum(1 for one in before if one.invalid)
+    return failures >= ATTACK_FAILURES or len(before) >= ATTACK_NAMES or invalid >= ATTACK_INVALID_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +166,10 @@ class Timeline:
     logins: tuple[Login, ...] = ()
     countries: dict[str, str] = field(default_factory=dict)
     """The country (or bucket) of every address that made an attempt or a probe."""
+    owners: frozenset[str] = frozenset()
+    """Addresses that logged in without attacking first: the owner's. Nothing they did is counted."""
+    owner_attempts: int = 0
+    """Failed attempts (a mistyped password) from the owner's addresses, left out of every count."""
 
     @property
     def start(self) -> datetime:
@@ -160,6 +211,12 @@ class Timeline:
     def peak(self) -> int:
         """Return the largest count of one country in one slice (the top of the colour scale)."""
         return max((max(one.counts.values(), default=0) for one in self.slices), default=0)
+
+
+def _with_failures(login: tuple[datetime, str, str, int], part: Tally) -> tuple[datetime, str, str, int]:
+    """Return a login with the failures from its address that ``part`` read before it added."""
+    time, source, user, before = login
+    return time, source, user, before + part.failed_before(source, time)
 
 
 def _sum(parts: Iterable[dict[str, int]]) -> Counter[str]:
@@ -236,10 +293,12 @@ class Tally:
     """Per input, the year its first yearless stamp was placed in from the file's modification time."""
     addresses: dict[str, str] = field(default_factory=dict)
     """Every source address seen, with its country or bucket."""
-    failures: dict[str, tuple[datetime, int]] = field(default_factory=dict)
-    """Per address: its first failed attempt and how many it made."""
-    accepted: list[tuple[datetime, str, str]] = field(default_factory=list)
-    """(time, address, user) of every successful login."""
+    failures: dict[str, tuple[datetime, int, datetime]] = field(default_factory=dict)
+    """Per address: its first failed attempt, how many it made, and its last."""
+    names: dict[str, tuple[Named, ...]] = field(default_factory=dict)
+    """Per address: the first ``ATTACK_NAMES`` user names it tried (or sshd called invalid), earliest first."""
+    accepted: list[tuple[datetime, str, str, int]] = field(default_factory=list)
+    """(time, address, user, failed attempts from the address before it) of every successful login."""
     _last_time: datetime | None = None
     _last_start: datetime | None = None
 
@@ -260,14 +319,17 @@ class Tally:
             part = self.slices[start] = _SliceTally()
         if event.attempts:
             part.sources[source] += event.attempts
+            first, failed, last = self.failures.get(source, (time, 0, time))
+            self.failures[source] = (min(first, time), failed + event.attempts, max(last, time))
             if event.user is not None:
                 part.users[event.user] += event.attempts
-            first, failed = self.failures.get(source, (time, 0))
-            self.failures[source] = (min(first, time), failed + event.attempts)
+                self.names[source] = noted(self.names.get(source, ()), Named(time, event.user, False))
+        elif event.kind is EventKind.INVALID_USER and event.user is not None:
+            self.names[source] = noted(self.names.get(source, ()), Named(time, event.user, True))
         if event.probe:
             part.probes[source] += 1
         if event.kind is EventKind.ACCEPTED and event.user is not None:
-            self.accepted.append((time, source, event.user))
+            self.accepted.append((time, source, event.user, self.failures.get(source, (time, 0, time))[1]))
 
     def update(self, other: Tally) -> None:
         """Add another tally into this one; ``other`` must not be used afterwards (its parts are taken over)."""
@@ -278,11 +340,21 @@ class Tally:
         for name, year in other.years.items():
             self.years.setdefault(name, year)
         self.addresses.update(other.addresses)
+        # A login's failures before it, read in another part, are that part's failures before its time.
+        self.accepted = [
+            *(_with_failures(login, other) for login in self.accepted),
+            *(_with_failures(login, self) for login in other.accepted),
+        ]
         failures = self.failures
-        for source, (first, failed) in other.failures.items():
-            earlier, before = failures.get(source, (first, 0))
-            failures[source] = (min(first, earlier), failed + before)
-        self.accepted.extend(other.accepted)
+        for source, (first, failed, last) in other.failures.items():
+            earlier, before, later = failures.get(source, (first, 0, last))
+            failures[source] = (min(first, earlier), failed + before, max(last, later))
+        names = self.names
+        for source, theirs in other.names.items():
+            kept = names.get(source, ())
+            for one in theirs:
+                kept = noted(kept, one)
+            names[source] = kept
         slices = self.slices
         for key, part in other.slices.items():
             mine = slices.get(key)
@@ -291,6 +363,23 @@ class Tally:
             else:
                 mine.update(part)
         self._last_time = self._last_start = None
+
+    def failed_before(self, source: str, time: datetime) -> int:
+        """Return the failed attempts from ``source`` in this tally before ``time``.
+
+        Exact when they all lie on one side of it (parts of a log read apart: a file, a range of one); where
+        they straddle it, those in the slices before ``time``'s own slice.
+        """
+        found = self.failures.get(source)
+        if found is None:
+            return 0
+        first, failed, last = found
+        if last <= time:
+            return failed
+        if first > time:
+            return 0
+        start = slice_key(time, self.slice_seconds, self.tz)
+        return sum(part.sources.get(source, 0) for key, part in self.slices.items() if key < start)
 
     def span(self) -> tuple[datetime, datetime] | None:
         """Return the instants the first and the last counted slice start at, or None if none was counted."""
@@ -312,7 +401,16 @@ class Tally:
         if seconds % self.slice_seconds:
             raise ValueError(f"cannot cut {self.slice_seconds} s slices into {seconds} s ones")
         coarse = Tally(
-            seconds, self.tz, {}, self.kinds, self.sshd_lines, self.years, self.addresses, self.failures, self.accepted
+            seconds,
+            self.tz,
+            {},
+            self.kinds,
+            self.sshd_lines,
+            self.years,
+            self.addresses,
+            self.failures,
+            self.names,
+            self.accepted,
         )
         for key, part in sorted(self.slices.items()):
             start = slice_key(key, seconds, self.tz)
@@ -323,8 +421,29 @@ class Tally:
                 mine.update(part)
         return coarse
 
-    def _slice(self, start: datetime, end: datetime, part: _SliceTally) -> Slice:
-        """Return a slice's counts by country, keys in sorted order.
+    def logins(self) -> tuple[tuple[Compromise, ...], tuple[Login, ...], frozenset[str]]:
+        """Return the compromises, every login, and the owner's addresses (those that logged in unflagged).
+
+        An address's first login is a compromise if the address attacked before it (``attacked``); its
+        later logins are not flagged again, and an address flagged once stays an attacker's.
+        """
+        compromises: list[Compromise] = []
+        logins: list[Login] = []
+        seen: set[str] = set()
+        flagged: set[str] = set()
+        for time, source, user, before in sorted(self.accepted):
+            country = self.addresses[source]
+            logins.append(Login(time, source, country, user))
+            if source in seen:
+                continue
+            seen.add(source)
+            if attacked(before, self.names.get(source, ()), time):
+                compromises.append(Compromise(time, source, country, user, before))
+                flagged.add(source)
+        return tuple(compromises), tuple(logins), frozenset(seen - flagged)
+
+    def _slice(self, start: datetime, end: datetime, part: _SliceTally, owners: frozenset[str]) -> Slice:
+        """Return a slice's counts by country, keys in sorted order, without the owner's addresses.
 
         Sorted keys give the same timeline, ties included, whichever order events were counted in.
         """
@@ -332,7 +451,13 @@ class Tally:
         attempts: Counter[str] = Counter()
         probes: Counter[str] = Counter()
         attackers: dict[str, set[str]] = {}
-        for counts, by_country in ((part.sources, attempts), (part.probes, probes)):
+        sources = part.sources
+        if owners and not owners.isdisjoint(sources):
+            sources = Counter({address: count for address, count in sources.items() if address not in owners})
+        probing = part.probes
+        if owners and not owners.isdisjoint(probing):
+            probing = Counter({address: count for address, count in probing.items() if address not in owners})
+        for counts, by_country in ((sources, attempts), (probing, probes)):
             for address, count in counts.items():
                 country = countries[address]
                 by_country[country] += count
@@ -342,7 +467,7 @@ class Tally:
             end=end.astimezone(self.tz),
             counts=dict(sorted(attempts.items())),
             probes=dict(sorted(probes.items())),
-            sources=dict(sorted(part.sources.items())),
+            sources=dict(sorted(sources.items())),
             users=dict(sorted(part.users.items())),
             attackers={country: frozenset(attackers[country]) for country in sorted(attackers)},
         )
@@ -363,29 +488,25 @@ class Tally:
         users: Counter[str] = Counter()
         countries: dict[str, str] = {}
         empty = _SliceTally()
+        compromises, logins, owners = self.logins()
         for index, start in enumerate(keys):
             end = keys[index + 1] if index + 1 < len(keys) else next_slice(start, self.slice_seconds, self.tz)
-            one = self._slice(start, end, self.slices.get(start, empty))
+            one = self._slice(start, end, self.slices.get(start, empty), owners)
             users.update(one.users)
             for country, addresses in one.attackers.items():
                 countries.update(dict.fromkeys(sorted(addresses), country))
             slices.append(one)
-        compromises = tuple(
-            Compromise(time, source, self.addresses[source], user, self.failures[source][1])
-            for time, source, user in sorted(self.accepted)
-            if source in self.failures and self.failures[source][0] < time
-        )
-        logins = tuple(
-            Login(time, source, self.addresses[source], user) for time, source, user in sorted(self.accepted)
-        )
+        owner_attempts = sum(self.failures.get(address, (None, 0))[1] for address in owners)
         return Timeline(
             slice_seconds=self.slice_seconds,
             slices=tuple(slices),
             events=Counter(dict(sorted(self.kinds.items()))),
             sshd_lines=self.sshd_lines,
-            addresses=len(self.addresses),
+            addresses=len(self.addresses.keys() - owners),
             users=users,
             compromises=compromises,
             logins=logins,
             countries=countries,
+            owners=owners,
+            owner_attempts=owner_attempts,
         )

@@ -44,7 +44,7 @@ def counted(logs: list[str], use_native: bool, **options: Any) -> tuple[Timeline
 
 def contents(tally: Tally) -> tuple[object, ...]:
     """Everything a tally holds, compared without building its timeline (a mutated year can span centuries)."""
-    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, sorted(tally.accepted)
+    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, tally.names, sorted(tally.accepted)
 
 
 def assert_same_tallies(logs: list[str], **options: Any) -> None:

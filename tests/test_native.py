@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime, tzinfo
 from ipaddress import IPv6Address
@@ -293,6 +295,21 @@ def test_a_truncated_compressed_file_warns_the_same(tmp_path: Path) -> None:
     assert LogSource(str(log)).compressed
 
 
+def test_pam_failures_waiting_where_a_compressed_file_ends_early_count_alike(tmp_path: Path) -> None:
+    import gzip
+
+    lines = "".join(
+        f"Nov 29 06:{minute:02}:00 web-1 sshd[{900 + minute}]: pam_unix(sshd:auth): authentication failure; "
+        f"logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.{minute}  user=root\n"
+        for minute in range(40)
+    )
+    packed = gzip.compress(lines.encode() * 50, compresslevel=1)
+    log = tmp_path / "auth.log.3.gz"
+    log.write_bytes(packed[: len(packed) * 3 // 4])
+    timeline = assert_same_counts([str(log)])
+    assert timeline is not None and sum(timeline.totals.values()) > 0  # the lines read before the damage count
+
+
 def test_a_failing_part_stops_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gzip
 
@@ -413,3 +430,77 @@ def test_messages_that_end_where_the_line_ends_count_the_same(tmp_path: Path) ->
         pieces.feed(data[cut:])
         pieces.finish()
         assert pieces.result() == whole.result()
+
+
+LIFECYCLE = r"""
+import gc, sys, threading, weakref
+from datetime import UTC, datetime
+from honeycast import native
+from honeycast._scan import Scanner
+
+def refused(call, *args):
+    try:
+        call(*args)
+    except RuntimeError as error:
+        return str(error)
+    raise AssertionError(f"{call.__name__} was allowed")
+
+bare = Scanner.__new__(Scanner)
+print(refused(bare.feed, b"x\n"))
+print(refused(bare.finish))
+print(refused(bare.result))
+print(refused(bare.slices, [], []))
+
+counter = native.NativeCount(600, UTC, 2026, datetime(2026, 11, 29))
+scanner = counter._scanner
+print(refused(scanner.__init__, 600, 0, (2026, 1, 1), None, None, None, None, None))
+print(refused(scanner.result))
+print(refused(scanner.slices, [], []))
+scanner.feed(b"Nov 29 06:00:00 web-1 sshd[1]: Failed password for root from 203.0.113.9 port 2 ssh2\n")
+scanner.finish()
+print(refused(scanner.feed, b"x\n"))
+scanner.finish()  # a second finish is harmless
+result = counter.result()
+scanner.slices(result["sources"], result["users"])
+print(refused(scanner.slices, result["sources"], result["users"]))
+assert counter.result() == result
+
+# A callback that re-enters its own scanner (as another thread could while the GIL is let go) is refused.
+holder = {}
+def header(raw):
+    holder["scanner"].feed(b"\n")
+scanner = Scanner(600, 2026, (2026, 11, 29), header, None, None, None, 0)
+holder["scanner"] = scanner
+try:
+    scanner.feed(b"Nov 29 06:00:00 web-1 sshd[1]: " + b"y" * 70000 + b"\n")
+except RuntimeError as error:
+    print(error)
+print(refused(scanner.feed, b"x\n"))  # an error leaves it broken, not half-counted
+
+# Scanners hold bound methods of their owner: the cycle is collected.
+gc.collect()
+assert gc.is_tracked(native.NativeCount(600, UTC, 2026, datetime(2026, 11, 29))._scanner)
+owners = [weakref.ref(native.NativeCount(600, UTC, 2026, datetime(2026, 11, 29))) for _ in range(200)]
+gc.collect()
+print(sum(owner() is not None for owner in owners), "alive")
+"""
+
+
+def test_the_scanner_refuses_calls_out_of_order_and_is_collected() -> None:
+    # In a process of its own: a scanner used wrongly must raise, never take the interpreter down.
+    done = subprocess.run([sys.executable, "-c", LIFECYCLE], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "Scanner.feed cannot be called before __init__",
+        "Scanner.finish cannot be called before __init__",
+        "Scanner.result cannot be called before __init__",
+        "Scanner.slices cannot be called before __init__",
+        "Scanner.__init__ cannot be called before finish()",
+        "Scanner.result cannot be called before finish()",
+        "Scanner.slices cannot be called before finish()",
+        "Scanner.feed cannot be called after finish()",
+        "Scanner.slices cannot be called after slices()",
+        "Scanner.feed: the scanner is busy in another call",
+        "Scanner.feed cannot be called after an error",
+        "0 alive",
+    ]
