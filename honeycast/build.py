@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -316,22 +317,72 @@ def _move_into_place(staging: Path, out: Path) -> None:
     written.remove(STAGING)
     manifest = out / MANIFEST
     earlier = _manifest(manifest) if manifest.is_file() else []
-    for name in set(earlier) - set(written):
-        stale = out / name
-        if stale.is_file() and out.resolve() in stale.resolve().parents:
-            stale.unlink()
     for name in written:
         _no_link_on_the_way(out, out / name)
-    for name in written:
-        target = out / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Next to the target and then renamed over it: a link is replaced, never written through, and a full
-        # disk leaves the old file whole.
-        fresh = target.with_name(f".{target.name}.honeycast-new")
-        shutil.copy2(staging / name, fresh)
-        os.replace(fresh, target)
-    manifest.write_text(json.dumps(written, indent=0) + "\n", encoding="utf-8")
+    (staging / MANIFEST).write_text(json.dumps(written, indent=0) + "\n", encoding="utf-8")
+    inside = out.resolve()
+    stale = [  # only files still inside OUT: never through a link that leads out of it
+        name
+        for name in set(earlier) - set(written)
+        if (out / name).is_file() and not (out / name).is_symlink() and inside in (out / name).resolve().parents
+    ]
+    _swap_in(staging, out, [*written, MANIFEST], sorted(stale))
     shutil.rmtree(staging)
+
+
+def _swap_in(staging: Path, out: Path, names: list[str], stale: list[str]) -> None:
+    """Move ``names`` from ``staging`` into ``out`` and ``stale`` out of it, all or nothing.
+
+    Each file ``out`` held is first renamed aside (a link is moved, never followed), then the new one renamed
+    into its place: renames need no space, so a full disk cannot leave a truncated file. If anything fails,
+    every file is put back as it was.
+    """
+    aside = staging.with_name(staging.name + ".aside")
+    done: list[tuple[Path, Path | None]] = []  # (a file in out, where its old version waits, if it had one)
+    made: list[Path] = []
+    try:
+        for name in [*names, *stale]:
+            target = out / name
+            for folder in reversed(target.relative_to(out).parents[:-1]):
+                if not (out / folder).is_dir():
+                    (out / folder).mkdir()
+                    made.append(out / folder)
+            old = None
+            if target.exists() or target.is_symlink():
+                old = aside / name
+                old.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(target, old)
+            done.append((target, old))
+            if name in names:
+                _place(staging / name, target)
+    except BaseException:
+        for target, old in reversed(done):
+            if old is None or target.exists() or target.is_symlink():
+                target.unlink(missing_ok=True)  # a file of this build
+            if old is not None:
+                os.rename(old, target)
+        for folder in reversed(made):
+            folder.rmdir()
+        raise
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _place(source: Path, target: Path) -> None:
+    """Rename a staged file to its place; across file systems (OUT is a mount), copy beside it and rename."""
+    try:
+        os.rename(source, target)
+        return
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+    fresh = target.with_name(f".{target.name}.honeycast-new")
+    try:
+        shutil.copy2(source, fresh)
+        os.replace(fresh, target)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
 
 
 def _manifest(manifest: Path) -> list[str]:

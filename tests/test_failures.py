@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import honeycast.build
 import honeycast.render
 from honeycast.cli import app
 
@@ -292,6 +293,84 @@ def test_force_into_a_foreign_folder_never_deletes_its_files(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert (out / "notes.txt").read_text() == "keep me"
     assert "<title>SSH brute-force attempts</title>" in (out / "index.html").read_text()  # its own files replaced
+
+
+def forced_folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A folder of someone else's files with an earlier --force build in it; and a snapshot of it."""
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    first = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360", "--force"])
+    assert first.exit_code == 0, first.output
+    return out, snapshot(out)
+
+
+@pytest.mark.parametrize(
+    ("failing", "extra"),
+    [(1, ("--slice", "1h")), (9, ("--slice", "1h")), (6, ("--no-frames",))],  # the last: every frame is stale
+)
+def test_a_full_disk_while_force_swaps_files_in_puts_every_file_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: int, extra: tuple[str, ...]
+) -> None:
+    out, before = forced_folder(tmp_path)
+    calls = 0
+    real = honeycast.build._place
+
+    def fill_disk(source: Path, target: Path) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == failing:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        real(source, target)
+
+    monkeypatch.setattr(honeycast.build, "_place", fill_disk)
+    result = runner.invoke(app, ["build", str(DEMO), str(out), *YEAR, "--size", "640x360", "--force", "--slice", "1h"])
+    assert result.exit_code == 3
+    assert stderr_lines(result) == [f"honeycast: error: {out}: cannot write: No space left on device"]
+    assert snapshot(out) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["docs"]
+
+
+def test_force_into_a_folder_on_another_file_system_copies_then_renames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, _ = forced_folder(tmp_path)
+    real = os.rename
+
+    def across(source: str | Path, target: str | Path) -> None:
+        if ".tmp" in Path(source).parent.parts[-1] and Path(target).parent.resolve().is_relative_to(out.resolve()):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")  # from staging into OUT
+        real(source, target)
+
+    monkeypatch.setattr(os, "rename", across)
+    result = runner.invoke(app, ["build", str(DEMO), str(out), *YEAR, "--size", "640x360", "--force"])
+    assert result.exit_code == 0, result.output
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert len(list((out / "frames").iterdir())) == 144
+    assert not list(out.rglob("*.honeycast-new"))
+
+
+def test_a_full_disk_in_a_real_process_leaves_a_forced_folder_as_it_was(tmp_path: Path) -> None:
+    import resource
+
+    out, before = forced_folder(tmp_path)
+
+    def small_disk() -> None:  # files past 64 kB cannot be written, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "honeycast", "build", str(DEMO), str(out), *YEAR, "--force", "--no-frames"],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_disk,
+        timeout=300,
+    )
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"honeycast: error: {out}: cannot write: ")
+    assert snapshot(out) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["docs"]
 
 
 def test_force_replaces_links_and_never_writes_through_them(tmp_path: Path) -> None:
