@@ -151,6 +151,8 @@ def main() -> None:
     )
     print(f"events: {events:,}; crashes: {crashes}; addresses not in their line: {wrong}")
     print(f"chunks of {args.chunk:,} lines where the native scanner and the Python reader differ: {differences}")
+    if crashes or wrong or differences:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
