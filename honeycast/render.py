@@ -195,7 +195,9 @@ class MapCanvas:
 
     def _decorate(self, figure: Figure, look: Look, legend: str) -> None:
         theme, scale = self.theme, self.scale
-        figure.text(0.02, 0.955, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center")
+        figure.text(
+            0.02, 0.955, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center", parse_math=False
+        )
         figure.text(
             0.98, 0.955, f"{NATURAL_EARTH_CREDIT} · {look.credit}", color=theme.muted,
             fontsize=7.5 * scale, ha="right", va="center",
@@ -414,7 +416,9 @@ def render_summary(timeline: Timeline, look: Look, top: int = 12) -> np.ndarray:
     names = country_names()
     origins = [(names.get(code, code), count) for code, count in timeline.totals.most_common(top)]
     users = [(_plain(user or "(empty)"), count) for user, count in timeline.users.most_common(top)]
-    figure.text(0.03, 0.94, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center")
+    figure.text(
+        0.03, 0.94, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center", parse_math=False
+    )
     colour = to_rgb(colormaps[theme.colormap](0.7))
     for position, (label, rows) in enumerate((("Top origins", origins), ("Top user names tried", users))):
         axes = figure.add_axes((0.2 + position * 0.48, 0.08, 0.28, 0.76))

@@ -454,11 +454,11 @@ def test_user_text_is_literal_in_titles_paths_and_journal_records(tmp_path: Path
     log = folder / "x[bold].log"
     log.write_bytes(SMALL_LOG.read_bytes())
     out = tmp_path / "o[/]"
-    title = "cost $x^2$ {{ width }} <b>"  # mathtext, a template placeholder, markup
+    title = r"cost $x^2$ $\nonexistent{$ {{ width }} <b>"  # mathtext (one not even valid), a placeholder, markup
     result = runner.invoke(app, ["build", str(log), str(out), *YEAR, "--no-frames", "--title", title])
     assert result.exit_code == 0, result.output
     page = (out / "index.html").read_text(encoding="utf-8")
-    assert "cost $x^2$ {{ width }} &lt;b&gt;" in page and "{{ title }}" not in page
+    assert r"cost $x^2$ $\nonexistent{$ {{ width }} &lt;b&gt;" in page and "{{ title }}" not in page
     journal = tmp_path / "journal.json"
     journal.write_text(  # a lone surrogate, as json.loads gives it for "\udc80"
         '{"__REALTIME_TIMESTAMP":"1764396292000000","_HOSTNAME":"h\\udc80","SYSLOG_IDENTIFIER":"sshd",'
