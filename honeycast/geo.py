@@ -10,6 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import geoip2.database
+import geoip2.errors
 import maxminddb
 
 from .errors import UsageError
@@ -84,6 +86,15 @@ def default_database() -> Path:
     return Path(str(resources.files("honeycast") / "data" / DEFAULT_DB))
 
 
+def typed_layout(database_type: str) -> str | None:
+    """Return the geoip2 model (``Country`` or ``City``) that reads a database of this type, or None.
+
+    MaxMind's GeoIP2/GeoLite2 and DB-IP's databases name their layout in their type (``GeoLite2-Country``,
+    ``DBIP-City-Lite``); geoip2 reads those into typed records. Other layouts are read as plain records.
+    """
+    return next((model for model in ("Country", "City") if model in database_type), None)
+
+
 class Geolocator:
     """Map addresses to country codes or buckets, looking each distinct address up once."""
 
@@ -96,6 +107,11 @@ class Geolocator:
         except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
             raise UsageError(f"{path}: not a readable MMDB GeoIP database ({error})") from None
         meta = self._reader.metadata()
+        self._typed: geoip2.database.Reader | None = None
+        self._model = typed_layout(meta.database_type)
+        if self._model is not None:  # read through geoip2's typed reader (it opens the file itself)
+            self._reader.close()
+            self._typed = geoip2.database.Reader(str(path))
         credit = DEFAULT_CREDIT if path.name == DEFAULT_DB else f"IP geolocation: {meta.database_type}"
         self.info = GeoDatabaseInfo(
             path=str(path),
@@ -109,12 +125,25 @@ class Geolocator:
         """Return the alpha-2 code of an address, or one of ``BUCKETS``."""
         found = self._cache.get(ip)
         if found is None:
-            found = special_bucket(ip) or country_of(self._reader.get(ip)) or UNKNOWN
+            found = special_bucket(ip) or self._lookup(ip) or UNKNOWN
             self._cache[ip] = found
         return found
 
+    def _lookup(self, ip: str) -> str | None:
+        if self._typed is None:
+            return country_of(self._reader.get(ip))
+        try:
+            found = self._typed.country(ip) if self._model == "Country" else self._typed.city(ip)
+        except geoip2.errors.AddressNotFoundError:
+            return None
+        code = found.country.iso_code or found.registered_country.iso_code
+        return code.upper() if code else None
+
     def close(self) -> None:
-        self._reader.close()
+        if self._typed is not None:
+            self._typed.close()
+        else:
+            self._reader.close()
 
     def __enter__(self) -> Geolocator:
         return self

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from honeycast.errors import UsageError
-from honeycast.geo import BUCKETS, Geolocator, country_of, special_bucket
+from honeycast.geo import BUCKETS, Geolocator, country_of, special_bucket, typed_layout
 
 
 @pytest.mark.parametrize(
@@ -98,3 +98,20 @@ def test_real_mmdb_files_of_every_layout(layout: str, tmp_path: Path) -> None:
         assert geo.country("8.8.8.8") == "unknown"
         assert geo.country("10.0.0.1") == "private"
         assert geo.info.database_type == layout
+        assert (geo._typed is not None) == (layout != "country")  # MaxMind and DB-IP layouts: geoip2's reader
+
+
+@pytest.mark.parametrize(
+    ("database_type", "model"),
+    [
+        ("GeoLite2-Country", "Country"),
+        ("GeoIP2-Country", "Country"),
+        ("DBIP-Country-Lite", "Country"),
+        ("GeoLite2-City", "City"),
+        ("DBIP-City-Lite", "City"),
+        ("geo-whois-asn-country", None),  # the bundled database: plain records
+        ("GeoLite2-ASN", None),
+    ],
+)
+def test_typed_layouts_are_read_through_geoip2(database_type: str, model: str | None) -> None:
+    assert typed_layout(database_type) == model
