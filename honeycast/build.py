@@ -239,7 +239,7 @@ def _render(
     """
     from .render import Look, render_frames, render_poster, render_summary, save_png, viewer_style, world_outline
     from .shapes import load_countries
-    from .video import gif, mp4, webm, write_videos
+    from .video import gif, gif_width, mp4, webm, write_videos
 
     look = Look(
         title=meta.title, credit=meta.geoip.credit, size=(meta.width, meta.height), theme=options.theme,
@@ -256,7 +256,7 @@ def _render(
         videos.append(webm(staging / "timelapse.webm"))
         written.append("timelapse.webm")
     if options.gif:
-        videos.append(gif(staging / "timelapse.gif"))
+        videos.append(gif(staging / "timelapse.gif", gif_width(len(timeline.slices), look.size)))
         written.append("timelapse.gif")
     reporter.stage("Rendering maps", total=len(timeline.slices))
 

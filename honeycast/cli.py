@@ -91,7 +91,10 @@ def build(
     frames: Annotated[
         bool, typer.Option("--frames/--no-frames", help="Also write every map as frames/NNNN.png.")
     ] = True,
-    gif: Annotated[bool, typer.Option("--gif", help="Also write timelapse.gif (640 px wide).")] = False,
+    gif: Annotated[
+        bool,
+        typer.Option("--gif", help="Also write timelapse.gif (640 px wide, narrower for long spans: fits wikis)."),
+    ] = False,
     webm: Annotated[bool, typer.Option("--webm", help="Also write timelapse.webm (VP9).")] = False,
     publish_accepted: Annotated[
         bool, typer.Option("--publish-accepted", help="Show every successful login's address and user on the site.")

@@ -39,10 +39,24 @@ def webm(path: Path) -> VideoOutput:
     )
 
 
-def gif(path: Path, width: int = 640) -> VideoOutput:
-    """A GIF at ``width`` pixels wide, with one palette made for the whole animation."""
-    graph = f"scale={width}:-1:flags=lanczos,split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer"
-    return VideoOutput(path, "gif", ("-vf", graph, "-loop", "0"), pix_fmt="rgb24")
+GIF_WIDTH = (320, 640)
+"""The narrowest and widest GIF honeycast writes."""
+GIF_MAX_AREA = 12_500_000
+"""MediaWiki animates a GIF only if its frames hold at most this many pixels in all ($wgMaxAnimatedGifArea)."""
+
+
+def gif_width(frames: int, size: tuple[int, int]) -> int:
+    """Return the GIF's width: 640 px, narrower where its frames would pass MediaWiki's area, not under 320."""
+    width, height = size
+    fits = int((GIF_MAX_AREA / max(frames, 1) * width / height) ** 0.5)
+    return max(GIF_WIDTH[0], min(GIF_WIDTH[1], fits - fits % 2))
+
+
+def gif(path: Path, width: int) -> VideoOutput:
+    """A GIF ``width`` pixels wide with one palette made for the whole animation, written as palette pixels
+    (frames of 24-bit colour would be quantised again by the encoder: ten times the bytes, worse colours)."""
+    graph = f"scale={width}:-2:flags=lanczos,split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer"
+    return VideoOutput(path, "gif", ("-vf", graph, "-loop", "0"), pix_fmt="pal8")
 
 
 def write_videos(frames: Iterable[np.ndarray], outputs: list[VideoOutput], size: tuple[int, int], fps: float) -> int:

@@ -17,9 +17,10 @@ from honeycast.build import BuildResult, default_fps
 from honeycast.cli import app
 from honeycast.render import Look, MapCanvas, palettes, render_frames, render_summary, save_png
 from honeycast.shapes import load_countries
-from honeycast.video import probe
+from honeycast.video import GIF_MAX_AREA, gif_width, probe
 
 SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
+DEMO = Path(__file__).parents[1] / "examples" / "demo-auth.log"
 
 
 def png_bytes(path: Path) -> bytes:
@@ -145,3 +146,21 @@ def test_options_shape_the_outputs(tmp_path: Path) -> None:
     assert probe(out / "timelapse.webm").codec == "vp9"
     gif = probe(out / "timelapse.gif")
     assert (gif.codec, gif.frames) == ("gif", 2)
+
+
+def test_a_days_gif_keeps_its_palette_and_fits_wikis(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    args = ["build", str(DEMO), str(out), "--year", "2026", "--tz", "UTC", "--no-frames", "--gif"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    path = out / "timelapse.gif"
+    with Image.open(path) as animation:
+        width, height = animation.size
+        assert animation.mode == "P" and animation.n_frames == 144
+        assert width * height * animation.n_frames <= GIF_MAX_AREA  # MediaWiki animates it
+    assert path.stat().st_size < 4_000_000  # GitHub shows up to 10 MB; frames quantised twice made 12 MB
+
+
+@pytest.mark.parametrize(("frames", "width"), [(2, 640), (24, 640), (144, 392), (1_000, 320), (20_000, 320)])
+def test_gif_width_fits_the_frames_into_mediawikis_area(frames: int, width: int) -> None:
+    assert gif_width(frames, (1280, 720)) == width
