@@ -2,21 +2,75 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+
+class Theme(StrEnum):
+    """The maps' and the page's colours (render.THEMES)."""
+
+    dark = "dark"
+    light = "light"
+
+
+def _flags_plain(params: list[Any]) -> list[Any]:
+    """Show on/off options without a value placeholder in the help: a flag takes no value."""
+    for param in params:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+    return params
+
+
+class Command(TyperCommand):
+    """A command whose usage line names its arguments as the help does (``LOG... OUT``)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        arguments = [param for param in self.get_params(ctx) if isinstance(param, TyperArgument)]
+        return ["[OPTIONS]", *(argument.metavar or argument.name or "" for argument in arguments)]
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_plain(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_plain(super().get_params(ctx))
+
 
 app = typer.Typer(
-    add_completion=False,
+    cls=Group,
     no_args_is_help=True,
     rich_markup_mode="markdown",
     help="See where SSH brute-force attacks come from: maps, a time-lapse and a web viewer from sshd logs.",
 )
 
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"honeycast {version('honeycast')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print honeycast's version and exit.", callback=_show_version, is_eager=True),
+    ] = False,
+) -> None:
+    pass
+
+
 LogsArg = Annotated[
     list[str],
-    typer.Argument(help="sshd log files (auth.log, secure, …); `-` reads standard input.", show_default=False),
+    typer.Argument(
+        help="sshd log files (auth.log, secure, …); `-` reads standard input.", metavar="LOG...", show_default=False
+    ),
 ]
 YearOpt = Annotated[
     int | None,
@@ -45,6 +99,7 @@ GeoOpt = Annotated[
 
 
 @app.command(
+    cls=Command,
     epilog="**Example:** `honeycast build /var/log/auth.log site/ --slice 1h --title 'bastion-1, last night'`",
 )
 def build(
@@ -71,7 +126,7 @@ def build(
         "SSH brute-force attempts"
     ),
     size: Annotated[str, typer.Option("--size", help="Frame size WIDTHxHEIGHT, up to 3840x2160.")] = "1280x720",
-    theme: Annotated[str, typer.Option("--theme", help="`dark` or `light`.")] = "dark",
+    theme: Annotated[Theme, typer.Option("--theme", help="Colours of the maps and the page.")] = Theme.dark,
     afterglow: Annotated[
         int,
         typer.Option(
@@ -122,6 +177,10 @@ def build(
             "--force", help="Write into a non-empty folder honeycast did not create (only its own files are replaced)."
         ),
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only warnings and errors: no progress, no summary.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print the sshd events read, by kind.")] = False,
 ) -> None:
     """Build maps, a time-lapse MP4, per-slice JSON and a web viewer from sshd logs."""
     options = dict(locals())
@@ -130,7 +189,10 @@ def build(
     console.run_build(**options)
 
 
-@app.command(epilog="**Example:** `honeycast parse /var/log/auth.log | jq -r 'select(.kind==\"failed\") | .source_ip'`")
+@app.command(
+    cls=Command,
+    epilog="**Example:** `honeycast parse /var/log/auth.log | jq -r 'select(.kind==\"failed\") | .source_ip'`",
+)
 def parse(
     logs: LogsArg,
     kinds: Annotated[
@@ -158,9 +220,11 @@ def main() -> None:
     app()
 
 
-@app.command(epilog="**Example:** `honeycast serve site/ --port 8000`, then open http://127.0.0.1:8000/")
+@app.command(cls=Command, epilog="**Example:** `honeycast serve site/ --port 8000`, then open http://127.0.0.1:8000/")
 def serve(
-    out: Annotated[Path, typer.Argument(help="A folder written by `honeycast build`.", show_default=False)],
+    out: Annotated[
+        Path, typer.Argument(help="A folder written by `honeycast build`.", metavar="OUT", show_default=False)
+    ],
     port: Annotated[
         int, typer.Option("--port", help="Port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)
     ] = 8000,

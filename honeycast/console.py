@@ -33,7 +33,7 @@ from .geo import Geolocator
 from .scan import ReadOptions, SilentReporter, locate, read_events
 
 if TYPE_CHECKING:
-    from .build import BuildResult
+    from .build import BuildOptions, BuildResult
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -82,14 +82,6 @@ def parse_year(year: int | None) -> int | None:
     if year is not None and not 1 <= year <= 9999:
         raise UsageError(f"--year {year}: expected a year from 1 to 9999")
     return year
-
-
-def parse_theme(text: str) -> str:
-    from .render import THEMES
-
-    if text not in THEMES:
-        raise UsageError(f"--theme {text!r}: choose one of {', '.join(THEMES)}")
-    return text
 
 
 def warning(message: str, strict: bool) -> None:
@@ -164,6 +156,8 @@ def run_build(
     anonymize_ips: bool,
     show_internal: bool,
     strict: bool,
+    quiet: bool,
+    verbose: bool,
     **choices: Any,
 ) -> None:
     """Check the options of ``honeycast build``, build, and print the summary.
@@ -183,21 +177,30 @@ def run_build(
             out=Path(out),
             slice_seconds=parse_slice(slice),
             size=parse_size(size),
-            theme=parse_theme(theme),
+            theme=str(theme),
             privacy=Privacy(publish_accepted, show_all_users, anonymize_ips, show_internal),
             **choices,
         )
-        progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-        )
-        with progress:
-            result = build(options, RichReporter(progress, strict))
+        if quiet or not stderr.is_terminal:  # progress bars only where someone watches them
+            result = build(options, WarningReporter(strict))
+        else:
+            progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=True,
+            )
+            with progress:
+                result = build(options, RichReporter(progress, strict))
+    if not quiet:
+        summarize(result, options, verbose)
+
+
+def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None:
+    """Print what was built: the counts, what was assumed, the files, and what to paste into a wiki."""
     timeline = result.timeline
     totals = timeline.totals
     top = ", ".join(f"{code} {count:,}" for code, count in totals.most_common(5))
@@ -218,6 +221,9 @@ def run_build(
         stderr.print(line, markup=False, soft_wrap=True)
     if top:
         stderr.print(f"top origins: {top}", markup=False, soft_wrap=True)
+    if verbose:
+        kinds = ", ".join(f"{kind} {count:,}" for kind, count in timeline.events.most_common())
+        stderr.print(f"sshd events read: {kinds}", markup=False, soft_wrap=True)
     geoip = result.geoip
     stderr.print(f"{geoip.credit}; database built {geoip.built.date().isoformat()}", markup=False, soft_wrap=True)
     for path in result.outputs:

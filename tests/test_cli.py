@@ -97,6 +97,39 @@ def test_help_shows_an_example(command: str) -> None:
     assert f"honeycast {command} /var/log/auth.log" in result.output
 
 
+def test_version_and_completion_follow_the_conventions() -> None:
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and re.fullmatch(r"honeycast \d+\.\d+\.\d+\S*\n", version.stdout)
+    assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+
+
+@pytest.mark.parametrize(("command", "usage"), [("build", "LOG... OUT"), ("parse", "LOG..."), ("serve", "OUT")])
+def test_help_names_the_arguments_and_shows_no_placeholder_for_flags(command: str, usage: str) -> None:
+    result = runner.invoke(app, [command, "--help"], terminal_width=160)
+    assert result.exit_code == 0
+    assert re.search(rf"Usage: .* {command} \[OPTIONS\] {re.escape(usage)}\s*$", result.stdout, re.MULTILINE)
+    assert "<bool>" not in result.stdout and "{" not in result.stdout.splitlines()[1]
+
+
+def test_theme_choices_are_the_themes_the_maps_know() -> None:
+    from honeycast.cli import Theme
+    from honeycast.render import THEMES
+
+    assert {theme.value for theme in Theme} == set(THEMES)
+    result = runner.invoke(app, ["build", str(SMALL_LOG), "out", "--theme", "sepia"])
+    assert result.exit_code == 2 and "sepia" in result.stderr
+
+
+def test_quiet_and_verbose_builds(tmp_path: Path) -> None:
+    args = ["build", str(SMALL_LOG), str(tmp_path / "site"), "--year", "2026", "--tz", "UTC", "--no-frames"]
+    quiet = runner.invoke(app, [*args, "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    verbose = runner.invoke(app, [*args, "-v"])
+    assert verbose.exit_code == 0
+    assert verbose.stderr.startswith("11 attempts from 5 countries")  # no blank line before the summary
+    assert "sshd events read: failed 11, disconnected 2, invalid_user 2, accepted 1," in verbose.stderr
+
+
 def test_module_entry_point() -> None:
     result = subprocess.run([sys.executable, "-m", "honeycast", "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "build" in result.stdout and "parse" in result.stdout
