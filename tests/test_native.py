@@ -7,6 +7,8 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 from ipaddress import IPv6Address
 from itertools import pairwise
@@ -322,9 +324,19 @@ def test_a_failing_part_stops_the_others(tmp_path: Path, monkeypatch: pytest.Mon
     bad = tmp_path / "auth.log.2.gz"
     bad.write_bytes(gzip.compress(DEMO.read_bytes())[:5000])
     good = tmp_path / "auth.log"
-    good.write_bytes(DEMO.read_bytes() * 4)  # takes far longer to read than the broken file
+    good.write_bytes(DEMO.read_bytes() * 4)
     outcomes: dict[str, str] = {}
     count_job = scan._count_job
+    file_blocks = scan._file_blocks
+
+    def slowly(source: LogSource) -> Iterator[bytes]:  # the good file takes far longer than the broken one
+        for block in file_blocks(source):
+            for start in range(0, len(block), 1 << 16):
+                if source.name == str(good):
+                    time.sleep(0.01)
+                yield block[start : start + (1 << 16)]
+
+    monkeypatch.setattr(scan, "_file_blocks", slowly)
 
     def recorded(job: scan._Range, *args: Any) -> Tally:
         try:
