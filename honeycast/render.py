@@ -42,7 +42,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .cores import ignore_interrupts, usable_cores
 from .shapes import NATURAL_EARTH_CREDIT, CountryShape, country_names
-from .timeline import Slice, Timeline, slice_text
+from .timeline import Slice, Timeline, per_slice_text
 
 MAX_SIZE = (3840, 2160)
 MARKER_AREA = 40.0
@@ -92,7 +92,8 @@ def slice_label(one: Slice, seconds: int) -> str:
     zone = one.start.strftime("%Z") or one.start.strftime("%z")
     if seconds >= 86400:
         return f"{one.start:%a %d %b %Y} {zone}".rstrip()
-    return f"{one.start:%a %d %b %Y} · {one.start:%H:%M}–{one.end:%H:%M} {zone}".rstrip()
+    clock = "%H:%M:%S" if seconds % 60 else "%H:%M"
+    return f"{one.start:%a %d %b %Y} · {one.start.strftime(clock)}–{one.end.strftime(clock)} {zone}".rstrip()
 
 
 def colour_ticks(top: float) -> list[float]:
@@ -103,11 +104,6 @@ def colour_ticks(top: float) -> list[float]:
     if top / steps[-1] > 1.4:
         steps.append(top)
     return [float(step) for step in steps]
-
-
-def per_slice_text(seconds: int) -> str:
-    text = slice_text(seconds)
-    return {"1 min": "minute", "1 h": "hour", "1 day": "day"}.get(text, text)
 
 
 class MapCanvas:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .geo import GeoDatabaseInfo
 from .shapes import NATURAL_EARTH_CREDIT, country_names
-from .timeline import Timeline
+from .timeline import Timeline, per_slice_text
 
 SCHEMA_VERSION = 1
 TOP = 20
@@ -62,6 +62,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "version": SCHEMA_VERSION,
         "title": meta.title,
         "slice_seconds": timeline.slice_seconds,
+        "per_slice": per_slice_text(timeline.slice_seconds),
         "start": timeline.start.isoformat(),
         "end": timeline.end.isoformat(),
         "timezone": timeline.start.strftime("%Z") or timeline.start.strftime("%z"),

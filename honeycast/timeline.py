@@ -66,6 +66,12 @@ def slice_text(seconds: int) -> str:
     return f"{seconds} s"
 
 
+def per_slice_text(seconds: int) -> str:
+    """Return what "per" a slice reads as in a legend: ``minute``, ``10 min``, ``90 s``, ``hour``, ``day``."""
+    text = slice_text(seconds)
+    return {"1 min": "minute", "1 h": "hour", "1 day": "day"}.get(text, text)
+
+
 @dataclass(frozen=True, slots=True)
 class Slice:
     start: datetime

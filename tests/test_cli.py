@@ -218,12 +218,30 @@ def test_slice_auto_follows_the_span(tmp_path: Path, days: int, expected: str) -
 
 
 def test_slice_lengths_in_days_and_seconds(tmp_path: Path) -> None:
-    for text, expected in (("1d", "1 slices of 1 day"), ("90s", "40 slices of 90 s")):
+    for text, expected, per in (
+        ("1d", "1 slices of 1 day", "day"),
+        ("90s", "40 slices of 90 s", "90 s"),
+        ("1h", "1 slices of 1 h", "hour"),
+        ("1m", "59 slices of 1 min", "minute"),
+    ):
         out = tmp_path / text
         args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--no-frames", "--slice", text]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
         assert expected in result.stderr  # type: ignore[attr-defined]
+        assert json.loads((out / "data" / "slices.json").read_text(encoding="utf-8"))["per_slice"] == per
+
+
+def test_slices_that_are_not_whole_minutes_are_labelled_to_the_second() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from honeycast.render import slice_label
+    from honeycast.timeline import Slice
+
+    start = datetime(2026, 11, 29, 6, 1, 30, tzinfo=UTC)
+    one = Slice(start, start + timedelta(seconds=90), {})
+    assert slice_label(one, 90) == "Sun 29 Nov 2026 · 06:01:30–06:03:00 UTC"
+    assert slice_label(Slice(start, start + timedelta(minutes=10), {}), 600) == "Sun 29 Nov 2026 · 06:01–06:11 UTC"
 
 
 def test_failure_lines_that_count_nothing_are_worth_a_warning(tmp_path: Path) -> None:

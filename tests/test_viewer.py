@@ -209,3 +209,14 @@ def test_phone_width_has_no_sideways_scroll(small_site: BuildResult, browser: An
     )
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     page.close()
+
+
+def test_slices_of_seconds_read_as_such(tmp_path: Path, browser: Any) -> None:
+    read = ReadOptions(logs=[str(DATA / "small-auth.log")], year=2026, tz=UTC)
+    site = build(BuildOptions(read=read, out=tmp_path / "site", slice_seconds=90, size=(640, 360), frames=False))
+    watched = Watched(browser, viewport={"width": 1280, "height": 900})
+    page = watched.open(site.out.resolve().as_uri() + "/index.html")
+    expect(page.locator("#time")).to_have_text("2026-11-29 06:00:00–06:01:30 UTC")
+    expect(page.locator("#legend-label")).to_have_text("failed login attempts per country per 90 s")
+    assert watched.errors == []
+    page.close()

@@ -32,8 +32,7 @@
   metrics.attempts.peak = style.peak;
 
   function perSlice() {
-    const minutes = data.slice_seconds / 60;
-    return minutes < 60 ? `${minutes} min` : `${minutes / 60} h`;
+    return data.per_slice;
   }
   function rampColor(value, peak) {
     // The frames' scale: logarithmic from 1 to the peak, through the same 256-step ramp.
@@ -235,7 +234,7 @@
   // ---- time ----
   const running = [];
   slices.reduce((sum, slice, i) => (running[i] = sum + slice.attempts), 0);
-  const clock = (iso) => iso.slice(11, 16);
+  const clock = (iso) => iso.slice(11, data.slice_seconds % 60 ? 19 : 16);  // seconds where slices need them
   const label = (i) => {
     const start = slices[i].start;
     const end = i < last ? slices[i + 1].start : data.end;
