@@ -49,6 +49,8 @@ class BuildOptions:
     force: bool = False
     workers: int | None = None
     privacy: Privacy = field(default_factory=Privacy)
+    base_url: str | None = None
+    """Where the site will be published (``https://…/``), for absolute links, link previews and oEmbed."""
 
 
 def default_fps(slices: int) -> float:
@@ -105,7 +107,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     fps = options.fps or default_fps(len(timeline.slices))
     meta = SiteMeta(
         title=options.title, fps=fps, width=options.size[0], height=options.size[1], geoip=geo_info,
-        frames=options.frames,
+        frames=options.frames, base_url=options.base_url,
     )  # fmt: skip
     staging = _staging(out)
     held = _hold(staging)
@@ -125,6 +127,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         if held is not None:
             os.close(held)
     outputs = [out / "index.html", out / "data" / "slices.json"] + [out / name for name in names]
+    if options.base_url is not None:
+        outputs.append(out / "oembed.json")
     return BuildResult(
         timeline=timeline,
         out=out,

@@ -177,6 +177,15 @@ def build(
             "--force", help="Write into a non-empty folder honeycast did not create (only its own files are replaced)."
         ),
     ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Where the site will be published, e.g. `https://you.github.io/honeycast/`: absolute links in what "
+            "the build prints, link previews (Open Graph, Twitter card) and an oembed.json for chat and wikis.",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only warnings and errors: no progress, no summary.")
     ] = False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -12,6 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -31,6 +31,7 @@ from .errors import HoneycastError, InputError, UsageError
 from .events import AuthEvent, EventKind, event_record
 from .geo import Geolocator
 from .scan import ReadOptions, SilentReporter, locate, read_events
+from .site import snippets
 
 if TYPE_CHECKING:
     from .build import BuildOptions, BuildResult
@@ -129,6 +130,18 @@ class RichReporter:
             self.progress.advance(self.task, amount)
 
 
+def parse_base_url(text: str | None) -> str | None:
+    """Return ``--base-url`` as an absolute http(s) URL of a folder (ending in /), or None when not given."""
+    if text is None:
+        return None
+    found = urlsplit(text.strip())
+    if found.scheme not in ("http", "https") or not found.netloc or found.query or found.fragment:
+        raise UsageError(
+            f"--base-url {text!r}: expected the address the site will have, e.g. https://example.org/site/"
+        )
+    return found.geturl().rstrip("/") + "/"
+
+
 def parse_size(text: str) -> tuple[int, int]:
     """Return (width, height) from ``1280x720``: even numbers (the video needs them) up to 3840×2160."""
     from .render import MAX_SIZE
@@ -158,6 +171,7 @@ def run_build(
     strict: bool,
     quiet: bool,
     verbose: bool,
+    base_url: str | None,
     **choices: Any,
 ) -> None:
     """Check the options of ``honeycast build``, build, and print the summary.
@@ -178,6 +192,7 @@ def run_build(
             slice_seconds=parse_slice(slice),
             size=parse_size(size),
             theme=str(theme),
+            base_url=parse_base_url(base_url),
             privacy=Privacy(publish_accepted, show_all_users, anonymize_ips, show_internal),
             **choices,
         )
@@ -228,12 +243,11 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
     stderr.print(f"{geoip.credit}; database built {geoip.built.date().isoformat()}", markup=False, soft_wrap=True)
     for path in result.outputs:
         stderr.print(f"  wrote {path}", markup=False, soft_wrap=True)
-    stderr.print(
-        f'embed it in a wiki: <iframe src="{result.out.name}/embed.html" width="640" height="420" '
-        f'style="border:0" loading="lazy" title="{html.escape(options.title, quote=True)}"></iframe>',
-        markup=False,
-        soft_wrap=True,
-    )
+    prefix = options.base_url or f"{result.out.name}/"
+    where = "" if options.base_url else " (links relative to the site; --base-url makes them absolute)"
+    stderr.print(f"paste it{where}:", markup=False, soft_wrap=True)
+    for place, text in snippets(prefix, options.title, options.gif):
+        stderr.print(f"  {place}: {text}", markup=False, soft_wrap=True)
     stderr.print(f"done in {result.seconds:.1f} s")
 
 

@@ -27,6 +27,10 @@ MARKER = ".honeycast"
 """Present in every folder honeycast writes, so a rebuild knows the folder is its own."""
 
 
+EMBED_SIZE = (640, 420)
+"""The size the embed view is made for, and the one the printed iframe asks for."""
+
+
 @dataclass(frozen=True, slots=True)
 class SiteMeta:
     title: str
@@ -37,6 +41,81 @@ class SiteMeta:
     frames: bool = True
     style: dict[str, object] | None = None
     """Colours, colour ramp and afterglow of the maps, so the viewer draws what the frames show."""
+    base_url: str | None = None
+    """Where the site will be published (``https://…/``): absolute links, link previews and oEmbed."""
+
+
+def iframe(prefix: str, title: str) -> str:
+    """Return the iframe that embeds the site published at ``prefix`` (a URL or a relative folder, ending in /)."""
+    width, height = EMBED_SIZE
+    return (
+        f'<iframe src="{html.escape(prefix + "embed.html", quote=True)}" width="{width}" height="{height}" '
+        f'style="border:0" loading="lazy" title="{html.escape(title, quote=True)}"></iframe>'
+    )
+
+
+def _markdown_text(text: str) -> str:
+    return re.sub(r"([\\\[\]()*_`<>])", r"\\\1", text)
+
+
+def _wiki_text(text: str) -> str:
+    return text.replace("[", "&#91;").replace("]", "&#93;").replace("|", "&#124;")
+
+
+def snippets(prefix: str, title: str, gif: bool) -> list[tuple[str, str]]:
+    """Return what to paste where the site is to be shown: (where, what), for the site published at ``prefix``."""
+    name, wiki = _markdown_text(title), _wiki_text(title)
+    found = [
+        ("iframe (Confluence, Notion, BookStack, MkDocs, Docusaurus)", iframe(prefix, title)),
+        ("Markdown, the poster linking to the viewer (GitHub, Gitea)", f"[![{name}]({prefix}poster.png)]({prefix})"),
+        ("GitLab Markdown, the time-lapse playing in place", f"![{name}]({prefix}timelapse.mp4)"),
+        ("MediaWiki link", f"[{prefix} {wiki}]"),
+    ]
+    if gif:
+        found.append(("MediaWiki, after uploading timelapse.gif", f"[[File:timelapse.gif|{wiki}|link={prefix}]]"))
+    return found
+
+
+def head_tags(meta: SiteMeta, description: str) -> str:
+    """Return link-preview tags (Open Graph, Twitter card, oEmbed discovery) for a site with a base URL."""
+    base = meta.base_url
+    if base is None:
+        return ""
+    tags = [
+        ("link", {"rel": "canonical", "href": base}),
+        ("meta", {"property": "og:type", "content": "website"}),
+        ("meta", {"property": "og:title", "content": meta.title}),
+        ("meta", {"property": "og:description", "content": description}),
+        ("meta", {"property": "og:url", "content": base}),
+        ("meta", {"property": "og:image", "content": base + "poster.png"}),
+        ("meta", {"property": "og:image:width", "content": str(meta.width)}),
+        ("meta", {"property": "og:image:height", "content": str(meta.height)}),
+        ("meta", {"property": "og:image:alt", "content": "World map of failed SSH login attempts by country"}),
+        ("meta", {"name": "twitter:card", "content": "summary_large_image"}),
+        ("link", {"rel": "alternate", "type": "application/json+oembed", "href": base + "oembed.json"}),
+    ]
+    return "\n".join(
+        f"<{tag} " + " ".join(f'{key}="{html.escape(value, quote=True)}"' for key, value in attributes.items()) + ">"
+        for tag, attributes in tags
+    )
+
+
+def oembed_document(meta: SiteMeta) -> dict[str, object]:
+    """Return the oEmbed answer for the site (https://oembed.com, type rich): the iframe, sized."""
+    assert meta.base_url is not None
+    width, height = EMBED_SIZE
+    return {
+        "version": "1.0",
+        "type": "rich",
+        "provider_name": "honeycast",
+        "title": meta.title,
+        "html": iframe(meta.base_url, meta.title),
+        "width": width,
+        "height": height,
+        "thumbnail_url": meta.base_url + "poster.png",
+        "thumbnail_width": meta.width,
+        "thumbnail_height": meta.height,
+    }
 
 
 def script(name: str, text: str) -> str:
@@ -64,6 +143,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "slice_seconds": timeline.slice_seconds,
         "per_slice": per_slice_text(timeline.slice_seconds),
         "start": timeline.start.isoformat(),
+        "period": timeline.period,
         "end": timeline.end.isoformat(),
         "timezone": timeline.start.strftime("%Z") or timeline.start.strftime("%z"),
         "attempts": sum(totals.values()),
@@ -138,12 +218,19 @@ def dump_json(document: object) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-_PLACEHOLDER = re.compile(r"\{\{ (title|width|height|mode) \}\}")
+_PLACEHOLDER = re.compile(r"\{\{ (title|width|height|mode|head) \}\}")
+_MARKUP = frozenset({"head"})
+"""Placeholders filled with markup made here (every value in it escaped); all others are escaped text."""
 
 
 def _filled(page: str, values: dict[str, str]) -> str:
     """Fill the template's placeholders in one pass, so that text put in (a title) is never read as one."""
-    return _PLACEHOLDER.sub(lambda found: html.escape(values[found[1]]), page)
+
+    def value(found: re.Match[str]) -> str:
+        text = values[found[1]]
+        return text if found[1] in _MARKUP else html.escape(text)
+
+    return _PLACEHOLDER.sub(value, page)
 
 
 def write_site(out: Path, document: dict[str, object], meta: SiteMeta, world: dict[str, object]) -> None:
@@ -151,9 +238,17 @@ def write_site(out: Path, document: dict[str, object], meta: SiteMeta, world: di
     template = template_dir()
     shutil.copytree(template / "assets", out / "assets", dirs_exist_ok=True)
     page = (template / "index.html").read_text(encoding="utf-8")
-    values = {"title": meta.title, "width": str(meta.width), "height": str(meta.height)}
+    description = f"{document['attempts']:,} failed SSH logins by country, {document['period']}"
+    values = {
+        "title": meta.title,
+        "width": str(meta.width),
+        "height": str(meta.height),
+        "head": head_tags(meta, description),
+    }
     for name, mode in (("index.html", "full"), ("embed.html", "embed")):
         (out / name).write_text(_filled(page, {**values, "mode": mode}), encoding="utf-8")
+    if meta.base_url is not None:
+        (out / "oembed.json").write_text(dump_json(oembed_document(meta)) + "\n", encoding="utf-8")
     data = out / "data"
     data.mkdir(exist_ok=True)
     text = dump_json(document)

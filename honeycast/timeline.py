@@ -66,6 +66,18 @@ def slice_text(seconds: int) -> str:
     return f"{seconds} s"
 
 
+def period_text(first: datetime, last: datetime) -> str:
+    """Return the days from ``first`` to ``last`` as people write them: ``Sun 29 Nov 2026``, ``23–29 Nov 2026``,
+    ``28 Nov – 3 Dec 2026``, ``28 Dec 2026 – 3 Jan 2027``."""
+    if first.date() == last.date():
+        return f"{first:%a} {first.day} {first:%b %Y}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%b %Y}"
+    if first.year == last.year:
+        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
 def per_slice_text(seconds: int) -> str:
     """Return what "per" a slice reads as in a legend: ``minute``, ``10 min``, ``90 s``, ``hour``, ``day``."""
     text = slice_text(seconds)
@@ -184,6 +196,11 @@ class Timeline:
     @property
     def end(self) -> datetime:
         return self.slices[-1].end
+
+    @property
+    def period(self) -> str:
+        """Return the days the timeline covers, e.g. ``23–29 Nov 2026``."""
+        return period_text(self.start, self.end - timedelta(microseconds=1))
 
     @property
     def totals(self) -> Counter[str]:

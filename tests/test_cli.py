@@ -362,3 +362,62 @@ def test_default_zone_is_the_machines_with_daylight_saving(monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     times = [json.loads(line)["time"] for line in result.stdout.splitlines()]
     assert times == ["2026-07-01T06:04:42+02:00", "2026-11-29T06:04:42+01:00"]
+
+
+def test_base_url_gives_absolute_snippets_link_previews_and_oembed(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    title = 'bastion [1] | "night" <b>'
+    args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--no-frames", "--gif"]
+    result = runner.invoke(app, [*args, "--title", title, "--base-url", "https://alice.example.org/ssh"])
+    assert result.exit_code == 0, result.output
+    base = "https://alice.example.org/ssh/"
+    lines = result.stderr.splitlines()
+    assert lines[lines.index("paste it:") + 1].endswith(
+        f'<iframe src="{base}embed.html" width="640" height="420" style="border:0" loading="lazy" '
+        'title="bastion [1] | &quot;night&quot; &lt;b&gt;"></iframe>'
+    )
+    assert f'[![bastion \\[1\\] | "night" \\<b\\>]({base}poster.png)]({base})' in result.stderr
+    assert f'[[File:timelapse.gif|bastion &#91;1&#93; &#124; "night" <b>|link={base}]]' in result.stderr
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert f'<meta property="og:image" content="{base}poster.png">' in page
+    assert '<meta property="og:title" content="bastion [1] | &quot;night&quot; &lt;b&gt;">' in page
+    assert '<meta property="og:description" content="11 failed SSH logins by country, Sun 29 Nov 2026">' in page
+    assert f'<link rel="alternate" type="application/json+oembed" href="{base}oembed.json">' in page
+    oembed = json.loads((out / "oembed.json").read_text(encoding="utf-8"))
+    assert (oembed["type"], oembed["version"], oembed["width"], oembed["height"]) == ("rich", "1.0", 640, 420)
+    assert oembed["thumbnail_url"] == f"{base}poster.png" and f'src="{base}embed.html"' in oembed["html"]
+
+
+def test_without_base_url_the_snippets_are_relative_and_there_are_no_previews(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--no-frames"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "paste it (links relative to the site; --base-url makes them absolute):" in result.stderr
+    assert '<iframe src="site/embed.html"' in result.stderr
+    assert "og:" not in (out / "index.html").read_text(encoding="utf-8")
+    assert not (out / "oembed.json").exists()
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/", "example.org/site", "https://", "https://x.org/?a=1"])
+def test_a_base_url_that_is_no_web_address_is_refused(tmp_path: Path, url: str) -> None:
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(tmp_path / "s"), "--base-url", url])
+    assert result.exit_code == 2
+    assert _error_line(result).startswith(f"honeycast: error: --base-url {url!r}: expected the address")
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "text"),
+    [
+        ("2026-11-29 00:00", "2026-11-29 23:59", "Sun 29 Nov 2026"),
+        ("2026-11-23 00:00", "2026-11-29 23:00", "23–29 Nov 2026"),
+        ("2026-11-28 00:00", "2026-12-03 06:00", "28 Nov – 3 Dec 2026"),
+        ("2026-12-28 00:00", "2027-01-03 06:00", "28 Dec 2026 – 3 Jan 2027"),
+    ],
+)
+def test_periods_read_as_people_write_them(first: str, last: str, text: str) -> None:
+    from datetime import datetime
+
+    from honeycast.timeline import period_text
+
+    assert period_text(datetime.fromisoformat(first), datetime.fromisoformat(last)) == text

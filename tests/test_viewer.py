@@ -70,6 +70,7 @@ def test_page_plays_from_disk_and_over_http(how: str, small_site: BuildResult, s
 
     assert page.locator("#map path.country").count() > 200
     expect(page.locator("#time")).to_have_text(FIRST)
+    expect(page.locator("#range")).to_have_text(re.compile(r"^Sun 29 Nov 2026 · 11 attempts from 5 countries$"))
     assert page.text_content("#slice-attempts") == str(small_site.timeline.slices[0].attempts)
     page.click("#play")
     expect(page.locator("#time")).not_to_have_text(FIRST)

@@ -306,7 +306,7 @@
   window.addEventListener("hashchange", () => show(fromHash(), true));
 
   const countriesHit = Object.keys(data.totals).filter((code) => /^[A-Z]{2}$/.test(code)).length;
-  $("range").textContent = `${data.start.slice(0, 10)} · ${format(data.attempts)} attempts from ${countriesHit} countries`;
+  $("range").textContent = `${data.period} · ${format(data.attempts)} attempts from ${countriesHit} countries`;
   $("credits").textContent = data.credits.join(" · ");
   drawBars();
   drawLegend();
