@@ -107,7 +107,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     fps = options.fps or default_fps(len(timeline.slices))
     meta = SiteMeta(
         title=options.title, fps=fps, width=options.size[0], height=options.size[1], geoip=geo_info,
-        frames=options.frames, base_url=options.base_url,
+        frames=options.frames, base_url=options.base_url, gif=options.gif, webm=options.webm,
     )  # fmt: skip
     staging = _staging(out)
     held = _hold(staging)

@@ -43,6 +43,8 @@ class SiteMeta:
     """Colours, colour ramp and afterglow of the maps, so the viewer draws what the frames show."""
     base_url: str | None = None
     """Where the site will be published (``https://…/``): absolute links, link previews and oEmbed."""
+    gif: bool = False
+    webm: bool = False
 
 
 def iframe(prefix: str, title: str) -> str:
@@ -146,6 +148,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "period": timeline.period,
         "end": timeline.end.isoformat(),
         "timezone": timeline.start.strftime("%Z") or timeline.start.strftime("%z"),
+        "zone_names": {one.start.isoformat()[19:]: one.start.strftime("%Z") for one in timeline.slices},
         "attempts": sum(totals.values()),
         "slices": [
             {
@@ -161,7 +164,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         ],
         "totals": dict(totals),
         "probes": dict(probes),
-        "countries": {code: names.get(code, code) for code in totals.keys() | probes.keys()},
+        "countries": {code: names.get(code, code) for code in sorted(names.keys() | totals.keys() | probes.keys())},
         "events": dict(timeline.events),
         "addresses": timeline.addresses,
         "frames": {
@@ -173,6 +176,8 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "poster": "poster.png",
         "summary": "summary.png",
         "video": "timelapse.mp4",
+        "gif": "timelapse.gif" if meta.gif else None,
+        "webm": "timelapse.webm" if meta.webm else None,
         "fps": meta.fps,
         "geoip": {
             "database": meta.geoip.database_type,
@@ -218,7 +223,7 @@ def dump_json(document: object) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-_PLACEHOLDER = re.compile(r"\{\{ (title|width|height|mode|head) \}\}")
+_PLACEHOLDER = re.compile(r"\{\{ (title|width|height|mode|head|theme) \}\}")
 _MARKUP = frozenset({"head"})
 """Placeholders filled with markup made here (every value in it escaped); all others are escaped text."""
 
@@ -244,6 +249,7 @@ def write_site(out: Path, document: dict[str, object], meta: SiteMeta, world: di
         "width": str(meta.width),
         "height": str(meta.height),
         "head": head_tags(meta, description),
+        "theme": str((meta.style or {}).get("theme", "dark")),
     }
     for name, mode in (("index.html", "full"), ("embed.html", "embed")):
         (out / name).write_text(_filled(page, {**values, "mode": mode}), encoding="utf-8")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -109,6 +110,17 @@ def test_deep_link_opens_at_its_slice(small_site: BuildResult, browser: Any) -> 
     page.close()
 
 
+def figures(attempts: int, addresses: int, probes: int = 0) -> str:
+    """The tooltip's line for some numbers, as a reader would write them."""
+    parts = [
+        f"{attempts} attempt" + ("s" if attempts != 1 else ""),
+        f"{addresses} distinct address" + ("es" if addresses != 1 else ""),
+    ]
+    if probes:
+        parts.append(f"{probes} probe" + ("s" if probes != 1 else ""))
+    return " · ".join(parts)
+
+
 def test_hover_shows_the_numbers_of_the_json(small_site: BuildResult, browser: Any, document: dict[str, Any]) -> None:
     page = Watched(browser, viewport={"width": 1280, "height": 900}).open(
         small_site.out.resolve().as_uri() + "/index.html"
@@ -116,17 +128,24 @@ def test_hover_shows_the_numbers_of_the_json(small_site: BuildResult, browser: A
     page.hover("#map path.country[data-code=CN]")
     tooltip = page.locator("#tooltip")
     expect(tooltip).to_be_visible()
-    text = tooltip.text_content()
-    assert text is not None
-    assert text.startswith("China")
-    assert f"{document['slices'][0]['counts']['CN']} attempts in this slice" in text
-    assert f"{document['totals']['CN']} attempts over the whole span" in text
-    assert f"{document['attackers']['CN']} distinct addresses" in text
+    first = document["slices"][0]
+    expect(tooltip.locator("strong")).to_have_text("China")
+    assert tooltip.locator("div").all_text_contents() == [
+        "This slice: " + figures(first["counts"]["CN"], first["addresses"]["CN"], first["probes"].get("CN", 0)),
+        "Whole span: "
+        + figures(document["totals"]["CN"], document["attackers"]["CN"], document["probes"].get("CN", 0)),
+    ]
     # Small countries have markers to hover: Andorra was hit in slice 3.
     page.fill("#slider", "3")
     page.hover("#map circle.marker[data-code=AD]")
-    expect(tooltip).to_contain_text("Andorra")
-    expect(tooltip).to_contain_text(f"{document['slices'][3]['counts']['AD']} attempts in this slice")
+    expect(tooltip.locator("strong")).to_have_text("Andorra")
+    expect(tooltip.locator("div").first).to_have_text(
+        "This slice: " + figures(document["slices"][3]["counts"]["AD"], document["slices"][3]["addresses"]["AD"])
+    )
+    # A country without data is named, not coded.
+    page.hover("#map path.country[data-code=AU]")
+    expect(tooltip.locator("strong")).to_have_text("Australia")
+    expect(tooltip.locator("div").first).to_have_text("This slice: 0 attempts · 0 distinct addresses")
     page.close()
 
 
@@ -200,6 +219,12 @@ def test_embed_view_fits_a_600_by_400_iframe(small_site: BuildResult, browser: A
         "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
     )
     assert width <= 600 and height <= 400, (width, height)
+    # Title, legend and the data's credit line (CC BY 4.0 asks for it) are there, and no band is left empty.
+    expect(frame.locator("h1")).to_have_text("web-1 test")
+    expect(frame.locator("#legend-label")).to_be_visible()
+    expect(frame.locator("#credits")).to_contain_text("CC BY 4.0")
+    bottom = inner.evaluate("() => document.querySelector('footer').getBoundingClientRect().bottom")
+    assert 400 - 16 <= bottom <= 400, bottom
     assert watched.errors == []
     page.close()
 
@@ -220,4 +245,105 @@ def test_slices_of_seconds_read_as_such(tmp_path: Path, browser: Any) -> None:
     expect(page.locator("#time")).to_have_text("2026-11-29 06:00:00–06:01:30 UTC")
     expect(page.locator("#legend-label")).to_have_text("failed login attempts per country per 90 s")
     assert watched.errors == []
+    page.close()
+
+
+def fill_of(page: Any, code: str) -> str:
+    return str(page.get_attribute(f"#map path.country[data-code={code}]", "fill"))
+
+
+def test_whole_span_shows_the_totals_on_the_map_and_the_legend_and_nothing_moves(
+    small_site: BuildResult, browser: Any, document: dict[str, Any]
+) -> None:
+    page = Watched(browser, viewport={"width": 1280, "height": 900}).open(
+        small_site.out.resolve().as_uri() + "/index.html"
+    )
+    land = document["style"]["colors"]["land"]
+    assert document["slices"][0]["counts"].get("BR") is None and document["totals"]["BR"] == 1
+    assert fill_of(page, "BR") == land  # Brazil attacks only in the last slice
+    controls = page.locator(".controls").bounding_box()
+    page.click("#period-day")
+    assert fill_of(page, "BR") != land
+    expect(page.locator("#legend-label")).to_have_text("failed login attempts per country over the whole span")
+    expect(page.locator("#legend-max")).to_have_text(str(max(document["totals"].values())))
+    assert page.evaluate("() => window.scrollY") == 0
+    positions = {str(page.locator(".controls").bounding_box())}
+    for _ in range(len(document["slices"])):  # the panel's lists change; the controls stay where they are
+        page.keyboard.press("ArrowRight")
+        positions.add(str(page.locator(".controls").bounding_box()))
+    page.click("#period-slice")
+    positions.add(str(page.locator(".controls").bounding_box()))
+    assert positions == {str(controls)}
+    page.close()
+
+
+def test_keyboard_path_table_and_quiet_announcements(
+    small_site: BuildResult, browser: Any, document: dict[str, Any]
+) -> None:
+    page = Watched(browser, viewport={"width": 1280, "height": 900}).open(
+        small_site.out.resolve().as_uri() + "/index.html"
+    )
+    focusable = page.locator("#map [tabindex='0']")
+    assert focusable.count() == len(document["totals"].keys() | document["probes"].keys()) - sum(
+        1 for code in document["totals"].keys() | document["probes"].keys() if not re.fullmatch("[A-Z]{2}", code)
+    )
+    page.focus("#map path.country[data-code=CN]")
+    expect(page.locator("#tooltip")).to_be_visible()
+    expect(page.locator("#tooltip strong")).to_have_text("China")
+    page.click("#table-section summary")
+    first = page.locator("#table-body tr").first
+    expect(first.locator("th")).to_have_text("China")
+    expect(first.locator("td").first).to_have_text(str(document["slices"][0]["counts"]["CN"]))
+    assert page.get_attribute("#time", "aria-live") is None
+    page.click("#next")
+    expect(page.locator("#announce")).to_have_text(
+        f"2026-11-29 06:10–06:20 UTC: {document['slices'][1]['attempts']} attempts, most from Germany"
+    )
+    page.select_option("#speed", "8")
+    page.click("#play")
+    said = page.text_content("#announce")
+    page.wait_for_timeout(400)  # slices go by; nothing is said until the pause
+    assert page.text_content("#announce") == said
+    page.click("#play")
+    assert page.text_content("#announce") != said
+    page.close()
+
+
+def test_a_phone_shows_the_numbers_under_the_tapped_country_not_over_it(small_site: BuildResult, browser: Any) -> None:
+    page = Watched(browser, viewport={"width": 390, "height": 800}, has_touch=True).open(
+        small_site.out.resolve().as_uri() + "/index.html"
+    )
+    country = page.locator("#map path.country[data-code=CN]")
+    country.tap()
+    tooltip = page.locator("#tooltip")
+    expect(tooltip).to_be_visible()
+    tip, map_box = tooltip.bounding_box(), page.locator("#map").bounding_box()
+    assert tip["y"] >= map_box["y"] + map_box["height"]  # under the map: it covers no country
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.close()
+
+
+def test_the_light_theme_themes_the_page_and_every_download_is_offered(tmp_path: Path, browser: Any) -> None:
+    read = ReadOptions(logs=[str(DATA / "small-auth.log")], year=2026, tz=UTC)
+    options = BuildOptions(read=read, out=tmp_path / "site", theme="light", size=(640, 360), frames=False, gif=True)
+    site = build(options)
+    page = Watched(browser, viewport={"width": 1280, "height": 900}).open(site.out.resolve().as_uri() + "/index.html")
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(247, 247, 242)"
+    assert page.locator("footer a[href='timelapse.gif']").count() == 1
+    assert page.locator("footer a[href='timelapse.webm']").count() == 0
+    page.close()
+
+
+def test_zone_names_follow_the_clock_change(tmp_path: Path, browser: Any) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "2026-10-25T01:30:00+02:00 web-1 sshd[1]: Failed password for root from 8.8.8.8 port 2 ssh2\n"
+        "2026-10-25T05:30:00+01:00 web-1 sshd[2]: Failed password for root from 8.8.8.8 port 3 ssh2\n"
+    )
+    read = ReadOptions(logs=[str(log)], year=None, tz=ZoneInfo("Europe/Berlin"))
+    site = build(BuildOptions(read=read, out=tmp_path / "site", slice_seconds=3600, size=(640, 360), frames=False))
+    page = Watched(browser, viewport={"width": 1280, "height": 900}).open(site.out.resolve().as_uri() + "/index.html")
+    expect(page.locator("#time")).to_have_text("2026-10-25 01:00–02:00 CEST")
+    page.keyboard.press("End")
+    expect(page.locator("#time")).to_have_text("2026-10-25 05:00–06:00 CET")
     page.close()

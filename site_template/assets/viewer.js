@@ -16,18 +16,21 @@
   const names = data.countries;
   const nameOf = (code) => names[code] || code;
   const format = (n) => Number(n).toLocaleString("en");
+  const plural = (n, one, many) => `${format(n)} ${n === 1 ? one : many || one + "s"}`;
   document.body.classList.add("js");
 
   let index = 0, timer = null, metric = "attempts", period = "slice", hovered = null;
 
   // ---- values and colours ----
+  // Each metric per slice, and over the whole span (the "Whole span" period shows those on the map).
   const metrics = {
-    attempts: { values: (s) => s.counts, label: `failed login attempts per country per ${perSlice()}` },
-    addresses: { values: (s) => s.addresses, label: `distinct attacking addresses per country per ${perSlice()}` },
-    probes: { values: (s) => s.probes, label: `probes (connections that never tried a password) per ${perSlice()}` },
+    attempts: { values: (s) => s.counts, day: data.totals, what: "failed login attempts per country" },
+    addresses: { values: (s) => s.addresses, day: data.attackers, what: "distinct attacking addresses per country" },
+    probes: { values: (s) => s.probes, day: data.probes, what: "probes (connections that never tried a password)" },
   };
   for (const m of Object.values(metrics)) {
     m.peak = Math.max(2, ...slices.map((s) => Math.max(0, ...Object.values(m.values(s)))));
+    m.dayPeak = Math.max(2, ...Object.values(m.day));
   }
   metrics.attempts.peak = style.peak;
 
@@ -47,6 +50,10 @@
   // A country hit in slice i keeps fading for `afterglow` slices, as on the frames.
   function colorAt(code, i) {
     const m = metrics[metric];
+    if (period === "day") {
+      const total = m.day[code] || 0;
+      return total > 0 ? rampColor(total, m.dayPeak) : colors.land;
+    }
     for (let back = 0; back <= afterglow && i - back >= 0; back++) {
       const value = m.values(slices[i - back])[code] || 0;
       if (value > 0) {
@@ -99,6 +106,15 @@
         node.addEventListener("pointerleave", () => hover(null));
         node.addEventListener("click", (event) => hover(country.code, event));
       }
+      if (country.code in data.totals || country.code in data.probes) {
+        // Countries with data are a keyboard path through the map: Tab to one, its numbers show.
+        const node = shape.nodes[shape.nodes.length - 1];
+        node.setAttribute("tabindex", "0");
+        node.setAttribute("role", "button");
+        node.setAttribute("aria-label", nameOf(country.code));
+        node.addEventListener("focus", () => hover(country.code, node));
+        node.addEventListener("blur", () => hover(null));
+      }
     }
     shapes.push(shape);
   }
@@ -124,33 +140,53 @@
     tooltip.hidden = false;
     if (event) place(event);
   }
+  function figures(counts, addresses, probes) {
+    const rows = [plural(counts, "attempt"), `${plural(addresses, "distinct address", "distinct addresses")}`];
+    if (probes) rows.push(plural(probes, "probe"));
+    return rows.join(" · ");
+  }
   function fillTooltip() {
     if (hovered === null) return;
-    const s = slices[index];
-    const rows = [
-      [`${format(s.counts[hovered] || 0)} attempts in this slice`],
-      [`${format(data.totals[hovered] || 0)} attempts over the whole span`],
-      [`${format(data.attackers[hovered] || 0)} distinct addresses`],
-    ];
-    if (s.probes[hovered]) rows.push([`${format(s.probes[hovered])} probes in this slice`]);
+    const s = slices[index], code = hovered;
     const title = document.createElement("strong");
-    title.textContent = nameOf(hovered);
-    tooltip.replaceChildren(title, ...rows.map(([text]) => { const line = document.createElement("div"); line.textContent = text; return line; }));
-    tooltip.dataset.code = hovered;
+    title.textContent = nameOf(code);
+    const lines = [
+      ["This slice", figures(s.counts[code] || 0, s.addresses[code] || 0, s.probes[code] || 0)],
+      ["Whole span", figures(data.totals[code] || 0, data.attackers[code] || 0, data.probes[code] || 0)],
+    ];
+    if (period === "day") lines.reverse();
+    tooltip.replaceChildren(title, ...lines.map(([heading, text]) => {
+      const line = document.createElement("div");
+      const name = document.createElement("span");
+      name.className = "heading";
+      name.textContent = `${heading}: `;
+      line.append(name, text);
+      return line;
+    }));
+    tooltip.dataset.code = code;
   }
-  function place(event) {
+  const phone = window.matchMedia("(max-width: 600px)");  // on a phone the full page shows the numbers under the map
+  function place(where) {
+    if (phone.matches && document.body.classList.contains("full")) { tooltip.style.left = tooltip.style.top = ""; return; }
     const box = $("figure").getBoundingClientRect();
-    const x = Math.min(event.clientX - box.left + 14, box.width - tooltip.offsetWidth - 4);
-    const y = Math.max(4, event.clientY - box.top - tooltip.offsetHeight - 10);
+    const point = where instanceof Element
+      ? (() => { const r = where.getBoundingClientRect(); return { clientX: r.right, clientY: r.top }; })()
+      : where;
+    const x = Math.min(point.clientX - box.left + 14, box.width - tooltip.offsetWidth - 4);
+    const y = Math.max(4, point.clientY - box.top - tooltip.offsetHeight - 10);
     tooltip.style.left = `${Math.max(4, x)}px`;
     tooltip.style.top = `${y}px`;
   }
 
   // ---- side panel ----
+  const ROWS = 6;  // every list keeps its height, so nothing below it moves while the slices play
   function fillList(list, rows, empty) {
     const top = rows.length ? rows[0][1] : 0;
-    list.replaceChildren(...(rows.length ? rows : [[empty, null]]).map(([label, count]) => {
+    const shown = rows.length ? rows.slice(0, ROWS) : [[empty, null]];
+    while (shown.length < ROWS) shown.push(["", undefined]);
+    list.replaceChildren(...shown.map(([label, count]) => {
       const item = document.createElement("li");
+      if (count === undefined) { item.className = "pad"; item.textContent = "\u00a0"; return item; }
       if (count === null) { item.className = "empty"; item.textContent = label; return item; }
       const fill = document.createElement("span");
       fill.className = "fill";
@@ -170,29 +206,27 @@
   }
   function fillPanel() {
     const s = slices[index];
-    const daySource = {
-      attempts: data.totals, addresses: data.attackers, probes: data.probes,
-    }[metric];
-    const countries = period === "slice" ? metrics[metric].values(s) : daySource;
-    fillList($("top-countries"), sorted(countries).slice(0, 8).map(([code, n]) => [nameOf(code), n]), "none");
+    const countries = period === "slice" ? metrics[metric].values(s) : metrics[metric].day;
+    fillList($("top-countries"), sorted(countries).slice(0, ROWS).map(([code, n]) => [nameOf(code), n]), "none");
     const sources = period === "slice" ? s.top_sources : data.top_sources.map(([address, country, n]) => [`${address} · ${country}`, n]);
-    fillList($("top-sources"), sources.slice(0, 8), "none");
+    fillList($("top-sources"), sources.slice(0, ROWS), "none");
     const users = (period === "slice" ? s.top_users : data.top_users).map(([user, n]) => [user === "" ? "(empty)" : user, n]);
-    fillList($("top-users"), users.slice(0, 8), "none");
+    fillList($("top-users"), users.slice(0, ROWS), "none");
   }
   for (const [id, value] of [["period-slice", "slice"], ["period-day", "day"]]) {
     $(id).addEventListener("click", () => {
       period = value;
       $("period-slice").setAttribute("aria-pressed", String(value === "slice"));
       $("period-day").setAttribute("aria-pressed", String(value === "day"));
-      fillPanel();
+      drawLegend();
+      show(index, true);
     });
   }
   if (data.compromises.length) {
     $("compromise-section").hidden = false;
     $("compromises").replaceChildren(...data.compromises.map((c) => {
       const item = document.createElement("li");
-      item.textContent = `${c.user} from ${c.address} (${nameOf(c.country)}) at ${c.time.slice(11, 16)}, after ${format(c.failures)} failures`;
+      item.textContent = `${c.user} from ${c.address} (${nameOf(c.country)}) at ${c.time.slice(11, 16)}, after ${plural(c.failures, "failure")}`;
       return item;
     }));
   }
@@ -225,8 +259,8 @@
   // ---- legend ----
   function drawLegend() {
     const m = metrics[metric];
-    $("legend-label").textContent = m.label;
-    $("legend-max").textContent = format(m.peak);
+    $("legend-label").textContent = period === "day" ? `${m.what} over the whole span` : `${m.what} per ${data.per_slice}`;
+    $("legend-max").textContent = format(period === "day" ? m.dayPeak : m.peak);
     const stops = style.ramp.filter((_, i) => i % 32 === 0 || i === 255);
     $("legend-bar").style.background = `linear-gradient(to right, ${stops.join(", ")})`;
   }
@@ -235,10 +269,11 @@
   const running = [];
   slices.reduce((sum, slice, i) => (running[i] = sum + slice.attempts), 0);
   const clock = (iso) => iso.slice(11, data.slice_seconds % 60 ? 19 : 16);  // seconds where slices need them
+  const zone = (iso) => data.zone_names[iso.slice(19)] || data.timezone;  // CET in winter, CEST in summer
   const label = (i) => {
     const start = slices[i].start;
     const end = i < last ? slices[i + 1].start : data.end;
-    return `${start.slice(0, 10)} ${clock(start)}–${clock(end)} ${data.timezone}`;
+    return `${start.slice(0, 10)} ${clock(start)}–${clock(end)} ${zone(start)}`;
   };
 
   function show(i, fromHash) {
@@ -252,13 +287,45 @@
     bars.querySelectorAll("rect.current").forEach((bar) => bar.classList.remove("current"));
     if (bars.children[index]) bars.children[index].classList.add("current");
     $("slice-attempts").textContent = format(slice.attempts);
+    $("slice-word").textContent = slice.attempts === 1 ? "attempt" : "attempts";
     $("running").textContent = format(running[index]);
     const top = sorted(slice.counts)[0];
     $("top").textContent = top ? `top: ${nameOf(top[0])} (${format(top[1])})` : "no attempts";
+    if (timer === null) announce();
+    if ($("table-section").open) fillTable();
     if (!fromHash) {
       try { history.replaceState(null, "", `#t=${slice.start.slice(0, 16)}`); } catch (error) { /* a sandboxed frame may refuse */ }
     }
   }
+
+  // ---- for screen readers: said on a step or a pause, never thirty times a second while playing ----
+  function announce() {
+    const slice = slices[index];
+    const top = sorted(slice.counts)[0];
+    $("announce").textContent = `${label(index)}: ${plural(slice.attempts, "attempt")}` +
+      (top ? `, most from ${nameOf(top[0])}` : "");
+  }
+
+  // ---- the slice as a table, for those who cannot use the map ----
+  function fillTable() {
+    const s = slices[index];
+    const codes = sorted(period === "day" ? metrics[metric].day : metrics[metric].values(s)).map(([code]) => code);
+    $("table-caption").textContent = period === "day" ? `Whole span, ${data.period}` : label(index);
+    $("table-body").replaceChildren(...(codes.length ? codes : [""]).map((code) => {
+      const row = document.createElement("tr");
+      const cells = code === ""
+        ? ["no data", "", "", ""]
+        : [nameOf(code), format(s.counts[code] || 0), format(data.totals[code] || 0), format(data.attackers[code] || 0)];
+      row.replaceChildren(...cells.map((text, column) => {
+        const cell = document.createElement(column === 0 ? "th" : "td");
+        if (column === 0) cell.setAttribute("scope", "row");
+        cell.textContent = text;
+        return cell;
+      }));
+      return row;
+    }));
+  }
+  $("table-section").addEventListener("toggle", () => { if ($("table-section").open) fillTable(); });
 
   // ---- playback ----
   function delay() { return 1000 / data.fps / Number($("speed").value); }
@@ -275,6 +342,7 @@
     }
     play.textContent = timer === null ? "\u25B6" : "\u275A\u275A";
     play.setAttribute("aria-label", timer === null ? "Play" : "Pause");
+    if (timer === null) announce();
   }
   play.addEventListener("click", () => setPlaying(timer === null));
   $("prev").addEventListener("click", () => { setPlaying(false); show(index - 1); });
@@ -308,6 +376,14 @@
   const countriesHit = Object.keys(data.totals).filter((code) => /^[A-Z]{2}$/.test(code)).length;
   $("range").textContent = `${data.period} · ${format(data.attempts)} attempts from ${countriesHit} countries`;
   $("credits").textContent = data.credits.join(" · ");
+  for (const [name, text] of [["gif", "animated GIF"], ["webm", "time-lapse (WebM)"]]) {
+    if (!data[name]) continue;
+    const link = document.createElement("a");
+    link.href = data[name];
+    link.setAttribute("download", "");
+    link.textContent = text;
+    $("more-downloads").append(" · ", link);
+  }
   drawBars();
   drawLegend();
   show(fromHash(), true);
