@@ -42,7 +42,8 @@ class BuildOptions:
     fps: float | None = None
     """Frames a second of the time-lapse; by default a day of any slice length plays in about 12 s."""
     theme: str = "dark"
-    afterglow: int = 3
+    afterglow: int = 30
+    """Minutes a hit country keeps glowing afterwards; 0 turns it off."""
     frames: bool = True
     gif: bool = False
     webm: bool = False
@@ -278,7 +279,7 @@ def _render(
         raise OutputError(f"{staging}: wrote {count} video frames for {len(timeline.slices)} slices")
     save_png(render_poster(timeline, countries, look), staging / "poster.png")
     save_png(render_summary(timeline, look), staging / "summary.png")
-    return written, world_outline(countries), viewer_style(look, timeline.peak)
+    return written, world_outline(countries), viewer_style(look, timeline.peak, timeline.slice_seconds)
 
 
 def _check_inputs_outside(logs: list[str], out: Path) -> None:

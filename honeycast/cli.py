@@ -130,9 +130,12 @@ def build(
     afterglow: Annotated[
         int,
         typer.Option(
-            "--afterglow", help="Slices a hit country keeps fading afterwards; 0 turns it off.", min=0, max=50
+            "--afterglow",
+            help="Minutes a hit country keeps glowing afterwards (in grey, fading; not a count); 0 turns it off.",
+            min=0,
+            max=1440,
         ),
-    ] = 3,
+    ] = 30,
     fps: Annotated[
         float | None,
         typer.Option(

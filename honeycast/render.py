@@ -45,8 +45,12 @@ from .shapes import NATURAL_EARTH_CREDIT, CountryShape, country_names
 from .timeline import Slice, Timeline, per_slice_text
 
 MAX_SIZE = (3840, 2160)
-MARKER_AREA = 40.0
-"""Countries smaller than this many pixels (at 1280×720) get a marker at their centre."""
+MAP_AXES = (0.02, 0.13, 0.96, 0.77)
+"""Where the map sits in a frame (left, bottom, width, height, as shares of the frame); it fills that box."""
+MARKER_AREA = 100.0
+"""Countries smaller than this many pixels (at 1280×720), too small to read a colour on, get a marker at their
+centre: a disc that takes the country's colour. Unlit, it is a faint dot of land without a ring. A country with
+a larger shape elsewhere (Australia's Ashmore Islands) gets none: the large shape shows its colour."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +64,19 @@ class Theme:
     muted: str
     colormap: str
     ramp: tuple[float, float]
-    """The part of the colour map used, so one attempt still stands out from the land."""
+    """The part of the colour map used: its low end stands out from the land (at least 1.75:1 in luminance)."""
+    glow: str
+    """Afterglow: a grey no count on the scale has, so a country hit a little earlier never reads as a count."""
 
 
 THEMES = {
     "dark": Theme(
         background="#0b1020", ocean="#101a2e", land="#27324a", border="#3f4b66", grid="#1b2740",
-        text="#e8ecf4", muted="#8e9ab3", colormap="inferno", ramp=(0.28, 1.0),
+        text="#e8ecf4", muted="#8e9ab3", colormap="inferno", ramp=(0.42, 1.0), glow="#8a94ab",
     ),
     "light": Theme(
         background="#f7f7f2", ocean="#dfe9f1", land="#f4f1e8", border="#b9b4a6", grid="#cfdbe6",
-        text="#1d2433", muted="#5d6677", colormap="magma_r", ramp=(0.08, 0.85),
+        text="#1d2433", muted="#5d6677", colormap="magma_r", ramp=(0.22, 0.85), glow="#8f98ab",
     ),
 }  # fmt: skip
 
@@ -83,8 +89,17 @@ class Look:
     credit: str
     size: tuple[int, int] = (1280, 720)
     theme: str = "dark"
-    afterglow: int = 3
-    """Slices a hit country keeps fading after it was last hit; 0 turns the afterglow off."""
+    afterglow: int = 30
+    """Minutes a hit country keeps glowing (grey, fading) after it was last hit; 0 turns the afterglow off."""
+
+
+def afterglow_slices(minutes: int, slice_seconds: int) -> int:
+    """Return how many slices after a hit a country glows: whole slices within ``minutes``."""
+    return minutes * 60 // slice_seconds
+
+
+def glow_legend(minutes: int) -> str:
+    return f"hit in the last {minutes} min" if minutes < 120 or minutes % 60 else f"hit in the last {minutes // 60} h"
 
 
 def slice_label(one: Slice, seconds: int) -> str:
@@ -96,14 +111,23 @@ def slice_label(one: Slice, seconds: int) -> str:
     return f"{one.start:%a %d %b %Y} · {one.start.strftime(clock)}–{one.end.strftime(clock)} {zone}".rstrip()
 
 
+TICK_GAP = 0.12
+"""The least distance between two tick labels on the logarithmic colour bar, as a share of its length."""
+
+
 def colour_ticks(top: float) -> list[float]:
-    """Return readable ticks for a logarithmic scale from 1 to ``top``: 1, 2, 5, 10, … and the top itself."""
+    """Return readable ticks for a logarithmic scale from 1 to ``top``: 1, 2, 5, 10, … and the top itself.
+
+    The top is always labelled; a regular tick too close to it to read beside it gives way.
+    """
+    top = max(top, 2.0)
     steps = [step * 10**power for power in range(9) for step in (1, 2, 5) if step * 10**power <= top]
     if len(steps) > 7:
         steps = [step for step in steps if str(int(step))[0] == "1"]
-    if top / steps[-1] > 1.4:
-        steps.append(top)
-    return [float(step) for step in steps]
+    span = np.log10(top)
+    while steps and np.log10(top / steps[-1]) < TICK_GAP * span:
+        steps.pop()
+    return [float(step) for step in [*steps, top]]
 
 
 class MapCanvas:
@@ -135,7 +159,7 @@ class MapCanvas:
         axes.add_collection(
             PatchCollection(
                 [Circle(center, radius) for center, radius, _ in markers],
-                facecolors=theme.land, edgecolors=theme.border, linewidths=0.6 * self.scale, zorder=4,
+                facecolors=theme.land, edgecolors="none", zorder=4,
             ),
             autolim=False,
         )  # fmt: skip
@@ -163,12 +187,18 @@ class MapCanvas:
         self._pixels = pixels[order]
         # Country index i owns self._pixels[self._bounds[i]:self._bounds[i + 1]].
         self._bounds = np.searchsorted(owners[order], np.arange(len(paths) + 2))
+        # A lit marker is drawn larger than the faint dot of the map, with a ring, over whatever lies there.
+        self._lit_markers = {
+            index + 1: _disc_and_ring(axes.transData.transform(center), height, look.size[0], self.scale)
+            for center, _, index in markers
+        }
+        self._ring = np.array(_rgb255(theme.text), dtype=np.uint8)
 
     def _figure(self, background: str) -> tuple[Figure, Axes, Basemap]:
         width, height = self.size
         figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=background)
         FigureCanvasAgg(figure)
-        axes = figure.add_axes((0.02, 0.13, 0.96, 0.77))
+        axes = figure.add_axes(MAP_AXES)
         axes.set_axis_off()
         projection = Basemap(projection="robin", lon_0=0, resolution=None, ax=axes)
         projection.set_axes_limits(ax=axes)
@@ -180,11 +210,15 @@ class MapCanvas:
         markers = []
         radius_px = 4.0 * self.scale
         unit = abs(to_pixels.inverted().transform((radius_px, 0))[0] - to_pixels.inverted().transform((0, 0))[0])
-        for index, (path, code) in enumerate(zip(paths, self.codes, strict=True)):
-            if not code:
-                continue
-            centre = _marker_centre(_rings(to_pixels.transform(path.vertices), path.codes), MARKER_AREA * self.scale**2)
-            if centre is not None:
+        centres = [
+            _marker_centre(_rings(to_pixels.transform(path.vertices), path.codes), MARKER_AREA * self.scale**2)
+            if code
+            else None
+            for path, code in zip(paths, self.codes, strict=True)
+        ]
+        large = {code for code, centre in zip(self.codes, centres, strict=True) if code and centre is None}
+        for index, (centre, code) in enumerate(zip(centres, self.codes, strict=True)):
+            if centre is not None and code not in large:
                 x, y = to_pixels.inverted().transform(centre)
                 markers.append(((float(x), float(y)), unit, index))
         return markers
@@ -198,7 +232,15 @@ class MapCanvas:
             0.98, 0.955, f"{NATURAL_EARTH_CREDIT} · {look.credit}", color=theme.muted,
             fontsize=7.5 * scale, ha="right", va="center",
         )  # fmt: skip
-        bar_axes = figure.add_axes((0.62, 0.07, 0.34, 0.025))
+        if look.afterglow:  # the glow's own key, left of the scale it is not part of
+            glow_axes = figure.add_axes((0.62, 0.07, 0.03, 0.025))
+            glow_axes.set_facecolor(theme.glow)
+            glow_axes.set_xticks([])
+            glow_axes.set_yticks([])
+            for spine in glow_axes.spines.values():
+                spine.set_edgecolor(theme.border)
+            glow_axes.set_xlabel(glow_legend(look.afterglow), color=theme.muted, fontsize=9 * scale, loc="left")
+        bar_axes = figure.add_axes((0.74, 0.07, 0.22, 0.025))
         bar = figure.colorbar(ScalarMappable(self.norm, self.cmap), cax=bar_axes, orientation="horizontal")
         bar.outline.set_edgecolor(theme.border)  # type: ignore[operator]
         bar.ax.xaxis.set_major_locator(FixedLocator(colour_ticks(float(self.norm.vmax or 2))))
@@ -217,6 +259,11 @@ class MapCanvas:
         flat = frame.reshape(-1, 3)
         for label in np.flatnonzero((palette != self.land).any(axis=1)):
             flat[self._pixels[self._bounds[label] : self._bounds[label + 1]]] = palette[label]
+            marker = self._lit_markers.get(int(label))
+            if marker is not None:
+                disc, ring = marker
+                flat[disc] = palette[label]
+                flat[ring] = self._ring
         return frame
 
 
@@ -224,22 +271,22 @@ def palettes(canvas: MapCanvas, timeline: Timeline, afterglow: int) -> np.ndarra
     """Return one palette per slice (slices × countries+1 × RGB), afterglow applied.
 
     A country hit in a slice takes its colour on the day's fixed scale. With afterglow, a country
-    not hit keeps the colour of its last hit for ``afterglow`` slices, fading linearly to land.
+    not hit glows in the theme's grey for ``afterglow`` slices after its last hit, fading to land:
+    a colour the scale does not have, so it never reads as a count.
     """
     codes = canvas.codes
     counts = np.array([[one.counts.get(code, 0) if code else 0 for code in codes] for one in timeline.slices], float)
     land = np.array(canvas.land, dtype=float)
+    glow = np.array(_rgb255(canvas.theme.glow), dtype=float)
     result = np.empty((len(counts), len(codes) + 1, 3), dtype=np.uint8)
     result[:, 0] = canvas.land
-    last = np.zeros(len(codes))
     age = np.full(len(codes), afterglow + 1)
     for index, row in enumerate(counts):
         hit = row > 0
-        last[hit] = row[hit]
         age[hit] = 0
         strength = np.clip(1 - age / (afterglow + 1), 0, 1)[:, None]
-        lit = canvas.colour(last)
-        result[index, 1:] = np.where(strength > 0, land + (lit - land) * strength, land).round().astype(np.uint8)
+        fading = land + (glow - land) * strength
+        result[index, 1:] = np.where(hit[:, None], canvas.colour(row), fading).round().astype(np.uint8)
         age += 1
     return result
 
@@ -314,7 +361,8 @@ def render_frames(
         legend=f"failed login attempts per country per {per_slice_text(timeline.slice_seconds)}",
     )  # fmt: skip
     job = _Job(
-        canvas, Captioner(look.size, THEMES[look.theme]), palettes(canvas, timeline, look.afterglow),
+        canvas, Captioner(look.size, THEMES[look.theme]),
+        palettes(canvas, timeline, afterglow_slices(look.afterglow, timeline.slice_seconds)),
         captions(timeline), frames_dir,
     )  # fmt: skip
     count = len(timeline.slices)
@@ -382,9 +430,10 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def render_poster(timeline: Timeline, countries: Sequence[CountryShape], look: Look) -> np.ndarray:
     """Return the whole span on one map: each country coloured by its attempts over all slices."""
     totals = timeline.totals
-    canvas = MapCanvas(
-        countries, look, peak=max(totals.values(), default=1), legend="failed login attempts per country"
-    )
+    canvas = MapCanvas(  # no afterglow on a map of totals, so no key for it
+        countries, replace(look, afterglow=0), peak=max(totals.values(), default=1),
+        legend="failed login attempts per country",
+    )  # fmt: skip
     values = np.array([totals.get(code, 0) if code else 0 for code in canvas.codes], dtype=float)
     palette = np.vstack([canvas.land, np.where((values > 0)[:, None], canvas.colour(values), canvas.land)])
     first, last = timeline.start, timeline.end - timedelta(seconds=1)
@@ -404,7 +453,11 @@ def render_poster(timeline: Timeline, countries: Sequence[CountryShape], look: L
 
 
 def render_summary(timeline: Timeline, look: Look, top: int = 12) -> np.ndarray:
-    """Return a chart of the day's top origins and top targeted user names, as sorted bars."""
+    """Return a chart of the span's top origins and top targeted user names, as sorted bars.
+
+    Bars are on a logarithmic axis (one user name tried thousands of times must not flatten the rest) and take
+    the maps' colour for their value.
+    """
     theme, (width, height) = THEMES[look.theme], look.size
     scale = height / 720
     figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.background)
@@ -415,37 +468,54 @@ def render_summary(timeline: Timeline, look: Look, top: int = 12) -> np.ndarray:
     figure.text(
         0.03, 0.94, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center", parse_math=False
     )
-    colour = to_rgb(colormaps[theme.colormap](0.7))
+    attempts = sum(timeline.totals.values())
+    zone = timeline.start.strftime("%Z") or timeline.start.strftime("%z")
+    figure.text(
+        0.97, 0.94, f"{timeline.period} ({zone}) · {attempts:,} failed login attempts from "
+        f"{timeline.countries_hit} countries", color=theme.muted, fontsize=10 * scale, ha="right", va="center",
+    )  # fmt: skip
+    cmap = ListedColormap(colormaps[theme.colormap](np.linspace(*theme.ramp, 256)))
     for position, (label, rows) in enumerate((("Top origins", origins), ("Top user names tried", users))):
         axes = figure.add_axes((0.2 + position * 0.48, 0.08, 0.28, 0.76))
         axes.set_facecolor(theme.background)
-        labels = [name for name, _ in rows][::-1]
-        values = [value for _, value in rows][::-1]
-        axes.barh(range(len(rows)), values, color=colour, height=0.7)
-        axes.set_yticks(range(len(rows)), labels, color=theme.text, fontsize=10 * scale)
-        axes.tick_params(axis="x", colors=theme.muted, labelsize=9 * scale)
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
         axes.set_title(label, color=theme.text, fontsize=13 * scale, loc="left")
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
         for side in ("left", "bottom"):
             axes.spines[side].set_color(theme.border)
+        if not rows:  # nothing to chart: say so, with no scale at all
+            axes.set_xticks([])
+            axes.set_yticks([])
+            axes.text(0.5, 0.5, "none", transform=axes.transAxes, ha="center", color=theme.muted, fontsize=11 * scale)
+            continue
+        labels = [name for name, _ in rows][::-1]
+        values = [value for _, value in rows][::-1]
+        norm = LogNorm(vmin=1, vmax=max(max(values), 2))
+        axes.set_xscale("log")
+        axes.barh(range(len(rows)), values, left=0.8, color=cmap(norm(values)), height=0.7)
+        axes.set_xlim(0.8, max(values) * 4)
+        axes.set_yticks(range(len(rows)), labels, color=theme.text, fontsize=10 * scale)
+        axes.tick_params(axis="x", colors=theme.muted, labelsize=9 * scale)
+        axes.xaxis.set_major_locator(FixedLocator([tick for tick in colour_ticks(max(values)) if tick < max(values)]))
+        axes.xaxis.set_minor_locator(NullLocator())
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
         for row, value in enumerate(values):
             axes.text(value, row, f" {value:,}", va="center", color=theme.muted, fontsize=9 * scale)
     return _pixels(figure)
 
 
-def viewer_style(look: Look, peak: int) -> dict[str, object]:
+def viewer_style(look: Look, peak: int, slice_seconds: int) -> dict[str, object]:
     """Return the maps' colours for the viewer: theme, the 256-step colour ramp, afterglow and scale top."""
     theme = THEMES[look.theme]
     ramp = colormaps[theme.colormap](np.linspace(*theme.ramp, 256))[:, :3]
+    names = ("background", "ocean", "land", "border", "grid", "text", "muted", "glow")
     return {
         "theme": look.theme,
-        "colors": {
-            name: getattr(theme, name) for name in ("background", "ocean", "land", "border", "grid", "text", "muted")
-        },
+        "colors": {name: getattr(theme, name) for name in names},
         "ramp": [to_hex(colour) for colour in ramp],
-        "afterglow": look.afterglow,
+        "afterglow": afterglow_slices(look.afterglow, slice_seconds),
+        "afterglow_minutes": look.afterglow,
+        "glow_legend": glow_legend(look.afterglow) if look.afterglow else "",
         "peak": max(peak, 2),
     }
 
@@ -470,6 +540,13 @@ def world_outline(countries: Sequence[CountryShape], width: int = 1000, toleranc
         to_view(np.full(61, lon), np.linspace(-90, 90, 61)) for lon in range(-150, 180, 30)
     ]
     shapes = []
+    # The frames' rule, at this view box's scale (the frames' map fills MAP_AXES of a 1280x720 frame).
+    limit = MARKER_AREA / ((MAP_AXES[2] * 1280 / width) * (MAP_AXES[3] * 720 / height))
+    large = {
+        country.code
+        for country in countries
+        if country.code and _ring_areas([to_view(ring[:, 0], ring[:, 1]) for ring in country.rings]).sum() >= limit
+    }
     for country in countries:
         rings = [_simplify(to_view(ring[:, 0], ring[:, 1]), tolerance) for ring in country.rings]
         rings = [ring for ring in rings if len(ring) >= 3]
@@ -477,11 +554,8 @@ def world_outline(countries: Sequence[CountryShape], width: int = 1000, toleranc
             areas = _ring_areas(rings)
             rings = [ring for ring, area in zip(rings, areas, strict=True) if area >= min(1.0, areas.max())]
         shape: dict[str, object] = {"code": country.code, "d": "".join(_svg_ring(ring, close=True) for ring in rings)}
-        if country.code:
-            # The frames' rule, at this view box's scale (the frames' map is 1229 px wide at 1280x720).
-            centre = _marker_centre(
-                rings or [to_view(country.rings[0][:, 0], country.rings[0][:, 1])], MARKER_AREA * (width / 1229) ** 2
-            )
+        if country.code and country.code not in large:
+            centre = _marker_centre([to_view(ring[:, 0], ring[:, 1]) for ring in country.rings], limit)
             if centre is not None:
                 shape["marker"] = [round(centre[0], 1), round(centre[1], 1)]
         shapes.append(shape)
@@ -568,6 +642,24 @@ def _ring_areas(rings: list[np.ndarray]) -> np.ndarray:
     cross = x[:-1] * y[1:] - x[1:] * y[:-1]
     cross[starts[1:] - 1] = 0.0  # no edge from one ring's last point to the next ring's first
     return np.asarray(np.abs(np.add.reduceat(np.append(cross, 0.0), starts)) / 2, dtype=float)
+
+
+LIT_MARKER = (5.5, 1.3)
+"""Radius and ring width, in pixels at 1280×720, of a small country's marker while it is lit."""
+
+
+def _disc_and_ring(centre: np.ndarray, height: int, width: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the flat pixel indices of a lit marker's disc and of its ring, around a centre in display points."""
+    radius, ring = LIT_MARKER[0] * scale, LIT_MARKER[1] * scale
+    reach = int(np.ceil(radius + ring)) + 1
+    cx, cy = float(centre[0]), height - float(centre[1])  # display points count up from the bottom
+    xs = np.arange(int(cx) - reach, int(cx) + reach + 1)
+    ys = np.arange(int(cy) - reach, int(cy) + reach + 1)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    inside = (grid_x >= 0) & (grid_x < width) & (grid_y >= 0) & (grid_y < height)
+    distance = np.hypot(grid_x + 0.5 - cx, grid_y + 0.5 - cy)
+    flat = grid_y * width + grid_x
+    return flat[inside & (distance <= radius)], flat[inside & (distance > radius) & (distance <= radius + ring)]
 
 
 def _marker_centre(rings: list[np.ndarray], limit: float) -> tuple[float, float] | None:

@@ -9,13 +9,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib import colormaps
+from matplotlib.colors import to_rgb
 from PIL import Image
 from pytest_regressions.image_regression import ImageRegressionFixture
 from typer.testing import CliRunner
 
 from honeycast.build import BuildResult, default_fps
 from honeycast.cli import app
-from honeycast.render import Look, MapCanvas, palettes, render_frames, render_summary, save_png
+from honeycast.render import (
+    THEMES,
+    TICK_GAP,
+    Captioner,
+    Look,
+    MapCanvas,
+    afterglow_slices,
+    colour_ticks,
+    palettes,
+    render_frames,
+    render_summary,
+    save_png,
+)
 from honeycast.shapes import load_countries
 from honeycast.video import GIF_MAX_AREA, gif_width, probe
 
@@ -30,12 +44,36 @@ def png_bytes(path: Path) -> bytes:
         return buffer.getvalue()
 
 
+IMAGE_THRESHOLD = 0.0005
+"""How far (pytest-regressions' mean absolute difference, in percent) a frame may drift from its reviewed image:
+less than one changed digit in a caption or one small country lit that should not be."""
+
+
+def mean_difference(first: np.ndarray, second: np.ndarray) -> float:
+    """pytest-regressions' measure of how two images differ, in percent."""
+    return float(100 * np.abs(first.astype(int) - second.astype(int)).sum() / (first.size * 255))
+
+
+def test_the_image_checks_catch_one_wrong_digit_and_one_wrongly_lit_small_country(small_site: BuildResult) -> None:
+    look = Look(title="t", credit="c")
+    canvas = MapCanvas(load_countries(), look, peak=small_site.timeline.peak, legend="x")
+    captioner = Captioner(look.size, THEMES[look.theme])
+    palette = palettes(canvas, small_site.timeline, afterglow=0)[0]
+    frame = captioner.write(canvas.paint(palette), "Sun 29 Nov 2026 · 06:00–06:10 UTC", "11 attempts in this slice")
+    digit = captioner.write(canvas.paint(palette), "Sun 29 Nov 2026 · 06:00–06:10 UTC", "17 attempts in this slice")
+    assert mean_difference(frame, digit) > IMAGE_THRESHOLD
+    malta = palette.copy()
+    malta[canvas.codes.index("MT") + 1] = canvas.colour(np.array([1.0]))[0]
+    lit = captioner.write(canvas.paint(malta), "Sun 29 Nov 2026 · 06:00–06:10 UTC", "11 attempts in this slice")
+    assert mean_difference(frame, lit) > IMAGE_THRESHOLD
+
+
 def test_frame_looks_as_reviewed(small_site: BuildResult, image_regression: ImageRegressionFixture) -> None:
-    image_regression.check(png_bytes(small_site.out / "frames" / "0000.png"), diff_threshold=1.0)
+    image_regression.check(png_bytes(small_site.out / "frames" / "0000.png"), diff_threshold=IMAGE_THRESHOLD)
 
 
 def test_poster_looks_as_reviewed(small_site: BuildResult, image_regression: ImageRegressionFixture) -> None:
-    image_regression.check(png_bytes(small_site.out / "poster.png"), diff_threshold=1.0)
+    image_regression.check(png_bytes(small_site.out / "poster.png"), diff_threshold=IMAGE_THRESHOLD)
 
 
 def test_mp4_properties(small_site: BuildResult) -> None:
@@ -88,23 +126,56 @@ def test_png_writer_round_trips(tmp_path: Path) -> None:
         assert np.array_equal(np.asarray(image), pixels)
 
 
-def test_lit_countries_take_the_scale_colour_and_afterglow_fades(small_site: BuildResult) -> None:
+def test_lit_countries_take_the_scale_colour_and_afterglow_is_grey_and_fades(small_site: BuildResult) -> None:
     look = Look(title="t", credit="c")
     canvas = MapCanvas(load_countries(), look, peak=small_site.timeline.peak, legend="x")
     cn = canvas.codes.index("CN") + 1
     glowing = palettes(canvas, small_site.timeline, afterglow=3)
     plain = palettes(canvas, small_site.timeline, afterglow=0)
     land = np.array(canvas.land)
-    # China is hit in slice 0 only: lit there, fading over three slices with afterglow, land at once without.
-    assert not np.array_equal(glowing[0, cn], land)
+    glow = np.array([int(THEMES["dark"].glow[i : i + 2], 16) for i in (1, 3, 5)])
+    # China is hit in slice 0 only: lit there, then grey fading over three slices with afterglow, land at once without.
+    assert np.array_equal(glowing[0, cn], canvas.colour(np.array([4.0]))[0])
     assert np.array_equal(glowing[0, cn], plain[0, cn])
     distances = [np.abs(glowing[index, cn].astype(int) - land).sum() for index in range(5)]
-    assert distances[0] > distances[1] > distances[2] > distances[3] > 0 and distances[4] == 0
+    assert distances[1] > distances[2] > distances[3] > 0 and distances[4] == 0
+    for index in (1, 2, 3):  # on the way from land to the glow's grey: no colour of the scale
+        step = (glowing[index, cn].astype(float) - land) / (glow - land)
+        assert np.allclose(step, step[0], atol=0.02), step
+    scale = canvas.colour(np.arange(1, small_site.timeline.peak + 1, dtype=float))
+    assert np.abs(scale[:, None, :] - glowing[1:4, cn][None]).sum(axis=2).min() > 60
     assert np.array_equal(plain[1, cn], land)
     frame = canvas.paint(plain[0])
     pixels = canvas._pixels[canvas._bounds[cn] : canvas._bounds[cn + 1]]
     assert len(pixels) > 1000
     assert (frame.reshape(-1, 3)[pixels] == plain[0, cn]).all()
+
+
+@pytest.mark.parametrize(("minutes", "seconds", "slices"), [(30, 600, 3), (30, 3600, 0), (180, 3600, 3), (0, 600, 0)])
+def test_afterglow_is_measured_in_minutes(minutes: int, seconds: int, slices: int) -> None:
+    assert afterglow_slices(minutes, seconds) == slices
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_the_lowest_colour_stands_out_from_the_land(theme: str) -> None:
+    def luminance(hex_or_rgb: object) -> float:
+        rgb = np.array(to_rgb(hex_or_rgb), dtype=float)  # type: ignore[arg-type]
+        linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return float(linear @ [0.2126, 0.7152, 0.0722])
+
+    canvas_theme = THEMES[theme]
+    lowest = luminance(colormaps[canvas_theme.colormap](canvas_theme.ramp[0])[:3])
+    land = luminance(canvas_theme.land)
+    assert (max(lowest, land) + 0.05) / (min(lowest, land) + 0.05) >= 1.75
+
+
+@pytest.mark.parametrize("top", [2, 7, 19, 123, 999, 1_450, 19_397, 250_000])
+def test_colour_bar_ticks_never_crowd_and_name_the_top(top: int) -> None:
+    ticks = colour_ticks(top)
+    assert ticks[0] == 1 and ticks[-1] == top
+    gaps = np.diff(np.log10(ticks)) / np.log10(top)
+    assert (gaps >= TICK_GAP - 1e-9).all(), ticks
+    assert 2 <= len(ticks) <= 8
 
 
 def test_small_countries_get_a_marker_that_lights_up() -> None:
@@ -164,3 +235,18 @@ def test_a_days_gif_keeps_its_palette_and_fits_wikis(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("frames", "width"), [(2, 640), (24, 640), (144, 392), (1_000, 320), (20_000, 320)])
 def test_gif_width_fits_the_frames_into_mediawikis_area(frames: int, width: int) -> None:
     assert gif_width(frames, (1280, 720)) == width
+
+
+def test_a_span_of_probes_only_still_draws_its_maps_and_summary(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "Nov 29 06:01:10 web-1 sshd[1]: Connection closed by 61.177.172.19 port 50122 [preauth]\n"
+        "Nov 29 06:31:10 web-1 sshd[2]: Did not receive identification string from 45.148.10.240 port 1\n"
+    )
+    out = tmp_path / "site"
+    args = ["build", str(log), str(out), "--year", "2026", "--tz", "UTC", "--no-frames", "--size", "640x360"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "0 attempts from 0 countries, 2 probes" in result.stderr
+    with Image.open(out / "summary.png") as summary, Image.open(out / "poster.png") as poster:
+        assert summary.size == poster.size == (640, 360)

@@ -57,8 +57,8 @@
     for (let back = 0; back <= afterglow && i - back >= 0; back++) {
       const value = m.values(slices[i - back])[code] || 0;
       if (value > 0) {
-        const strength = 1 - back / (afterglow + 1);
-        return strength >= 1 ? rampColor(value, m.peak) : blend(colors.land, rampColor(value, m.peak), strength);
+        if (back === 0) return rampColor(value, m.peak);
+        return blend(colors.land, colors.glow, 1 - back / (afterglow + 1));  // the glow: grey, not a count
       }
     }
     return colors.land;
@@ -91,9 +91,9 @@
       const dot = document.createElementNS(SVG, "circle");
       dot.setAttribute("cx", country.marker[0]);
       dot.setAttribute("cy", country.marker[1]);
-      dot.setAttribute("r", "3.5");
+      dot.setAttribute("r", "3");
       dot.setAttribute("class", "marker");
-      dot.setAttribute("stroke", colors.border);
+      dot.setAttribute("stroke", "none");
       dot.setAttribute("fill", colors.land);
       markers.append(dot);
       shape.nodes.push(dot);
@@ -126,6 +126,11 @@
       if (!shape.code) continue;
       const fill = colorAt(shape.code, index);
       for (const node of shape.nodes) node.setAttribute("fill", fill);
+      if (shape.nodes.length > 1) {  // a small country's marker: a faint dot, ringed and larger while lit
+        const lit = fill !== colors.land;
+        shape.nodes[1].setAttribute("stroke", lit ? colors.text : "none");
+        shape.nodes[1].setAttribute("r", lit ? "4.5" : "3");
+      }
     }
   }
 
@@ -261,6 +266,7 @@
     const m = metrics[metric];
     $("legend-label").textContent = period === "day" ? `${m.what} over the whole span` : `${m.what} per ${data.per_slice}`;
     $("legend-max").textContent = format(period === "day" ? m.dayPeak : m.peak);
+    $("glow-key").hidden = period === "day" || !afterglow;  // the whole span has no afterglow
     const stops = style.ramp.filter((_, i) => i % 32 === 0 || i === 255);
     $("legend-bar").style.background = `linear-gradient(to right, ${stops.join(", ")})`;
   }
@@ -376,6 +382,8 @@
   const countriesHit = Object.keys(data.totals).filter((code) => /^[A-Z]{2}$/.test(code)).length;
   $("range").textContent = `${data.period} · ${format(data.attempts)} attempts from ${countriesHit} countries`;
   $("credits").textContent = data.credits.join(" · ");
+  $("glow-swatch").style.background = colors.glow;
+  $("glow-label").textContent = style.glow_legend;
   for (const [name, text] of [["gif", "animated GIF"], ["webm", "time-lapse (WebM)"]]) {
     if (!data[name]) continue;
     const link = document.createElement("a");
