@@ -347,3 +347,21 @@ def test_zone_names_follow_the_clock_change(tmp_path: Path, browser: Any) -> Non
     page.keyboard.press("End")
     expect(page.locator("#time")).to_have_text("2026-10-25 05:00–06:00 CET")
     page.close()
+
+
+def test_the_afterglow_is_grey_and_keyed_in_the_viewer_as_on_the_frames(
+    small_site: BuildResult, browser: Any, document: dict[str, Any]
+) -> None:
+    page = Watched(browser, viewport={"width": 1280, "height": 900}).open(
+        small_site.out.resolve().as_uri() + "/index.html"
+    )
+    colors, style = document["style"]["colors"], document["style"]
+    assert style["afterglow"] == 3 and style["afterglow_minutes"] == 30
+    page.keyboard.press("ArrowRight")  # China was hit in slice 0 only: in slice 1 it glows
+    land, glow = ([int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in (colors["land"], colors["glow"]))
+    expected = "#" + "".join(f"{round(a + (b - a) * 0.75):02x}" for a, b in zip(land, glow, strict=True))
+    assert fill_of(page, "CN") == expected
+    expect(page.locator("#glow-label")).to_have_text("hit in the last 30 min")
+    page.click("#period-day")
+    expect(page.locator("#glow-key")).to_be_hidden()
+    page.close()
