@@ -79,10 +79,8 @@ STAGES = {
     "read loop (floor)": "for line in open(path, encoding='utf-8', errors='replace'): pass",
     "Python reader, one process": (
         "from datetime import UTC\n"
-        "from honeycast import native\n"
         "from honeycast.scan import ReadOptions, SilentReporter, count\n"
-        "native.AVAILABLE = False\n"
-        "count(ReadOptions(logs=[path], year=2026, tz=UTC), 600, SilentReporter(), workers=1)"
+        "count(ReadOptions(logs=[path], year=2026, tz=UTC, reader='python'), 600, SilentReporter(), workers=1)"
     ),
     "honeycast, one process": (
         "from datetime import UTC\n"

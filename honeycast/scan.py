@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -61,12 +61,33 @@ class SilentReporter:
         self.warnings.append(message)
 
 
+def _native_built() -> bool:
+    return native.AVAILABLE
+
+
+READERS: dict[str, Callable[[], bool]] = {"native": _native_built, "python": lambda: True}
+"""The readers honeycast has, each with whether it can run here (the native one needs its compiled scanner).
+Both give the same counts; ``auto`` takes the first that can run."""
+
+
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     logs: list[str]
     year: int | None
     tz: tzinfo
     geoip_db: Path | None = None
+    reader: str = "auto"
+    """``auto``, or a name in ``READERS``: travels with the options to every thread and process that counts."""
+
+    def native(self) -> bool:
+        """Return whether the native scanner counts, refusing a reader that cannot run here."""
+        if self.reader == "auto":
+            return READERS["native"]()
+        if self.reader not in READERS:
+            raise ValueError(f"reader {self.reader!r}: expected auto or one of {', '.join(READERS)}")
+        if not READERS[self.reader]():
+            raise ValueError(f"reader {self.reader!r} cannot run here (the native scanner was not compiled)")
+        return self.reader == "native"
 
 
 def usable_sources(read: ReadOptions, reporter: Reporter) -> list[LogSource]:
@@ -188,7 +209,7 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
                 jobs.append(whole)
             else:
                 tally.update(_count_job(whole, read, slice_seconds, reporter, geo))
-        if jobs and native.AVAILABLE:
+        if jobs and read.native():
             _count_on_threads(tally, jobs, read, reporter, geo, workers)
         elif jobs:
             _count_in_processes(tally, jobs, read, reporter, geo, workers)
@@ -290,7 +311,7 @@ def _count_job(
     stop: threading.Event | None = None,
 ) -> Tally:
     """Return the tally of a whole input or of a range of one: natively where the scanner can, else in Python."""
-    if native.AVAILABLE:
+    if read.native():
         return _native_tally(job, read, slice_seconds, reporter, geo, stop)
     parser = SshdParser(read.tz, year=job.year, reference=job.reference)
     lines = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)

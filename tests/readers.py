@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, tzinfo
 from typing import Any
 
-from honeycast import native
 from honeycast.scan import ReadOptions, SilentReporter, count
 from honeycast.timeline import Tally, Timeline
-
-
-@contextmanager
-def reader(use_native: bool) -> Iterator[None]:
-    """Count with the native scanner or with the Python reader."""
-    before = native.AVAILABLE
-    native.AVAILABLE = use_native
-    try:
-        yield
-    finally:
-        native.AVAILABLE = before
 
 
 def tallied(
@@ -32,8 +18,8 @@ def tallied(
     slice_seconds: int = 600,
 ) -> tuple[Tally, list[str]]:
     reporter = SilentReporter()
-    with reader(use_native):
-        tally = count(ReadOptions(logs=logs, year=year, tz=tz), slice_seconds, reporter, workers=workers)
+    read = ReadOptions(logs=logs, year=year, tz=tz, reader="native" if use_native else "python")
+    tally = count(read, slice_seconds, reporter, workers=workers)
     return tally, reporter.warnings
 
 

@@ -340,15 +340,18 @@ def test_a_failing_part_stops_the_others(tmp_path: Path, monkeypatch: pytest.Mon
 
     def recorded(job: scan._Range, *args: Any) -> Tally:
         try:
-            return count_job(job, *args)
+            counted = count_job(job, *args)
         except BaseException as error:
             outcomes[Path(job.path).name] = type(error).__name__
             raise
+        outcomes[Path(job.path).name] = "finished"
+        return counted
 
     monkeypatch.setattr(scan, "_count_job", recorded)
     with pytest.raises(InputError, match="compressed data ends early"):
         count(ReadOptions(logs=[str(bad), str(good)], year=2026, tz=UTC), 600, Strict(), workers=2)
-    assert outcomes == {"auth.log.2.gz": "InputError", "auth.log": "Stopped"}
+    # The good file stops at its next block, or never starts if the broken one failed first.
+    assert outcomes in ({"auth.log.2.gz": "InputError", "auth.log": "Stopped"}, {"auth.log.2.gz": "InputError"})
 
 
 def test_lines_too_long_to_read_are_skipped_alike_and_in_bounded_memory(
@@ -516,3 +519,14 @@ def test_the_scanner_refuses_calls_out_of_order_and_is_collected() -> None:
         "Scanner.feed cannot be called after an error",
         "0 alive",
     ]
+
+
+def test_the_reader_is_an_option_that_travels_with_the_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    read = ReadOptions(logs=[], year=None, tz=UTC)
+    assert read.native() is True and ReadOptions(logs=[], year=None, tz=UTC, reader="python").native() is False
+    with pytest.raises(ValueError, match="'fortran': expected auto or one of native, python"):
+        ReadOptions(logs=[], year=None, tz=UTC, reader="fortran").native()
+    monkeypatch.setitem(scan.READERS, "native", lambda: False)  # as where no compiler built the scanner
+    assert read.native() is False
+    with pytest.raises(ValueError, match="cannot run here"):
+        ReadOptions(logs=[], year=None, tz=UTC, reader="native").native()
