@@ -22,7 +22,7 @@ SOURCE = Path("honeycast") / "_scan.c"
 
 def compile_scanner(root: Path, folder: Path) -> Path:
     """Compile the scanner into ``folder`` and return the library's path."""
-    target = folder / ("_scan" + sysconfig.get_config_var("EXT_SUFFIX"))
+    target = folder / ("_scan" + str(sysconfig.get_config_var("EXT_SUFFIX")))
     linker = shlex.split(sysconfig.get_config_var("LDSHARED") or "cc -shared")
     include = sysconfig.get_paths()["include"]
     command = [*linker, "-O2", "-fPIC", "-std=gnu11", f"-I{include}", str(root / SOURCE), "-o", str(target)]
@@ -30,7 +30,7 @@ def compile_scanner(root: Path, folder: Path) -> Path:
     return target
 
 
-class ScannerBuildHook(BuildHookInterface):  # type: ignore[type-arg]
+class ScannerBuildHook(BuildHookInterface):  # type: ignore[misc]  # untyped where the build runs
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:

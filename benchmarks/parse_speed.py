@@ -36,6 +36,14 @@ PID = re.compile(r"(sshd(?:-session)?\[)(\d+)\]")
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def _shift_address(found: re.Match[str], variant: int) -> str:
+    return shifted(found[1], variant)
+
+
+def _shift_pid(found: re.Match[str], copy: int) -> str:
+    return f"{found[1]}{int(found[2]) + copy * 100_000}]"
+
+
 def shifted(text: str, variant: int) -> str:
     """Move a public address within its /24, differently for each copy of the day."""
     address = ipaddress.IPv4Address(text)
@@ -66,9 +74,9 @@ def make_log(lines: int, days: int | None) -> Path:
                     if written == lines:
                         break
                     variant = day * copies + copy
-                    text = IPV4.sub(lambda found, variant=variant: shifted(found[1], variant), line[6:])
+                    text = IPV4.sub(functools.partial(_shift_address, variant=variant), line[6:])
                     if copy:
-                        text = PID.sub(lambda found, copy=copy: f"{found[1]}{int(found[2]) + copy * 100_000}]", text)
+                        text = PID.sub(functools.partial(_shift_pid, copy=copy), text)
                     out.write(stamp + text + "\n")
                     written += 1
             day += 1

@@ -26,15 +26,15 @@ from matplotlib.figure import Figure
 from mpl_toolkits.basemap import Basemap
 from PIL import Image
 
-from honeycast.render import Look, MapCanvas, _country_path, captions, render_frames
+from honeycast.render import Look, MapCanvas, _country_path, _pixels, captions, render_frames
 from honeycast.scan import ReadOptions, SilentReporter, count
-from honeycast.shapes import load_countries
+from honeycast.shapes import CountryShape, load_countries
 from honeycast.video import mp4, write_videos
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def naive_frame(countries: list, counts: dict[str, int], caption: str, peak: int) -> np.ndarray:
+def naive_frame(countries: list[CountryShape], counts: dict[str, int], caption: str, peak: int) -> np.ndarray:
     """Draw one frame from nothing: figure, Basemap, countries, colour bar, title and caption."""
     figure = Figure(figsize=(12.8, 7.2), dpi=100, facecolor="#0b1020")
     FigureCanvasAgg(figure)
@@ -55,8 +55,7 @@ def naive_frame(countries: list, counts: dict[str, int], caption: str, peak: int
     )
     figure.text(0.02, 0.955, "SSH brute-force attempts", fontsize=20, weight="bold")
     figure.text(0.02, 0.085, caption, fontsize=15)
-    figure.canvas.draw()
-    return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
+    return _pixels(figure)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -135,8 +136,8 @@ def test_module_entry_point() -> None:
     assert result.returncode == 0 and "build" in result.stdout and "parse" in result.stdout
 
 
-def _error_line(result: object) -> str:
-    stderr = result.stderr  # type: ignore[attr-defined]
+def _error_line(result: Any) -> str:
+    stderr: str = result.stderr
     assert "Traceback" not in stderr
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
@@ -193,7 +194,7 @@ def test_the_build_says_what_it_assumed(tmp_path: Path) -> None:
     os.utime(log, (modified, modified))
     result = runner.invoke(app, ["build", str(log), str(tmp_path / "s"), "--tz", "UTC", "--no-frames"])
     assert result.exit_code == 0, result.output
-    lines = result.stderr.splitlines()  # type: ignore[attr-defined]
+    lines = result.stderr.splitlines()
     assert "span 2025-11-29 06:00 to 2025-11-29 07:00 UTC: 6 slices of 10 min" in lines
     assert f"yearless timestamps of {log} read as 2025 (the file's modification time; --year to change it)" in lines
 
@@ -213,8 +214,8 @@ def test_slice_auto_follows_the_span(tmp_path: Path, days: int, expected: str) -
     )
     result = runner.invoke(app, ["build", str(log), str(tmp_path / "s"), "--tz", "UTC", "--no-frames"])
     assert result.exit_code == 0, result.output
-    assert expected in result.stderr  # type: ignore[attr-defined]
-    assert "warning" not in result.stderr  # type: ignore[attr-defined]
+    assert expected in result.stderr
+    assert "warning" not in result.stderr
 
 
 def test_slice_lengths_in_days_and_seconds(tmp_path: Path) -> None:
@@ -228,7 +229,7 @@ def test_slice_lengths_in_days_and_seconds(tmp_path: Path) -> None:
         args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--no-frames", "--slice", text]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-        assert expected in result.stderr  # type: ignore[attr-defined]
+        assert expected in result.stderr
         assert json.loads((out / "data" / "slices.json").read_text(encoding="utf-8"))["per_slice"] == per
 
 
@@ -258,7 +259,7 @@ def test_failure_lines_that_count_nothing_are_worth_a_warning(tmp_path: Path) ->
     assert (
         f"honeycast: warning: {log}: 1 failed-login line read, but no attempt or probe could be counted "
         "(see README: What counts as an attempt)"
-    ) in result.stderr.splitlines()  # type: ignore[attr-defined]
+    ) in result.stderr.splitlines()
     strict = runner.invoke(app, [*args, "--strict"])
     assert strict.exit_code == 2
 
@@ -317,7 +318,7 @@ def test_serve_previews_a_built_site_until_interrupted(small_site_path: Path, tm
     )
 
     def status(path: str, host: str | None = None) -> int:
-        request = urllib.request.Request(found[1] + path, headers={"Host": host} if host else {})
+        request = urllib.request.Request(base + path, headers={"Host": host} if host else {})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return int(response.status)
@@ -329,7 +330,8 @@ def test_serve_previews_a_built_site_until_interrupted(small_site_path: Path, tm
         line = process.stderr.readline()
         found = re.search(r"at (http://127\.0\.0\.1:(\d+)/)", line)
         assert found, line
-        with urllib.request.urlopen(found[1] + "index.html", timeout=10) as response:
+        base = found[1]
+        with urllib.request.urlopen(base + "index.html", timeout=10) as response:
             assert response.status == 200
             assert b"<title>web-1 test</title>" in response.read()
         assert status("") == 200 and status("data/slices.json") == 200

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -89,7 +90,7 @@ def test_real_mmdb_files_of_every_layout(layout: str, tmp_path: Path) -> None:
     from netaddr import IPSet
 
     writer = MMDBWriter(ip_version=6, database_type=layout, ipv4_compatible=True)
-    writer.insert_network(IPSet(["185.220.101.0/24", "2a01:4f8::/32"]), LAYOUTS[layout])
+    writer.insert_network(IPSet(["185.220.101.0/24", "2a01:4f8::/32"]), cast(dict[str, Any], LAYOUTS[layout]))
     path = tmp_path / f"{layout}.mmdb"
     writer.to_db_file(str(path))
     with Geolocator(path) as geo:

@@ -23,7 +23,7 @@ from readers import assert_same_counts, assert_same_tallies, counted, tallied
 
 from honeycast import native, scan
 from honeycast.scan import ReadOptions, SilentReporter, count
-from honeycast.sources import LogSource
+from honeycast.sources import MAX_LINE, LogSource
 from honeycast.timeline import Tally
 
 DATA = Path(__file__).parent / "data"
@@ -134,7 +134,9 @@ FRAGMENTS = [
 
 def test_the_native_scanner_is_built() -> None:
     assert native.AVAILABLE, "honeycast/_scan.c was not compiled at install (is a C compiler installed?)"
-    assert native._scan.MAX_LINE == scan.MAX_LINE  # both readers skip the same overlong lines
+    from honeycast import _scan  # type: ignore[attr-defined]
+
+    assert _scan.MAX_LINE == MAX_LINE  # both readers skip the same overlong lines
 
 
 @pytest.mark.parametrize(
@@ -360,8 +362,8 @@ def test_lines_too_long_to_read_are_skipped_alike_and_in_bounded_memory(
     sshd = "Nov 29 06:04:42 web-1 sshd[100]: Failed password for root from 203.0.113.7 port 2222 ssh2"
     pieces = [
         sshd,
-        "x" * scan.MAX_LINE,  # as long as a line may be: read
-        "y" * (scan.MAX_LINE + 1),
+        "x" * MAX_LINE,  # as long as a line may be: read
+        "y" * (MAX_LINE + 1),
         "é" * 100_000,  # 200 kB: too many characters, few enough bytes to be looked at
         "z" * 1_000_000,  # dropped while it is read
         sshd,
@@ -377,11 +379,11 @@ def test_lines_too_long_to_read_are_skipped_alike_and_in_bounded_memory(
     whole.feed(data)
     whole.finish()
     for step in (1000, 65_536, 300_001):  # overlong lines begun in one block and ended in a later one
-        pieces = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+        stepwise = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
         for at in range(0, len(data), step):
-            pieces.feed(data[at : at + step])
-        pieces.finish()
-        assert pieces.result() == whole.result()
+            stepwise.feed(data[at : at + step])
+        stepwise.finish()
+        assert stepwise.result() == whole.result()
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)  # ranges of the file, as a large one is cut
     for use_native in (True, False):
         tally, warnings = tallied([str(log)], use_native, workers=2)

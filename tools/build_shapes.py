@@ -22,6 +22,7 @@ import itertools
 import json
 import tarfile
 from pathlib import Path
+from typing import Any, cast
 
 import shapefile  # pyshp
 
@@ -46,7 +47,7 @@ def read_json_member(tgz: Path, name: str) -> object:
         return json.load(member)
 
 
-def decode_arcs(topology: dict) -> list[Ring]:
+def decode_arcs(topology: dict[str, Any]) -> list[Ring]:
     """Undo TopoJSON's delta encoding and quantisation."""
     (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
     arcs = []
@@ -132,11 +133,11 @@ def oriented(ring: Ring, clockwise: bool) -> Ring:
     return ring if (signed_area(ring) < 0) == clockwise else ring[::-1]
 
 
-def polygons_of(geometry: dict) -> list[list[list[int]]]:
+def polygons_of(geometry: dict[str, Any]) -> list[list[list[int]]]:
     if geometry["type"] == "Polygon":
         return [geometry["arcs"]]
     if geometry["type"] == "MultiPolygon":
-        return geometry["arcs"]
+        return cast(list[list[list[int]]], geometry["arcs"])
     return []
 
 
