@@ -130,6 +130,14 @@ class RichReporter:
             self.progress.advance(self.task, amount)
 
 
+def option(parse: Callable[[str], int], text: str) -> int:
+    """Return an option's value as ``parse`` reads it; what it refuses is a usage error (exit 2)."""
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 def parse_base_url(text: str | None) -> str | None:
     """Return ``--base-url`` as an absolute http(s) URL of a folder (ending in /), or None when not given."""
     if text is None:
@@ -189,7 +197,7 @@ def run_build(
         options = BuildOptions(
             read=ReadOptions(logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db),
             out=Path(out),
-            slice_seconds=parse_slice(slice),
+            slice_seconds=option(parse_slice, slice),
             size=parse_size(size),
             theme=str(theme),
             base_url=parse_base_url(base_url),

@@ -7,14 +7,13 @@ each other on the common ones. Its counts come back as plain values and become a
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .sshd import Classic, read_header, read_message
-from .timeline import Named, Tally, _SliceTally
+from .timeline import Named, Tally
 
 try:
     from . import _scan  # type: ignore[attr-defined]
@@ -94,13 +93,8 @@ class NativeCount:
         tally.sshd_lines = result["sshd_lines"]
         per_slice = self._scanner.slices(sources, users)
         for (start, fold), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
-            key = _wall_time(start, tz, fold).astimezone(UTC)
-            part = _SliceTally(Counter(by_address), Counter(probes), Counter(by_user))
-            known = tally.slices.get(key)
-            if known is None:
-                tally.slices[key] = part
-            else:  # a local time the clocks skipped names the instant of another slice
-                known.update(part)
+            # A local time the clocks skipped names the instant of another slice: add_slice adds them up.
+            tally.add_slice(_wall_time(start, tz, fold).astimezone(UTC), by_address, probes, by_user)
         for source, wall, offset, fold, total, last_wall, last_offset, last_fold, names in result["failures"]:
             address = sources[source]
             if total:

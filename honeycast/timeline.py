@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
-from .errors import UsageError
 from .events import AuthEvent, EventKind
 
 _SLICE = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d)?\s*$")
@@ -36,10 +35,10 @@ def parse_slice(text: str) -> int:
         return AUTO
     found = _SLICE.match(text.lower())
     if found is None:
-        raise UsageError(f"--slice {text!r}: expected auto or a length such as 10m, 1h, 90s or 1d")
+        raise ValueError(f"--slice {text!r}: expected auto or a length such as 10m, 1h, 90s or 1d")
     seconds = int(found[1]) * _UNIT_SECONDS[found[2] or "m"]
     if not 60 <= seconds <= DAY or DAY % seconds:
-        raise UsageError(f"--slice {text!r}: must divide a day evenly, between 1m and 1d")
+        raise ValueError(f"--slice {text!r}: must divide a day evenly, between 1m and 1d")
     return seconds
 
 
@@ -386,6 +385,17 @@ class Tally:
             else:
                 mine.update(part)
         self._last_time = self._last_start = None
+
+    def add_slice(
+        self, start: datetime, sources: dict[str, int], probes: dict[str, int], users: dict[str, int]
+    ) -> None:
+        """Add one slice's counts, counted elsewhere (the native scanner), to the slice starting at ``start``."""
+        part = _SliceTally(Counter(sources), Counter(probes), Counter(users))
+        known = self.slices.get(start)
+        if known is None:
+            self.slices[start] = part
+        else:
+            known.update(part)
 
     def failed_before(self, source: str, time: datetime) -> int:
         """Return the failed attempts from ``source`` in this tally before ``time``.
