@@ -73,13 +73,21 @@ class NativeCount:
     def tally(self, result: dict[str, Any], geo: Geolocator) -> Tally:
         """Return the Tally of ``result()``, locating each distinct address once."""
         tz = self.tz
-        zones: dict[int | None, tzinfo] = {None: tz}
+        origins: dict[int | None, datetime] = {None: _ORIGIN.replace(tzinfo=tz)}
+        made: dict[tuple[int, int | None, int], datetime] = {}  # a source's first failure is often its first name's
 
         def time(wall: int, offset: int | None, fold: int = 0) -> datetime:
-            zone = zones.get(offset)
-            if zone is None:
-                zone = zones[offset] = timezone(timedelta(seconds=offset or 0))
-            return _wall_time(wall, zone, fold)
+            known = made.get((wall, offset, fold))
+            if known is not None:
+                return known
+            origin = origins.get(offset)
+            if origin is None:
+                origin = origins[offset] = _ORIGIN.replace(tzinfo=timezone(timedelta(seconds=offset or 0)))
+            moment = origin + timedelta(microseconds=wall)  # wall-clock arithmetic: the zone stays as it is
+            if fold:
+                moment = moment.replace(fold=1)
+            made[wall, offset, fold] = moment
+            return moment
 
         sources: list[str] = result["sources"]
         users: list[str] = result["users"]

@@ -368,12 +368,18 @@ class Tally:
             *(_with_failures(login, self) for login in other.accepted),
         ]
         failures = self.failures
-        for source, (first, failed, last) in other.failures.items():
-            earlier, before, later = failures.get(source, (first, 0, last))
-            failures[source] = (min(first, earlier), failed + before, max(last, later))
+        for source, found in other.failures.items():
+            known = failures.get(source)
+            if known is None:
+                failures[source] = found
+            else:
+                failures[source] = (min(found[0], known[0]), found[1] + known[1], max(found[2], known[2]))
         names = self.names
         for source, theirs in other.names.items():
-            kept = names.get(source, ())
+            kept = names.get(source)
+            if kept is None:
+                names[source] = theirs
+                continue
             for one in theirs:
                 kept = noted(kept, one)
             names[source] = kept
