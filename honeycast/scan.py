@@ -16,15 +16,13 @@ from . import native
 from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
-from .sources import LINE_LIMIT, MAX_LINE, READ_ERRORS, LogSource, sources
+from .sources import LINE_LIMIT, MAX_LINE, READ_ERRORS, TEXT_CHUNK, LogSource, sources
 from .sshd import SshdParser
 from .timeline import Tally
 
 PARALLEL_MIN_BYTES = 64 << 20
 """Plain files at least this large are cut into ranges counted side by side; smaller ones are not worth it."""
 BLOCK_BYTES = 4 << 20
-TEXT_CHUNK = 8192
-"""What io.TextIOWrapper reads at a time (its _CHUNK_SIZE)."""
 WHOLE = -1
 """The end of a job that reads its whole file, as LogSource does (compressed files cannot be cut)."""
 BACKWARDS = timedelta(minutes=10)

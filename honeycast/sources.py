@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import codecs
 import glob
 import gzip
 import io
@@ -21,6 +22,11 @@ MAX_LINE = 64 * 1024
 """Longer lines are skipped: syslog caps a message at a few kilobytes, and no sshd line comes near this."""
 LINE_LIMIT = MAX_LINE + 2
 """Characters read of one line at most (with its CR LF): a longer line is known to be too long."""
+TEXT_CHUNK = 8192
+"""Compressed input is read in steps of this many decompressed bytes by both readers, so that a file cut
+short ends at the same line for both."""
+PLAIN_CHUNK = 1 << 20
+"""The Python reader reads other input in steps of this many bytes."""
 READ_ERRORS = (EOFError, lzma.LZMAError, zlib.error, OSError)
 """What reading a damaged (often compressed) file can raise."""
 
@@ -51,19 +57,35 @@ class LogSource:
         """Yield the file's lines without line endings; bad bytes become U+FFFD.
 
         A compressed file cut short (a rotation caught mid-write, a partial copy) yields what
-        decodes and warns; it is not an error.
+        decodes and warns; it is not an error. A line longer than ``LINE_LIMIT`` characters is
+        passed on cut to that length (it is then skipped as too long); the rest is dropped as it
+        is read, so no line holds more memory than that.
         """
         count = 0
-        with self._open() as stream:
+        decode = codecs.getincrementaldecoder("utf-8")("replace").decode
+        held: list[str] = []  # the start of a line that runs on into the next block
+        size = 0
+        with self.open_binary() as stream:
+            step = TEXT_CHUNK if self.compressed else PLAIN_CHUNK
+            read = stream.read1 if self.compressed else stream.read  # type: ignore[attr-defined]
             try:
-                while line := stream.readline(LINE_LIMIT):
+                while block := read(step):
+                    text = decode(block)
+                    start = 0
+                    while (end := text.find("\n", start)) >= 0:
+                        held.append(text[start:end])
+                        count += 1
+                        yield "".join(held)[:LINE_LIMIT].rstrip("\r")
+                        held.clear()
+                        size = 0
+                        start = end + 1
+                    if size < LINE_LIMIT and start < len(text):  # beyond the limit the rest is dropped
+                        held.append(text[start : start + LINE_LIMIT - size])
+                        size += len(held[-1])
+                held.append(decode(b"", final=True))
+                if any(held):
                     count += 1
-                    if len(line) == LINE_LIMIT and not line.endswith("\n"):
-                        # Longer than any line honeycast reads: pass on what was read (it is skipped as too
-                        # long) and drop the rest without holding it, however long it runs.
-                        while (rest := stream.readline(LINE_LIMIT)) and not rest.endswith("\n"):
-                            pass
-                    yield line.rstrip("\r\n")
+                    yield "".join(held)[:LINE_LIMIT].rstrip("\r")
             except READ_ERRORS as error:
                 warn(self.read_failure(error, count))
 

@@ -341,11 +341,23 @@ class Tally:
             part = self.slices[start] = _SliceTally()
         if event.attempts:
             part.sources[source] += event.attempts
-            first, failed, last = self.failures.get(source, (time, 0, time))
-            self.failures[source] = (min(first, time), failed + event.attempts, max(last, time))
-            if event.user is not None:
-                part.users[event.user] += event.attempts
-                self.names[source] = noted(self.names.get(source, ()), Named(time, event.user, False))
+            known = self.failures.get(source)
+            if known is None:
+                self.failures[source] = (time, event.attempts, time)
+            else:  # (conditionals: this runs for every failed line, and min/max calls cost more)
+                first, failed, last = known
+                self.failures[source] = (
+                    first if first <= time else time, failed + event.attempts, last if last >= time else time
+                )
+            user = event.user
+            if user is not None:
+                part.users[user] += event.attempts
+                kept = self.names.get(source, ())
+                if not (  # nothing to note: the name is kept from earlier, or a later name cannot be kept
+                    any(one.user == user and one.time <= time for one in kept)
+                    or (len(kept) == ATTACK_NAMES and time >= kept[-1].time)
+                ):
+                    self.names[source] = noted(kept, Named(time, user, False))
         elif event.kind is EventKind.INVALID_USER and event.user is not None:
             self.names[source] = noted(self.names.get(source, ()), Named(time, event.user, True))
         if event.probe:
