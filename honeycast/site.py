@@ -71,10 +71,11 @@ def snippets(prefix: str, title: str, gif: bool) -> list[tuple[str, str]]:
         ("iframe (Confluence, Notion, BookStack, MkDocs, Docusaurus)", iframe(prefix, title)),
         ("Markdown, the poster linking to the viewer (GitHub, Gitea)", f"[![{name}]({prefix}poster.png)]({prefix})"),
         ("GitLab Markdown, the time-lapse playing in place", f"![{name}]({prefix}timelapse.mp4)"),
-        ("MediaWiki link", f"[{prefix} {wiki}]"),
     ]
-    if gif:
-        found.append(("MediaWiki, after uploading timelapse.gif", f"[[File:timelapse.gif|{wiki}|link={prefix}]]"))
+    if prefix.startswith(("http://", "https://")):  # MediaWiki links only to absolute addresses
+        found.append(("MediaWiki link", f"[{prefix} {wiki}]"))
+        if gif:
+            found.append(("MediaWiki, after uploading timelapse.gif", f"[[File:timelapse.gif|{wiki}|link={prefix}]]"))
     return found
 
 

@@ -347,7 +347,9 @@ class Tally:
             else:  # (conditionals: this runs for every failed line, and min/max calls cost more)
                 first, failed, last = known
                 self.failures[source] = (
-                    first if first <= time else time, failed + event.attempts, last if last >= time else time
+                    first if first <= time else time,
+                    failed + event.attempts,
+                    last if last >= time else time,
                 )
             user = event.user
             if user is not None:

@@ -397,6 +397,7 @@ def test_without_base_url_the_snippets_are_relative_and_there_are_no_previews(tm
     assert result.exit_code == 0, result.output
     assert "paste it (links relative to the site; --base-url makes them absolute):" in result.stderr
     assert '<iframe src="site/embed.html"' in result.stderr
+    assert "MediaWiki" not in result.stderr  # it links only to absolute addresses
     assert "og:" not in (out / "index.html").read_text(encoding="utf-8")
     assert not (out / "oembed.json").exists()
 
