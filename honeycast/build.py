@@ -101,6 +101,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     with Geolocator(options.read.geoip_db) as geo:  # a wrong --geoip-db fails now, before the logs are read
         geo_info = geo.info
     tally = _sliced(count(options.read, options.slice_seconds or AUTO_LENGTHS[0], reporter), options, reporter)
+    reporter.check()  # with --strict, every input problem found is reported now, before anything is written
     counted = tally.timeline()
     assert counted is not None  # _sliced refused a tally without slices
     timeline = publishable(counted, options.privacy)

@@ -30,7 +30,7 @@ from rich.progress import (
 from .errors import HoneycastError, InputError, UsageError
 from .events import AuthEvent, EventKind, event_record
 from .geo import Geolocator
-from .scan import ReadOptions, SilentReporter, locate, read_events
+from .scan import ReadOptions, locate, read_events
 from .site import snippets
 
 if TYPE_CHECKING:
@@ -85,34 +85,42 @@ def parse_year(year: int | None) -> int | None:
     return year
 
 
-def warning(message: str, strict: bool) -> None:
-    """Print a warning about skipped input, or with ``--strict`` stop with it as an error."""
-    if strict:
-        raise InputError(f"{message} (--strict)")
-    stderr.print(f"honeycast: warning: {message}", markup=False, soft_wrap=True)
-
-
-class WarningReporter(SilentReporter):
-    """No progress; warnings on stderr."""
+class Warnings:
+    """Warnings about skipped input: printed as they come, or with ``--strict`` kept, and every one of them
+    reported as an error once the input is read (``check``), so one run shows every problem."""
 
     def __init__(self, strict: bool) -> None:
-        super().__init__()
         self.strict = strict
+        self.problems: list[str] = []
 
     def warn(self, message: str) -> None:
-        warning(message, self.strict)
+        if self.strict:
+            self.problems.append(message)  # from any thread that reads: list.append holds the GIL
+        else:
+            stderr.print(f"honeycast: warning: {message}", markup=False, soft_wrap=True)
+
+    def check(self) -> None:
+        if self.problems:
+            raise InputError("\nhoneycast: error: ".join(f"{problem} (--strict)" for problem in self.problems))
 
 
-class RichReporter:
+class WarningReporter(Warnings):
+    """No progress; warnings on stderr."""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, amount: int = 1) -> None:
+        pass
+
+
+class RichReporter(Warnings):
     """Progress bars on stderr, one task per stage, warnings above them."""
 
     def __init__(self, progress: Progress, strict: bool) -> None:
+        super().__init__(strict)
         self.progress = progress
-        self.strict = strict
         self.task: TaskID | None = None
-
-    def warn(self, message: str) -> None:
-        warning(message, self.strict)
 
     def stage(self, name: str, total: int | None = None) -> None:
         self._finish()
@@ -318,8 +326,10 @@ def run_parse(
         wanted = kind_filter(kinds)
         read = ReadOptions(logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db)
         write = sys.stdout.write
+        reporter = WarningReporter(strict)
         with Geolocator(read.geoip_db) as geo:
-            for event, country in locate(read_events(read, WarningReporter(strict)), geo):
+            for event, country in locate(read_events(read, reporter), geo):
                 if wanted(event):
                     write(json.dumps(event_record(event, country), ensure_ascii=False) + "\n")
         sys.stdout.flush()
+        reporter.check()

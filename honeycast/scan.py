@@ -42,6 +42,9 @@ class Reporter(Protocol):
 
     def warn(self, message: str) -> None: ...
 
+    def check(self) -> None:
+        """Called once all input is read: a strict reporter stops here if anything was skipped."""
+
 
 class SilentReporter:
     """Shows nothing; keeps the warnings."""
@@ -57,6 +60,9 @@ class SilentReporter:
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+    def check(self) -> None:
+        pass
 
 
 def _native_built() -> bool:

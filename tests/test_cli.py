@@ -424,3 +424,12 @@ def test_periods_read_as_people_write_them(first: str, last: str, text: str) -> 
     from honeycast.timeline import period_text
 
     assert period_text(datetime.fromisoformat(first), datetime.fromisoformat(last)) == text
+
+
+def test_parse_with_strict_prints_what_it_read_then_fails_for_what_it_skipped(tmp_path: Path) -> None:
+    empty = tmp_path / "auth.log.1"
+    empty.write_text("")
+    result = runner.invoke(app, ["parse", str(SMALL_LOG), str(empty), "--year", "2026", "--tz", "UTC", "--strict"])
+    assert result.exit_code == 2
+    assert len(result.stdout.splitlines()) == 16
+    assert _error_line(result) == f"honeycast: error: {empty}: empty file, skipped (--strict)"

@@ -81,6 +81,19 @@ def test_strict_turns_a_skipped_input_into_an_error(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_strict_reports_every_problem_in_one_run(tmp_path: Path) -> None:
+    empty = tmp_path / "auth.log.1"
+    empty.write_text("")
+    journal = tmp_path / "system.journal"
+    journal.write_bytes(b"LPKSHHRH" + bytes(64))
+    result, out = build(tmp_path, SMALL_LOG, empty, journal, extra=("--strict",))
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    lines = stderr_lines(result)
+    assert lines[0] == f"honeycast: error: {empty}: empty file, skipped (--strict)"
+    assert lines[1].startswith(f"honeycast: error: {journal}: a binary systemd journal file, skipped")
+    assert len(lines) == 2 and not out.exists()
+
+
 def test_binary_journal_is_skipped_with_a_hint(tmp_path: Path) -> None:
     journal = tmp_path / "system.journal"
     journal.write_bytes(b"LPKSHHRH" + bytes(4000))
