@@ -196,7 +196,13 @@ def _staging(out: Path) -> Path:
                 raise OutputError(f"{out}: another honeycast build is writing it; run this one when it has finished")
             # Ours if marked, or a finished site a build was stopped from moving, or stopped before it was marked.
             if stale.is_dir() and ((stale / STAGING).exists() or (stale / MARKER).exists() or not any(stale.iterdir())):
-                shutil.rmtree(stale, ignore_errors=True)
+                # Moved out of the way first: an ffmpeg that outlived a killed build may still finish its file
+                # there, and must find no folder to write it into, rather than one this removal just emptied.
+                removed = stale.with_name(stale.name + ".removed")
+                stale.rename(removed)
+                shutil.rmtree(removed, ignore_errors=True)
+        for removed in out.parent.glob(f".{out.name}.*.tmp.removed"):  # what a late writer put back in time
+            shutil.rmtree(removed, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
         try:
             staging.chmod(0o755)  # mkdtemp makes it private; a published site must be readable by the web server

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -274,6 +275,29 @@ def test_killed_at_random_points_the_previous_site_survives(previous_site: Path)
     result = runner.invoke(app, ["build", str(SMALL_LOG), str(previous_site), *YEAR, "--size", "640x360"])
     assert result.exit_code == 0, result.output
     assert [path.name for path in previous_site.parent.iterdir()] == ["site"]
+
+
+def test_a_killed_builds_ffmpeg_finishing_late_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    stale = tmp_path / ".site.killed12.tmp"  # what a killed build left, its ffmpeg still running
+    stale.mkdir()
+    (stale / ".honeycast-staging").write_text("")
+    real = os.rmdir
+
+    def late_ffmpeg(path: Any, *args: Any, **kwargs: Any) -> None:
+        if str(path).endswith((stale.name, stale.name + ".removed")):
+            try:  # the orphaned ffmpeg writes its file by name while the folder is being removed
+                (stale / "timelapse.mp4").write_bytes(b"late")
+            except FileNotFoundError:
+                pass
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rmdir", late_ffmpeg)
+    result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--no-frames", "--size", "640x360"])
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["site"]
 
 
 def test_a_second_build_into_the_same_folder_waits_its_turn(previous_site: Path) -> None:
