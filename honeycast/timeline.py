@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
@@ -129,23 +129,24 @@ class Named(NamedTuple):
     invalid: bool
 
 
-def noted(kept: tuple[Named, ...], name: Named) -> tuple[Named, ...]:
-    """Return the first ``ATTACK_NAMES`` distinct names with ``name`` noted, earliest first.
+def noted(kept: tuple[Named, ...], time: datetime, user: str, invalid: bool) -> tuple[Named, ...]:
+    """Return the first ``ATTACK_NAMES`` distinct names with ``user`` (tried at ``time``) noted, earliest first.
 
     Kept lists of parts of a log merge into the list of the whole: a name among the first few of the
-    whole is among the first few of the part it was first tried in.
+    whole is among the first few of the part it was first tried in. Nothing is made when nothing changes
+    (the common case: a name tried again, or a fourth one), as this runs for every failed line.
     """
     for index, known in enumerate(kept):
-        if known.user == name.user:
-            if name.time >= known.time and (known.invalid or not name.invalid):
+        if known.user == user:
+            if time >= known.time and (known.invalid or not invalid):
                 return kept
-            name = Named(min(name.time, known.time), name.user, known.invalid or name.invalid)
+            time, invalid = min(time, known.time), known.invalid or invalid
             kept = kept[:index] + kept[index + 1 :]
             break
     else:
-        if len(kept) == ATTACK_NAMES and name.time >= kept[-1].time:
+        if len(kept) == ATTACK_NAMES and time >= kept[-1].time:
             return kept
-    return tuple(sorted((*kept, name), key=lambda one: one.time)[:ATTACK_NAMES])
+    return tuple(sorted((*kept, Named(time, user, invalid)), key=lambda one: one.time)[:ATTACK_NAMES])
 
 
 def attacked(failures: int, names: tuple[Named, ...], time: datetime) -> bool:
@@ -351,17 +352,11 @@ class Tally:
                     failed + event.attempts,
                     last if last >= time else time,
                 )
-            user = event.user
-            if user is not None:
-                part.users[user] += event.attempts
-                kept = self.names.get(source, ())
-                if not (  # nothing to note: the name is kept from earlier, or a later name cannot be kept
-                    any(one.user == user and one.time <= time for one in kept)
-                    or (len(kept) == ATTACK_NAMES and time >= kept[-1].time)
-                ):
-                    self.names[source] = noted(kept, Named(time, user, False))
+            if event.user is not None:
+                part.users[event.user] += event.attempts
+                self.names[source] = noted(self.names.get(source, ()), time, event.user, False)
         elif event.kind is EventKind.INVALID_USER and event.user is not None:
-            self.names[source] = noted(self.names.get(source, ()), Named(time, event.user, True))
+            self.names[source] = noted(self.names.get(source, ()), time, event.user, True)
         if event.probe:
             part.probes[source] += 1
         if event.kind is EventKind.ACCEPTED and event.user is not None:
@@ -395,7 +390,7 @@ class Tally:
                 names[source] = theirs
                 continue
             for one in theirs:
-                kept = noted(kept, one)
+                kept = noted(kept, *one)
             names[source] = kept
         slices = self.slices
         for key, part in other.slices.items():
@@ -453,18 +448,7 @@ class Tally:
             return self
         if seconds % self.slice_seconds:
             raise ValueError(f"cannot cut {self.slice_seconds} s slices into {seconds} s ones")
-        coarse = Tally(
-            seconds,
-            self.tz,
-            {},
-            self.kinds,
-            self.sshd_lines,
-            self.years,
-            self.addresses,
-            self.failures,
-            self.names,
-            self.accepted,
-        )
+        coarse = replace(self, slice_seconds=seconds, slices={}, _last_time=None, _last_start=None)
         for key, part in sorted(self.slices.items()):
             start = slice_key(key, seconds, self.tz)
             mine = coarse.slices.get(start)

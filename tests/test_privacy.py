@@ -127,7 +127,7 @@ def test_noted_keeps_the_earliest_names_whatever_the_order() -> None:
     for order in (names, names[::-1], names[3:] + names[:3]):
         kept: tuple[Named, ...] = ()
         for one in order:
-            kept = noted(kept, one)
+            kept = noted(kept, *one)
         assert kept == expected
 
 
