@@ -353,7 +353,7 @@ def _swap_in(staging: Path, out: Path, names: list[str], stale: list[str]) -> No
     done: list[tuple[Path, Path | None]] = []  # (a file in out, where its old version waits, if it had one)
     made: list[Path] = []
     try:
-        for name in [*names, *stale]:
+        for name, fresh in [*((name, True) for name in names), *((name, False) for name in stale)]:
             target = out / name
             for folder in reversed(target.relative_to(out).parents[:-1]):
                 if not (out / folder).is_dir():
@@ -365,7 +365,7 @@ def _swap_in(staging: Path, out: Path, names: list[str], stale: list[str]) -> No
                 old.parent.mkdir(parents=True, exist_ok=True)
                 os.rename(target, old)
             done.append((target, old))
-            if name in names:
+            if fresh:
                 _place(staging / name, target)
     except BaseException:
         for target, old in reversed(done):

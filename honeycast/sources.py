@@ -73,11 +73,14 @@ class LogSource:
                     text = decode(block)
                     start = 0
                     while (end := text.find("\n", start)) >= 0:
-                        held.append(text[start:end])
+                        line = text[start:end]
+                        if held:  # the line began in an earlier block
+                            held.append(line)
+                            line = "".join(held)
+                            held.clear()
+                            size = 0
                         count += 1
-                        yield "".join(held)[:LINE_LIMIT].rstrip("\r")
-                        held.clear()
-                        size = 0
+                        yield line[:LINE_LIMIT].rstrip("\r")
                         start = end + 1
                     if size < LINE_LIMIT and start < len(text):  # beyond the limit the rest is dropped
                         held.append(text[start : start + LINE_LIMIT - size])
