@@ -44,7 +44,7 @@ static int closing_kind(int kind) {
     }
 }
 
-#define INTERFACE 6  /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 7  /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CARRY (4 * MAX_LINE + 8)  /* a longer line has more than MAX_LINE characters however it decodes */
@@ -221,16 +221,22 @@ typedef struct {
     Pending *pending; uint32_t pending_first, pending_len, pending_room;  /* a queue: [first, len) */
 } Connection;
 
-typedef struct { uint32_t slice, source; int64_t attempts, probes; } Cell;
+typedef struct { uint32_t slice, source, host; int64_t attempts, probes; } Cell;
 typedef struct { uint32_t slice, user; int64_t attempts; } UserCell;
 typedef struct { int64_t start; uint8_t fold; } SliceKey;  /* local wall clock in the build's zone */
 #define ATTACK_NAMES 3  /* timeline.ATTACK_NAMES: the first user names of a source that are kept */
 typedef struct { Time at; uint32_t user; uint8_t invalid; } Named;  /* timeline.Named */
 typedef struct {
-    Time first, last; int64_t total; uint8_t failed, is_host;
+    Time first, last; int64_t total; uint8_t failed, is_host, counted;  /* counted: a line of it was */
     uint8_t names; Named name[ATTACK_NAMES];  /* earliest first */
 } SourceInfo;
 typedef struct { Time time; uint32_t source, user; int64_t before; } Login;
+/* A span of time a host's lines were already counted in (by an earlier build): its events are read but not
+ * counted. Bounds as Python compares them with a stamp (Tally.covers): a local stamp by wall clock, one with
+ * an offset by instant. */
+typedef struct { int64_t first_wall, first_instant, last_wall, last_instant, last_lines, seen; } Covered;
+typedef struct { uint8_t known; uint32_t first, count; } HostCover;  /* a host's spans in Scanner.covered */
+typedef struct { Time first, last; int64_t at_last; uint8_t seen; } HostSpan;  /* a host's first and last line */
 
 typedef struct {
     PyObject_HEAD
@@ -255,6 +261,8 @@ typedef struct {
     Array cells; Map cell_index;
     Array user_cells; Map user_cell_index;
     Array logins;
+    PyObject *covers;  /* host name -> its covered spans, asked once per host; or None */
+    Array covered, host_cover, host_spans;
     Time last_time; uint32_t last_slice;
     uint32_t last_host; char last_host_text[256]; size_t last_host_len;
     /* what was read */
@@ -962,6 +970,62 @@ static uint32_t slice_of(Scanner *s, Time t, int *failed) {
     return id;
 }
 
+/* Ask Python once for the spans an earlier build counted of a host's lines. */
+static int ask_cover(Scanner *s, uint32_t host, HostCover *cover) {
+    int released = s->released != NULL;
+    hold(s);
+    PyObject *name = PyUnicode_DecodeUTF8(s->hosts.bytes + s->hosts.start[host], s->hosts.length[host],
+                                          "surrogatepass");
+    PyObject *spans = name ? PyObject_CallOneArg(s->covers, name) : NULL;
+    Py_XDECREF(name);
+    if (!spans) return -1;
+    if (!PyTuple_Check(spans)) {
+        Py_DECREF(spans);
+        PyErr_SetString(PyExc_TypeError, "covered spans must be a tuple");
+        return -1;
+    }
+    cover->first = (uint32_t)s->covered.len;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(spans); i++) {
+        long long first_wall, first_instant, last_wall, last_instant, last_lines;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spans, i), "LLLLL", &first_wall, &first_instant, &last_wall,
+                              &last_instant, &last_lines)) {
+            Py_DECREF(spans);
+            return -1;
+        }
+        Covered *c = array_push(&s->covered);
+        if (!c) { Py_DECREF(spans); PyErr_NoMemory(); return -1; }
+        *c = (Covered){first_wall, first_instant, last_wall, last_instant, last_lines, 0};
+    }
+    Py_DECREF(spans);
+    cover->count = (uint32_t)s->covered.len - cover->first;
+    cover->known = 1;
+    if (released) let_go(s);
+    return 0;
+}
+
+/* Whether a host's line at t lies in a span an earlier build counted (Tally.covers): 1, 0, or -1 on error.
+ * A line (line true) at the very instant a span ends is covered only up to the number of lines read at that
+ * instant then: the log may have gone on within that second after it was read. */
+static int is_covered(Scanner *s, uint32_t host, Time t, int line) {
+    if (s->covers == NULL) return 0;
+    while (s->host_cover.len <= host) {
+        HostCover *fresh = array_push(&s->host_cover);
+        if (!fresh) return nomem(s);
+        memset(fresh, 0, sizeof *fresh);
+    }
+    HostCover *cover = &AT(s->host_cover, HostCover, host);
+    if (!cover->known && ask_cover(s, host, cover) < 0) return -1;
+    for (uint32_t i = cover->first; i < cover->first + cover->count; i++) {
+        Covered *c = &AT(s->covered, Covered, i);
+        int64_t at = t.wall, first = c->first_wall, last = c->last_wall;
+        if (t.offset != LOCAL) { at = t.wall - (int64_t)t.offset * US; first = c->first_instant; last = c->last_instant; }
+        if (at < first || at > last) continue;
+        if (at < last || !line) return 1;
+        return ++c->seen <= c->last_lines;
+    }
+    return 0;
+}
+
 /* Note a user name a source tried, or that sshd called invalid, among its first (timeline.noted). */
 static int note_name(Scanner *s, SourceInfo *info, Named name) {
     int64_t step;
@@ -995,18 +1059,23 @@ static int note_name(Scanner *s, SourceInfo *info, Named name) {
 }
 
 /* Add attempts and a probe of one source to the tally (Tally.add). user: a Name, or NO_NAME. */
-static int tally(Scanner *s, Time t, uint32_t origin, Name *user, int64_t attempts, int probe) {
+static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user, int64_t attempts, int probe,
+                 int check) {
+    int skip = check ? is_covered(s, host, t, 0) : 0;
+    if (skip) return skip < 0 ? -1 : 0;
+    AT(s->source_info, SourceInfo, origin).counted = 1;
     int failed = 0;
     uint32_t slice = slice_of(s, t, &failed);
     if (failed) return -1;
     if (attempts || probe) {
-        uint32_t index = map_get(&s->cell_index, slice, origin);
+        uint64_t key = (uint64_t)host << 32 | origin;
+        uint32_t index = map_get(&s->cell_index, slice, key);
         if (index == NONE) {
             Cell *cell = array_push(&s->cells);
             if (!cell) return nomem(s);
-            cell->slice = slice; cell->source = origin;
+            cell->slice = slice; cell->source = origin; cell->host = host;
             index = (uint32_t)(s->cells.len - 1);
-            if (map_put(&s->cell_index, slice, origin, index) < 0) return nomem(s);
+            if (map_put(&s->cell_index, slice, key, index) < 0) return nomem(s);
         }
         Cell *cell = &AT(s->cells, Cell, index);
         cell->attempts += attempts;
@@ -1043,7 +1112,7 @@ static int settle(Scanner *s, Connection *c) {
     for (uint32_t i = c->pending_first; i < c->pending_len; i++) {
         Pending *p = &c->pending[i];
         Name user = {NULL, 0, p->user};
-        if (tally(s, p->time, c->source, &user, p->times, 0) < 0) return -1;
+        if (tally(s, p->time, (uint32_t)c->host, c->source, &user, p->times, 0, 1) < 0) return -1;
         c->settled += p->times;
     }
     c->pending_first = c->pending_len = 0;
@@ -1249,9 +1318,32 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
         s->has_latest = 1;
     }
 
-    s->sshd_lines++;
-    s->kinds[kind] += count;
-    s->kind_seen[kind] = 1;
+    while (s->host_spans.len <= host) {
+        HostSpan *fresh = array_push(&s->host_spans);
+        if (!fresh) return nomem(s);
+        memset(fresh, 0, sizeof *fresh);
+    }
+    HostSpan *span = &AT(s->host_spans, HostSpan, host);
+    if (!span->seen) {
+        span->first = span->last = t;
+        span->at_last = 1;
+        span->seen = 1;
+    } else {
+        int64_t before, after;
+        if (time_diff(s, t, span->first, &before) < 0 || time_diff(s, t, span->last, &after) < 0) return -1;
+        if (before < 0) span->first = t;
+        if (after > 0) { span->last = t; span->at_last = 1; }
+        else if (after == 0) span->at_last++;
+    }
+    /* A line an earlier build counted is read for its connection, and counted in nothing. */
+    int covered = is_covered(s, host, t, 1);
+    if (covered < 0) return -1;
+    int counted = !covered;
+    if (counted) {
+        s->sshd_lines++;
+        s->kinds[kind] += count;
+        s->kind_seen[kind] = 1;
+    }
     if (sweep(s, t) < 0) return -1;
     if (source.p && source.id == NONE && has_pid) {
         /* Most lines repeat their connection's address: compare bytes instead of hashing them. */
@@ -1278,8 +1370,8 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     int64_t attempts;
     int probe;
     if (count_line(s, t, kind, count, &user, c, &attempts, &probe) < 0) return -1;
-    if (origin == NONE) return 0;
-    if (tally(s, t, origin, &user, attempts, probe) < 0) return -1;
+    if (origin == NONE || !counted) return 0;
+    if (tally(s, t, host, origin, &user, attempts, probe, 0) < 0) return -1;
     if (kind == K_INVALID_USER && !attempts && named(&user)) {
         if (resolve(s, &s->users, &user) < 0) return -1;
         if (note_name(s, &AT(s->source_info, SourceInfo, origin), (Named){t, user.id, 1}) < 0) return -1;
@@ -1469,12 +1561,16 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
 
 static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
-                            "zone_offset", NULL};
+                            "zone_offset", "covered", NULL};
     int slice, year, ref_year, ref_month, ref_day;
-    PyObject *header, *fields, *local_offset, *to_local, *zone_offset;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOO", names, &slice, &year, &ref_year, &ref_month, &ref_day,
-                                     &header, &fields, &local_offset, &to_local, &zone_offset))
+    PyObject *header, *fields, *local_offset, *to_local, *zone_offset, *covers;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOO", names, &slice, &year, &ref_year, &ref_month,
+                                     &ref_day, &header, &fields, &local_offset, &to_local, &zone_offset, &covers))
         return -1;
+    if (covers != Py_None && !PyCallable_Check(covers)) {
+        PyErr_SetString(PyExc_TypeError, "covered must be None or a callable");
+        return -1;
+    }
     if (slice <= 0) { PyErr_SetString(PyExc_ValueError, "slice_seconds must be positive"); return -1; }
     if (year < 0 || year > 9999) { PyErr_SetString(PyExc_ValueError, "year must be 1 to 9999, or 0 for none"); return -1; }
     s->zone_offset = LOCAL;
@@ -1501,6 +1597,9 @@ static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     s->cells.size = sizeof(Cell);
     s->user_cells.size = sizeof(UserCell);
     s->logins.size = sizeof(Login);
+    s->covered.size = sizeof(Covered);
+    s->host_cover.size = sizeof(HostCover);
+    s->host_spans.size = sizeof(HostSpan);
     if (strings_init(&s->hosts) < 0 || strings_init(&s->sources) < 0 || strings_init(&s->users) < 0 ||
         map_init(&s->connection_index, 1 << 12) < 0 || map_init(&s->endpoint_index, 1 << 12) < 0 ||
         map_init(&s->session_index, 1 << 8) < 0 ||
@@ -1509,16 +1608,18 @@ static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
         PyErr_NoMemory();
         return -1;
     }
+    /* covered(host name) -> ((first wall, first instant, last wall, last instant), ...) in µs (Tally.covers). */
+    Py_XSETREF(s->covers, covers == Py_None ? NULL : Py_NewRef(covers));
     return 0;
 }
 
 static int Scanner_traverse(Scanner *s, visitproc visit, void *arg) {
-    Py_VISIT(s->header); Py_VISIT(s->fields); Py_VISIT(s->local_offset); Py_VISIT(s->to_local);
+    Py_VISIT(s->header); Py_VISIT(s->fields); Py_VISIT(s->local_offset); Py_VISIT(s->to_local); Py_VISIT(s->covers);
     return 0;
 }
 
 static int Scanner_clear(Scanner *s) {
-    Py_CLEAR(s->header); Py_CLEAR(s->fields); Py_CLEAR(s->local_offset); Py_CLEAR(s->to_local);
+    Py_CLEAR(s->header); Py_CLEAR(s->fields); Py_CLEAR(s->local_offset); Py_CLEAR(s->to_local); Py_CLEAR(s->covers);
     return 0;
 }
 
@@ -1530,6 +1631,7 @@ static void Scanner_dealloc(Scanner *s) {
     for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
     free(s->connections.items); free(s->waiting.items); free(s->source_info.items); free(s->slices.items);
     free(s->cells.items); free(s->user_cells.items); free(s->logins.items);
+    free(s->covered.items); free(s->host_cover.items); free(s->host_spans.items);
     map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->session_index); map_free(&s->slice_index);
     map_free(&s->cell_index); map_free(&s->user_cell_index);
     Py_TYPE(s)->tp_free((PyObject *)s);
@@ -1685,7 +1787,7 @@ static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
 
 static PyObject *Scanner_counts(Scanner *s) {
     PyObject *kinds = PyTuple_New(N_KINDS), *sources = NULL, *hosts = NULL, *users = NULL, *slices = NULL,
-             *failures = NULL, *logins = NULL, *result = NULL;
+             *failures = NULL, *logins = NULL, *host_names = NULL, *spans = NULL, *uncounted = NULL, *result = NULL;
     if (!kinds) return NULL;
     for (int k = 0; k < N_KINDS; k++) {
         PyObject *count = s->kind_seen[k] ? PyLong_FromLongLong(s->kinds[k]) : Py_NewRef(Py_None);
@@ -1693,8 +1795,13 @@ static PyObject *Scanner_counts(Scanner *s) {
         PyTuple_SET_ITEM(kinds, k, count);
     }
     if (!(sources = string_list(&s->sources)) || !(users = string_list(&s->users))) goto done;
-    if (!(hosts = PyList_New(0))) goto done;
+    if (!(hosts = PyList_New(0)) || !(uncounted = PyList_New(0))) goto done;
     for (size_t i = 0; i < s->source_info.len; i++) {
+        if (!AT(s->source_info, SourceInfo, i).counted) {
+            PyObject *index = PyLong_FromSize_t(i);
+            if (!index || PyList_Append(uncounted, index) < 0) { Py_XDECREF(index); goto done; }
+            Py_DECREF(index);
+        }
         if (AT(s->source_info, SourceInfo, i).is_host) {
             PyObject *index = PyLong_FromSize_t(i);
             if (!index || PyList_Append(hosts, index) < 0) { Py_XDECREF(index); goto done; }
@@ -1728,6 +1835,16 @@ static PyObject *Scanner_counts(Scanner *s) {
         if (!item || PyList_Append(failures, item) < 0) { Py_XDECREF(item); goto done; }
         Py_DECREF(item);
     }
+    if (!(host_names = string_list(&s->hosts)) || !(spans = PyList_New(0))) goto done;
+    for (size_t i = 0; i < s->host_spans.len; i++) {
+        HostSpan span = AT(s->host_spans, HostSpan, i);
+        if (!span.seen) continue;
+        PyObject *item = Py_BuildValue("(nLNiLNiL)", (Py_ssize_t)i, (long long)span.first.wall,
+                                       offset_object(span.first.offset), span.first.fold, (long long)span.last.wall,
+                                       offset_object(span.last.offset), span.last.fold, (long long)span.at_last);
+        if (!item || PyList_Append(spans, item) < 0) { Py_XDECREF(item); goto done; }
+        Py_DECREF(item);
+    }
     if (!(logins = PyList_New(s->logins.len))) goto done;
     for (size_t i = 0; i < s->logins.len; i++) {
         Login l = AT(s->logins, Login, i);
@@ -1736,17 +1853,18 @@ static PyObject *Scanner_counts(Scanner *s) {
         if (!item) goto done;
         PyList_SET_ITEM(logins, i, item);
     }
-    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:i,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
+    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:i,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
                            "lines", (long long)s->lines, "overlong", (long long)s->overlong,
                            "sshd_lines", (long long)s->sshd_lines, "two_ways", (long long)s->two_ways,
                            "year", s->first_year,
                            "backwards", (long long)s->backwards, "backwards_line", (long long)s->backwards_line,
                            "backwards_step", (long long)s->backwards_step,
                            "kinds", kinds, "sources", sources, "hosts", hosts, "users", users, "slices", slices,
-                           "failures", failures, "logins", logins);
+                           "failures", failures, "logins", logins, "host_names", host_names, "host_spans", spans,
+                           "uncounted", uncounted);
 done:
     Py_XDECREF(kinds); Py_XDECREF(sources); Py_XDECREF(hosts); Py_XDECREF(users); Py_XDECREF(slices);
-    Py_XDECREF(failures); Py_XDECREF(logins);
+    Py_XDECREF(failures); Py_XDECREF(logins); Py_XDECREF(host_names); Py_XDECREF(spans); Py_XDECREF(uncounted);
     return result;
 }
 
@@ -1760,6 +1878,18 @@ static int dict_add(PyObject *counts, PyObject *key, int64_t amount) {
     int failed = PyDict_SetItem(counts, key, value);
     Py_DECREF(value);
     return failed;
+}
+
+/* Add ``amount`` to ``counts[outer][key]``, making the inner dictionary where there is none. */
+static int dict_add_in(PyObject *counts, PyObject *outer, PyObject *key, int64_t amount) {
+    PyObject *inner = PyDict_GetItemWithError(counts, outer);
+    if (!inner) {
+        if (PyErr_Occurred() || !(inner = PyDict_New())) return -1;
+        int failed = PyDict_SetItem(counts, outer, inner);
+        Py_DECREF(inner);
+        if (failed < 0) return -1;
+    }
+    return dict_add(inner, key, amount);
 }
 
 /* Positions of records grouped by slice (a counting sort): order[first[k]:first[k + 1]] are slice k's. */
@@ -1779,8 +1909,8 @@ static size_t *group_by_slice(const Array *records, size_t slices, int user_reco
     return order;
 }
 
-/* Per slice: (attempts by address, probes by address, attempts by user), given the address and
- * user strings of result(). */
+/* Per slice: (attempts by host and address, probes by host and address, attempts by user), given the
+ * address, user and host strings of result(). */
 static PyObject *Scanner_cells(Scanner *s, PyObject *args);
 
 static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
@@ -1792,10 +1922,12 @@ static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
 }
 
 static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
-    PyObject *sources, *users;
-    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &sources, &PyList_Type, &users)) return NULL;
-    if ((size_t)PyList_GET_SIZE(sources) != s->sources.count || (size_t)PyList_GET_SIZE(users) != s->users.count) {
-        PyErr_SetString(PyExc_ValueError, "one address and user string per interned one");
+    PyObject *sources, *users, *hosts;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &sources, &PyList_Type, &users, &PyList_Type, &hosts))
+        return NULL;
+    if ((size_t)PyList_GET_SIZE(sources) != s->sources.count || (size_t)PyList_GET_SIZE(users) != s->users.count ||
+        (size_t)PyList_GET_SIZE(hosts) != s->hosts.count) {
+        PyErr_SetString(PyExc_ValueError, "one address, user and host string per interned one");
         return NULL;
     }
     size_t *cell_first = NULL, *user_first = NULL;
@@ -1809,9 +1941,9 @@ static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
         if (!attempts || !probes || !by_user) goto slice_fail;
         for (size_t i = cell_first[k]; i < cell_first[k + 1]; i++) {
             Cell c = AT(s->cells, Cell, cell_order[i]);
-            PyObject *address = PyList_GET_ITEM(sources, c.source);
-            if (c.attempts && dict_add(attempts, address, c.attempts) < 0) goto slice_fail;
-            if (c.probes && dict_add(probes, address, c.probes) < 0) goto slice_fail;
+            PyObject *address = PyList_GET_ITEM(sources, c.source), *host = PyList_GET_ITEM(hosts, c.host);
+            if (c.attempts && dict_add_in(attempts, host, address, c.attempts) < 0) goto slice_fail;
+            if (c.probes && dict_add_in(probes, host, address, c.probes) < 0) goto slice_fail;
         }
         for (size_t i = user_first[k]; i < user_first[k + 1]; i++) {
             UserCell c = AT(s->user_cells, UserCell, user_order[i]);

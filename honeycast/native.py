@@ -13,14 +13,14 @@ from typing import Any
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .sshd import Classic, read_header, read_message
-from .timeline import Named, Tally
+from .timeline import Named, Span, Tally, host_key
 
 try:
     from . import _scan  # type: ignore[attr-defined]
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None
 
-INTERFACE = 6
+INTERFACE = 7
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
 AVAILABLE = (
     _scan is not None
@@ -37,9 +37,20 @@ _ORIGIN = datetime(1, 1, 1)
 class NativeCount:
     """Count one input's lines with the native scanner: feed it blocks of bytes, then ask for the tally."""
 
-    def __init__(self, slice_seconds: int, tz: tzinfo, year: int | None, reference: datetime) -> None:
+    def __init__(
+        self,
+        slice_seconds: int,
+        tz: tzinfo,
+        year: int | None,
+        reference: datetime,
+        covered: dict[str, tuple[Span, ...]] | None = None,
+        host: str | None = None,
+    ) -> None:
+        """``covered`` and ``host`` as in ``Tally``: spans counted before, and the name all lines count under."""
         self.slice_seconds = slice_seconds
         self.tz = tz
+        self.host = host
+        self._covered = covered or {}
         if year is not None and not 1 <= year <= 9999:
             raise ValueError(f"year {year} is outside 1 to 9999")
         fixed = tz.utcoffset(None) if isinstance(tz, timezone) else None
@@ -52,6 +63,7 @@ class NativeCount:
             self._local_offset,
             self._to_local,
             None if fixed is None else int(fixed.total_seconds()),
+            self._covers if covered else None,
         )
 
     @property
@@ -93,13 +105,25 @@ class NativeCount:
         users: list[str] = result["users"]
         hosts = set(result["hosts"])
         countries = [HOSTNAME if index in hosts else geo.country(address) for index, address in enumerate(sources)]
-        tally = Tally(self.slice_seconds, tz)
+        tally = Tally(self.slice_seconds, tz, host=self.host)
         for kind, count in zip(_KINDS, result["kinds"], strict=True):
             if count is not None:
                 tally.kinds[kind] = count
         tally.addresses = dict(zip(sources, countries, strict=True))
+        for index in result["uncounted"]:  # read only in lines an earlier build counted
+            del tally.addresses[sources[index]]
         tally.sshd_lines = result["sshd_lines"]
-        per_slice = self._scanner.slices(sources, users)
+        host_names: list[str] = result["host_names"]
+        for index, wall, offset, fold, last_wall, last_offset, last_fold, at_last in result["host_spans"]:
+            first, last = time(wall, offset, fold), time(last_wall, last_offset, last_fold)
+            name = self.host or host_names[index]
+            known = tally.spans.get(name)
+            if known is not None:  # hosts counted under one name (--host): one span
+                was = known[0]
+                at_last = at_last if last > was.last else was.at_last if last < was.last else at_last + was.at_last
+                first, last = min(first, was.first), max(last, was.last)
+            tally.spans[name] = [Span(first, last, at_last)]
+        per_slice = self._scanner.slices(sources, users, host_names)
         for (start, fold), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
             # A local time the clocks skipped names the instant of another slice: add_slice adds them up.
             tally.add_slice(_wall_time(start, tz, fold).astimezone(UTC), by_address, probes, by_user)
@@ -117,6 +141,13 @@ class NativeCount:
             for wall, offset, fold, source, user, before in result["logins"]
         ]
         return tally
+
+    def _covers(self, host: str) -> tuple[tuple[int, int, int, int, int], ...]:
+        """Return the spans an earlier build counted of a host's lines as the scanner compares them
+        (``is_covered`` in _scan.c): µs since 0001-01-01 of the wall clock in the build's zone (for stamps
+        without an offset) and of the instant (for stamps with one)."""
+        found = self._covered.get(host_key(self.host or host), ())
+        return tuple((*_clocks(first, self.tz), *_clocks(last, self.tz), at_last) for first, last, at_last in found)
 
     def _local_offset(self, wall: int, fold: int) -> int:
         """Return the UTC offset, in seconds, of a wall-clock time in the reader's zone."""
@@ -155,6 +186,13 @@ class NativeCount:
                 stamp.fold,
             )
         return parts, host, pid, message
+
+
+def _clocks(moment: datetime, tz: tzinfo) -> tuple[int, int]:
+    """Return (wall clock in ``tz``, instant) of an aware time, in µs since 0001-01-01."""
+    wall = moment.astimezone(tz).replace(tzinfo=None) - _ORIGIN
+    instant = moment.astimezone(UTC).replace(tzinfo=None) - _ORIGIN
+    return wall // timedelta(microseconds=1), instant // timedelta(microseconds=1)
 
 
 def _wall_time(wall: int, zone: tzinfo, fold: int) -> datetime:

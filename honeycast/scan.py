@@ -6,7 +6,7 @@ import heapq
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import Path
@@ -18,7 +18,7 @@ from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
 from .sources import LINE_LIMIT, MAX_LINE, READ_ERRORS, TEXT_CHUNK, LogSource, sources
 from .sshd import SshdParser
-from .timeline import Tally
+from .timeline import Span, Tally
 
 PARALLEL_MIN_BYTES = 64 << 20
 """Plain files at least this large are cut into ranges counted side by side; smaller ones are not worth it."""
@@ -82,6 +82,10 @@ class ReadOptions:
     geoip_db: Path | None = None
     reader: str = "auto"
     """``auto``, or a name in ``READERS``: travels with the options to every thread and process that counts."""
+    host: str | None = None
+    """``--host``: the host every input's lines are counted under, whatever host they name."""
+    covered: dict[str, tuple[Span, ...]] = field(default_factory=dict)
+    """Per host, spans an earlier build counted (its history): lines in them are read, not counted again."""
 
     def native(self) -> bool:
         """Return whether the native scanner counts, refusing a reader that cannot run here."""
@@ -319,7 +323,7 @@ def _count_job(
         return _native_tally(job, read, slice_seconds, reporter, geo, stop)
     parser = SshdParser(read.tz, year=job.year, reference=job.reference)
     lines = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
-    tally = Tally(slice_seconds, read.tz)
+    tally = Tally(slice_seconds, read.tz, host=read.host, covered=read.covered)
     _tally_events(tally, _events_of(lines, parser, reporter, job.path), geo)
     _note_year(tally, job, read, parser.first_year)
     return tally
@@ -340,7 +344,7 @@ def _native_tally(
     stop: threading.Event | None = None,
 ) -> Tally:
     """Count with the native scanner."""
-    counter = native.NativeCount(slice_seconds, read.tz, job.year, job.reference)
+    counter = native.NativeCount(slice_seconds, read.tz, job.year, job.reference, read.covered, read.host)
     source = LogSource(job.path)
     warnings = []
     done = 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import NamedTuple
 
 from .events import AuthEvent, EventKind
@@ -27,6 +29,12 @@ ATTACK_NAMES = 3
 """Distinct user names tried from an address before its first login that make the login follow an attack."""
 ATTACK_INVALID_NAMES = 2
 """Distinct user names sshd called invalid (no such account) from an address before its first login, likewise."""
+
+
+@lru_cache(maxsize=1024)
+def host_key(name: str) -> str:
+    """Return the key a host's history is kept under: the same in every build, and no name to read."""
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def parse_slice(text: str) -> int:
@@ -99,6 +107,10 @@ class Slice:
     """Attempts per user name tried."""
     attackers: dict[str, frozenset[str]] = field(default_factory=dict)
     """Per country, the addresses that made an attempt or a probe."""
+    hosts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per host (the server that logged the lines): attempts per country."""
+    host_probes: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per host: probes per country."""
 
     @property
     def attempts(self) -> int:
@@ -119,6 +131,15 @@ class Compromise:
     user: str
     failures: int
     """Failed attempts from the address before the login."""
+
+
+class Span(NamedTuple):
+    """A span of time a host's lines were read in: its first and last line's time, and how many lines were read
+    at that last instant."""
+
+    first: datetime
+    last: datetime
+    at_last: int
 
 
 class Named(NamedTuple):
@@ -188,6 +209,8 @@ class Timeline:
     """Addresses that logged in without attacking first: the owner's. Nothing they did is counted."""
     owner_attempts: int = 0
     """Failed attempts (a mistyped password) from the owner's addresses, left out of every count."""
+    hosts: tuple[str, ...] = ()
+    """The hosts (servers) whose lines were read, sorted."""
 
     @property
     def start(self) -> datetime:
@@ -278,23 +301,65 @@ def next_slice(key: datetime, seconds: int, tz: tzinfo) -> datetime:
 
 
 @dataclass(slots=True)
-class _SliceTally:
-    """One slice's counts, by address; per-country counts are derived when the timeline is made.
-
-    Keeping only what cannot be derived keeps a long log's tally small: a year of slices fits.
-    """
+class HostCounts:
+    """One host's counts in one slice, by address."""
 
     sources: Counter[str] = field(default_factory=Counter)
     """Attempts per address (or host name)."""
     probes: Counter[str] = field(default_factory=Counter)
     """Probe-only connections per address."""
-    users: Counter[str] = field(default_factory=Counter)
 
-    def update(self, other: _SliceTally) -> None:
-        """Add another tally of the same slice into this one."""
+    def update(self, other: HostCounts) -> None:
         self.sources += other.sources
         self.probes += other.probes
+
+    def copy(self) -> HostCounts:
+        return HostCounts(Counter(self.sources), Counter(self.probes))
+
+
+@dataclass(slots=True)
+class SliceTally:
+    """One slice's counts, per host and address; per-country counts are derived when the timeline is made.
+
+    Keeping only what cannot be derived keeps a long log's tally small: a year of slices fits.
+    """
+
+    hosts: dict[str, HostCounts] = field(default_factory=dict)
+    """Per host (the server that logged the lines): attempts and probes by address."""
+    users: Counter[str] = field(default_factory=Counter)
+    """Attempts per user name tried, all hosts together."""
+
+    @property
+    def sources(self) -> Counter[str]:
+        """Return attempts per address, all hosts together."""
+        return self._summed("sources")
+
+    @property
+    def probes(self) -> Counter[str]:
+        """Return probe-only connections per address, all hosts together."""
+        return self._summed("probes")
+
+    def _summed(self, name: str) -> Counter[str]:
+        parts = [getattr(one, name) for one in self.hosts.values()]
+        if len(parts) == 1:
+            return parts[0]  # type: ignore[no-any-return]
+        return _sum(parts)
+
+    def host(self, name: str) -> HostCounts:
+        """Return the counts of one host, made where there are none yet."""
+        found = self.hosts.get(name)
+        if found is None:
+            found = self.hosts[name] = HostCounts()
+        return found
+
+    def update(self, other: SliceTally) -> None:
+        """Add another tally of the same slice into this one."""
+        for name, counts in other.hosts.items():
+            self.host(name).update(counts)
         self.users += other.users
+
+    def copy(self) -> SliceTally:
+        return SliceTally({name: one.copy() for name, one in self.hosts.items()}, Counter(self.users))
 
 
 @dataclass(slots=True)
@@ -307,7 +372,7 @@ class Tally:
     slice_seconds: int
     tz: tzinfo = UTC
     """The build's zone: slices begin at its local midnight."""
-    slices: dict[datetime, _SliceTally] = field(default_factory=dict)
+    slices: dict[datetime, SliceTally] = field(default_factory=dict)
     """Per slice, keyed by the instant it starts (in UTC)."""
     kinds: Counter[str] = field(default_factory=Counter)
     sshd_lines: int = 0
@@ -322,26 +387,67 @@ class Tally:
     """Per address: the first ``ATTACK_NAMES`` user names it tried (or sshd called invalid), earliest first."""
     accepted: list[tuple[datetime, str, str, int]] = field(default_factory=list)
     """(time, address, user, failed attempts from the address before it) of every successful login."""
+    host: str | None = None
+    """``--host``: the name the lines of this tally's input are counted under, whatever host they name."""
+    covered: dict[str, tuple[Span, ...]] = field(default_factory=dict)
+    """Per host (by ``host_key``), spans of time an earlier build counted: lines in them are read, counted in
+    nothing."""
+    spans: dict[str, list[Span]] = field(default_factory=dict)
+    """Per host, the first and last sshd line of each input read (``covered`` of a later build)."""
     _last_time: datetime | None = None
     _last_start: datetime | None = None
+    _seen_at_end: Counter[tuple[str, int]] = field(default_factory=Counter)
+
+    def covers(self, host: str, time: datetime, line: bool = False) -> bool:
+        """Return whether an earlier build counted ``host``'s lines at ``time``.
+
+        A line (``line``) at the very instant a span ends is counted there only up to the number of lines read at
+        that instant then: the log may have gone on within that second after it was read. (``is_covered`` in
+        _scan.c.)
+        """
+        key = host_key(host)
+        for index, (first, last, at_last) in enumerate(self.covered.get(key, ())):
+            if time < first or time > last:
+                continue
+            if time < last or not line:
+                return True
+            self._seen_at_end[key, index] += 1
+            return self._seen_at_end[key, index] <= at_last
+        return False
 
     def add(self, event: AuthEvent, country: str | None) -> None:
+        time = event.time
+        host = self.host or event.host
+        if event.count:  # a settlement (count 0) is no line of its own
+            read = self.spans.get(host)
+            if read is None:
+                self.spans[host] = [Span(time, time, 1)]
+            else:
+                # Each bound compared on its own, as the native scanner does: local stamps compare by wall
+                # clock and stamps with an offset by instant, so a stamp can lie before one and after the other.
+                first, last, at_last = read[-1]
+                if time > last:
+                    last, at_last = time, 1
+                elif not time < last:  # the same instant (== is False across zones for a time in a gap or fold)
+                    at_last += 1
+                read[-1] = Span(time if time < first else first, last, at_last)
+        if self.covered and self.covers(host, time, line=event.count > 0):
+            return
         self.kinds[event.kind] += event.count
-        self.sshd_lines += event.count > 0  # a settlement (count 0) is no line of its own
+        self.sshd_lines += event.count > 0
         if country is None:
             return
         source = event.source_ip or event.source_host or ""
         self.addresses[source] = country
-        time = event.time
         if time != self._last_time:
             self._last_time = time
             self._last_start = slice_key(time, self.slice_seconds, self.tz)
         start: datetime = self._last_start  # type: ignore[assignment]
         part = self.slices.get(start)
         if part is None:
-            part = self.slices[start] = _SliceTally()
+            part = self.slices[start] = SliceTally()
         if event.attempts:
-            part.sources[source] += event.attempts
+            part.host(host).sources[source] += event.attempts
             known = self.failures.get(source)
             if known is None:
                 self.failures[source] = (time, event.attempts, time)
@@ -358,7 +464,7 @@ class Tally:
         elif event.kind is EventKind.INVALID_USER and event.user is not None:
             self.names[source] = noted(self.names.get(source, ()), time, event.user, True)
         if event.probe:
-            part.probes[source] += 1
+            part.host(host).probes[source] += 1
         if event.kind is EventKind.ACCEPTED and event.user is not None:
             self.accepted.append((time, source, event.user, self.failures.get(source, (time, 0, time))[1]))
 
@@ -370,6 +476,8 @@ class Tally:
         self.sshd_lines += other.sshd_lines
         for name, year in other.years.items():
             self.years.setdefault(name, year)
+        for host, read in other.spans.items():
+            self.spans.setdefault(host, []).extend(read)
         self.addresses.update(other.addresses)
         # A login's failures before it, read in another part, are that part's failures before its time.
         self.accepted = [
@@ -402,10 +510,18 @@ class Tally:
         self._last_time = self._last_start = None
 
     def add_slice(
-        self, start: datetime, sources: dict[str, int], probes: dict[str, int], users: dict[str, int]
+        self,
+        start: datetime,
+        sources: dict[str, dict[str, int]],
+        probes: dict[str, dict[str, int]],
+        users: dict[str, int],
     ) -> None:
-        """Add one slice's counts, counted elsewhere (the native scanner), to the slice starting at ``start``."""
-        part = _SliceTally(Counter(sources), Counter(probes), Counter(users))
+        """Add one slice's counts, counted elsewhere (per host: by address), to the slice starting at ``start``."""
+        part = SliceTally(users=Counter(users))
+        for host, counts in sources.items():
+            part.host(self.host or host).sources.update(counts)
+        for host, counts in probes.items():
+            part.host(self.host or host).probes.update(counts)
         known = self.slices.get(start)
         if known is None:
             self.slices[start] = part
@@ -453,7 +569,7 @@ class Tally:
             start = slice_key(key, seconds, self.tz)
             mine = coarse.slices.get(start)
             if mine is None:
-                coarse.slices[start] = _SliceTally(Counter(part.sources), Counter(part.probes), Counter(part.users))
+                coarse.slices[start] = part.copy()
             else:
                 mine.update(part)
         return coarse
@@ -479,8 +595,9 @@ class Tally:
                 flagged.add(source)
         return tuple(compromises), tuple(logins), frozenset(seen - flagged)
 
-    def _slice(self, start: datetime, end: datetime, part: _SliceTally, owners: frozenset[str]) -> Slice:
-        """Return a slice's counts by country, keys in sorted order, without the owner's addresses.
+    def _slice(self, start: datetime, end: datetime, part: SliceTally, owners: frozenset[str], per_host: bool) -> Slice:
+        """Return a slice's counts by country (and per host if ``per_host``), keys in sorted order, without the
+        owner's addresses.
 
         Sorted keys give the same timeline, ties included, whichever order events were counted in.
         """
@@ -499,6 +616,16 @@ class Tally:
                 country = countries[address]
                 by_country[country] += count
                 attackers.setdefault(country, set()).add(address)
+        hosts: dict[str, dict[str, int]] = {}
+        host_probes: dict[str, dict[str, int]] = {}
+        for host in sorted(part.hosts) if per_host else ():
+            for counts, found in ((part.hosts[host].sources, hosts), (part.hosts[host].probes, host_probes)):
+                by_country = Counter()
+                for address, count in counts.items():
+                    if address not in owners:
+                        by_country[countries[address]] += count
+                if by_country:
+                    found[host] = dict(sorted(by_country.items()))
         return Slice(
             start=start.astimezone(self.tz),
             end=end.astimezone(self.tz),
@@ -507,7 +634,13 @@ class Tally:
             sources=dict(sorted(sources.items())),
             users=dict(sorted(part.users.items())),
             attackers={country: frozenset(attackers[country]) for country in sorted(attackers)},
+            hosts=hosts,
+            host_probes=host_probes,
         )
+
+    def host_names(self) -> tuple[str, ...]:
+        """Return the hosts whose lines were read, sorted."""
+        return tuple(sorted(self.spans.keys() | {host for part in self.slices.values() for host in part.hosts}))
 
     def timeline(self) -> Timeline | None:
         """Return the counted timeline, or None when no event named a source."""
@@ -524,11 +657,12 @@ class Tally:
         slices = []
         users: Counter[str] = Counter()
         countries: dict[str, str] = {}
-        empty = _SliceTally()
+        empty = SliceTally()
         compromises, logins, owners = self.logins()
+        hosts = self.host_names()
         for index, start in enumerate(keys):
             end = keys[index + 1] if index + 1 < len(keys) else next_slice(start, self.slice_seconds, self.tz)
-            one = self._slice(start, end, self.slices.get(start, empty), owners)
+            one = self._slice(start, end, self.slices.get(start, empty), owners, len(hosts) > 1)
             users.update(one.users)
             for country, addresses in one.attackers.items():
                 countries.update(dict.fromkeys(sorted(addresses), country))
@@ -546,4 +680,5 @@ class Tally:
             countries=countries,
             owners=owners,
             owner_attempts=owner_attempts,
+            hosts=hosts,
         )

@@ -6,7 +6,7 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from honeycast.scan import ReadOptions, SilentReporter, count
-from honeycast.timeline import Tally, Timeline
+from honeycast.timeline import Span, Tally, Timeline
 
 
 def tallied(
@@ -16,9 +16,12 @@ def tallied(
     tz: tzinfo = UTC,
     workers: int = 1,
     slice_seconds: int = 600,
+    covered: dict[str, tuple[Span, ...]] | None = None,
+    host: str | None = None,
 ) -> tuple[Tally, list[str]]:
     reporter = SilentReporter()
-    read = ReadOptions(logs=logs, year=year, tz=tz, reader="native" if use_native else "python")
+    reader = "native" if use_native else "python"
+    read = ReadOptions(logs=logs, year=year, tz=tz, reader=reader, covered=covered or {}, host=host)
     tally = count(read, slice_seconds, reporter, workers=workers)
     return tally, reporter.warnings
 
@@ -30,7 +33,8 @@ def counted(logs: list[str], use_native: bool, **options: Any) -> tuple[Timeline
 
 def contents(tally: Tally) -> tuple[object, ...]:
     """Everything a tally holds, compared without building its timeline (a mutated year can span centuries)."""
-    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, tally.names, sorted(tally.accepted)
+    accepted = sorted(tally.accepted)
+    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, tally.names, accepted, tally.spans
 
 
 def assert_same_tallies(logs: list[str], **options: Any) -> None:

@@ -8,6 +8,7 @@ expected figure is counted by hand from the lines, never taken from a run.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
 from pathlib import Path
@@ -18,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from readers import assert_same_tallies, tallied
 
-from honeycast.timeline import Tally
+from honeycast.timeline import Tally, host_key
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -314,3 +315,69 @@ def test_the_year_placed_from_the_modification_time_is_noted_also_for_a_file_cut
         assert tally.years == {str(log): 2025}
     tally, _ = tallied([str(log)], use_native, year=2026, workers=2)
     assert tally.years == {}  # --year said it
+
+
+# ---- hosts, and spans an earlier build counted ----
+
+TWO_HOSTS = """\
+2026-11-29T10:00:01+00:00 web-1 sshd[10]: Failed password for root from 203.0.113.4 port 40000 ssh2
+2026-11-29T10:00:01+00:00 db-1 sshd[10]: Failed password for root from 203.0.113.4 port 40001 ssh2
+2026-11-29T10:00:02+00:00 db-1 sshd[10]: Failed password for root from 203.0.113.4 port 40001 ssh2
+2026-11-29T10:00:03+00:00 db-1 sshd[11]: Connection closed by 198.51.100.7 port 50000 [preauth]
+2026-11-29T10:20:00+00:00 web-1 sshd[12]: Failed password for admin from 198.51.100.7 port 50001 ssh2
+"""
+
+
+def test_hosts_are_counted_apart(tmp_path: Path) -> None:
+    tally = both(tmp_path, TWO_HOSTS)
+    timeline = tally.timeline()
+    assert timeline is not None
+    assert timeline.hosts == ("db-1", "web-1")
+    first = timeline.slices[0]
+    assert first.hosts == {"db-1": {"documentation": 2}, "web-1": {"documentation": 1}}
+    assert first.host_probes == {"db-1": {"documentation": 1}}
+    assert timeline.slices[2].hosts == {"web-1": {"documentation": 1}}
+    assert [span.at_last for span in tally.spans["db-1"]] == [1]
+    # pid 10 on two hosts is two connections: db-1's closing line ends only its own
+    assert attempts(tally) == {"203.0.113.4": 3, "198.51.100.7": 1}
+
+
+def test_host_option_counts_every_line_under_one_name(tmp_path: Path) -> None:
+    tally = both(tmp_path, TWO_HOSTS, host="bastion")
+    assert tally.host_names() == ("bastion",)
+    (span,) = tally.spans["bastion"]
+    assert (span.first.minute, span.last.minute, span.at_last) == (0, 20, 1)
+
+
+def test_a_log_read_again_counts_only_what_is_new(tmp_path: Path) -> None:
+    """Cut a log at every line (bursts put several lines in one second), count the first part as an earlier
+    build did, then the whole log with that part's spans covered: the two add up to the whole, in both readers."""
+    rng = random.Random(5)
+    moment = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    lines = []
+    for pid in range(100, 130):
+        moment += timedelta(seconds=rng.choice([0, 0, 1, 7]))
+        host = rng.choice(["web-1", "db-1"])
+        address = f"203.0.113.{rng.randint(1, 9)}"
+        for _ in range(rng.randint(1, 3)):
+            lines.append(
+                f"{moment.isoformat()} {host} sshd[{pid}]: Failed password for root from {address} port {pid} ssh2"
+            )
+        if rng.random() < 0.3:
+            lines.append(
+                f"{moment.isoformat()} {host} sshd[{pid}]: Connection closed by {address} port {pid + 1} [preauth]"
+            )
+    whole_log = tmp_path / "whole.log"
+    whole_log.write_text("\n".join(lines) + "\n")
+    whole, _ = tallied([str(whole_log)], True)
+    for cut in range(1, len(lines)):
+        part_log = tmp_path / "part.log"
+        part_log.write_text("\n".join(lines[:cut]) + "\n")
+        part, _ = tallied([str(part_log)], True)
+        covered = {host_key(host): tuple(found) for host, found in part.spans.items()}
+        assert_same_tallies([str(whole_log)], covered=covered)
+        rest, _ = tallied([str(whole_log)], True, covered=covered)
+        added = Counter(attempts(part)) + Counter(attempts(rest))
+        assert added == Counter(attempts(whole)), cut
+        assert Counter(probes(part)) + Counter(probes(rest)) == Counter(probes(whole)), cut
+        assert part.kinds + rest.kinds == whole.kinds, cut

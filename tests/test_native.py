@@ -478,15 +478,15 @@ scanner.finish()
 print(refused(scanner.feed, b"x\n"))
 scanner.finish()  # a second finish is harmless
 result = counter.result()
-scanner.slices(result["sources"], result["users"])
-print(refused(scanner.slices, result["sources"], result["users"]))
+scanner.slices(result["sources"], result["users"], result["host_names"])
+print(refused(scanner.slices, result["sources"], result["users"], result["host_names"]))
 assert counter.result() == result
 
 # A callback that re-enters its own scanner (as another thread could while the GIL is let go) is refused.
 holder = {}
 def header(raw):
     holder["scanner"].feed(b"\n")
-scanner = Scanner(600, 2026, (2026, 11, 29), header, None, None, None, 0)
+scanner = Scanner(600, 2026, (2026, 11, 29), header, None, None, None, 0, None)
 holder["scanner"] = scanner
 try:
     scanner.feed(b"Nov 29 06:00:00 web-1 sshd[1]: " + b"y" * 70000 + b"\n")
