@@ -18,10 +18,11 @@ import numpy as np
 from .errors import InputError, OutputError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
+from .history import History, add_timeline, hidden_names, read_history, write_history, zone_name
 from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, count
 from .site import MARKER, SiteMeta, slices_document, write_site
-from .sources import expand
+from .sources import expand, is_url
 from .timeline import AUTO, AUTO_LENGTHS, Tally, Timeline, auto_slice, slice_text
 
 fcntl: ModuleType | None
@@ -50,6 +51,8 @@ class BuildOptions:
     force: bool = False
     workers: int | None = None
     privacy: Privacy = field(default_factory=Privacy)
+    append: bool = False
+    """Add to the history kept in ``out`` rather than start a new one."""
     base_url: str | None = None
     """Where the site will be published (``https://…/``), for absolute links, link previews and oEmbed."""
 
@@ -100,11 +103,26 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     _check_inputs_outside(options.read.logs, out)
     with Geolocator(options.read.geoip_db) as geo:  # a wrong --geoip-db fails now, before the logs are read
         geo_info = geo.info
-    tally = _sliced(count(options.read, options.slice_seconds or AUTO_LENGTHS[0], reporter), options, reporter)
+    tz = options.read.tz
+    history = read_history(out, options.slice_seconds, zone_name(tz)) if options.append and out.is_dir() else None
+    read = options.read if history is None else replace(options.read, covered=history.spans(tz))
+    fine = history.slice_seconds if history is not None else options.slice_seconds or AUTO_LENGTHS[0]
+    if history is None:
+        history = History(fine, zone_name(tz))
+    counted_fine = count(read, fine, reporter)
+    hidden_names(counted_fine)
+    counted_fine.update(history.attack_tally(counted_fine))  # attacks that began before this build's logs
+    tally = _sliced(counted_fine, options, reporter, appended=bool(read.covered))
     reporter.check()  # with --strict, every input problem found is reported now, before anything is written
     counted = tally.timeline()
     assert counted is not None  # _sliced refused a tally without slices
-    timeline = publishable(counted, options.privacy)
+    privacy = options.privacy
+    if options.read.host is not None:  # a name the user gave is shown
+        privacy = replace(privacy, show_hosts=True)
+    timeline = publishable(counted, privacy)
+    daily = timeline if counted_fine is tally else publishable(counted_fine.timeline(), privacy)  # type: ignore[arg-type]
+    add_timeline(history, daily, counted_fine.spans, privacy.show_hosts)
+    history.keep_attacks(counted_fine, counted.owners, privacy)
 
     fps = options.fps or default_fps(len(timeline.slices))
     meta = SiteMeta(
@@ -117,6 +135,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         names, world, style = _render(timeline, meta, options, staging, reporter)
         meta = replace(meta, style=style)
         write_site(staging, slices_document(timeline, meta), meta, world)
+        write_history(staging, history)
         _move_into_place(staging, out)
         (out / STAGING).unlink(missing_ok=True)
     except OSError as error:
@@ -141,10 +160,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     )
 
 
-def _sliced(tally: Tally, options: BuildOptions, reporter: Reporter) -> Tally:
+def _sliced(tally: Tally, options: BuildOptions, reporter: Reporter, appended: bool = False) -> Tally:
     """Return the tally in the slices the build will draw, refusing a span too long before any slice is made."""
     named = ", ".join(options.read.logs)
     span = tally.span()
+    if span is None and appended:
+        raise InputError(f"{named}: nothing new: every line was counted by an earlier build of {options.out}")
     if span is None:
         raise InputError(_nothing_found(options.read.logs, tally.sshd_lines))
     tally = tally.coarsened(options.slice_seconds or auto_slice(*span))
@@ -293,7 +314,9 @@ def _check_inputs_outside(logs: list[str], out: Path) -> None:
     """Refuse inputs inside OUT: the build replaces what is there, and a log must never be lost with it."""
     inside = out.resolve()
     for name in expand(logs):
-        path = Path(name).resolve()
+        if is_url(name) and not name.startswith("file://"):
+            continue  # on another machine
+        path = Path(name.removeprefix("file://")).resolve()
         if name != "-" and (inside == path or inside in path.parents):
             raise InputError(f"{name}: lies inside the output folder {out}; move it out or choose another OUT")
 

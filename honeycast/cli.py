@@ -180,6 +180,38 @@ def build(
             "--force", help="Write into a non-empty folder honeycast did not create (only its own files are replaced)."
         ),
     ] = False,
+    append: Annotated[
+        bool,
+        typer.Option(
+            "--append",
+            help="Add these logs to the site's history instead of starting a new one: lines of times it already "
+            "counted for a host are not counted again (a rotated log read again the next night).",
+        ),
+    ] = False,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            help="Count every line of these logs under this host name (shown on the site), whatever host they name.",
+            show_default=False,
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Count each input on a Dask cluster: a scheduler's address (`tcp://scheduler:8786`), or `local` "
+            "for worker processes on this machine. Needs `pip install 'honeycast[dask]'`.",
+            show_default=False,
+        ),
+    ] = None,
+    show_hosts: Annotated[
+        bool,
+        typer.Option(
+            "--show-hosts",
+            help="Show the host names of the servers as logged; without it each host is shown as a digest of its name.",
+        ),
+    ] = False,
     base_url: Annotated[
         str | None,
         typer.Option(

@@ -184,6 +184,9 @@ def run_build(
     show_all_users: bool,
     anonymize_ips: bool,
     show_internal: bool,
+    show_hosts: bool,
+    host: str | None,
+    dask: str | None,
     strict: bool,
     quiet: bool,
     verbose: bool,
@@ -203,13 +206,15 @@ def run_build(
             raise UsageError("give at least one LOG and the OUT folder, e.g. honeycast build auth.log site/")
         *logs, out = paths
         options = BuildOptions(
-            read=ReadOptions(logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db),
+            read=ReadOptions(
+                logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db, host=host or None, dask=dask or None
+            ),
             out=Path(out),
             slice_seconds=option(parse_slice, slice),
             size=parse_size(size),
             theme=str(theme),
             base_url=parse_base_url(base_url),
-            privacy=Privacy(publish_accepted, show_all_users, anonymize_ips, show_internal),
+            privacy=Privacy(publish_accepted, show_all_users, anonymize_ips, show_internal, show_hosts),
             **choices,
         )
         if quiet or not stderr.is_terminal:  # progress bars only where someone watches them

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from .geo import HOSTNAME
 from .shapes import BUCKET_NAMES
-from .timeline import Timeline
+from .timeline import Timeline, host_key
 
 LOCAL_ACCOUNT = "(an account on this host)"
 OWNER_ADDRESS = "(the owner's address)"
@@ -39,6 +39,8 @@ class Privacy:
     """Cut addresses to /24 (IPv4) and /48 (IPv6)."""
     show_internal: bool = False
     """Show addresses of the owner's network and internal host names verbatim."""
+    show_hosts: bool = False
+    """Show the servers' host names as logged (else as a digest of each name)."""
 
 
 INTERNAL_BUCKETS = frozenset({"loopback", "private", "link_local", "cgnat"})
@@ -48,6 +50,12 @@ INTERNAL_NAME_SUFFIXES = (
 )  # fmt: skip
 """Endings of host names that name no place on the internet (mDNS, RFC 8375, common private zones)."""
 INTERNAL_HOST = "Internal host names"
+
+
+def host_label(name: str, shown: bool) -> str:
+    """Return the name a server is published under: its own with ``show_hosts`` (or ``--host``), else a digest of
+    it that is the same in every build (``host-3fa2c1``), so hosts can be told apart without being named."""
+    return name if shown else "host-" + host_key(name)[:6]
 
 
 def internal_name(host: str) -> bool:
@@ -104,9 +112,22 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         else replace(login, address=HIDDEN, user=HIDDEN)
         for login in timeline.logins
     )
+
+    def host(name: str) -> str:
+        return host_label(name, privacy.show_hosts)
+
+    slices = tuple(
+        replace(
+            one,
+            hosts={host(name): counts for name, counts in one.hosts.items()},
+            host_probes={host(name): counts for name, counts in one.host_probes.items()},
+        )
+        for one in slices
+    )
     return replace(
         timeline,
         slices=slices,
+        hosts=tuple(sorted(map(host, timeline.hosts))),
         users=rekey(timeline.users, user),
         countries={address(key): value for key, value in timeline.countries.items()},
         compromises=tuple(replace(one, address=address(one.address, one.country)) for one in timeline.compromises),

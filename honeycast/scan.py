@@ -6,7 +6,7 @@ import heapq
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import Path
@@ -86,6 +86,8 @@ class ReadOptions:
     """``--host``: the host every input's lines are counted under, whatever host they name."""
     covered: dict[str, tuple[Span, ...]] = field(default_factory=dict)
     """Per host, spans an earlier build counted (its history): lines in them are read, not counted again."""
+    dask: str | None = None
+    """``--dask``: count each input on the workers of this Dask scheduler (``tcp://…``, or ``local``)."""
 
     def native(self) -> bool:
         """Return whether the native scanner counts, refusing a reader that cannot run here."""
@@ -205,6 +207,9 @@ def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: in
     found = usable_sources(read, reporter)
     jobs: list[_Range] = []
     tally = Tally(slice_seconds, read.tz)
+    if read.dask is not None:
+        _count_on_dask(tally, found, read, reporter)
+        return tally
     # Several files (a rotated set) are counted side by side, one job each; large plain files are cut into ranges.
     alongside = workers > 1 and sum(not source.is_stdin for source in found) > 1
     with Geolocator(read.geoip_db) as geo:
@@ -257,8 +262,28 @@ def _count_in_processes(
                 reporter.warn(warning)
 
 
+def _count_on_dask(tally: Tally, found: list[LogSource], read: ReadOptions, reporter: Reporter) -> None:
+    """Count each file on a worker of the Dask cluster (standard input here) and add the tallies up in order."""
+    from .cluster import map_jobs
+
+    assert read.dask is not None
+    files = [_Range(source.name, 0, WHOLE, read.year, source.modified()) for source in found if not source.is_stdin]
+    if len(files) < len(found):
+        with Geolocator(read.geoip_db) as geo:
+            stdin = _Range("-", 0, WHOLE, read.year, LogSource("-").modified())
+            tally.update(_count_job(stdin, read, tally.slice_seconds, reporter, geo))
+    alone = replace(read, dask=None)
+    for part, lines, warnings in map_jobs(
+        read.dask, _count_range, files, read=alone, slice_seconds=tally.slice_seconds
+    ):
+        tally.update(part)
+        reporter.advance(lines)
+        for warning in warnings:
+            reporter.warn(warning)
+
+
 def _splittable(source: LogSource) -> bool:
-    if source.is_stdin or source.compressed:
+    if source.is_stdin or source.compressed or source.is_url:
         return False
     return Path(source.name).stat().st_size >= PARALLEL_MIN_BYTES
 

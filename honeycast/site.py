@@ -160,9 +160,12 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
                 "addresses": {country: len(addresses) for country, addresses in one.attackers.items()},
                 "top_sources": _top(one.sources, SLICE_TOP),
                 "top_users": _top(one.users, SLICE_TOP),
+                **({"hosts": _by_host(one.hosts, one.host_probes)} if len(timeline.hosts) > 1 else {}),
             }
             for one in timeline.slices
         ],
+        "hosts": list(timeline.hosts),
+        "history": "data/history/index.json",
         "totals": dict(totals),
         "probes": dict(probes),
         "countries": {code: names.get(code, code) for code in sorted(names.keys() | totals.keys() | probes.keys())},
@@ -211,6 +214,13 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
             NATURAL_EARTH_CREDIT + " (public domain), via world-atlas",
             f"{meta.geoip.credit} (data of {meta.geoip.built.date().isoformat()})",
         ],
+    }
+
+
+def _by_host(counts: dict[str, dict[str, int]], probes: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
+    """Return a slice's attempts and probes per country, per host."""
+    return {
+        name: {"counts": counts.get(name, {}), "probes": probes.get(name, {})} for name in sorted({*counts, *probes})
     }
 
 

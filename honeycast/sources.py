@@ -33,15 +33,38 @@ READ_ERRORS = (EOFError, lzma.LZMAError, zlib.error, OSError)
 _OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
+def is_url(name: str) -> bool:
+    """Return whether an input names a file by an fsspec URL (``s3://bucket/auth.log.gz``, ``file:///var/log``)."""
+    scheme, found, _ = name.partition("://")
+    return bool(found) and scheme.replace("+", "").replace("-", "").isalnum() and not Path(name).exists()
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    """Return the fsspec file system of a URL and the path within it."""
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError(f"{url}: reading URLs needs fsspec (pip install 'honeycast[dask]')") from None
+    try:
+        filesystem, path = fsspec.core.url_to_fs(url)
+    except (ImportError, ValueError) as error:  # no backend for the scheme (s3fs, gcsfs, adlfs, …)
+        raise InputError(f"{url}: {error}") from None
+    return filesystem, str(path)
+
+
 @dataclass(frozen=True, slots=True)
 class LogSource:
-    """One input: a path, or ``-`` for standard input."""
+    """One input: a path, an fsspec URL, or ``-`` for standard input."""
 
     name: str
 
     @property
     def is_stdin(self) -> bool:
         return self.name == "-"
+
+    @property
+    def is_url(self) -> bool:
+        return is_url(self.name)
 
     @property
     def compressed(self) -> bool:
@@ -51,7 +74,20 @@ class LogSource:
         """Return when the file was last written: yearless syslog lines lie before it."""
         if self.is_stdin:
             return datetime.now().astimezone()
+        if self.is_url:
+            filesystem, path = _filesystem(self.name)
+            try:
+                return filesystem.modified(path).astimezone()  # type: ignore[no-any-return]
+            except (NotImplementedError, OSError, ValueError):
+                return datetime.now().astimezone()
         return datetime.fromtimestamp(Path(self.name).stat().st_mtime).astimezone()
+
+    def size(self) -> int:
+        """Return the file's size in bytes (as stored: compressed files compressed)."""
+        if self.is_url:
+            filesystem, path = _filesystem(self.name)
+            return int(filesystem.size(path))
+        return Path(self.name).stat().st_size
 
     def lines(self, warn: Callable[[str], None]) -> Iterator[str]:
         """Yield the file's lines without line endings; bad bytes become U+FFFD.
@@ -106,12 +142,11 @@ class LogSource:
         """
         if self.is_stdin:
             return None
-        path = Path(self.name)
-        if path.stat().st_size == 0:
+        if self.size() == 0:
             return f"{self.name}: empty file, skipped", True
         if self.compressed:
             return None
-        with open(path, "rb") as stream:
+        with self.open_binary() as stream:
             head = stream.read(4096)
         if head.startswith(b"LPKSHHRH"):
             return f"{self.name}: a binary systemd journal file, skipped; pipe `journalctl -o json` instead", True
@@ -127,6 +162,8 @@ class LogSource:
         """Open the file for reading its bytes, decompressed."""
         if self.is_stdin:
             return sys.stdin.buffer
+        if self.is_url:
+            return self._open_url()
         path = Path(self.name)
         if not path.exists():
             raise InputError(f"{self.name}: no such file")
@@ -138,12 +175,31 @@ class LogSource:
         except OSError as error:
             raise InputError(f"{self.name}: cannot open: {error.strerror or error}") from None
 
+    def _open_url(self) -> IO[bytes]:
+        filesystem, path = _filesystem(self.name)
+        try:
+            if filesystem.isdir(path):
+                raise InputError(f"{self.name}: is a directory, not a log file")
+            raw = filesystem.open(path, "rb")
+        except FileNotFoundError:
+            raise InputError(f"{self.name}: no such file") from None
+        except OSError as error:
+            raise InputError(f"{self.name}: cannot open: {error.strerror or error}") from None
+        opener = _OPENERS.get(Path(path).suffix)
+        return opener(raw, "rb") if opener is not None else raw  # type: ignore[no-any-return]
+
 
 def expand(names: list[str]) -> list[str]:
     """Return the inputs named on the command line, each shell pattern replaced by the files it matches."""
     found: list[str] = []
     for name in names:
-        if name != "-" and not Path(name).exists() and glob.has_magic(name):
+        if is_url(name) and glob.has_magic(name):
+            filesystem, path = _filesystem(name)
+            matches = sorted(filesystem.unstrip_protocol(one) for one in filesystem.glob(path))
+            if not matches:
+                raise InputError(f"{name}: no file matches")
+            found.extend(matches)
+        elif name != "-" and not Path(name).exists() and glob.has_magic(name):
             matches = sorted(glob.glob(name))
             if not matches:
                 raise InputError(f"{name}: no file matches")

@@ -1,0 +1,330 @@
+"""The history a site keeps of what it published, day by day and host by host, so a later build can add to it.
+
+A build writes, beside the viewer's data, one document per day (``data/history/YYYY-MM-DD.json``) with that
+day's slices as they were published, per host, and an index (``data/history/index.json``) listing the days, their
+totals, and per host the spans of time whose lines were counted. ``build --append`` reads them back, counts only
+the lines of the new logs outside those spans, and adds its slices to the days: a rotated log read again the
+next night is not counted twice. Everything in it was published already (owners left out, names masked).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .geo import HOSTNAME
+from .privacy import INTERNAL_BUCKETS, Privacy, host_label, internal_name
+from .shapes import country_names
+from .site import SLICE_TOP, _top, dump_json, script
+from .timeline import Named, Span, Tally, Timeline, host_key, next_slice, slice_key
+
+HISTORY_VERSION = 1
+"""Version of the history documents; a change that removes or redefines a key increments it."""
+FOLDER = Path("data") / "history"
+INDEX = "index.json"
+ATTACKERS = "attackers.json"
+
+
+@dataclass(slots=True)
+class History:
+    """The days a site has published and the spans of each host's lines counted for them."""
+
+    slice_seconds: int
+    timezone: str
+    days: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per day (``YYYY-MM-DD`` in the build's zone): its document (see README, "History")."""
+    covered: dict[str, list[Span]] = field(default_factory=dict)
+    """Per host (by ``host_key``): spans of time whose lines were counted, merged where they overlap."""
+    hosts: dict[str, str] = field(default_factory=dict)
+    """Per host key: the name the site shows for it."""
+    attackers: dict[str, list[Any]] = field(default_factory=dict)
+    """Per attacking address (by ``digest``): its first failure, failures, last failure, and the first names it
+    tried (by digest), so a later build flags a login after an attack that began in an earlier one."""
+
+    def attack_tally(self, tally: Tally) -> Tally:
+        """Return the attacks of the addresses in ``tally`` that earlier builds counted, as a tally to add to it."""
+        earlier = Tally(tally.slice_seconds, tally.tz)
+        for address in tally.addresses:
+            found = self.attackers.get(digest(address))
+            if found is None:
+                continue
+            first, failures, last, names = found
+            if failures:
+                earlier.failures[address] = (datetime.fromisoformat(first), failures, datetime.fromisoformat(last))
+            if names:
+                earlier.names[address] = tuple(
+                    Named(datetime.fromisoformat(at), name, bool(bad)) for at, name, bad in names
+                )
+        return earlier
+
+    def keep_attacks(self, tally: Tally, owners: frozenset[str], privacy: Privacy) -> None:
+        """Keep the attacks of every address in ``tally`` but the owner's (whose attacks are in no count).
+
+        Addresses are kept by digest, which for IPv4 is no secret: the owner's network (unless
+        ``show_internal``) is not kept, and with ``anonymize_ips`` no address is.
+        """
+        if privacy.anonymize_ips:
+            return
+        for address in tally.failures.keys() | tally.names.keys():
+            country = tally.addresses.get(address)
+            internal = country in INTERNAL_BUCKETS or (country == HOSTNAME and internal_name(address))
+            if address in owners or (internal and not privacy.show_internal):
+                self.attackers.pop(digest(address), None)
+                continue
+            first, failures, last = tally.failures.get(address, (None, 0, None))
+            self.attackers[digest(address)] = [
+                first.isoformat() if first else None,
+                failures,
+                last.isoformat() if last else None,
+                [[one.time.isoformat(), one.user, int(one.invalid)] for one in tally.names.get(address, ())],
+            ]
+
+    def spans(self, tz: tzinfo) -> dict[str, tuple[Span, ...]]:
+        """Return the covered spans in ``tz`` (``ReadOptions.covered``): stamps without an offset compare by
+        wall clock in the build's zone, as the readers compare them."""
+        return {
+            key: tuple(Span(one.first.astimezone(tz), one.last.astimezone(tz), one.at_last) for one in found)
+            for key, found in self.covered.items()
+        }
+
+
+def digest(text: str) -> str:
+    """Return the key an address or a user name is kept under in the history: no name to read back."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def hidden_names(tally: Tally) -> None:
+    """Replace the names each address tried by their digests: they are kept only to be told apart."""
+    tally.names = {
+        address: tuple(Named(one.time, digest(one.user), one.invalid) for one in names)
+        for address, names in tally.names.items()
+    }
+
+
+def zone_name(tz: tzinfo) -> str:
+    """Return the name a zone is kept under (``Europe/Berlin``, ``UTC``)."""
+    return str(getattr(tz, "key", None) or tz)
+
+
+def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History | None:
+    """Return the history kept in the site at ``out``, or None if it keeps none."""
+    folder = out / FOLDER
+    index_path = folder / INDEX
+    if not index_path.is_file():
+        return None
+    index = _load(index_path)
+    if index.get("version") != HISTORY_VERSION:
+        raise InputError(
+            f"{index_path}: history version {index.get('version')!r}; this honeycast reads {HISTORY_VERSION}"
+        )
+    kept = int(index["slice_seconds"])
+    if slice_seconds and slice_seconds != kept:
+        raise InputError(
+            f"{index_path}: the history is kept in slices of {kept} s; --append keeps them (leave out --slice)"
+        )
+    if index["timezone"] != timezone:
+        raise InputError(
+            f"{index_path}: the history is kept in {index['timezone']}; build with --tz {index['timezone']}"
+        )
+    history = History(kept, timezone, hosts=dict(index.get("hosts", {})))
+    for key, found in index.get("covered", {}).items():
+        history.covered[key] = [Span(datetime.fromisoformat(a), datetime.fromisoformat(b), int(n)) for a, b, n in found]
+    for entry in index.get("days", []):
+        path = folder / f"{entry['day']}.json"
+        history.days[entry["day"]] = _load(path)
+    history.attackers = _load(folder / ATTACKERS)
+    return history
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError(f"{path}: cannot read the site's history: {error}") from None
+    if not isinstance(document, dict):
+        raise InputError(f"{path}: not a history document")
+    return document
+
+
+def add_timeline(history: History, timeline: Timeline, spans: dict[str, list[Span]], shown: bool) -> None:
+    """Add a published timeline (in the history's slices, hosts by their published names) and the spans its lines
+    came from (by host name) to the history."""
+    tz = timeline.start.tzinfo
+    assert tz is not None
+    for name, found in spans.items():
+        key = host_key(name)
+        history.hosts[key] = host_label(name, shown)
+        history.covered[key] = _merged([*history.covered.get(key, []), *found])
+    only = timeline.hosts[0] if len(timeline.hosts) == 1 else None  # the timeline keeps no per-host counts then
+    for one in timeline.slices:
+        if not one.counts and not one.probes:
+            continue
+        slices = _day(history, one.start.date(), tz)["slices"]
+        entry = slices.get(one.start.isoformat())
+        if entry is None:  # a zone change the day's grid did not foresee
+            entry = slices[one.start.isoformat()] = _empty_slice()
+        _add_counts(entry["counts"], one.counts)
+        _add_counts(entry["probes"], one.probes)
+        _add_counts(entry["addresses"], {country: len(found) for country, found in one.attackers.items()})
+        entry["top_sources"] = _top(_summed(entry["top_sources"], one.sources), SLICE_TOP)
+        entry["top_users"] = _top(_summed(entry["top_users"], one.users), SLICE_TOP)
+        for kind, by_host in (("counts", one.hosts), ("probes", one.host_probes)):
+            if only is not None:
+                by_host = {only: getattr(one, kind)}
+            for name, counts in by_host.items():
+                _add_counts(entry["hosts"].setdefault(name, {"counts": {}, "probes": {}})[kind], counts)
+    for login in timeline.logins:
+        logins = _day(history, login.time.astimezone(tz).date(), tz)["logins"]
+        logins[login.country] = logins.get(login.country, 0) + 1
+    for compromise in timeline.compromises:
+        day = _day(history, compromise.time.astimezone(tz).date(), tz)
+        record = {
+            "time": compromise.time.isoformat(),
+            "address": compromise.address,
+            "country": compromise.country,
+            "user": compromise.user,
+            "failures": compromise.failures,
+        }
+        if record not in day["compromises"]:
+            day["compromises"].append(record)
+            day["compromises"].sort(key=lambda one: (one["time"], one["address"]))
+
+
+def _day(history: History, day: date, tz: tzinfo) -> dict[str, Any]:
+    """Return a day of the history, made with every slice of it empty where it has none yet."""
+    found = history.days.get(day.isoformat())
+    if found is None:
+        found = history.days[day.isoformat()] = _empty_day(day, history, tz)
+    return found
+
+
+def _empty_slice() -> dict[str, Any]:
+    return {"counts": {}, "probes": {}, "addresses": {}, "top_sources": [], "top_users": [], "hosts": {}}
+
+
+def _empty_day(day: date, history: History, tz: tzinfo) -> dict[str, Any]:
+    """Return a day with every slice of it empty, from its local midnight to the next."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+    start = slice_key(midnight, history.slice_seconds, tz)
+    end = slice_key(midnight + timedelta(days=1, hours=3), DAY_SECONDS, tz)
+    slices = {}
+    while start < end:
+        slices[start.astimezone(tz).isoformat()] = _empty_slice()
+        start = next_slice(start, history.slice_seconds, tz)
+    return {"day": day.isoformat(), "slices": slices, "logins": {}, "compromises": []}
+
+
+DAY_SECONDS = 86400
+
+
+def _add_counts(total: dict[str, int], more: dict[str, int]) -> None:
+    for key, value in more.items():
+        total[key] = total.get(key, 0) + value
+    for key in sorted(total):  # sorted keys: the same bytes whatever order days were added in
+        total[key] = total.pop(key)
+
+
+def _summed(top: list[list[Any]], more: dict[str, int]) -> dict[str, int]:
+    total: Counter[str] = Counter({key: value for key, value in top})
+    total.update(more)
+    return dict(total)
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    """Return spans with the overlapping ones joined, earliest first.
+
+    Where two end at one instant, the lines read there are taken to be the same lines (a log read again)."""
+    joined: list[Span] = []
+    for one in sorted(spans, key=lambda span: span.first.astimezone(UTC)):
+        if not joined or one.first > joined[-1].last:
+            joined.append(one)
+            continue
+        was = joined[-1]
+        if one.last > was.last:
+            joined[-1] = Span(was.first, one.last, one.at_last)
+        elif not one.last < was.last:
+            joined[-1] = Span(was.first, was.last, max(was.at_last, one.at_last))
+    return joined
+
+
+def day_document(history: History, day: str) -> dict[str, Any]:
+    """Return a day as the viewer reads it: its slices in order, empty ones included, and its totals."""
+    kept = history.days[day]
+    slices = [
+        {"start": start, **entry, "attempts": sum(entry["counts"].values())} for start, entry in kept["slices"].items()
+    ]
+    slices.sort(key=lambda one: datetime.fromisoformat(one["start"]).astimezone(UTC))
+    totals: Counter[str] = Counter()
+    probes: Counter[str] = Counter()
+    hosts: dict[str, dict[str, int]] = {}
+    for one in slices:
+        totals.update(one["counts"])
+        probes.update(one["probes"])
+        for name, counts in one["hosts"].items():
+            found = hosts.setdefault(name, {"attempts": 0, "probes": 0})
+            found["attempts"] += sum(counts["counts"].values())
+            found["probes"] += sum(counts["probes"].values())
+    return {
+        "version": HISTORY_VERSION,
+        "day": day,
+        "slice_seconds": history.slice_seconds,
+        "timezone": history.timezone,
+        "attempts": sum(totals.values()),
+        "totals": dict(sorted(totals.items())),
+        "probes": dict(sorted(probes.items())),
+        "hosts": dict(sorted(hosts.items())),
+        "slices": slices,
+        "logins": dict(sorted(kept["logins"].items())),
+        "compromises": kept["compromises"],
+    }
+
+
+def index_document(history: History) -> dict[str, Any]:
+    """Return the history's index: its days with their totals, its hosts, and the spans counted per host."""
+    days = []
+    for day in sorted(history.days):
+        document = day_document(history, day)
+        days.append(
+            {
+                "day": day,
+                "attempts": document["attempts"],
+                "totals": document["totals"],
+                "probes": document["probes"],
+                "hosts": document["hosts"],
+            }
+        )
+    names = country_names()
+    codes = {code for entry in days for code in (*entry["totals"], *entry["probes"])}
+    return {
+        "version": HISTORY_VERSION,
+        "slice_seconds": history.slice_seconds,
+        "timezone": history.timezone,
+        "countries": {code: names.get(code, code) for code in sorted(codes)},
+        "hosts": dict(sorted(history.hosts.items())),
+        "covered": {
+            key: [[one.first.isoformat(), one.last.isoformat(), one.at_last] for one in found]
+            for key, found in sorted(history.covered.items())
+        },
+        "days": days,
+    }
+
+
+def write_history(out: Path, history: History) -> None:
+    """Write the history into a site being built: each day as JSON and as a script (for pages opened from disk)."""
+    folder = out / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for day in sorted(history.days):
+        text = dump_json(history.days[day])
+        (folder / f"{day}.json").write_text(text + "\n", encoding="utf-8")
+        viewer = dump_json(day_document(history, day))
+        (folder / f"{day}.js").write_text(script("HONEYCAST_DAY", viewer), encoding="utf-8")
+    (folder / ATTACKERS).write_text(dump_json(dict(sorted(history.attackers.items()))) + "\n", encoding="utf-8")
+    text = dump_json(index_document(history))
+    (folder / INDEX).write_text(text + "\n", encoding="utf-8")
+    (folder / "index.js").write_text(script("HONEYCAST_HISTORY", text), encoding="utf-8")

@@ -1,0 +1,186 @@
+"""A site's history: nightly builds over rotating logs of two hosts add up to one build over all the logs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import distributed
+import pytest
+
+from honeycast.build import BuildOptions, build
+from honeycast.errors import InputError
+from honeycast.scan import ReadOptions
+
+HOSTS = ("web-1", "db-1")
+DAYS = 30
+START = datetime(2026, 10, 1, tzinfo=UTC)
+ROTATE = timedelta(hours=6, minutes=25)
+"""logrotate's daily run: auth.log becomes auth.log.1."""
+NIGHTLY = timedelta(minutes=15)
+"""The nightly build reads auth.log.1 and the live auth.log just after midnight."""
+
+
+def _month(host: str, seed: int) -> list[tuple[datetime, str]]:
+    """Return a month of one host's sshd lines: attacks in bursts (several lines in one second), probes, the
+    owner's key logins, and a compromise (a login after a day of guessing)."""
+    rng = random.Random(seed)
+    lines = []
+    pid = 1000
+    attackers = [f"203.0.113.{n}" for n in range(1, 40)] + [f"198.51.100.{n}" for n in range(1, 40)]
+    attackers += ["61.177.172.60", "218.92.0.31", "45.135.232.18", "185.220.101.4", "2001:db8::7"]
+    moment = START
+    end = START + timedelta(days=DAYS, hours=1)
+    while moment < end:
+        moment += timedelta(seconds=rng.randint(20, 900))
+        pid += 1
+        address = rng.choice(attackers)
+        port = rng.randint(1024, 65535)
+        shape = rng.random()
+        if shape < 0.15:  # a probe
+            lines.append((moment, f"sshd[{pid}]: Connection closed by {address} port {port} [preauth]"))
+            continue
+        if shape < 0.2:  # the owner, by key
+            lines.append(
+                (
+                    moment,
+                    f"sshd[{pid}]: Accepted publickey for admin from 192.0.2.10 port {port} ssh2: ED25519 SHA256:x",
+                )
+            )
+            continue
+        user = rng.choice(["root", "admin", "oracle", "test", "ubuntu"])
+        at = moment
+        for _ in range(rng.randint(1, 6)):  # a burst: often several lines in the same second
+            lines.append((at, f"sshd[{pid}]: Failed password for {user} from {address} port {port} ssh2"))
+            at += timedelta(seconds=rng.choice([0, 0, 1]))
+        lines.append((at, f"sshd[{pid}]: Disconnected from authenticating user {user} {address} port {port} [preauth]"))
+        moment = at
+    guessed = START + timedelta(days=12, hours=3, seconds=seed)
+    lines.append((guessed, f"sshd[{pid + 1}]: Accepted password for oracle from 45.135.232.18 port 4242 ssh2"))
+    lines.sort(key=lambda line: line[0])
+    return [(at, f"{at:%Y-%m-%dT%H:%M:%S}+00:00 {host} {text}") for at, text in lines]
+
+
+def _write(path: Path, lines: list[tuple[datetime, str]]) -> str:
+    path.write_text("".join(text + "\n" for _, text in lines))
+    return str(path)
+
+
+def _window(lines: list[tuple[datetime, str]], first: datetime, last: datetime) -> list[tuple[datetime, str]]:
+    return [line for line in lines if first <= line[0] < last]
+
+
+def _build(logs: list[str], out: Path, append: bool, dask: str | None = None) -> None:
+    read = ReadOptions(logs=logs, year=None, tz=UTC, dask=dask)
+    build(BuildOptions(read=read, out=out, slice_seconds=3600, frames=False, append=append, fps=12))
+
+
+def _days(out: Path) -> dict[str, Any]:
+    """Return each day of the site's history as the viewer reads it, without the lists that are only tops."""
+    folder = out / "data" / "history"
+    index = json.loads((folder / "index.json").read_text())
+    days = {}
+    for entry in index["days"]:
+        day = json.loads((folder / f"{entry['day']}.js").read_text().split(" = ", 1)[1].rstrip(";\n"))
+        day["slices"] = [
+            {key: one[key] for key in ("start", "attempts", "counts", "probes", "hosts")} for one in day["slices"]
+        ]
+        days[entry["day"]] = day
+    return days
+
+
+Logs = tuple[Path, dict[str, list[tuple[datetime, str]]]]
+
+
+def _nights(folder: Path, logs: dict[str, list[tuple[datetime, str]]], out: Path, dask: str | None = None) -> None:
+    """Build ``out`` night after night with --append, each night from the rotated and the live log of each host,
+    then once more from the whole logs (the nights after the month)."""
+    for night in range(1, DAYS + 1):
+        now = START + timedelta(days=night) + NIGHTLY
+        rotated = START + timedelta(days=night - 1) + ROTATE
+        inputs = []
+        for host, lines in logs.items():
+            place = folder / f"night-{night:02}" / host
+            place.mkdir(parents=True, exist_ok=True)
+            # auth.log.1: the day before the last rotation (read whole again: it overlaps last night's auth.log)
+            inputs.append(_write(place / "auth.log.1", _window(lines, rotated - timedelta(days=1), rotated)))
+            inputs.append(_write(place / "auth.log", _window(lines, rotated, now)))  # live, cut mid-second
+        if dask is not None:  # on a cluster, one input by URL (fsspec) and compressed
+            inputs[0] = _gzipped(Path(inputs[0])).as_uri()
+        _build(inputs, out, append=True, dask=dask)
+    _build([str(folder.parent / f"{host}-all.log") for host in logs], out, append=True, dask=dask)
+
+
+def _gzipped(path: Path) -> Path:
+    packed = path.with_name(path.name + ".gz")
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    return packed
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
+    """Return a folder holding each host's whole month, and the month's lines per host."""
+    folder = tmp_path_factory.mktemp("month")
+    found = {host: _month(host, seed) for seed, host in enumerate(HOSTS)}
+    for host, lines in found.items():
+        _write(folder / f"{host}-all.log", lines)
+    return folder, found
+
+
+@pytest.fixture(scope="module")
+def month(logs: Logs) -> tuple[Path, Path]:
+    """Return the site of one build over both hosts' whole logs, and the site of thirty nightly --append builds."""
+    folder, found = logs
+    whole = folder / "whole"
+    _build([str(folder / f"{host}-all.log") for host in found], whole, append=False)
+    nightly = folder / "nightly"
+    _nights(folder / "nights", found, nightly)
+    return whole, nightly
+
+
+def test_nightly_appends_give_the_totals_of_one_build(month: tuple[Path, Path]) -> None:
+    whole, nightly = month
+    expected, found = _days(whole), _days(nightly)
+    assert sorted(found) == sorted(expected)
+    assert len(found) >= DAYS
+    for day in expected:
+        assert found[day] == expected[day], day
+    assert sum(one["attempts"] for one in found.values()) > 5000
+
+
+def test_history_tells_the_hosts_apart(month: tuple[Path, Path]) -> None:
+    _, nightly = month
+    index = json.loads((nightly / "data" / "history" / "index.json").read_text())
+    assert len(index["hosts"]) == 2
+    assert all(name.startswith("host-") for name in index["hosts"].values())  # no --show-hosts: no names
+    for entry in index["days"][1:-2]:
+        assert len(entry["hosts"]) == 2
+        assert sum(one["attempts"] for one in entry["hosts"].values()) == entry["attempts"]
+    for key, spans in index["covered"].items():
+        assert len(spans) == 1, key  # thirty nights of overlapping reads: one span per host
+
+
+def test_nightly_appends_on_a_dask_cluster_give_the_same_totals(logs: Logs, month: tuple[Path, Path]) -> None:
+    """The same nights counted on a real Dask cluster of two worker processes, one input a gzip read by URL."""
+    folder, found = logs
+    whole, _ = month
+    on_cluster = folder / "dask"
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    ) as cluster:
+        _nights(folder / "dask-nights", found, on_cluster, dask=cluster.scheduler_address)
+    assert _days(on_cluster) == _days(whole)
+
+
+def test_the_same_log_again_adds_nothing(month: tuple[Path, Path]) -> None:
+    _, nightly = month
+    before = {path: path.read_bytes() for path in (nightly / "data" / "history").iterdir()}
+    again = [str(next((nightly.parent / "nights" / "night-05").glob("*/auth.log")))]
+    with pytest.raises(InputError, match="nothing new"):
+        _build(again, nightly, append=True)
+    assert {path: path.read_bytes() for path in (nightly / "data" / "history").iterdir()} == before
