@@ -17,6 +17,8 @@ import pytest
 from playwright.sync_api import expect
 
 from honeycast.build import BuildOptions, BuildResult, build
+from honeycast.geo import Geolocator
+from honeycast.privacy import host_label
 from honeycast.scan import ReadOptions
 
 DATA = Path(__file__).parent / "data"
@@ -361,4 +363,90 @@ def test_the_afterglow_is_grey_and_keyed_in_the_viewer_as_on_the_frames(
     expect(page.locator("#glow-label")).to_have_text("hit in the last 30 min")
     page.click("#period-day")
     expect(page.locator("#glow-key")).to_be_hidden()
+    page.close()
+
+
+ARCHIVE_ADDRESSES = ("61.177.172.60", "203.0.113.9", "218.92.0.31", "45.135.232.18", "185.220.101.4")
+
+
+def _archive_line(day: int, hour: int, host: str, address: str, pid: int) -> str:
+    return (
+        f"2026-11-{day:02}T{hour:02}:05:00+00:00 {host} sshd[{pid}]: "
+        f"Failed password for root from {address} port {pid} ssh2\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def archive_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three nights of --append builds: web-1 alone, then web-1 and db-1 (by the syslog host field)."""
+    folder = tmp_path_factory.mktemp("archive")
+    out = folder / "site"
+    nights = {
+        27: [("web-1", "61.177.172.60", 3), ("web-1", "203.0.113.9", 1)],
+        28: [("web-1", "61.177.172.60", 2), ("db-1", "218.92.0.31", 4), ("db-1", "61.177.172.60", 1)],
+        29: [("db-1", "45.135.232.18", 5), ("web-1", "185.220.101.4", 2)],
+    }
+    pid = 100
+    for day, hits in nights.items():
+        log = folder / f"auth-{day}.log"
+        lines = []
+        for hour, (host, address, times) in enumerate(hits, start=6):
+            for _ in range(times):
+                pid += 1
+                lines.append(_archive_line(day, hour, host, address, pid))
+        log.write_text("".join(lines))
+        read = ReadOptions(logs=[str(log)], year=None, tz=UTC)
+        build(BuildOptions(read=read, out=out, frames=False, append=True, fps=12))
+    return out
+
+
+def test_the_archive_plays_any_day_and_totals_any_range(archive_site: Path, browser: Any) -> None:
+    index = json.loads((archive_site / "data" / "history" / "index.json").read_text())
+    assert [entry["day"] for entry in index["days"]] == ["2026-11-27", "2026-11-28", "2026-11-29"]
+    with Geolocator(None) as geo:
+        countries = {geo.country(address) for address in ARCHIVE_ADDRESSES}
+    hit = len({code for code in countries if code.isupper()})
+    web, db = host_label("web-1", False), host_label("db-1", False)  # no --show-hosts: digests of the names
+    assert sorted(index["hosts"].values()) == sorted([web, db])
+    base = archive_site.resolve().as_uri() + "/index.html"
+    watched = Watched(browser, viewport=DESKTOP)
+    page = watched.open(base)
+    # the last build's own span first, and the archive's last day chosen, with its totals per host
+    expect(page.locator("#range")).to_have_text(re.compile(r"^Sun 29 Nov 2026 · 7 attempts"))
+    expect(page.locator("#archive")).to_be_visible()
+    assert page.input_value("#to") == "2026-11-29"
+    page.fill("#from", "2026-11-27")
+    page.locator("#from").dispatch_event("change")
+    expect(page.locator("#range-totals")).to_have_text(
+        re.compile(rf"^27–29 Nov 2026: 18 attempts from {hit} countries, most from China \(10\) · (.*)$")
+    )
+    shown = page.text_content("#range-totals") or ""
+    assert shown.endswith(" · ".join(f"{name}: {n}" for name, n in sorted([(db, 10), (web, 8)], key=lambda x: -x[1])))
+
+    # days opened from the archive play in the history's slices, deep-linked
+    page.click("#open-days")
+    expect(page.locator("#range")).to_have_text(re.compile(rf"^27–29 Nov 2026 · 18 attempts from {hit} countries$"))
+    assert page.input_value("#slider") == "0"
+    assert page.get_attribute("#slider", "max") == str(3 * 144 - 1)
+    assert page.evaluate("() => location.hash").startswith("#from=2026-11-27&to=2026-11-29&t=2026-11-27T00:00")
+
+    page.goto(base + "#day=2026-11-28&t=2026-11-28T08:00")
+    expect(page.locator("#time")).to_have_text("2026-11-28 08:00–08:10 UTC")
+    expect(page.locator("#range")).to_have_text(re.compile(r"^Sat 28 Nov 2026 · 7 attempts"))
+    expect(page.locator("#slice-attempts")).to_have_text("1")
+    # one host's counts: db-1's one attempt at 08:05, and none of web-1's two at 06:05
+    page.select_option("#host", db)
+    expect(page.locator("#slice-attempts")).to_have_text("1")
+    expect(page.locator("#panel-note")).to_be_visible()
+    page.fill("#slider", "36")  # 06:00
+    expect(page.locator("#time")).to_have_text("2026-11-28 06:00–06:10 UTC")
+    expect(page.locator("#slice-attempts")).to_have_text("0")
+    assert f"host={db}" in page.evaluate("() => location.hash")
+    page.select_option("#host", "")
+    expect(page.locator("#slice-attempts")).to_have_text("2")
+    page.click("#latest")
+    expect(page.locator("#range")).to_have_text(re.compile(r"^Sun 29 Nov 2026 · 7 attempts"))
+
+    assert watched.errors == []
+    assert all(url.startswith(archive_site.resolve().as_uri()) for url in watched.requests), watched.requests
     page.close()

@@ -3,36 +3,54 @@
 // textContent or as an attribute value, never parsed as markup.
 (function () {
   "use strict";
-  const data = window.HONEYCAST_DATA;
+  const latest = window.HONEYCAST_DATA;  // what the last build read
+  const archive = window.HONEYCAST_HISTORY || null;  // every day the site has kept: data/history/
   const world = window.HONEYCAST_WORLD;
-  const style = data.style;
+  const style = latest.style;
   const SVG = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
   const play = $("play"), slider = $("slider"), time = $("time"), tooltip = $("tooltip");
-  const slices = data.slices;
-  const last = slices.length - 1;
   const afterglow = style.afterglow || 0;
   const colors = style.colors;
-  const names = data.countries;
+  const names = Object.assign({}, (archive && archive.countries) || {}, latest.countries);
   const nameOf = (code) => names[code] || code;
   const format = (n) => Number(n).toLocaleString("en");
   const plural = (n, one, many) => `${format(n)} ${n === 1 ? one : many || one + "s"}`;
+  const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
   document.body.classList.add("js");
 
-  let index = 0, timer = null, metric = "attempts", period = "slice", hovered = null;
+  let index = 0, timer = null, metric = "attempts", period = "slice", hovered = null, host = "";
+  let data, slices, last, metrics, running;
 
   // ---- values and colours ----
-  // Each metric per slice, and over the whole span (the "Whole span" period shows those on the map).
-  const metrics = {
-    attempts: { values: (s) => s.counts, day: data.totals, what: "failed login attempts per country" },
-    addresses: { values: (s) => s.addresses, day: data.attackers, what: "distinct attacking addresses per country" },
-    probes: { values: (s) => s.probes, day: data.probes, what: "probes (connections that never tried a password)" },
-  };
-  for (const m of Object.values(metrics)) {
-    m.peak = Math.max(2, ...slices.map((s) => Math.max(0, ...Object.values(m.values(s)))));
-    m.dayPeak = Math.max(2, ...Object.values(m.day));
+  // Each metric per slice, and over the whole span (the "Whole span" period shows those on the map); with a
+  // host chosen, that host's counts (distinct addresses are kept for all hosts together only).
+  function hostPart(s, kind) {
+    const part = (s.hosts || {})[host];
+    return part ? part[kind] : {};
   }
-  metrics.attempts.peak = style.peak;
+  function totalOf(values) {
+    const total = {};
+    for (const s of slices) for (const [code, n] of Object.entries(values(s))) total[code] = (total[code] || 0) + n;
+    return total;
+  }
+  function measure() {
+    metrics = {
+      attempts: { values: host ? (s) => hostPart(s, "counts") : (s) => s.counts, what: "failed login attempts per country" },
+      addresses: { values: (s) => s.addresses, what: "distinct attacking addresses per country" },
+      probes: { values: host ? (s) => hostPart(s, "probes") : (s) => s.probes, what: "probes (connections that never tried a password)" },
+    };
+    metrics.attempts.day = host ? totalOf(metrics.attempts.values) : data.totals;
+    metrics.probes.day = host ? totalOf(metrics.probes.values) : data.probes;
+    metrics.addresses.day = data.attackers || {};
+    for (const m of Object.values(metrics)) {
+      m.peak = Math.max(2, ...slices.map((s) => Math.max(0, ...Object.values(m.values(s)))));
+      m.dayPeak = Math.max(2, ...Object.values(m.day));
+    }
+    if (data === latest && !host) metrics.attempts.peak = style.peak;
+    running = [];
+    slices.reduce((total, slice, i) => (running[i] = total + sum(metrics.attempts.values(slice))), 0);
+  }
 
   function perSlice() {
     return data.per_slice;
@@ -106,20 +124,31 @@
         node.addEventListener("pointerleave", () => hover(null));
         node.addEventListener("click", (event) => hover(country.code, event));
       }
-      if (country.code in data.totals || country.code in data.probes) {
-        // Countries with data are a keyboard path through the map: Tab to one, its numbers show.
-        const node = shape.nodes[shape.nodes.length - 1];
-        node.setAttribute("tabindex", "0");
-        node.setAttribute("role", "button");
-        node.setAttribute("aria-label", nameOf(country.code));
-        node.addEventListener("focus", () => hover(country.code, node));
-        node.addEventListener("blur", () => hover(null));
-      }
+      const node = shape.nodes[shape.nodes.length - 1];
+      node.addEventListener("focus", () => hover(country.code, node));
+      node.addEventListener("blur", () => hover(null));
     }
     shapes.push(shape);
   }
   svg.append(markers);
   $("map").append(svg);
+
+  // Countries with data are a keyboard path through the map: Tab to one, its numbers show.
+  function keyboardPath() {
+    for (const shape of shapes) {
+      if (!shape.code) continue;
+      const node = shape.nodes[shape.nodes.length - 1];
+      if (shape.code in data.totals || shape.code in data.probes) {
+        node.setAttribute("tabindex", "0");
+        node.setAttribute("role", "button");
+        node.setAttribute("aria-label", nameOf(shape.code));
+      } else {
+        node.removeAttribute("tabindex");
+        node.removeAttribute("role");
+        node.removeAttribute("aria-label");
+      }
+    }
+  }
 
   function paintMap() {
     for (const shape of shapes) {
@@ -146,7 +175,8 @@
     if (event) place(event);
   }
   function figures(counts, addresses, probes) {
-    const rows = [plural(counts, "attempt"), `${plural(addresses, "distinct address", "distinct addresses")}`];
+    const rows = [plural(counts, "attempt")];
+    if (addresses !== null) rows.push(`${plural(addresses, "distinct address", "distinct addresses")}`);
     if (probes) rows.push(plural(probes, "probe"));
     return rows.join(" · ");
   }
@@ -155,9 +185,12 @@
     const s = slices[index], code = hovered;
     const title = document.createElement("strong");
     title.textContent = nameOf(code);
+    const spanAddresses = data.attackers ? data.attackers[code] || 0 : null;  // not kept for days added up
     const lines = [
-      ["This slice", figures(s.counts[code] || 0, s.addresses[code] || 0, s.probes[code] || 0)],
-      ["Whole span", figures(data.totals[code] || 0, data.attackers[code] || 0, data.probes[code] || 0)],
+      ["This slice", figures(metrics.attempts.values(s)[code] || 0, host ? null : s.addresses[code] || 0,
+        metrics.probes.values(s)[code] || 0)],
+      ["Whole span", figures(metrics.attempts.day[code] || 0, host ? null : spanAddresses,
+        metrics.probes.day[code] || 0)],
     ];
     if (period === "day") lines.reverse();
     tooltip.replaceChildren(title, ...lines.map(([heading, text]) => {
@@ -213,7 +246,7 @@
     const s = slices[index];
     const countries = period === "slice" ? metrics[metric].values(s) : metrics[metric].day;
     fillList($("top-countries"), sorted(countries).slice(0, ROWS).map(([code, n]) => [nameOf(code), n]), "none");
-    const sources = period === "slice" ? s.top_sources : data.top_sources.map(([address, country, n]) => [`${address} · ${country}`, n]);
+    const sources = period === "slice" ? s.top_sources : data.top_sources.map(([address, country, n]) => [country ? `${address} · ${country}` : address, n]);
     fillList($("top-sources"), sources.slice(0, ROWS), "none");
     const users = (period === "slice" ? s.top_users : data.top_users).map(([user, n]) => [user === "" ? "(empty)" : user, n]);
     fillList($("top-users"), users.slice(0, ROWS), "none");
@@ -227,20 +260,18 @@
       show(index, true);
     });
   }
-  if (data.compromises.length) {
-    $("compromise-section").hidden = false;
+  function fillLogins() {
+    const when = (iso) => (data === latest && data.period.length < 16 ? "" : iso.slice(0, 10) + " ") + iso.slice(11, 16);
+    $("compromise-section").hidden = !data.compromises.length;
     $("compromises").replaceChildren(...data.compromises.map((c) => {
       const item = document.createElement("li");
-      item.textContent = `${c.user} from ${c.address} (${nameOf(c.country)}) at ${c.time.slice(11, 16)}, after ${plural(c.failures, "failure")}`;
+      item.textContent = `${c.user} from ${c.address} (${nameOf(c.country)}) at ${when(c.time)}, after ${plural(c.failures, "failure")}`;
       return item;
     }));
-  }
-
-  if (data.accepted.length) {
-    $("accepted-section").hidden = false;
+    $("accepted-section").hidden = !data.accepted.length;
     $("accepted").replaceChildren(...data.accepted.map((login) => {
       const item = document.createElement("li");
-      item.textContent = `${login.user} from ${login.address} (${nameOf(login.country)}) at ${login.time.slice(11, 16)}`;
+      item.textContent = `${login.user} from ${login.address} (${nameOf(login.country)}) at ${when(login.time)}`;
       return item;
     }));
   }
@@ -272,8 +303,6 @@
   }
 
   // ---- time ----
-  const running = [];
-  slices.reduce((sum, slice, i) => (running[i] = sum + slice.attempts), 0);
   const clock = (iso) => iso.slice(11, data.slice_seconds % 60 ? 19 : 16);  // seconds where slices need them
   const zone = (iso) => data.zone_names[iso.slice(19)] || data.timezone;  // CET in winter, CEST in summer
   const label = (i) => {
@@ -292,23 +321,24 @@
     fillPanel();
     bars.querySelectorAll("rect.current").forEach((bar) => bar.classList.remove("current"));
     if (bars.children[index]) bars.children[index].classList.add("current");
-    $("slice-attempts").textContent = format(slice.attempts);
-    $("slice-word").textContent = slice.attempts === 1 ? "attempt" : "attempts";
+    const counts = metrics.attempts.values(slice), attempts = sum(counts);
+    $("slice-attempts").textContent = format(attempts);
+    $("slice-word").textContent = attempts === 1 ? "attempt" : "attempts";
     $("running").textContent = format(running[index]);
-    const top = sorted(slice.counts)[0];
+    const top = sorted(counts)[0];
     $("top").textContent = top ? `top: ${nameOf(top[0])} (${format(top[1])})` : "no attempts";
     if (timer === null) announce();
     if ($("table-section").open) fillTable();
     if (!fromHash) {
-      try { history.replaceState(null, "", `#t=${slice.start.slice(0, 16)}`); } catch (error) { /* a sandboxed frame may refuse */ }
+      try { history.replaceState(null, "", "#" + where(slice)); } catch (error) { /* a sandboxed frame may refuse */ }
     }
   }
 
   // ---- for screen readers: said on a step or a pause, never thirty times a second while playing ----
   function announce() {
-    const slice = slices[index];
-    const top = sorted(slice.counts)[0];
-    $("announce").textContent = `${label(index)}: ${plural(slice.attempts, "attempt")}` +
+    const counts = metrics.attempts.values(slices[index]);
+    const top = sorted(counts)[0];
+    $("announce").textContent = `${label(index)}: ${plural(sum(counts), "attempt")}` +
       (top ? `, most from ${nameOf(top[0])}` : "");
   }
 
@@ -321,7 +351,8 @@
       const row = document.createElement("tr");
       const cells = code === ""
         ? ["no data", "", "", ""]
-        : [nameOf(code), format(s.counts[code] || 0), format(data.totals[code] || 0), format(data.attackers[code] || 0)];
+        : [nameOf(code), format(metrics.attempts.values(s)[code] || 0), format(metrics.attempts.day[code] || 0),
+          host || !data.attackers ? "—" : format(data.attackers[code] || 0)];
       row.replaceChildren(...cells.map((text, column) => {
         const cell = document.createElement(column === 0 ? "th" : "td");
         if (column === 0) cell.setAttribute("scope", "row");
@@ -358,7 +389,6 @@
     metric = $("metric").value;
     drawBars(); drawLegend(); show(index);
   });
-  slider.max = String(last);
   slider.addEventListener("input", () => { setPlaying(false); show(Number(slider.value)); });
   document.addEventListener("keydown", (event) => {
     const target = event.target;
@@ -369,30 +399,177 @@
     if (event.key in moves) { event.preventDefault(); setPlaying(false); show(moves[event.key]); }
   });
 
-  // ---- deep links: #t=2026-11-29T06:20 ----
-  function fromHash() {
-    const found = /^#t=(\d{4}-\d\d-\d\dT\d\d:\d\d)/.exec(location.hash);
-    if (!found) return 0;
-    let at = 0;
-    slices.forEach((s, i) => { if (s.start.slice(0, 16) <= found[1]) at = i; });
-    return at;
+  // ---- what is shown: the last build, or days of the archive ----
+  let chosen = null;  // {from, to}: the days shown from the archive, or null for the last build
+  function load(next, days) {
+    if (timer !== null) setPlaying(false);
+    data = next; slices = data.slices; last = slices.length - 1; chosen = days || null;
+    slider.max = String(last);
+    measure(); keyboardPath(); fillLogins(); drawBars(); drawLegend();
+    const countriesHit = Object.keys(data.totals).filter((code) => /^[A-Z]{2}$/.test(code)).length;
+    $("range").textContent = `${data.period} · ${format(data.attempts)} attempts from ${countriesHit} countries`;
+    $("latest").setAttribute("aria-pressed", String(!chosen));
   }
-  window.addEventListener("hashchange", () => show(fromHash(), true));
 
-  const countriesHit = Object.keys(data.totals).filter((code) => /^[A-Z]{2}$/.test(code)).length;
-  $("range").textContent = `${data.period} · ${format(data.attempts)} attempts from ${countriesHit} countries`;
-  $("credits").textContent = data.credits.join(" · ");
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  function periodText(first, lastDay) {  // as timeline.period_text writes it
+    const [a, b] = [first, lastDay].map((day) => new Date(`${day}T12:00:00Z`));
+    const dm = (d) => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
+    if (first === lastDay) return `${WEEKDAYS[a.getUTCDay()]} ${dm(a)} ${a.getUTCFullYear()}`;
+    if (first.slice(0, 7) === lastDay.slice(0, 7)) return `${a.getUTCDate()}–${dm(b)} ${b.getUTCFullYear()}`;
+    if (first.slice(0, 4) === lastDay.slice(0, 4)) return `${dm(a)} – ${dm(b)} ${b.getUTCFullYear()}`;
+    return `${dm(a)} ${a.getUTCFullYear()} – ${dm(b)} ${b.getUTCFullYear()}`;
+  }
+  function perSliceText(seconds) {
+    const known = { 60: "minute", 3600: "hour", 86400: "day" };
+    if (known[seconds]) return known[seconds];
+    return seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+  }
+  function later(iso, seconds) {  // the same wall-clock offset as iso, `seconds` on
+    const offset = iso.slice(19), sign = offset[0] === "-" ? -1 : 1;
+    const minutes = offset === "Z" ? 0 : sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+    const local = new Date(Date.parse(iso) + seconds * 1000 + minutes * 60000).toISOString().slice(0, 19);
+    return local + offset;
+  }
+  function added(target, counts) {
+    for (const [key, n] of Object.entries(counts)) target[key] = (target[key] || 0) + n;
+    return target;
+  }
+  // Days of the archive as one span the viewer plays. Distinct addresses are kept per slice only: the
+  // whole span shows none; its top addresses and names are the largest among the slices' own.
+  function daysData(found) {
+    const all = found.flatMap((day) => day.slices);
+    const totals = {}, probes = {}, sources = {}, users = {};
+    for (const s of all) {
+      added(totals, s.counts); added(probes, s.probes);
+      for (const [name, n] of s.top_sources) sources[name] = (sources[name] || 0) + n;
+      for (const [name, n] of s.top_users) users[name] = (users[name] || 0) + n;
+    }
+    const seconds = found[0].slice_seconds, first = found[0].day, lastDay = found[found.length - 1].day;
+    return {
+      title: latest.title, style, fps: latest.fps, credits: latest.credits, countries: names,
+      slice_seconds: seconds, per_slice: perSliceText(seconds), timezone: found[0].timezone,
+      zone_names: latest.zone_names, start: all[0].start, end: later(all[all.length - 1].start, seconds),
+      period: periodText(first, lastDay), attempts: sum(totals), slices: all, totals, probes, attackers: null,
+      top_sources: sorted(sources).slice(0, 20).map(([name, n]) => [name, null, n]),
+      top_users: sorted(users).slice(0, 20), compromises: found.flatMap((day) => day.compromises), accepted: [],
+    };
+  }
+  const days = archive ? archive.days.map((entry) => entry.day) : [];
+  const loaded = {};
+  function loadDay(day) {  // a day is a script, not a fetch: the page also works opened from disk
+    if (loaded[day]) return Promise.resolve(loaded[day]);
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = `data/history/${day}.js`;
+      script.onload = () => { loaded[day] = window.HONEYCAST_DAY; script.remove(); resolve(loaded[day]); };
+      script.onerror = () => { script.remove(); reject(new Error(`cannot load data/history/${day}.js`)); };
+      document.head.append(script);
+    });
+  }
+  async function openDays(first, lastDay, at) {
+    if (first > lastDay) [first, lastDay] = [lastDay, first];
+    const list = days.filter((day) => day >= first && day <= lastDay);
+    if (!list.length) { $("range-totals").textContent = "No data kept for those days."; return; }
+    const found = [];
+    for (const day of list) found.push(await loadDay(day));  // one at a time: each sets HONEYCAST_DAY
+    load(daysData(found), { from: list[0], to: list[list.length - 1] });
+    $("from").value = list[0]; $("to").value = list[list.length - 1];
+    rangeTotals();
+    show(at === undefined ? 0 : at(slices));
+  }
+  // Totals of the chosen days, per host too, from the archive's index: no day needs loading for them.
+  function rangeTotals() {
+    let [first, lastDay] = [$("from").value, $("to").value];
+    if (first > lastDay) [first, lastDay] = [lastDay, first];
+    const entries = archive.days.filter((entry) => entry.day >= first && entry.day <= lastDay);
+    const totals = {}, hosts = {};
+    for (const entry of entries) {
+      added(totals, entry.totals);
+      for (const [name, part] of Object.entries(entry.hosts)) hosts[name] = (hosts[name] || 0) + part.attempts;
+    }
+    const countries = Object.keys(totals).filter((code) => /^[A-Z]{2}$/.test(code)).length;
+    const top = sorted(totals)[0];
+    let text = `${periodText(first, lastDay)}: ${plural(sum(totals), "attempt")} from ${plural(countries, "country", "countries")}`;
+    if (top) text += `, most from ${nameOf(top[0])} (${format(top[1])})`;
+    if (Object.keys(hosts).length > 1) text += " · " + sorted(hosts).map(([name, n]) => `${name}: ${format(n)}`).join(" · ");
+    $("range-totals").textContent = text;
+  }
+  if (days.length) {
+    $("archive").hidden = false;
+    for (const id of ["from", "to"]) {
+      $(id).min = days[0]; $(id).max = days[days.length - 1]; $(id).value = days[days.length - 1];
+      $(id).addEventListener("change", rangeTotals);
+    }
+    $("open-days").addEventListener("click", () => openDays($("from").value, $("to").value));
+    $("latest").addEventListener("click", () => { load(latest); show(0); });
+    rangeTotals();
+  }
+  const hostNames = [...new Set([...(latest.hosts || []), ...Object.values((archive && archive.hosts) || {})])].sort();
+  if (hostNames.length > 1) {
+    $("host-choice").hidden = false;
+    $("host").append(...hostNames.map((name) => new Option(name, name)));
+    $("host").addEventListener("change", () => {
+      host = $("host").value;
+      $("metric").querySelector('option[value="addresses"]').disabled = Boolean(host);
+      if (host && metric === "addresses") { metric = "attempts"; $("metric").value = metric; }
+      $("panel-note").hidden = !host;
+      measure(); drawBars(); drawLegend(); show(index);
+    });
+  }
+
+  // ---- deep links: #t=2026-11-29T06:20, #day=2026-11-29&t=…, #from=…&to=…, &host=… ----
+  function where(slice) {
+    const parts = [];
+    if (chosen) parts.push(chosen.from === chosen.to ? `day=${chosen.from}` : `from=${chosen.from}&to=${chosen.to}`);
+    parts.push(`t=${slice.start.slice(0, 16)}`);
+    if (host) parts.push(`host=${encodeURIComponent(host)}`);
+    return parts.join("&");
+  }
+  function fromHash() {
+    const found = {};
+    for (const part of location.hash.slice(1).split("&")) {
+      const at = part.indexOf("=");
+      if (at > 0) found[part.slice(0, at)] = decodeURIComponent(part.slice(at + 1));
+    }
+    return found;
+  }
+  function at(t) {
+    return (list) => {
+      if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(t || "")) return 0;
+      let found = 0;
+      list.forEach((s, i) => { if (s.start.slice(0, 16) <= t) found = i; });
+      return found;
+    };
+  }
+  function follow() {
+    const wanted = fromHash();
+    if (wanted.host !== undefined && hostNames.includes(wanted.host) && wanted.host !== host) {
+      $("host").value = wanted.host;
+      $("host").dispatchEvent(new Event("change"));
+    }
+    const first = wanted.day || wanted.from, lastDay = wanted.day || wanted.to || wanted.from;
+    if (first && days.length && /^\d{4}-\d\d-\d\d$/.test(first) && /^\d{4}-\d\d-\d\d$/.test(lastDay)) {
+      openDays(first, lastDay, at(wanted.t)).catch((error) => { $("range-totals").textContent = String(error.message); });
+      return;
+    }
+    if (data !== latest) load(latest);
+    show(at(wanted.t)(slices), true);
+  }
+  window.addEventListener("hashchange", follow);
+
+  $("credits").textContent = latest.credits.join(" · ");
   $("glow-swatch").style.background = colors.glow;
   $("glow-label").textContent = style.glow_legend;
   for (const [name, text] of [["gif", "animated GIF"], ["webm", "time-lapse (WebM)"]]) {
-    if (!data[name]) continue;
+    if (!latest[name]) continue;
     const link = document.createElement("a");
-    link.href = data[name];
+    link.href = latest[name];
     link.setAttribute("download", "");
     link.textContent = text;
     $("more-downloads").append(" · ", link);
   }
-  drawBars();
-  drawLegend();
-  show(fromHash(), true);
+  load(latest);
+  follow();
 })();
