@@ -18,7 +18,7 @@ import numpy as np
 from .errors import InputError, OutputError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
-from .history import History, add_timeline, hidden_names, read_history, write_history, zone_name
+from .history import FOLDER, INDEX, History, add_timeline, hidden_names, read_history, write_history, zone_name
 from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, count
 from .site import MARKER, SiteMeta, slices_document, write_site
@@ -71,6 +71,10 @@ class BuildResult:
     seconds: float = 0.0
     years: dict[str, int] = field(default_factory=dict)
     """Per input, the year its yearless stamps were placed in from its modification time."""
+    history_days: int = 0
+    """Days the site's history keeps."""
+    replaced_history: bool = False
+    """The build replaced a site that kept a history (without --append)."""
 
 
 MAX_SLICES = 20_000
@@ -107,6 +111,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     history = read_history(out, options.slice_seconds, zone_name(tz)) if options.append and out.is_dir() else None
     read = options.read if history is None else replace(options.read, covered=history.spans(tz))
     fine = history.slice_seconds if history is not None else options.slice_seconds or AUTO_LENGTHS[0]
+    replaced = not options.append and (out / FOLDER / INDEX).is_file()
     if history is None:
         history = History(fine, zone_name(tz))
     counted_fine = count(read, fine, reporter)
@@ -157,6 +162,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         outputs=outputs,
         seconds=time.monotonic() - began,
         years=dict(tally.years),
+        history_days=len(history.days),
+        replaced_history=replaced,
     )
 
 

@@ -257,6 +257,22 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
         stderr.print(line, markup=False, soft_wrap=True)
     if top:
         stderr.print(f"top origins: {top}", markup=False, soft_wrap=True)
+    if result.replaced_history:
+        stderr.print(
+            f"{result.out}: the history of its earlier builds was replaced by this build's (--append adds to it)",
+            markup=False,
+            soft_wrap=True,
+        )
+    if result.history_days:
+        days = result.history_days
+        hosts = len(timeline.hosts)
+        stderr.print(
+            f"history: {days:,} day{'s' if days != 1 else ''} kept in data/history/"
+            + (f", {hosts} hosts" if hosts > 1 else "")
+            + (" (these logs added to it: lines of times counted before were skipped)" if options.append else ""),
+            markup=False,
+            soft_wrap=True,
+        )
     if verbose:
         kinds = ", ".join(f"{kind} {count:,}" for kind, count in timeline.events.most_common())
         stderr.print(f"sshd events read: {kinds}", markup=False, soft_wrap=True)

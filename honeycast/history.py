@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -123,23 +124,45 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
         raise InputError(
             f"{index_path}: history version {index.get('version')!r}; this honeycast reads {HISTORY_VERSION}"
         )
-    kept = int(index["slice_seconds"])
-    if slice_seconds and slice_seconds != kept:
-        raise InputError(
-            f"{index_path}: the history is kept in slices of {kept} s; --append keeps them (leave out --slice)"
-        )
-    if index["timezone"] != timezone:
-        raise InputError(
-            f"{index_path}: the history is kept in {index['timezone']}; build with --tz {index['timezone']}"
-        )
-    history = History(kept, timezone, hosts=dict(index.get("hosts", {})))
-    for key, found in index.get("covered", {}).items():
-        history.covered[key] = [Span(datetime.fromisoformat(a), datetime.fromisoformat(b), int(n)) for a, b, n in found]
-    for entry in index.get("days", []):
-        path = folder / f"{entry['day']}.json"
-        history.days[entry["day"]] = _load(path)
-    history.attackers = _load(folder / ATTACKERS)
+    try:
+        kept = int(index["slice_seconds"])
+        if slice_seconds and slice_seconds != kept:
+            raise InputError(
+                f"{index_path}: the history is kept in slices of {kept} s; --append keeps them (leave out --slice)"
+            )
+        if index["timezone"] != timezone:
+            raise InputError(
+                f"{index_path}: the history is kept in {index['timezone']}; build with --tz {index['timezone']}"
+            )
+        history = History(kept, timezone, hosts={str(key): str(name) for key, name in index["hosts"].items()})
+        for key, found in index["covered"].items():
+            history.covered[str(key)] = [
+                Span(datetime.fromisoformat(a), datetime.fromisoformat(b), int(n)) for a, b, n in found
+            ]
+        days = [str(entry["day"]) for entry in index["days"]]
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InputError(f"{index_path}: not a honeycast history index ({error!r})") from None
+    for day in days:
+        if not _DAY.fullmatch(day):
+            raise InputError(f"{index_path}: {day!r} is no day")
+        path = folder / f"{day}.json"
+        document = _load(path)
+        if not (
+            isinstance(document.get("slices"), dict)
+            and isinstance(document.get("logins"), dict)
+            and isinstance(document.get("compromises"), list)
+        ):
+            raise InputError(f"{path}: not a day of a honeycast history")
+        history.days[day] = document
+    if (folder / ATTACKERS).exists():
+        attackers = _load(folder / ATTACKERS)
+        if not all(isinstance(one, list) and len(one) == 4 for one in attackers.values()):
+            raise InputError(f"{folder / ATTACKERS}: not the attacks of a honeycast history")
+        history.attackers = attackers
     return history
+
+
+_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 
 
 def _load(path: Path) -> dict[str, Any]:

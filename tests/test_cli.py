@@ -433,3 +433,85 @@ def test_parse_with_strict_prints_what_it_read_then_fails_for_what_it_skipped(tm
     assert result.exit_code == 2
     assert len(result.stdout.splitlines()) == 16
     assert _error_line(result) == f"honeycast: error: {empty}: empty file, skipped (--strict)"
+
+
+def _site_files(out: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(out)): path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()}
+
+
+def test_append_keeps_the_history_and_refuses_what_does_not_fit_it(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    base = ["--year", "2026", "--tz", "UTC", "--no-frames", "-q"]
+    first = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *base])
+    assert first.exit_code == 0, first.output
+    kept = _site_files(out)
+    # the same log again adds nothing: one line, and the site as it was
+    again = runner.invoke(app, ["build", str(SMALL_LOG), str(out), "--append", *base])
+    assert again.exit_code == 2
+    assert (
+        _error_line(again)
+        == f"honeycast: error: {SMALL_LOG}: nothing new: every line was counted by an earlier build of {out}"
+    )
+    assert _site_files(out) == kept
+    index = out / "data" / "history" / "index.json"
+    for options, message in (
+        (
+            ["--slice", "1h"],
+            f"{index}: the history is kept in slices of 600 s; --append keeps them (leave out --slice)",
+        ),
+        (["--tz", "Europe/Berlin"], f"{index}: the history is kept in UTC; build with --tz UTC"),
+    ):
+        refused = runner.invoke(app, ["build", str(SMALL_LOG), str(out), "--append", *base, *options])
+        assert refused.exit_code == 2, refused.output
+        assert _error_line(refused) == f"honeycast: error: {message}"
+        assert _site_files(out) == kept
+    good = json.loads(index.read_text())
+    for text, message in (
+        ("{not json", f"{index}: cannot read the site's history: "),
+        (json.dumps({"version": 1}), f"{index}: not a honeycast history index (KeyError('slice_seconds'))"),
+        (json.dumps({**good, "days": [{"day": "../../x"}]}), f"{index}: '../../x' is no day"),
+        (json.dumps({**good, "version": 7}), f"{index}: history version 7; this honeycast reads 1"),
+    ):
+        index.write_text(text)
+        damaged = runner.invoke(app, ["build", str(SMALL_LOG), str(out), "--append", *base])
+        assert damaged.exit_code == 2
+        assert _error_line(damaged).startswith(f"honeycast: error: {message}")
+        assert "Traceback" not in damaged.output
+
+
+def test_hosts_are_digests_unless_named_or_shown(tmp_path: Path) -> None:
+    base = ["--year", "2026", "--tz", "UTC", "--no-frames", "-q"]
+    names = {}
+    for options in ([], ["--show-hosts"], ["--host", "bastion-1"]):
+        out = tmp_path / ("site" + "".join(options))
+        result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *base, *options])
+        assert result.exit_code == 0, result.output
+        document = json.loads((out / "data" / "slices.json").read_text())
+        names[tuple(options)] = document["hosts"]
+        if not options:  # the server's name is nowhere in what is published
+            assert not [name for name, data in _site_files(out).items() if b"web-1" in data]
+    assert names[()][0].startswith("host-") and names[()] != ["web-1"]
+    assert names[("--show-hosts",)] == ["web-1"]
+    assert names[("--host", "bastion-1")] == ["bastion-1"]
+
+
+def test_inputs_by_url_and_a_scheduler_that_cannot_be_reached(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    by_url = runner.invoke(
+        app, ["build", SMALL_LOG.resolve().as_uri(), str(out), "--year", "2026", "--tz", "UTC", "--no-frames", "-q"]
+    )
+    assert by_url.exit_code == 0, by_url.output
+    by_path = runner.invoke(
+        app, ["build", str(SMALL_LOG), str(tmp_path / "b"), "--year", "2026", "--tz", "UTC", "--no-frames", "-q"]
+    )
+    assert by_path.exit_code == 0, by_path.output
+    assert (out / "data" / "slices.json").read_bytes() == (tmp_path / "b" / "data" / "slices.json").read_bytes()
+    missing = runner.invoke(app, ["build", "file:///nowhere/auth.log", str(tmp_path / "c")])
+    assert missing.exit_code == 2
+    assert _error_line(missing) == "honeycast: error: file:///nowhere/auth.log: no such file"
+    unreachable = runner.invoke(app, ["build", str(SMALL_LOG), str(tmp_path / "d"), "--dask", "tcp://127.0.0.1:9"])
+    assert unreachable.exit_code == 2
+    assert _error_line(unreachable).startswith(
+        "honeycast: error: --dask tcp://127.0.0.1:9: cannot reach the scheduler: "
+    )
+    assert not (tmp_path / "d").exists()

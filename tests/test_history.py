@@ -12,6 +12,7 @@ from typing import Any
 
 import distributed
 import pytest
+from playwright.sync_api import expect
 
 from honeycast.build import BuildOptions, build
 from honeycast.errors import InputError
@@ -184,3 +185,26 @@ def test_the_same_log_again_adds_nothing(month: tuple[Path, Path]) -> None:
     with pytest.raises(InputError, match="nothing new"):
         _build(again, nightly, append=True)
     assert {path: path.read_bytes() for path in (nightly / "data" / "history").iterdir()} == before
+
+
+def test_the_viewer_plays_every_day_of_the_month(month: tuple[Path, Path], browser: Any) -> None:
+    """Each day of the nightly site opened by its link in Chromium: its slices, its attempts, played."""
+    _, nightly = month
+    days = _days(nightly)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    base = nightly.resolve().as_uri() + "/index.html"
+    for day, document in days.items():
+        page.goto(f"{base}#day={day}")
+        expect(page.locator("#range")).to_contain_text(f" · {document['attempts']:,} attempts from ")
+        assert page.get_attribute("#slider", "max") == str(len(document["slices"]) - 1)
+        busiest = max(range(len(document["slices"])), key=lambda i: document["slices"][i]["attempts"])
+        page.fill("#slider", str(busiest))
+        expect(page.locator("#slice-attempts")).to_have_text(f"{document['slices'][busiest]['attempts']:,}")
+    page.click("#play")
+    expect(page.locator("#play")).to_have_attribute("aria-label", "Pause")
+    page.click("#play")
+    assert errors == []
+    page.close()
