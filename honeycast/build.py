@@ -121,12 +121,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     reporter.check()  # with --strict, every input problem found is reported now, before anything is written
     counted = tally.timeline()
     assert counted is not None  # _sliced refused a tally without slices
-    privacy = options.privacy
-    if options.read.host is not None:  # a name the user gave is shown
-        privacy = replace(privacy, show_hosts=True)
+    privacy = replace(options.privacy, named_hosts=frozenset(options.read.named_hosts()))  # shown as given
     timeline = publishable(counted, privacy)
     daily = timeline if counted_fine is tally else publishable(counted_fine.timeline(), privacy)  # type: ignore[arg-type]
-    add_timeline(history, daily, counted_fine.spans, privacy.show_hosts)
+    add_timeline(history, daily, counted_fine.spans, privacy.host)
     history.keep_attacks(counted_fine, counted.owners, privacy)
 
     fps = options.fps or default_fps(len(timeline.slices))

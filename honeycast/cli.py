@@ -189,10 +189,11 @@ def build(
         ),
     ] = False,
     host: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--host",
-            help="Count every line of these logs under this host name (shown on the site), whatever host they name.",
+            help="Count every line of these logs under this host name (shown on the site), whatever host they "
+            "name; `NAME=LOG` for one log (or pattern) only, as often as needed.",
             show_default=False,
         ),
     ] = None,

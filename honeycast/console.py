@@ -32,6 +32,7 @@ from .events import AuthEvent, EventKind, event_record
 from .geo import Geolocator
 from .scan import ReadOptions, locate, read_events
 from .site import snippets
+from .sources import expand
 
 if TYPE_CHECKING:
     from .build import BuildOptions, BuildResult
@@ -171,6 +172,23 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def parse_hosts(values: list[str]) -> dict[str, Any]:
+    """Return ``--host`` values as ``ReadOptions`` fields: one NAME for every log, and NAME=LOG for one log each."""
+    every: str | None = None
+    each: dict[str, str] = {}
+    for value in values:
+        name, given, pattern = value.partition("=")
+        if not name.strip() or (given and not pattern):
+            raise UsageError(f"--host {value!r}: expected NAME, or NAME=LOG")
+        if given:
+            each.update(dict.fromkeys(expand([pattern]), name))
+        elif every is not None and every != name:
+            raise UsageError("--host: one NAME for every log, and NAME=LOG for each other log")
+        else:
+            every = name
+    return {"host": every, "hosts": each}
+
+
 def run_build(
     paths: list[str],
     *,
@@ -185,7 +203,7 @@ def run_build(
     anonymize_ips: bool,
     show_internal: bool,
     show_hosts: bool,
-    host: str | None,
+    host: list[str] | None,
     dask: str | None,
     strict: bool,
     quiet: bool,
@@ -207,7 +225,12 @@ def run_build(
         *logs, out = paths
         options = BuildOptions(
             read=ReadOptions(
-                logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db, host=host or None, dask=dask or None
+                logs=logs,
+                year=parse_year(year),
+                tz=zone(tz),
+                geoip_db=geoip_db,
+                dask=dask or None,
+                **parse_hosts(host or []),
             ),
             out=Path(out),
             slice_seconds=option(parse_slice, slice),

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 from .errors import InputError
 from .geo import HOSTNAME
-from .privacy import INTERNAL_BUCKETS, Privacy, host_label, internal_name
+from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .shapes import country_names
 from .site import SLICE_TOP, _top, dump_json, script
 from .timeline import Named, Span, Tally, Timeline, host_key, next_slice, slice_key
@@ -175,14 +176,16 @@ def _load(path: Path) -> dict[str, Any]:
     return document
 
 
-def add_timeline(history: History, timeline: Timeline, spans: dict[str, list[Span]], shown: bool) -> None:
+def add_timeline(
+    history: History, timeline: Timeline, spans: dict[str, list[Span]], published: Callable[[str], str]
+) -> None:
     """Add a published timeline (in the history's slices, hosts by their published names) and the spans its lines
     came from (by host name) to the history."""
     tz = timeline.start.tzinfo
     assert tz is not None
     for name, found in spans.items():
         key = host_key(name)
-        history.hosts[key] = host_label(name, shown)
+        history.hosts[key] = published(name)
         history.covered[key] = _merged([*history.covered.get(key, []), *found])
     only = timeline.hosts[0] if len(timeline.hosts) == 1 else None  # the timeline keeps no per-host counts then
     for one in timeline.slices:

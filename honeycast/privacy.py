@@ -41,6 +41,12 @@ class Privacy:
     """Show addresses of the owner's network and internal host names verbatim."""
     show_hosts: bool = False
     """Show the servers' host names as logged (else as a digest of each name)."""
+    named_hosts: frozenset[str] = frozenset()
+    """Host names the user gave (``--host``): shown as given."""
+
+    def host(self, name: str) -> str:
+        """Return the name a server is published under."""
+        return host_label(name, self.show_hosts or name in self.named_hosts)
 
 
 INTERNAL_BUCKETS = frozenset({"loopback", "private", "link_local", "cgnat"})
@@ -113,9 +119,7 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         for login in timeline.logins
     )
 
-    def host(name: str) -> str:
-        return host_label(name, privacy.show_hosts)
-
+    host = privacy.host
     slices = tuple(
         replace(
             one,

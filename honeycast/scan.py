@@ -83,11 +83,21 @@ class ReadOptions:
     reader: str = "auto"
     """``auto``, or a name in ``READERS``: travels with the options to every thread and process that counts."""
     host: str | None = None
-    """``--host``: the host every input's lines are counted under, whatever host they name."""
+    """``--host NAME``: the host every input's lines are counted under, whatever host they name."""
+    hosts: dict[str, str] = field(default_factory=dict)
+    """``--host NAME=LOG``: per input (as its files are named), the host its lines are counted under."""
     covered: dict[str, tuple[Span, ...]] = field(default_factory=dict)
     """Per host, spans an earlier build counted (its history): lines in them are read, not counted again."""
     dask: str | None = None
     """``--dask``: count each input on the workers of this Dask scheduler (``tcp://…``, or ``local``)."""
+
+    def host_of(self, name: str) -> str | None:
+        """Return the host an input's lines are counted under, or None for the host each line names."""
+        return self.hosts.get(name, self.host)
+
+    def named_hosts(self) -> set[str]:
+        """Return the host names given on the command line."""
+        return {*self.hosts.values(), *([self.host] if self.host is not None else [])}
 
     def native(self) -> bool:
         """Return whether the native scanner counts, refusing a reader that cannot run here."""
@@ -348,7 +358,7 @@ def _count_job(
         return _native_tally(job, read, slice_seconds, reporter, geo, stop)
     parser = SshdParser(read.tz, year=job.year, reference=job.reference)
     lines = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
-    tally = Tally(slice_seconds, read.tz, host=read.host, covered=read.covered)
+    tally = Tally(slice_seconds, read.tz, host=read.host_of(job.path), covered=read.covered)
     _tally_events(tally, _events_of(lines, parser, reporter, job.path), geo)
     _note_year(tally, job, read, parser.first_year)
     return tally
@@ -369,7 +379,7 @@ def _native_tally(
     stop: threading.Event | None = None,
 ) -> Tally:
     """Count with the native scanner."""
-    counter = native.NativeCount(slice_seconds, read.tz, job.year, job.reference, read.covered, read.host)
+    counter = native.NativeCount(slice_seconds, read.tz, job.year, job.reference, read.covered, read.host_of(job.path))
     source = LogSource(job.path)
     warnings = []
     done = 0

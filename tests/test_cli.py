@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from honeycast.cli import app
+from honeycast.privacy import host_label
 
 SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
 
@@ -515,3 +516,33 @@ def test_inputs_by_url_and_a_scheduler_that_cannot_be_reached(tmp_path: Path) ->
         "honeycast: error: --dask tcp://127.0.0.1:9: cannot reach the scheduler: "
     )
     assert not (tmp_path / "d").exists()
+
+
+def test_host_for_one_log_names_that_log_only(tmp_path: Path) -> None:
+    first, second, third = (tmp_path / f"{name}.log" for name in ("a", "b", "c"))
+    text = SMALL_LOG.read_text()
+    first.write_text(text)
+    second.write_text(text.replace("61.177.172.19", "218.92.0.31"))
+    third.write_text(text.replace("61.177.172.19", "45.135.232.18"))
+    out = tmp_path / "site"
+    logs = [str(first), str(second), str(third)]
+    options = ["--host", f"edge-a={first}", "--host", f"edge-b={tmp_path}/b.*", "--no-frames", "-q"]
+    result = runner.invoke(app, ["build", *logs, str(out), "--year", "2026", "--tz", "UTC", *options])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "data" / "slices.json").read_text())
+    # the third log keeps the host its lines name (web-1), published as a digest
+    assert document["hosts"] == sorted(["edge-a", "edge-b", host_label("web-1", False)])
+    busy = next(one for one in document["slices"] if one["counts"].get("CN"))
+    web = host_label("web-1", False)
+    assert busy["hosts"]["edge-a"]["counts"] == busy["hosts"]["edge-b"]["counts"] == {"CN": 4, "US": 1}
+    assert busy["hosts"][web]["counts"] == {"DE": 4, "US": 1}  # its 61.177.172.19 is 45.135.232.18 there
+    assert busy["counts"] == {"CN": 8, "DE": 4, "US": 3}
+    for value, message in (
+        ("=a.log", "--host '=a.log': expected NAME, or NAME=LOG"),
+        ("x=", "--host 'x=': expected NAME, or NAME=LOG"),
+    ):
+        refused = runner.invoke(app, ["build", *logs, str(tmp_path / "r"), "--host", value])
+        assert refused.exit_code == 2
+        assert _error_line(refused) == f"honeycast: error: {message}"
+    twice = runner.invoke(app, ["build", *logs, str(tmp_path / "r"), "--host", "x", "--host", "y"])
+    assert _error_line(twice) == "honeycast: error: --host: one NAME for every log, and NAME=LOG for each other log"
