@@ -5,8 +5,9 @@
 
 The seed lines are the bundled demo day, the test fixtures and, when it can be had, fail2ban's
 sshd test corpus (downloaded with `apt-get download fail2ban`, never stored). Each line gets up to
-four mutations: characters inserted, deleted, replaced or duplicated, sshd fragments spliced in
-(" from 6.6.6.6 port 22 ssh2", "message repeated 3 times: [ "), or random bytes decoded as UTF-8.
+four mutations by the tests' own mutator (tests/mutations.py): bytes inserted, deleted, replaced or
+duplicated, sshd fragments spliced in (" from 6.6.6.6 port 22 ssh2", "message repeated 3 times: [ "),
+random bytes, characters beyond ASCII; the line is then decoded as UTF-8, as a log is read.
 Every event must also name only an address that its line holds, and every chunk of mutated
 lines must count the same with the native scanner as with the Python reader.
 """
@@ -17,6 +18,7 @@ import argparse
 import random
 import re
 import subprocess
+import sys
 import tempfile
 import time
 import traceback
@@ -26,15 +28,12 @@ from pathlib import Path
 from honeycast import native
 from honeycast.scan import ReadOptions, SilentReporter, count
 from honeycast.sshd import SshdParser, normalize_ip
-from honeycast.timeline import Tally
 
 ROOT = Path(__file__).resolve().parents[1]
-FRAGMENTS = [
-    " from 6.6.6.6 port 22 ssh2", " from ::ffff:1.2.3.4", "message repeated 3 times: [ ", "]", "[", ": ", " port ",
-    "Failed password for ", "invalid user ", " rhost=", "sshd[", "\ufffd", "\x00", "\t", "  ", "::", "..",
-    "999999999999", " on  port 22", " on ", " user alice", "+05:45", "Z", " ssh2: RSA SHA256:x", "sshd(pam_unix)",
-    "Accepted password for alice", "Disconnected from ", "pam_unix(sshd:auth): authentication failure; rhost=",
-]  # fmt: skip
+sys.path.insert(0, str(ROOT / "tests"))  # the tests' mutator and tally comparison, shared
+from mutations import mutated  # noqa: E402
+from readers import contents  # noqa: E402
+
 ADDRESS_LIKE = re.compile(r"[0-9A-Fa-f:.]+")
 
 
@@ -54,28 +53,6 @@ def seed_lines() -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-def mutate(rng: random.Random, line: str) -> str:
-    for _ in range(rng.randint(1, 4)):
-        at = rng.randint(0, len(line))
-        end = min(len(line), at + rng.randint(0, 12))
-        choice = rng.random()
-        if choice < 0.25:
-            line = line[:at] + rng.choice(FRAGMENTS) + line[at:]
-        elif choice < 0.45:
-            line = line[:at] + line[end:]
-        elif choice < 0.65:
-            line = line[:at] + rng.randbytes(rng.randint(1, 8)).decode("utf-8", "replace") + line[end:]
-        elif choice < 0.8:
-            line = line[:at] + line[at:end] * rng.randint(2, 4) + line[end:]
-        else:
-            line = line[:at] + chr(rng.randint(32, 0x2FFF)) + line[end:]
-    return line
-
-
-def tally_contents(tally: Tally) -> tuple[object, ...]:
-    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, tally.names, sorted(tally.accepted)
-
-
 def readers_differ(lines: list[str], folder: Path) -> bool:
     """Count the lines with the native scanner and with the Python reader; return whether they differ."""
     log = folder / "chunk.log"
@@ -84,7 +61,7 @@ def readers_differ(lines: list[str], folder: Path) -> bool:
     for reader in ("native", "python"):
         reporter = SilentReporter()
         tally = count(ReadOptions(logs=[str(log)], year=None, tz=UTC, reader=reader), 600, reporter, workers=1)
-        results.append((tally_contents(tally), reporter.warnings))
+        results.append((contents(tally), reporter.warnings))
     return results[0] != results[1]
 
 
@@ -108,7 +85,7 @@ def main() -> None:
         if number % 250_000 == 0:
             elapsed = time.perf_counter() - began
             print(f"{number:,} lines, {crashes} crashes, {differences} differences, {elapsed:.0f} s")
-        line = mutate(rng, rng.choice(seeds))
+        line = mutated(rng, rng.choice(seeds).encode(), rng.randint(1, 4)).decode("utf-8", "replace")
         chunk.append(line.replace("\n", " "))
         if len(chunk) == args.chunk or number == args.lines:
             try:

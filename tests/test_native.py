@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mutations import mutated
 from readers import assert_same_counts, assert_same_tallies, counted, tallied
 
 from honeycast import native, scan
@@ -123,13 +124,6 @@ SEEDS = [
     ]
     if line
 ]
-FRAGMENTS = [
-    b" from 6.6.6.6 port 22 ssh2", b" from ::1", b"]", b"[", b": ", b" ", b"  ", b"\t", b"\r", b"\xa0", b"\xc2\xa0",
-    b"\xff", b"\xe2\x80", b"port ", b" [preauth]", b"invalid user ", b"ruser=", b" rhost=", b"user=", b"::", b"0",
-    b"error: ", b"message repeated 2 times: [ ", b"Too many authentication failures", b"\xc3\xa9",
-    b" on  port 22", b" on ", b"user ", b" user alice", b"+05:45", b"-03:30", b"Z", b" ssh2: RSA SHA256:x",
-    b"sshd(pam_unix)", b"Accepted password for alice", b"Disconnected from ",
-]  # fmt: skip
 
 
 def test_the_native_scanner_is_built() -> None:
@@ -169,20 +163,7 @@ def mutated_logs(draw: st.DrawFn) -> bytes:
     rng = random.Random(draw(st.integers(0, 2**32)))
     lines = []
     for _ in range(draw(st.integers(1, 40))):
-        line = rng.choice(SEEDS)
-        for _ in range(rng.choice((0, 0, 1, 2, 3))):
-            at = rng.randint(0, len(line))
-            end = min(len(line), at + rng.randint(0, 10))
-            choice = rng.random()
-            if choice < 0.4:
-                line = line[:at] + rng.choice(FRAGMENTS) + line[at:]
-            elif choice < 0.6:
-                line = line[:at] + line[end:]
-            elif choice < 0.8:
-                line = line[:at] + rng.choice(FRAGMENTS) + line[end:]
-            else:
-                line = line[:at] + rng.randbytes(rng.randint(1, 4)) + line[end:]
-        lines.append(line.replace(b"\n", b""))
+        lines.append(mutated(rng, rng.choice(SEEDS), rng.choice((0, 0, 1, 2, 3))))
     ending = draw(st.sampled_from([b"\n", b"\r\n"]))
     return ending.join(lines) + draw(st.sampled_from([ending, b""]))
 
