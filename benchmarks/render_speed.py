@@ -26,7 +26,8 @@ from matplotlib.figure import Figure
 from mpl_toolkits.basemap import Basemap
 from PIL import Image
 
-from honeycast.render import Look, MapCanvas, _country_path, _pixels, captions, render_frames
+from honeycast.look import Look
+from honeycast.render import MapCanvas, _country_path, captions, figure_pixels, render_frames
 from honeycast.scan import ReadOptions, SilentReporter, count
 from honeycast.shapes import CountryShape, load_countries
 from honeycast.video import mp4, write_videos
@@ -55,7 +56,7 @@ def naive_frame(countries: list[CountryShape], counts: dict[str, int], caption: 
     )
     figure.text(0.02, 0.955, "SSH brute-force attempts", fontsize=20, weight="bold")
     figure.text(0.02, 0.085, caption, fontsize=15)
-    return _pixels(figure)
+    return figure_pixels(figure)
 
 
 def main() -> None:

@@ -275,9 +275,13 @@ def _render(
 
     Return their names, the map outline for the viewer and the maps' style.
     """
-    from .render import Look, render_frames, render_poster, render_summary, save_png, viewer_style, world_outline
+    from .charts import render_summary
+    from .look import Look
+    from .png import save_png
+    from .render import render_frames, render_poster, viewer_style
     from .shapes import load_countries
     from .video import gif, gif_width, mp4, webm, write_videos
+    from .world import world_outline
 
     look = Look(
         title=meta.title, credit=meta.geoip.credit, size=(meta.width, meta.height), theme=options.theme,

@@ -12,7 +12,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 
 class Theme(StrEnum):
-    """The maps' and the page's colours (render.THEMES)."""
+    """The maps' and the page's colours (look.THEMES)."""
 
     dark = "dark"
     light = "light"

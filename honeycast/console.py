@@ -161,7 +161,7 @@ def parse_base_url(text: str | None) -> str | None:
 
 def parse_size(text: str) -> tuple[int, int]:
     """Return (width, height) from ``1280x720``: even numbers (the video needs them) up to 3840×2160."""
-    from .render import MAX_SIZE
+    from .look import MAX_SIZE
 
     found = re.fullmatch(r"\s*(\d+)\s*[x×]\s*(\d+)\s*", text.lower())
     if found is None:

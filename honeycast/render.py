@@ -1,6 +1,7 @@
 """World maps of attempts: the static map is drawn once with Basemap, then only recoloured per slice.
 
-The only module that imports matplotlib and Basemap.
+The frames, their video stream and the poster; charts.py draws the summary chart, world.py the viewer's map,
+png.py writes the PNG files, look.py holds the themes and sizes they share.
 
 How a frame is made
     Basemap and matplotlib draw the map once: ocean, graticule, every country in the land
@@ -16,8 +17,6 @@ How a frame is made
 from __future__ import annotations
 
 import multiprocessing
-import struct
-import zlib
 from collections import deque
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
@@ -40,66 +39,11 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from mpl_toolkits.basemap import Basemap
 from PIL import Image, ImageDraw, ImageFont
 
+from . import png
 from .cores import ignore_interrupts, usable_cores
-from .shapes import NATURAL_EARTH_CREDIT, CountryShape, country_names
+from .look import MAP_AXES, MARKER_AREA, THEMES, Look, Theme, afterglow_slices, glow_legend
+from .shapes import NATURAL_EARTH_CREDIT, CountryShape, country_names, marker_centre
 from .timeline import Slice, Timeline, per_slice_text
-
-MAX_SIZE = (3840, 2160)
-MAP_AXES = (0.02, 0.13, 0.96, 0.77)
-"""Where the map sits in a frame (left, bottom, width, height, as shares of the frame); it fills that box."""
-MARKER_AREA = 100.0
-"""Countries smaller than this many pixels (at 1280×720), too small to read a colour on, get a marker at their
-centre: a disc that takes the country's colour. Unlit, it is a faint dot of land without a ring. A country with
-a larger shape elsewhere (Australia's Ashmore Islands) gets none: the large shape shows its colour."""
-
-
-@dataclass(frozen=True, slots=True)
-class Theme:
-    background: str
-    ocean: str
-    land: str
-    border: str
-    grid: str
-    text: str
-    muted: str
-    colormap: str
-    ramp: tuple[float, float]
-    """The part of the colour map used: its low end stands out from the land (at least 1.75:1 in luminance)."""
-    glow: str
-    """Afterglow: a grey no count on the scale has, so a country hit a little earlier never reads as a count."""
-
-
-THEMES = {
-    "dark": Theme(
-        background="#0b1020", ocean="#101a2e", land="#27324a", border="#3f4b66", grid="#1b2740",
-        text="#e8ecf4", muted="#8e9ab3", colormap="inferno", ramp=(0.42, 1.0), glow="#8a94ab",
-    ),
-    "light": Theme(
-        background="#f7f7f2", ocean="#dfe9f1", land="#f4f1e8", border="#b9b4a6", grid="#cfdbe6",
-        text="#1d2433", muted="#5d6677", colormap="magma_r", ramp=(0.22, 0.85), glow="#8f98ab",
-    ),
-}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Look:
-    """What a build chooses about its maps."""
-
-    title: str
-    credit: str
-    size: tuple[int, int] = (1280, 720)
-    theme: str = "dark"
-    afterglow: int = 30
-    """Minutes a hit country keeps glowing (grey, fading) after it was last hit; 0 turns the afterglow off."""
-
-
-def afterglow_slices(minutes: int, slice_seconds: int) -> int:
-    """Return how many slices after a hit a country glows: whole slices within ``minutes``."""
-    return minutes * 60 // slice_seconds
-
-
-def glow_legend(minutes: int) -> str:
-    return f"hit in the last {minutes} min" if minutes < 120 or minutes % 60 else f"hit in the last {minutes // 60} h"
 
 
 def slice_label(one: Slice, seconds: int) -> str:
@@ -164,7 +108,7 @@ class MapCanvas:
             autolim=False,
         )  # fmt: skip
         self._decorate(figure, look, legend)
-        self.base = _pixels(figure)
+        self.base = figure_pixels(figure)
 
         labels_figure, labels_axes, _ = self._figure("#000000")
         index_colours = [_index_colour(index + 1) for index in range(len(paths))]
@@ -177,7 +121,7 @@ class MapCanvas:
         )  # fmt: skip
         dots.set_antialiased(False)
         labels_axes.add_collection(dots, autolim=False)
-        raster = _pixels(labels_figure).astype(np.int32)
+        raster = figure_pixels(labels_figure).astype(np.int32)
         labels = raster[..., 0] + (raster[..., 1] << 8)
         # Paint only pixels that show plain land: borders, coasts and their antialiased edges stay as drawn.
         interior = (labels > 0) & (self.base == self.land).all(axis=2)
@@ -211,7 +155,7 @@ class MapCanvas:
         radius_px = 4.0 * self.scale
         unit = abs(to_pixels.inverted().transform((radius_px, 0))[0] - to_pixels.inverted().transform((0, 0))[0])
         centres = [
-            _marker_centre(_rings(to_pixels.transform(path.vertices), path.codes), MARKER_AREA * self.scale**2)
+            marker_centre(_rings(to_pixels.transform(path.vertices), path.codes), MARKER_AREA * self.scale**2)
             if code
             else None
             for path, code in zip(paths, self.codes, strict=True)
@@ -399,32 +343,8 @@ def _frame_into_slot(index: int) -> None:
 def _frame(job: _Job, index: int) -> np.ndarray:
     frame = job.captioner.write(job.canvas.paint(job.palettes[index]), *job.captions[index])
     if job.frames_dir is not None:
-        save_png(frame, job.frames_dir / f"{index:04d}.png")
+        png.save_png(frame, job.frames_dir / f"{index:04d}.png")
     return frame
-
-
-def save_png(pixels: np.ndarray, path: Path) -> None:
-    """Write RGB pixels as a PNG, fast: no row filters and zlib level 1.
-
-    The maps are large areas of flat colour, which zlib compresses well without PNG's adaptive
-    filters; choosing those filters is what makes a general encoder (Pillow's) four times slower
-    here, for files that come out larger.
-    """
-    height, width, _ = pixels.shape
-    rows = np.empty((height, width * 3 + 1), dtype=np.uint8)
-    rows[:, 0] = 0  # filter type "none"
-    rows[:, 1:] = pixels.reshape(height, width * 3)
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n"
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
-        + _chunk(b"IEND", b"")
-    )
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def render_poster(timeline: Timeline, countries: Sequence[CountryShape], look: Look) -> np.ndarray:
@@ -452,58 +372,6 @@ def render_poster(timeline: Timeline, countries: Sequence[CountryShape], look: L
     )
 
 
-def render_summary(timeline: Timeline, look: Look, top: int = 12) -> np.ndarray:
-    """Return a chart of the span's top origins and top targeted user names, as sorted bars.
-
-    Bars are on a logarithmic axis (one user name tried thousands of times must not flatten the rest) and take
-    the maps' colour for their value.
-    """
-    theme, (width, height) = THEMES[look.theme], look.size
-    scale = height / 720
-    figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.background)
-    FigureCanvasAgg(figure)
-    names = country_names()
-    origins = [(names.get(code, code), count) for code, count in timeline.totals.most_common(top)]
-    users = [(_plain(user or "(empty)"), count) for user, count in timeline.users.most_common(top)]
-    figure.text(
-        0.03, 0.94, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center", parse_math=False
-    )
-    attempts = sum(timeline.totals.values())
-    zone = timeline.start.strftime("%Z") or timeline.start.strftime("%z")
-    figure.text(
-        0.97, 0.94, f"{timeline.period} ({zone}) · {attempts:,} failed login attempts from "
-        f"{timeline.countries_hit} countries", color=theme.muted, fontsize=10 * scale, ha="right", va="center",
-    )  # fmt: skip
-    cmap = ListedColormap(colormaps[theme.colormap](np.linspace(*theme.ramp, 256)))
-    for position, (label, rows) in enumerate((("Top origins", origins), ("Top user names tried", users))):
-        axes = figure.add_axes((0.2 + position * 0.48, 0.08, 0.28, 0.76))
-        axes.set_facecolor(theme.background)
-        axes.set_title(label, color=theme.text, fontsize=13 * scale, loc="left")
-        for side in ("top", "right"):
-            axes.spines[side].set_visible(False)
-        for side in ("left", "bottom"):
-            axes.spines[side].set_color(theme.border)
-        if not rows:  # nothing to chart: say so, with no scale at all
-            axes.set_xticks([])
-            axes.set_yticks([])
-            axes.text(0.5, 0.5, "none", transform=axes.transAxes, ha="center", color=theme.muted, fontsize=11 * scale)
-            continue
-        labels = [name for name, _ in rows][::-1]
-        values = [value for _, value in rows][::-1]
-        norm = LogNorm(vmin=1, vmax=max(max(values), 2))
-        axes.set_xscale("log")
-        axes.barh(range(len(rows)), values, left=0.8, color=cmap(norm(values)), height=0.7)
-        axes.set_xlim(0.8, max(values) * 4)
-        axes.set_yticks(range(len(rows)), labels, color=theme.text, fontsize=10 * scale)
-        axes.tick_params(axis="x", colors=theme.muted, labelsize=9 * scale)
-        axes.xaxis.set_major_locator(FixedLocator([tick for tick in colour_ticks(max(values)) if tick < max(values)]))
-        axes.xaxis.set_minor_locator(NullLocator())
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-        for row, value in enumerate(values):
-            axes.text(value, row, f" {value:,}", va="center", color=theme.muted, fontsize=9 * scale)
-    return _pixels(figure)
-
-
 def viewer_style(look: Look, peak: int, slice_seconds: int) -> dict[str, object]:
     """Return the maps' colours for the viewer: theme, the 256-step colour ramp, afterglow and scale top."""
     theme = THEMES[look.theme]
@@ -520,74 +388,7 @@ def viewer_style(look: Look, peak: int, slice_seconds: int) -> dict[str, object]
     }
 
 
-def world_outline(countries: Sequence[CountryShape], width: int = 1000, tolerance: float = 0.9) -> dict[str, object]:
-    """Return the map as SVG path data for the viewer: the frames' own Robinson projection, simplified once.
-
-    Coordinates are pixels of a ``width`` wide view box; points closer than ``tolerance`` pixels to the last
-    kept point are dropped. Countries too small to see get a marker, as on the frames.
-    """
-    projection = Basemap(projection="robin", lon_0=0, resolution=None)
-    scale = width / projection.urcrnrx
-    height = round(projection.urcrnry * scale, 1)
-
-    def to_view(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-        x, y = projection(lons, lats)
-        return np.column_stack([np.asarray(x) * scale, height - np.asarray(y) * scale])
-
-    edge = np.linspace(-90, 90, 91)
-    boundary = to_view(np.r_[np.full(91, -179.999), np.full(91, 179.999)], np.r_[edge, edge[::-1]])
-    graticule = [to_view(np.linspace(-180, 180, 73), np.full(73, lat)) for lat in range(-60, 90, 30)] + [
-        to_view(np.full(61, lon), np.linspace(-90, 90, 61)) for lon in range(-150, 180, 30)
-    ]
-    shapes = []
-    # The frames' rule, at this view box's scale (the frames' map fills MAP_AXES of a 1280x720 frame).
-    limit = MARKER_AREA / ((MAP_AXES[2] * 1280 / width) * (MAP_AXES[3] * 720 / height))
-    large = {
-        country.code
-        for country in countries
-        if country.code and _ring_areas([to_view(ring[:, 0], ring[:, 1]) for ring in country.rings]).sum() >= limit
-    }
-    for country in countries:
-        rings = [_simplify(to_view(ring[:, 0], ring[:, 1]), tolerance) for ring in country.rings]
-        rings = [ring for ring in rings if len(ring) >= 3]
-        if len(rings) > 1:  # islands below a pixel add bytes, not information; the largest ring always stays
-            areas = _ring_areas(rings)
-            rings = [ring for ring, area in zip(rings, areas, strict=True) if area >= min(1.0, areas.max())]
-        shape: dict[str, object] = {"code": country.code, "d": "".join(_svg_ring(ring, close=True) for ring in rings)}
-        if country.code and country.code not in large:
-            centre = _marker_centre([to_view(ring[:, 0], ring[:, 1]) for ring in country.rings], limit)
-            if centre is not None:
-                shape["marker"] = [round(centre[0], 1), round(centre[1], 1)]
-        shapes.append(shape)
-    return {
-        "width": width,
-        "height": height,
-        "boundary": _svg_ring(boundary, close=True),
-        "graticule": "".join(_svg_ring(line, close=False) for line in graticule),
-        "countries": shapes,
-    }
-
-
-def _simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
-    kept = [points[0]]
-    for point in points[1:-1]:
-        if abs(point[0] - kept[-1][0]) + abs(point[1] - kept[-1][1]) >= tolerance:
-            kept.append(point)
-    kept.append(points[-1])
-    return np.array(kept)
-
-
-def _svg_ring(points: np.ndarray, close: bool) -> str:
-    """Return SVG path data for a ring, in relative moves of tenths of a pixel (small and exact to draw)."""
-    tenths = np.round(points * 10).astype(np.int64)
-    steps = np.diff(tenths, axis=0)
-    steps = steps[(steps != 0).any(axis=1)]
-    x, y = tenths[0]
-    moves = " ".join(f"{dx / 10:g},{dy / 10:g}" for dx, dy in steps)
-    return f"M{x / 10:g},{y / 10:g}l{moves}{'z' if close else ''}"
-
-
-def _plain(text: str, limit: int = 24) -> str:
+def plain_text(text: str, limit: int = 24) -> str:
     """Return attacker-chosen text safe to show in matplotlib: no mathtext, no control characters, short."""
     shown = "".join(char if char.isprintable() else "\ufffd" for char in text)
     shown = shown if len(shown) <= limit else shown[: limit - 1] + "…"
@@ -608,7 +409,7 @@ def _index_colour(index: int) -> tuple[float, float, float]:
     return ((index & 0xFF) / 255, ((index >> 8) & 0xFF) / 255, 0.0)
 
 
-def _pixels(figure: Figure) -> np.ndarray:
+def figure_pixels(figure: Figure) -> np.ndarray:
     canvas = figure.canvas
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()  # type: ignore[attr-defined]
@@ -634,16 +435,6 @@ def _rings(vertices: np.ndarray, codes: object) -> list[np.ndarray]:
     return [vertices[a:b] for a, b in zip(starts, [*starts[1:], len(vertices)], strict=True)]
 
 
-def _ring_areas(rings: list[np.ndarray]) -> np.ndarray:
-    """Return each ring's area (shoelace), all rings at once."""
-    points = np.concatenate(rings)
-    starts = np.cumsum([0] + [len(ring) for ring in rings[:-1]])
-    x, y = points[:, 0], points[:, 1]
-    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
-    cross[starts[1:] - 1] = 0.0  # no edge from one ring's last point to the next ring's first
-    return np.asarray(np.abs(np.add.reduceat(np.append(cross, 0.0), starts)) / 2, dtype=float)
-
-
 LIT_MARKER = (5.5, 1.3)
 """Radius and ring width, in pixels at 1280×720, of a small country's marker while it is lit."""
 
@@ -660,12 +451,3 @@ def _disc_and_ring(centre: np.ndarray, height: int, width: int, scale: float) ->
     distance = np.hypot(grid_x + 0.5 - cx, grid_y + 0.5 - cy)
     flat = grid_y * width + grid_x
     return flat[inside & (distance <= radius)], flat[inside & (distance > radius) & (distance <= radius + ring)]
-
-
-def _marker_centre(rings: list[np.ndarray], limit: float) -> tuple[float, float] | None:
-    """Return where a country gets a marker (the centre of its largest ring) if its rings cover less than ``limit``."""
-    areas = _ring_areas(rings)
-    if areas.sum() >= limit:
-        return None
-    biggest = rings[int(np.argmax(areas))]
-    return float(biggest[:, 0].mean()), float(biggest[:, 1].mean())

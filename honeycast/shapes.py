@@ -61,3 +61,22 @@ def country_names() -> dict[str, str]:
     """Return the English short name of every ISO 3166 country and of honeycast's address buckets."""
     names: dict[str, str] = json.loads((_data_dir() / "country_names.json").read_text(encoding="utf-8"))
     return names | BUCKET_NAMES
+
+
+def ring_areas(rings: list[np.ndarray]) -> np.ndarray:
+    """Return each ring's area (shoelace), all rings at once."""
+    points = np.concatenate(rings)
+    starts = np.cumsum([0] + [len(ring) for ring in rings[:-1]])
+    x, y = points[:, 0], points[:, 1]
+    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+    cross[starts[1:] - 1] = 0.0  # no edge from one ring's last point to the next ring's first
+    return np.asarray(np.abs(np.add.reduceat(np.append(cross, 0.0), starts)) / 2, dtype=float)
+
+
+def marker_centre(rings: list[np.ndarray], limit: float) -> tuple[float, float] | None:
+    """Return where a country gets a marker (the centre of its largest ring) if its rings cover less than ``limit``."""
+    areas = ring_areas(rings)
+    if areas.sum() >= limit:
+        return None
+    biggest = rings[int(np.argmax(areas))]
+    return float(biggest[:, 0].mean()), float(biggest[:, 1].mean())

@@ -115,7 +115,7 @@ def test_help_names_the_arguments_and_shows_no_placeholder_for_flags(command: st
 
 def test_theme_choices_are_the_themes_the_maps_know() -> None:
     from honeycast.cli import Theme
-    from honeycast.render import THEMES
+    from honeycast.look import THEMES
 
     assert {theme.value for theme in Theme} == set(THEMES)
     result = runner.invoke(app, ["build", str(SMALL_LOG), "out", "--theme", "sepia"])

@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 import honeycast.build
-import honeycast.render
+import honeycast.png
 from honeycast.cli import app
 
 DATA = Path(__file__).parent / "data"
@@ -213,7 +213,7 @@ def test_disk_full_leaves_the_previous_site_intact(tmp_path: Path, monkeypatch: 
     assert first.exit_code == 0  # type: ignore[attr-defined]
     previous = snapshot(out)
     calls = 0
-    real = honeycast.render.save_png
+    real = honeycast.png.save_png
 
     def fill_disk(pixels: object, path: Path) -> None:
         nonlocal calls
@@ -222,7 +222,7 @@ def test_disk_full_leaves_the_previous_site_intact(tmp_path: Path, monkeypatch: 
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(pixels, path)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(honeycast.render, "save_png", fill_disk)
+    monkeypatch.setattr(honeycast.png, "save_png", fill_disk)
     result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360"])
     assert result.exit_code == 3
     assert stderr_lines(result) == [f"honeycast: error: {out}: cannot write: No space left on device"]

@@ -17,20 +17,11 @@ from pytest_regressions.image_regression import ImageRegressionFixture
 from typer.testing import CliRunner
 
 from honeycast.build import BuildResult, default_fps
+from honeycast.charts import render_summary
 from honeycast.cli import app
-from honeycast.render import (
-    THEMES,
-    TICK_GAP,
-    Captioner,
-    Look,
-    MapCanvas,
-    afterglow_slices,
-    colour_ticks,
-    palettes,
-    render_frames,
-    render_summary,
-    save_png,
-)
+from honeycast.look import THEMES, Look, afterglow_slices
+from honeycast.png import save_png
+from honeycast.render import TICK_GAP, Captioner, MapCanvas, colour_ticks, palettes, render_frames
 from honeycast.shapes import load_countries
 from honeycast.video import GIF_MAX_AREA, gif_width, probe
 
