@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,12 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-
-class Theme(StrEnum):
-    """The maps' and the page's colours (look.THEMES)."""
-
-    dark = "dark"
-    light = "light"
+from .look import ThemeName
 
 
 def _flags_plain(params: list[Any]) -> list[Any]:
@@ -126,7 +120,7 @@ def build(
         "SSH brute-force attempts"
     ),
     size: Annotated[str, typer.Option("--size", help="Frame size WIDTHxHEIGHT, up to 3840x2160.")] = "1280x720",
-    theme: Annotated[Theme, typer.Option("--theme", help="Colours of the maps and the page.")] = Theme.dark,
+    theme: Annotated[ThemeName, typer.Option("--theme", help="Colours of the maps and the page.")] = ThemeName.dark,
     afterglow: Annotated[
         int,
         typer.Option(
@@ -228,10 +222,16 @@ def build(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print the sshd events read, by kind.")] = False,
 ) -> None:
     """Build maps, a time-lapse MP4, per-slice JSON and a web viewer from sshd logs."""
-    options = dict(locals())
     from . import console
+    from .config import BuildArguments
 
-    console.run_build(**options)
+    arguments = BuildArguments(
+        paths=paths, slice=slice, geoip_db=geoip_db, year=year, tz=tz, title=title, size=size, theme=theme,
+        afterglow=afterglow, fps=fps, frames=frames, gif=gif, webm=webm, publish_accepted=publish_accepted,
+        show_all_users=show_all_users, anonymize_ips=anonymize_ips, show_internal=show_internal,
+        show_hosts=show_hosts, host=host or [], dask=dask, append=append, force=force, base_url=base_url,
+    )  # fmt: skip
+    console.run_build(arguments, strict=strict, quiet=quiet, verbose=verbose)
 
 
 @app.command(

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -30,12 +25,12 @@ from rich.progress import (
 from .errors import HoneycastError, InputError, UsageError
 from .events import AuthEvent, EventKind, event_record
 from .geo import Geolocator
-from .scan import ReadOptions, locate, read_events
+from .scan import locate, read_events
 from .site import snippets
-from .sources import expand
 
 if TYPE_CHECKING:
     from .build import BuildOptions, BuildResult
+    from .config import BuildArguments
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -54,36 +49,6 @@ def reported_errors() -> Iterator[None]:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
         raise typer.Exit(0) from None
-
-
-def zone(name: str | None) -> tzinfo:
-    """Return the zone named on the command line, or this machine's."""
-    if name is None:
-        return local_zone()
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"--tz {name!r}: unknown time zone (use a name such as UTC or Europe/Berlin)") from None
-
-
-def local_zone() -> tzinfo:
-    """Return this machine's zone with its daylight-saving rules ($TZ, else /etc/localtime)."""
-    try:
-        if os.environ.get("TZ"):
-            return ZoneInfo(os.environ["TZ"].lstrip(":"))
-        with open("/etc/localtime", "rb") as stream:
-            return ZoneInfo.from_file(stream, key="localtime")
-    except (OSError, ValueError, ZoneInfoNotFoundError):
-        local = datetime.now().astimezone().tzinfo  # a fixed offset: right for today at least
-        assert local is not None
-        return local
-
-
-def parse_year(year: int | None) -> int | None:
-    """Return ``--year`` checked: a year a date can have (1 to 9999), or None when it was not given."""
-    if year is not None and not 1 <= year <= 9999:
-        raise UsageError(f"--year {year}: expected a year from 1 to 9999")
-    return year
 
 
 class Warnings:
@@ -139,107 +104,13 @@ class RichReporter(Warnings):
             self.progress.advance(self.task, amount)
 
 
-def option(parse: Callable[[str], int], text: str) -> int:
-    """Return an option's value as ``parse`` reads it; what it refuses is a usage error (exit 2)."""
-    try:
-        return parse(text)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-
-
-def parse_base_url(text: str | None) -> str | None:
-    """Return ``--base-url`` as an absolute http(s) URL of a folder (ending in /), or None when not given."""
-    if text is None:
-        return None
-    found = urlsplit(text.strip())
-    if found.scheme not in ("http", "https") or not found.netloc or found.query or found.fragment:
-        raise UsageError(
-            f"--base-url {text!r}: expected the address the site will have, e.g. https://example.org/site/"
-        )
-    return found.geturl().rstrip("/") + "/"
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """Return (width, height) from ``1280x720``: even numbers (the video needs them) up to 3840×2160."""
-    from .look import MAX_SIZE
-
-    found = re.fullmatch(r"\s*(\d+)\s*[x×]\s*(\d+)\s*", text.lower())
-    if found is None:
-        raise UsageError(f"--size {text!r}: expected WIDTHxHEIGHT such as 1280x720")
-    width, height = int(found[1]), int(found[2])
-    if not (320 <= width <= MAX_SIZE[0] and 180 <= height <= MAX_SIZE[1]) or width % 2 or height % 2:
-        raise UsageError(f"--size {text!r}: width and height must be even, from 320x180 up to 3840x2160")
-    return width, height
-
-
-def parse_hosts(values: list[str]) -> dict[str, Any]:
-    """Return ``--host`` values as ``ReadOptions`` fields: one NAME for every log, and NAME=LOG for one log each."""
-    every: str | None = None
-    each: dict[str, str] = {}
-    for value in values:
-        name, given, pattern = value.partition("=")
-        if not name.strip() or (given and not pattern):
-            raise UsageError(f"--host {value!r}: expected NAME, or NAME=LOG")
-        if given:
-            each.update(dict.fromkeys(expand([pattern]), name))
-        elif every is not None and every != name:
-            raise UsageError("--host: one NAME for every log, and NAME=LOG for each other log")
-        else:
-            every = name
-    return {"host": every, "hosts": each}
-
-
-def run_build(
-    paths: list[str],
-    *,
-    slice: str,
-    geoip_db: Path | None,
-    year: int | None,
-    tz: str | None,
-    size: str,
-    theme: str,
-    publish_accepted: bool,
-    show_all_users: bool,
-    anonymize_ips: bool,
-    show_internal: bool,
-    show_hosts: bool,
-    host: list[str] | None,
-    dask: str | None,
-    strict: bool,
-    quiet: bool,
-    verbose: bool,
-    base_url: str | None,
-    **choices: Any,
-) -> None:
-    """Check the options of ``honeycast build``, build, and print the summary.
-
-    ``choices`` are the options that go into ``BuildOptions`` as given (title, afterglow, fps, frames, …).
-    """
-    from .build import BuildOptions, build
-    from .privacy import Privacy
-    from .timeline import parse_slice
+def run_build(arguments: BuildArguments, *, strict: bool, quiet: bool, verbose: bool) -> None:
+    """Check the options of ``honeycast build``, build, and print the summary."""
+    from .build import build
+    from .config import build_options
 
     with reported_errors():
-        if len(paths) < 2:
-            raise UsageError("give at least one LOG and the OUT folder, e.g. honeycast build auth.log site/")
-        *logs, out = paths
-        options = BuildOptions(
-            read=ReadOptions(
-                logs=logs,
-                year=parse_year(year),
-                tz=zone(tz),
-                geoip_db=geoip_db,
-                dask=dask or None,
-                **parse_hosts(host or []),
-            ),
-            out=Path(out),
-            slice_seconds=option(parse_slice, slice),
-            size=parse_size(size),
-            theme=str(theme),
-            base_url=parse_base_url(base_url),
-            privacy=Privacy(publish_accepted, show_all_users, anonymize_ips, show_internal, show_hosts),
-            **choices,
-        )
+        options = build_options(arguments)
         if quiet or not stderr.is_terminal:  # progress bars only where someone watches them
             result = build(options, WarningReporter(strict))
         else:
@@ -366,9 +237,11 @@ def run_parse(
     logs: list[str], *, kinds: str, geoip_db: Path | None, year: int | None, tz: str | None, strict: bool
 ) -> None:
 
+    from .config import read_options
+
     with reported_errors():
         wanted = kind_filter(kinds)
-        read = ReadOptions(logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db)
+        read = read_options(logs, geoip_db=geoip_db, year=year, tz=tz)
         write = sys.stdout.write
         reporter = WarningReporter(strict)
         with Geolocator(read.geoip_db) as geo:

@@ -6,6 +6,7 @@ Plain values only (no matplotlib), so that options are checked without loading t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 MAX_SIZE = (3840, 2160)
 """The largest frame size (4K UHD)."""
@@ -35,12 +36,19 @@ class Theme:
     """Afterglow: a grey no count on the scale has, so a country hit a little earlier never reads as a count."""
 
 
-THEMES = {
-    "dark": Theme(
+class ThemeName(StrEnum):
+    """The themes there are: the maps' and the page's colours."""
+
+    dark = "dark"
+    light = "light"
+
+
+THEMES: dict[str, Theme] = {
+    ThemeName.dark: Theme(
         background="#0b1020", ocean="#101a2e", land="#27324a", border="#3f4b66", grid="#1b2740",
         text="#e8ecf4", muted="#8e9ab3", colormap="inferno", ramp=(0.42, 1.0), glow="#8a94ab",
     ),
-    "light": Theme(
+    ThemeName.light: Theme(
         background="#f7f7f2", ocean="#dfe9f1", land="#f4f1e8", border="#b9b4a6", grid="#cfdbe6",
         text="#1d2433", muted="#5d6677", colormap="magma_r", ramp=(0.22, 0.85), glow="#8f98ab",
     ),

@@ -114,10 +114,9 @@ def test_help_names_the_arguments_and_shows_no_placeholder_for_flags(command: st
 
 
 def test_theme_choices_are_the_themes_the_maps_know() -> None:
-    from honeycast.cli import Theme
-    from honeycast.look import THEMES
+    from honeycast.look import THEMES, ThemeName
 
-    assert {theme.value for theme in Theme} == set(THEMES)
+    assert {theme.value for theme in ThemeName} == set(THEMES)
     result = runner.invoke(app, ["build", str(SMALL_LOG), "out", "--theme", "sepia"])
     assert result.exit_code == 2 and "sepia" in result.stderr
 
