@@ -22,20 +22,23 @@ from parse_speed import CACHE, ROOT, make_log
 
 COUNT = (
     "from datetime import UTC\n"
-    "from honeycast.scan import ReadOptions, SilentReporter, count\n"
+    "from honeycast.scan import ReadOptions, SilentReporter, tally_logs\n"
     "read = ReadOptions(logs=paths, year=2026, tz=UTC{dask})\n"
 )
 STAGES = {
-    "1 file, one process": (1, COUNT.format(dask="") + "timed(lambda: count(read, 600, SilentReporter(), workers=1))"),
-    "2 files, all cores": (2, COUNT.format(dask="") + "timed(lambda: count(read, 600, SilentReporter()))"),
-    "all files, all cores": (0, COUNT.format(dask="") + "timed(lambda: count(read, 600, SilentReporter()))"),
+    "1 file, one process": (
+        1,
+        COUNT.format(dask="") + "timed(lambda: tally_logs(read, 600, SilentReporter(), workers=1))",
+    ),
+    "2 files, all cores": (2, COUNT.format(dask="") + "timed(lambda: tally_logs(read, 600, SilentReporter()))"),
+    "all files, all cores": (0, COUNT.format(dask="") + "timed(lambda: tally_logs(read, 600, SilentReporter()))"),
     "2 files, Dask (2 workers)": (
         2,
-        "cluster()\n" + COUNT.format(dask=", dask=address") + "timed(lambda: count(read, 600, SilentReporter()))",
+        "cluster()\n" + COUNT.format(dask=", dask=address") + "timed(lambda: tally_logs(read, 600, SilentReporter()))",
     ),
     "all files, Dask (2 workers)": (
         0,
-        "cluster()\n" + COUNT.format(dask=", dask=address") + "timed(lambda: count(read, 600, SilentReporter()))",
+        "cluster()\n" + COUNT.format(dask=", dask=address") + "timed(lambda: tally_logs(read, 600, SilentReporter()))",
     ),
 }
 PROBE = """
@@ -61,10 +64,10 @@ def timed(work):
 MERGE = """
 import pickle, time
 from datetime import UTC
-from honeycast.scan import ReadOptions, SilentReporter, count
+from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.timeline import Tally
 paths = {paths!r}
-parts = [count(ReadOptions(logs=[path], year=2026, tz=UTC), 600, SilentReporter(), workers=1) for path in paths]
+parts = [tally_logs(ReadOptions(logs=[path], year=2026, tz=UTC), 600, SilentReporter(), workers=1) for path in paths]
 sizes = [len(pickle.dumps(part)) for part in parts]
 began = time.perf_counter()
 total = Tally(600, UTC)

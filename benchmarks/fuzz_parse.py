@@ -26,7 +26,7 @@ from datetime import UTC
 from pathlib import Path
 
 from honeycast import native
-from honeycast.scan import ReadOptions, SilentReporter, count
+from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.sshd import SshdParser, normalize_ip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ def readers_differ(lines: list[str], folder: Path) -> bool:
     results = []
     for reader in ("native", "python"):
         reporter = SilentReporter()
-        tally = count(ReadOptions(logs=[str(log)], year=None, tz=UTC, reader=reader), 600, reporter, workers=1)
+        tally = tally_logs(ReadOptions(logs=[str(log)], year=None, tz=UTC, reader=reader), 600, reporter, workers=1)
         results.append((contents(tally), reporter.warnings))
     return results[0] != results[1]
 

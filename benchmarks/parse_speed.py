@@ -87,18 +87,18 @@ STAGES = {
     "read loop (floor)": "for line in open(path, encoding='utf-8', errors='replace'): pass",
     "Python reader, one process": (
         "from datetime import UTC\n"
-        "from honeycast.scan import ReadOptions, SilentReporter, count\n"
-        "count(ReadOptions(logs=[path], year=2026, tz=UTC, reader='python'), 600, SilentReporter(), workers=1)"
+        "from honeycast.scan import ReadOptions, SilentReporter, tally_logs\n"
+        "tally_logs(ReadOptions(logs=[path], year=2026, tz=UTC, reader='python'), 600, SilentReporter(), workers=1)"
     ),
     "honeycast, one process": (
         "from datetime import UTC\n"
-        "from honeycast.scan import ReadOptions, SilentReporter, count\n"
-        "count(ReadOptions(logs=[path], year=2026, tz=UTC), 600, SilentReporter(), workers=1)"
+        "from honeycast.scan import ReadOptions, SilentReporter, tally_logs\n"
+        "tally_logs(ReadOptions(logs=[path], year=2026, tz=UTC), 600, SilentReporter(), workers=1)"
     ),
     "honeycast, all cores": (
         "from datetime import UTC\n"
-        "from honeycast.scan import ReadOptions, SilentReporter, count\n"
-        "count(ReadOptions(logs=[path], year=2026, tz=UTC), 600, SilentReporter())"
+        "from honeycast.scan import ReadOptions, SilentReporter, tally_logs\n"
+        "tally_logs(ReadOptions(logs=[path], year=2026, tz=UTC), 600, SilentReporter())"
     ),
 }
 

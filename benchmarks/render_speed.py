@@ -28,7 +28,7 @@ from PIL import Image
 
 from honeycast.look import Look
 from honeycast.render import MapCanvas, _country_path, captions, figure_pixels, render_frames
-from honeycast.scan import ReadOptions, SilentReporter, count
+from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.shapes import CountryShape, load_countries
 from honeycast.video import mp4, write_videos
 
@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--baseline-frames", type=int, default=3)
     args = parser.parse_args()
 
-    timeline = count(ReadOptions(logs=[str(args.log)], year=2026, tz=UTC), 600, SilentReporter()).timeline()
+    timeline = tally_logs(ReadOptions(logs=[str(args.log)], year=2026, tz=UTC), 600, SilentReporter()).timeline()
     assert timeline is not None
     countries = load_countries()
     look = Look(title="SSH brute-force attempts", credit="benchmark")

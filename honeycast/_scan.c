@@ -33,18 +33,11 @@ static const char *KIND_NAMES[N_KINDS] = {
     "no_identification", "bad_protocol", "negotiation_failed", "timeout", "reverse_mapping",
     "refused_connect", "connection", "logout", "dropped", "unknown"};
 
-static int closing_kind(int kind) {
-    switch (kind) {
-    case K_DISCONNECTED: case K_RECEIVED_DISCONNECT: case K_NO_IDENTIFICATION: case K_BAD_PROTOCOL:
-    case K_NEGOTIATION_FAILED: case K_TIMEOUT: case K_TOO_MANY_FAILURES: case K_MAX_ATTEMPTS: case K_LOGOUT:
-    case K_DROPPED:
-        return 1;
-    default:
-        return 0;
-    }
-}
+/* What a line of a kind does to its connection: events.Effect, given per kind by events.EFFECTS at __init__,
+ * the one table of these rules both readers follow. */
+enum { E_NONE, E_FAILURE, E_PAM_FAILURE, E_LOGIN, E_CLOSE, E_LOGOUT, N_EFFECTS };
 
-#define INTERFACE 7  /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 8  /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CARRY (4 * MAX_LINE + 8)  /* a longer line has more than MAX_LINE characters however it decodes */
@@ -271,6 +264,7 @@ typedef struct {
     PyThreadState *released;  /* the GIL, while feed() reads without it */
     int allow_threads;
     int state;  /* NEW, READING, FINISHED, SLICED or BROKEN: which methods may be called */
+    uint8_t effects[N_KINDS];  /* events.EFFECTS */
     int busy;   /* a method is running: another thread, or a callback, must not enter */
 } Scanner;
 
@@ -1239,12 +1233,13 @@ static int sweep(Scanner *s, Time t) {
 static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, Connection *c, int64_t *attempts,
                       int *probe) {
     *attempts = 0; *probe = 0;
+    int effect = s->effects[kind];
     if (!c) {
-        *attempts = kind == K_FAILED ? count : 0;
-        *probe = closing_kind(kind) && kind != K_LOGOUT;
+        *attempts = effect == E_FAILURE ? count : 0;
+        *probe = effect == E_CLOSE;
         return 0;
     }
-    if (kind == K_FAILED) {
+    if (effect == E_FAILURE) {
         c->tried = 1;
         int64_t echoed = count;
         while (echoed && c->pending_first < c->pending_len) {  /* the PAM failures this line echoes */
@@ -1258,7 +1253,7 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
         int64_t already = echoed < c->settled ? echoed : c->settled;
         c->settled -= already;
         *attempts = count - already;
-    } else if (kind == K_PAM_FAILURE) {
+    } else if (effect == E_PAM_FAILURE) {
         c->tried = 1;
         if (resolve(s, &s->users, user) < 0) return -1;
         if (c->pending_len == c->pending_room) {
@@ -1275,7 +1270,7 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
             *seq = c->seq;
             c->waiting = 1;
         }
-    } else if (kind == K_ACCEPTED) {
+    } else if (effect == E_LOGIN) {
         c->tried = 1;
         /* PAM failures for the user that then logged in belong to that login (a second PAM module
          * accepted the password); failures for other users were attempts. */
@@ -1287,9 +1282,9 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
         if (settle(s, c) < 0) return -1;
         uint32_t index = (uint32_t)(c - (Connection *)s->connections.items);
         if (map_put(&s->session_index, c->host, c->source, index) < 0) return nomem(s);
-    } else if (closing_kind(kind)) {
+    } else if (effect == E_CLOSE || effect == E_LOGOUT) {
         if (settle(s, c) < 0) return -1;
-        if (kind == K_LOGOUT) c->tried = 1;
+        if (effect == E_LOGOUT) c->tried = 1;
         *probe = !c->tried && !c->closed;
         c->closed = 1;
     }
@@ -1561,12 +1556,23 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
 
 static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
-                            "zone_offset", "covered", NULL};
+                            "zone_offset", "covered", "effects", NULL};
     int slice, year, ref_year, ref_month, ref_day;
-    PyObject *header, *fields, *local_offset, *to_local, *zone_offset, *covers;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOO", names, &slice, &year, &ref_year, &ref_month,
-                                     &ref_day, &header, &fields, &local_offset, &to_local, &zone_offset, &covers))
+    PyObject *header, *fields, *local_offset, *to_local, *zone_offset, *covers, *effects;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOOO!", names, &slice, &year, &ref_year, &ref_month,
+                                     &ref_day, &header, &fields, &local_offset, &to_local, &zone_offset, &covers,
+                                     &PyTuple_Type, &effects))
         return -1;
+    if (PyTuple_GET_SIZE(effects) != N_KINDS) {
+        PyErr_SetString(PyExc_ValueError, "effects: one per kind");
+        return -1;
+    }
+    for (int k = 0; k < N_KINDS; k++) {
+        long effect = PyLong_AsLong(PyTuple_GET_ITEM(effects, k));
+        if (effect == -1 && PyErr_Occurred()) return -1;
+        if (effect < 0 || effect >= N_EFFECTS) { PyErr_SetString(PyExc_ValueError, "effects: unknown effect"); return -1; }
+        s->effects[k] = (uint8_t)effect;
+    }
     if (covers != Py_None && !PyCallable_Check(covers)) {
         PyErr_SetString(PyExc_TypeError, "covered must be None or a callable");
         return -1;

@@ -20,7 +20,7 @@ from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
 from .history import FOLDER, INDEX, History, add_timeline, hidden_names, read_history, write_history, zone_name
 from .privacy import Privacy, publishable
-from .scan import ReadOptions, Reporter, SilentReporter, count
+from .scan import ReadOptions, Reporter, SilentReporter, tally_logs
 from .site import MARKER, SiteMeta, slices_document, write_site
 from .sources import expand, is_url
 from .timeline import AUTO, AUTO_LENGTHS, Tally, Timeline, auto_slice, slice_text
@@ -114,7 +114,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     replaced = not options.append and (out / FOLDER / INDEX).is_file()
     if history is None:
         history = History(fine, zone_name(tz))
-    counted_fine = count(read, fine, reporter)
+    counted_fine = tally_logs(read, fine, reporter)
     hidden_names(counted_fine)
     counted_fine.update(history.attack_tally(counted_fine))  # attacks that began before this build's logs
     tally = _sliced(counted_fine, options, reporter, appended=bool(read.covered))

@@ -137,7 +137,7 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
     stderr.print(
         f"[bold]{sum(totals.values()):,}[/] attempts from [bold]{timeline.countries_hit}[/] countries, "
         f"{sum(timeline.probe_totals.values()):,} probes "
-        f"({timeline.sshd_lines:,} sshd lines, {timeline.addresses:,} addresses)",
+        f"({timeline.sshd_lines:,} sshd lines, {timeline.distinct_addresses:,} addresses)",
         soft_wrap=True,
     )
     if timeline.owner_attempts:

@@ -52,7 +52,7 @@ class History:
     def attack_tally(self, tally: Tally) -> Tally:
         """Return the attacks of the addresses in ``tally`` that earlier builds counted, as a tally to add to it."""
         earlier = Tally(tally.slice_seconds, tally.tz)
-        for address in tally.addresses:
+        for address in tally.country_of:
             found = self.attackers.get(digest(address))
             if found is None:
                 continue
@@ -74,7 +74,7 @@ class History:
         if privacy.anonymize_ips:
             return
         for address in tally.failures.keys() | tally.names.keys():
-            country = tally.addresses.get(address)
+            country = tally.country_of.get(address)
             internal = country in INTERNAL_BUCKETS or (country == HOSTNAME and internal_name(address))
             if address in owners or (internal and not privacy.show_internal):
                 self.attackers.pop(digest(address), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from .events import EventKind
+from .events import EFFECTS, EventKind
 from .geo import HOSTNAME, Geolocator
 from .sshd import Classic, read_header, read_message
 from .timeline import Named, Span, Tally, host_key
@@ -20,7 +20,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None
 
-INTERFACE = 7
+INTERFACE = 8
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
 AVAILABLE = (
     _scan is not None
@@ -64,6 +64,7 @@ class NativeCount:
             self._to_local,
             None if fixed is None else int(fixed.total_seconds()),
             self._covers if covered else None,
+            tuple(int(EFFECTS[kind]) for kind in _KINDS),
         )
 
     @property
@@ -109,9 +110,9 @@ class NativeCount:
         for kind, count in zip(_KINDS, result["kinds"], strict=True):
             if count is not None:
                 tally.kinds[kind] = count
-        tally.addresses = dict(zip(sources, countries, strict=True))
+        tally.country_of = dict(zip(sources, countries, strict=True))
         for index in result["uncounted"]:  # read only in lines an earlier build counted
-            del tally.addresses[sources[index]]
+            del tally.country_of[sources[index]]
         tally.sshd_lines = result["sshd_lines"]
         host_names: list[str] = result["host_names"]
         for index, wall, offset, fold, last_wall, last_offset, last_fold, at_last in result["host_spans"]:

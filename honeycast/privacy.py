@@ -95,7 +95,7 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
 
     def address(value: str, bucket: str | None = None) -> str:
         if not privacy.show_internal:
-            bucket = bucket or timeline.countries.get(value)
+            bucket = bucket or timeline.country_of.get(value)
             if bucket in INTERNAL_BUCKETS:
                 return BUCKET_NAMES[bucket]
             if bucket == HOSTNAME and internal_name(value):
@@ -133,7 +133,7 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         slices=slices,
         hosts=tuple(sorted(map(host, timeline.hosts))),
         users=rekey(timeline.users, user),
-        countries={address(key): value for key, value in timeline.countries.items()},
+        country_of={address(key): value for key, value in timeline.country_of.items()},
         compromises=tuple(replace(one, address=address(one.address, one.country)) for one in timeline.compromises),
         logins=logins,
         owners=frozenset(),

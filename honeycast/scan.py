@@ -206,7 +206,7 @@ def locate(events: Iterable[AuthEvent], geo: Geolocator) -> Iterator[tuple[AuthE
             yield event, HOSTNAME if event.source_host is not None else None
 
 
-def count(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: int | None = None) -> Tally:
+def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: int | None = None) -> Tally:
     """Return the tally of every input. Large plain files are cut into ranges counted on all cores.
 
     Counting does not depend on the order of events, so ranges and files are counted apart and

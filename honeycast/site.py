@@ -170,7 +170,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "probes": dict(probes),
         "countries": {code: names.get(code, code) for code in sorted(names.keys() | totals.keys() | probes.keys())},
         "events": dict(timeline.events),
-        "addresses": timeline.addresses,
+        "addresses": timeline.distinct_addresses,
         "frames": {
             "pattern": FRAME_PATTERN,
             "count": len(timeline.slices) if meta.frames else 0,
@@ -190,7 +190,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         },
         "attackers": timeline.attackers,
         "top_sources": [
-            [address, timeline.countries.get(address, ""), count] for address, count in _top(timeline.sources, TOP)
+            [address, timeline.country_of.get(address, ""), count] for address, count in _top(timeline.sources, TOP)
         ],
         "top_users": _top(timeline.users, TOP),
         "logins": dict(Counter(login.country for login in timeline.logins)),

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
-from .events import CLOSING_KINDS, AuthEvent, EventKind
+from .events import EFFECTS, AuthEvent, Effect, EventKind
 
 K = EventKind
 
@@ -568,9 +568,10 @@ class SshdParser:
         self, time: datetime, kind: EventKind, count: int, user: str | None, connection: _Connection | None
     ) -> tuple[int, bool]:
         """Return the attempts a line adds and whether it ends a connection that never tried to authenticate."""
+        effect = EFFECTS[kind]
         if connection is None:
-            return (count if kind is K.FAILED else 0), kind in CLOSING_KINDS and kind is not K.LOGOUT
-        if kind is K.FAILED:
+            return (count if effect is Effect.FAILURE else 0), effect is Effect.CLOSE
+        if effect is Effect.FAILURE:
             connection.tried = True
             echoed = count
             pending = connection.pending
@@ -584,7 +585,7 @@ class SshdParser:
             already = min(echoed, connection.settled)
             connection.settled -= already
             return count - already, False
-        if kind is K.PAM_FAILURE:
+        if effect is Effect.PAM_FAILURE:
             connection.tried = True
             if not connection.pending:
                 self._waiting[connection.seq] = connection
@@ -592,7 +593,7 @@ class SshdParser:
             if len(connection.pending) >= MAX_PENDING:
                 self._settle(connection)
             return 0, False
-        if kind is K.ACCEPTED:
+        if effect is Effect.LOGIN:
             connection.tried = True
             # PAM failures for the user that then logged in belong to that login (a second PAM module
             # accepted the password); failures for other users were attempts.
@@ -600,9 +601,9 @@ class SshdParser:
             self._settle(connection)
             self._sessions[(connection.host, connection.source)] = connection
             return 0, False
-        if kind in CLOSING_KINDS:
+        if effect is Effect.CLOSE or effect is Effect.LOGOUT:
             self._settle(connection)
-            if kind is K.LOGOUT:
+            if effect is Effect.LOGOUT:
                 connection.tried = True
             probe = not connection.tried and not connection.closed
             connection.closed = True

@@ -197,13 +197,13 @@ class Timeline:
     """How many events of each kind were read (``message repeated N times`` counting N)."""
     sshd_lines: int = 0
     """sshd lines read (``message repeated N times`` counting one)."""
-    addresses: int = 0
+    distinct_addresses: int = 0
     """Distinct source addresses seen."""
     users: Counter[str] = field(default_factory=Counter)
     """Attempts per user name tried."""
     compromises: tuple[Compromise, ...] = ()
     logins: tuple[Login, ...] = ()
-    countries: dict[str, str] = field(default_factory=dict)
+    country_of: dict[str, str] = field(default_factory=dict)
     """The country (or bucket) of every address that made an attempt or a probe."""
     owners: frozenset[str] = frozenset()
     """Addresses that logged in without attacking first: the owner's. Nothing they did is counted."""
@@ -379,7 +379,7 @@ class Tally:
     """sshd lines read (a ``message repeated N times`` line is one)."""
     years: dict[str, int] = field(default_factory=dict)
     """Per input, the year its first yearless stamp was placed in from the file's modification time."""
-    addresses: dict[str, str] = field(default_factory=dict)
+    country_of: dict[str, str] = field(default_factory=dict)
     """Every source address seen, with its country or bucket."""
     failures: dict[str, tuple[datetime, int, datetime]] = field(default_factory=dict)
     """Per address: its first failed attempt, how many it made, and its last."""
@@ -438,7 +438,7 @@ class Tally:
         if country is None:
             return
         source = event.source_ip or event.source_host or ""
-        self.addresses[source] = country
+        self.country_of[source] = country
         if time != self._last_time:
             self._last_time = time
             self._last_start = slice_key(time, self.slice_seconds, self.tz)
@@ -478,7 +478,7 @@ class Tally:
             self.years.setdefault(name, year)
         for host, read in other.spans.items():
             self.spans.setdefault(host, []).extend(read)
-        self.addresses.update(other.addresses)
+        self.country_of.update(other.country_of)
         # A login's failures before it, read in another part, are that part's failures before its time.
         self.accepted = [
             *(_with_failures(login, other) for login in self.accepted),
@@ -585,7 +585,7 @@ class Tally:
         seen: set[str] = set()
         flagged: set[str] = set()
         for time, source, user, before in sorted(self.accepted):
-            country = self.addresses[source]
+            country = self.country_of[source]
             logins.append(Login(time, source, country, user))
             if source in seen:
                 continue
@@ -601,7 +601,7 @@ class Tally:
 
         Sorted keys give the same timeline, ties included, whichever order events were counted in.
         """
-        countries = self.addresses
+        country_of = self.country_of
         attempts: Counter[str] = Counter()
         probes: Counter[str] = Counter()
         attackers: dict[str, set[str]] = {}
@@ -613,7 +613,7 @@ class Tally:
             probing = Counter({address: count for address, count in probing.items() if address not in owners})
         for counts, by_country in ((sources, attempts), (probing, probes)):
             for address, count in counts.items():
-                country = countries[address]
+                country = country_of[address]
                 by_country[country] += count
                 attackers.setdefault(country, set()).add(address)
         hosts: dict[str, dict[str, int]] = {}
@@ -623,7 +623,7 @@ class Tally:
                 by_country = Counter()
                 for address, count in counts.items():
                     if address not in owners:
-                        by_country[countries[address]] += count
+                        by_country[country_of[address]] += count
                 if by_country:
                     found[host] = dict(sorted(by_country.items()))
         return Slice(
@@ -656,7 +656,7 @@ class Tally:
             keys = sorted(set(keys) | self.slices.keys())  # a zone whose rules the stepping did not foresee
         slices = []
         users: Counter[str] = Counter()
-        countries: dict[str, str] = {}
+        country_of: dict[str, str] = {}
         empty = SliceTally()
         compromises, logins, owners = self.logins()
         hosts = self.host_names()
@@ -665,7 +665,7 @@ class Tally:
             one = self._slice(start, end, self.slices.get(start, empty), owners, len(hosts) > 1)
             users.update(one.users)
             for country, addresses in one.attackers.items():
-                countries.update(dict.fromkeys(sorted(addresses), country))
+                country_of.update(dict.fromkeys(sorted(addresses), country))
             slices.append(one)
         owner_attempts = sum(self.failures.get(address, (None, 0))[1] for address in owners)
         return Timeline(
@@ -673,11 +673,11 @@ class Tally:
             slices=tuple(slices),
             events=Counter(dict(sorted(self.kinds.items()))),
             sshd_lines=self.sshd_lines,
-            addresses=len(self.addresses.keys() - owners),
+            distinct_addresses=len(self.country_of.keys() - owners),
             users=users,
             compromises=compromises,
             logins=logins,
-            countries=countries,
+            country_of=country_of,
             owners=owners,
             owner_attempts=owner_attempts,
             hosts=hosts,

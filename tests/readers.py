@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 from typing import Any
 
-from honeycast.scan import ReadOptions, SilentReporter, count
+from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.timeline import Span, Tally, Timeline
 
 
@@ -22,7 +22,7 @@ def tallied(
     reporter = SilentReporter()
     reader = "native" if use_native else "python"
     read = ReadOptions(logs=logs, year=year, tz=tz, reader=reader, covered=covered or {}, host=host)
-    tally = count(read, slice_seconds, reporter, workers=workers)
+    tally = tally_logs(read, slice_seconds, reporter, workers=workers)
     return tally, reporter.warnings
 
 
@@ -34,7 +34,7 @@ def counted(logs: list[str], use_native: bool, **options: Any) -> tuple[Timeline
 def contents(tally: Tally) -> tuple[object, ...]:
     """Everything a tally holds, compared without building its timeline (a mutated year can span centuries)."""
     accepted = sorted(tally.accepted)
-    return tally.slices, dict(tally.kinds), tally.addresses, tally.failures, tally.names, accepted, tally.spans
+    return tally.slices, dict(tally.kinds), tally.country_of, tally.failures, tally.names, accepted, tally.spans
 
 
 def assert_same_tallies(logs: list[str], **options: Any) -> None:

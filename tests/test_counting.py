@@ -19,6 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from readers import assert_same_tallies, tallied
 
+from honeycast import native, sshd
+from honeycast.events import EFFECTS, Effect, EventKind
 from honeycast.timeline import Tally, host_key
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -193,7 +195,7 @@ CRAFTED = [
 @pytest.mark.parametrize(("message", "address"), CRAFTED)
 def test_user_names_that_mimic_sshds_tails_do_not_move_the_line(tmp_path: Path, message: str, address: str) -> None:
     tally = both(tmp_path, f"Nov 29 08:00:00 web sshd[90]: {message}\n", year=2026)
-    assert set(tally.addresses) == {address}
+    assert set(tally.country_of) == {address}
 
 
 def test_the_on_token_and_the_year_mean_the_same_to_both_readers(tmp_path: Path) -> None:
@@ -381,3 +383,19 @@ def test_a_log_read_again_counts_only_what_is_new(tmp_path: Path) -> None:
         assert added == Counter(attempts(whole)), cut
         assert Counter(probes(part)) + Counter(probes(rest)) == Counter(probes(whole)), cut
         assert part.kinds + rest.kinds == whole.kinds, cut
+
+
+def test_both_readers_follow_the_one_table_of_effects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a kind of line does to its connection is read from events.EFFECTS by both readers (the native
+    scanner is handed the table when it starts): change the table, and both count the change alike."""
+    text = (
+        "Nov 29 10:05:00 web sshd[2900]: Connection closed by 192.0.2.11 port 40000 [preauth]\n"
+        "Nov 29 10:06:00 web sshd[2901]: Failed password for root from 192.0.2.12 port 40001 ssh2\n"
+    )
+    assert probes(both(tmp_path, text)) == {"192.0.2.11": 1}
+    changed = {**EFFECTS, EventKind.DISCONNECTED: Effect.NONE, EventKind.FAILED: Effect.NONE}
+    monkeypatch.setattr(native, "EFFECTS", changed)
+    monkeypatch.setattr(sshd, "EFFECTS", changed)
+    tally = both(tmp_path, text, name="changed.log")
+    assert probes(tally) == {}
+    assert attempts(tally) == {}

@@ -23,7 +23,7 @@ from mutations import mutated
 from readers import assert_same_counts, assert_same_tallies, counted, tallied
 
 from honeycast import native, scan
-from honeycast.scan import ReadOptions, SilentReporter, count
+from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.sources import MAX_LINE, LogSource
 from honeycast.timeline import Tally
 
@@ -155,7 +155,7 @@ def test_the_tricky_lines_count_the_same_and_mean_what_they_say(tmp_path: Path) 
     # another client
     assert timeline.sources["45.1.2.3"] == 6
     assert "6.6.6.6" not in timeline.sources
-    assert {"2001:db8::7", "010.1.2.3"} <= set(timeline.countries)
+    assert {"2001:db8::7", "010.1.2.3"} <= set(timeline.country_of)
 
 
 @st.composite
@@ -225,7 +225,7 @@ def test_a_log_mixing_local_and_utc_offset_stamps_compares_them_as_python_does(t
         encoding="utf-8",
     )
     timeline = assert_same_counts([str(log)], tz=BERLIN)
-    assert timeline is not None and timeline.addresses == 2
+    assert timeline is not None and timeline.distinct_addresses == 2
     warnings = counted([str(log)], True, tz=BERLIN)[1]
     assert len(warnings) == 1 and "time goes back 2 times" in warnings[0]
 
@@ -249,7 +249,7 @@ def test_ranges_on_all_cores_count_as_the_python_reader_does(tmp_path: Path, mon
     assert one is not None and two is not None
     # Ranges cut connections in two: attempts may move between PAM-only and counted by at most a few per cut.
     assert abs(sum(one.totals.values()) - sum(two.totals.values())) <= 8
-    assert one.addresses == two.addresses
+    assert one.distinct_addresses == two.distinct_addresses
 
 
 def test_ranges_cover_every_line_once(tmp_path: Path) -> None:
@@ -332,7 +332,7 @@ def test_a_failing_part_stops_the_others(tmp_path: Path, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(scan, "_count_job", recorded)
     with pytest.raises(InputError, match="compressed data ends early"):
-        count(ReadOptions(logs=[str(bad), str(good)], year=2026, tz=UTC), 600, Strict(), workers=2)
+        tally_logs(ReadOptions(logs=[str(bad), str(good)], year=2026, tz=UTC), 600, Strict(), workers=2)
     # The good file stops at its next block, or never starts if the broken one failed first.
     assert outcomes in ({"auth.log.2.gz": "InputError", "auth.log": "Stopped"}, {"auth.log.2.gz": "InputError"})
 
@@ -467,7 +467,7 @@ assert counter.result() == result
 holder = {}
 def header(raw):
     holder["scanner"].feed(b"\n")
-scanner = Scanner(600, 2026, (2026, 11, 29), header, None, None, None, 0, None)
+scanner = Scanner(600, 2026, (2026, 11, 29), header, None, None, None, 0, None, tuple([0] * len(native._KINDS)))
 holder["scanner"] = scanner
 try:
     scanner.feed(b"Nov 29 06:00:00 web-1 sshd[1]: " + b"y" * 70000 + b"\n")

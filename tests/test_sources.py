@@ -16,7 +16,7 @@ from pytest_regressions.data_regression import DataRegressionFixture
 from honeycast.errors import InputError
 from honeycast.events import event_record
 from honeycast.geo import Geolocator
-from honeycast.scan import ReadOptions, SilentReporter, count, locate, read_events
+from honeycast.scan import ReadOptions, SilentReporter, locate, read_events, tally_logs
 
 FORMATS = Path(__file__).parent / "data" / "formats"
 
@@ -105,12 +105,12 @@ def test_large_files_counted_on_all_cores_match_one_process(tmp_path: Path, monk
     monkeypatch.setattr(honeycast.scan, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(honeycast.scan, "BLOCK_BYTES", 4096)
     read = ReadOptions(logs=[str(demo)], year=2026, tz=UTC)
-    alone = count(read, 600, SilentReporter(), workers=1).timeline()
-    shared = count(read, 600, SilentReporter(), workers=2).timeline()
+    alone = tally_logs(read, 600, SilentReporter(), workers=1).timeline()
+    shared = tally_logs(read, 600, SilentReporter(), workers=2).timeline()
     assert alone is not None and shared is not None
     assert shared.totals == alone.totals
     assert shared.events == alone.events
-    assert shared.addresses == alone.addresses
+    assert shared.distinct_addresses == alone.distinct_addresses
     # Probes may move by one at each of the cuts (a connection seen in two halves).
     assert abs(sum(shared.probe_totals.values()) - sum(alone.probe_totals.values())) <= 8
 
@@ -124,6 +124,6 @@ def test_a_rotated_set_counted_side_by_side_matches_one_process(tmp_path: Path) 
     with lzma.open(tmp_path / "auth.log.2.xz", "wt") as stream:
         stream.write("".join(demo[:third]))
     read = ReadOptions(logs=[str(tmp_path / "auth.log*")], year=2026, tz=UTC)
-    alone = count(read, 600, SilentReporter(), workers=1).timeline()
-    shared = count(read, 600, SilentReporter(), workers=2).timeline()
+    alone = tally_logs(read, 600, SilentReporter(), workers=1).timeline()
+    shared = tally_logs(read, 600, SilentReporter(), workers=2).timeline()
     assert alone is not None and shared == alone

@@ -74,7 +74,7 @@ def test_only_failures_count_as_attempts_and_empty_slices_stay() -> None:
     assert timeline.peak == 5
     assert [one.probes for one in timeline.slices] == [{}, {}, {}, {}, {"documentation": 1}]
     assert dict(timeline.events) == {"failed": 6, "invalid_user": 1, "accepted": 1, "disconnected": 1, "unknown": 1}
-    assert timeline.addresses == 3  # the owner's address, which logged in, is no attacker's
+    assert timeline.distinct_addresses == 3  # the owner's address, which logged in, is no attacker's
     assert timeline.owners == {"198.51.100.1"}
 
 
