@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from functools import lru_cache
-from typing import NamedTuple
+from functools import lru_cache, reduce
+from typing import NamedTuple, TypeVar
 
 from .events import AuthEvent, EventKind
 
+K = TypeVar("K")
+V = TypeVar("V")
 _SLICE = re.compile(r"^\s*(\d+)\s*(s|m|min|h|d)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 AUTO = 0
@@ -265,6 +267,13 @@ def _with_failures(login: tuple[datetime, str, str, int], part: Tally) -> tuple[
     return time, source, user, before + part.failed_before(source, time)
 
 
+def _merge(mine: dict[K, V], theirs: dict[K, V], combine: Callable[[V, V], V]) -> None:
+    """Add ``theirs`` into ``mine``: a key in both takes ``combine(mine's, theirs)``, a new key theirs."""
+    for key, found in theirs.items():
+        known = mine.get(key)
+        mine[key] = found if known is None else combine(known, found)
+
+
 def _sum(parts: Iterable[dict[str, int]]) -> Counter[str]:
     total: Counter[str] = Counter()
     for part in parts:
@@ -360,6 +369,11 @@ class SliceTally:
 
     def copy(self) -> SliceTally:
         return SliceTally({name: one.copy() for name, one in self.hosts.items()}, Counter(self.users))
+
+    def merged(self, other: SliceTally) -> SliceTally:
+        """Return this tally with ``other`` added into it."""
+        self.update(other)
+        return self
 
 
 @dataclass(slots=True)
@@ -484,29 +498,11 @@ class Tally:
             *(_with_failures(login, other) for login in self.accepted),
             *(_with_failures(login, self) for login in other.accepted),
         ]
-        failures = self.failures
-        for source, found in other.failures.items():
-            known = failures.get(source)
-            if known is None:
-                failures[source] = found
-            else:
-                failures[source] = (min(found[0], known[0]), found[1] + known[1], max(found[2], known[2]))
-        names = self.names
-        for source, theirs in other.names.items():
-            kept = names.get(source)
-            if kept is None:
-                names[source] = theirs
-                continue
-            for one in theirs:
-                kept = noted(kept, *one)
-            names[source] = kept
-        slices = self.slices
-        for key, part in other.slices.items():
-            mine = slices.get(key)
-            if mine is None:
-                slices[key] = part
-            else:
-                mine.update(part)
+        _merge(self.failures, other.failures, lambda mine, theirs: (
+            min(mine[0], theirs[0]), mine[1] + theirs[1], max(mine[2], theirs[2])
+        ))  # fmt: skip
+        _merge(self.names, other.names, lambda mine, theirs: reduce(lambda kept, one: noted(kept, *one), theirs, mine))
+        _merge(self.slices, other.slices, SliceTally.merged)
         self._last_time = self._last_start = None
 
     def add_slice(
