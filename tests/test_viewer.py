@@ -6,6 +6,7 @@ import functools
 import http.server
 import json
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from datetime import UTC
@@ -449,4 +450,18 @@ def test_the_archive_plays_any_day_and_totals_any_range(archive_site: Path, brow
 
     assert watched.errors == []
     assert all(url.startswith(archive_site.resolve().as_uri()) for url in watched.requests), watched.requests
+    page.close()
+
+
+def test_a_day_missing_from_the_archive_is_said_not_thrown(archive_site: Path, browser: Any, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(archive_site, site)
+    (site / "data" / "history" / "2026-11-28.js").unlink()
+    watched = Watched(browser, viewport=DESKTOP)
+    page = watched.open(site.as_uri() + "/index.html")
+    page.fill("#from", "2026-11-27")
+    page.click("#open-days")
+    expect(page.locator("#range-totals")).to_have_text("cannot load data/history/2026-11-28.js")
+    expect(page.locator("#range")).to_have_text(re.compile(r"^Sun 29 Nov 2026 · 7 attempts"))  # still the last build
+    assert not [error for error in watched.errors if "Uncaught" in error or "cannot load" in error]
     page.close()

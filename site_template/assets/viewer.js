@@ -502,7 +502,9 @@
       $(id).min = days[0]; $(id).max = days[days.length - 1]; $(id).value = days[days.length - 1];
       $(id).addEventListener("change", rangeTotals);
     }
-    $("open-days").addEventListener("click", () => openDays($("from").value, $("to").value));
+    $("open-days").addEventListener("click", () => {
+      openDays($("from").value, $("to").value).catch((error) => { $("range-totals").textContent = String(error.message); });
+    });
     $("latest").addEventListener("click", () => { load(latest); show(0); });
     rangeTotals();
   }
