@@ -15,7 +15,7 @@ from types import ModuleType
 
 import numpy as np
 
-from .errors import InputError, OutputError
+from .errors import InputError, NothingNew, OutputError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
 from .history import FOLDER, INDEX, History, add_timeline, hidden_names, read_history, write_history, zone_name
@@ -170,7 +170,9 @@ def _sliced(tally: Tally, options: BuildOptions, reporter: Reporter, appended: b
     named = ", ".join(options.read.logs)
     span = tally.span()
     if span is None and appended:
-        raise InputError(f"{named}: nothing new: every line was counted by an earlier build of {options.out}")
+        raise NothingNew(
+            f"{named}: nothing new: every line was counted by an earlier build; {options.out} is as it was"
+        )
     if span is None:
         raise InputError(_nothing_found(options.read.logs, tally.sshd_lines))
     tally = tally.coarsened(options.slice_seconds or auto_slice(*span))

@@ -22,7 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from .errors import HoneycastError, InputError, UsageError
+from .errors import HoneycastError, InputError, NothingNew, UsageError
 from .events import AuthEvent, EventKind, event_record
 from .geo import Geolocator
 from .scan import locate, read_events
@@ -40,6 +40,9 @@ def reported_errors() -> Iterator[None]:
     """Turn honeycast's errors into one line on stderr and an exit code, never a traceback."""
     try:
         yield
+    except NothingNew as done:
+        stderr.print(f"honeycast: {done}", markup=False, soft_wrap=True)
+        raise typer.Exit(0) from None
     except HoneycastError as error:
         stderr.print(f"honeycast: error: {error}", markup=False, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None

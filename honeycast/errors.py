@@ -21,6 +21,15 @@ class UsageError(HoneycastError):
     exit_code = 2
 
 
+class NothingNew(HoneycastError):
+    """With --append, every line of the logs was counted by an earlier build: the site stays as it was.
+
+    Not a failure: a nightly build on a quiet night, or run twice, has nothing to add.
+    """
+
+    exit_code = 0
+
+
 class OutputError(HoneycastError):
     """The output folder cannot be written as asked."""
 

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from honeycast.build import BuildOptions, build
-from honeycast.errors import InputError
+from honeycast.errors import NothingNew
 from honeycast.scan import ReadOptions
 
 HOSTS = ("web-1", "db-1")
@@ -182,7 +182,7 @@ def test_the_same_log_again_adds_nothing(month: tuple[Path, Path]) -> None:
     _, nightly = month
     before = {path: path.read_bytes() for path in (nightly / "data" / "history").iterdir()}
     again = [str(next((nightly.parent / "nights" / "night-05").glob("*/auth.log")))]
-    with pytest.raises(InputError, match="nothing new"):
+    with pytest.raises(NothingNew, match="nothing new"):
         _build(again, nightly, append=True)
     assert {path: path.read_bytes() for path in (nightly / "data" / "history").iterdir()} == before
 
