@@ -9,7 +9,6 @@ next night is not counted twice. Everything in it was published already (owners 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
@@ -24,7 +23,7 @@ from .geo import HOSTNAME
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .shapes import country_names
 from .site import SLICE_TOP, _top, dump_json, script
-from .timeline import Named, Span, Tally, Timeline, host_key, next_slice, slice_key
+from .timeline import Named, Span, Tally, Timeline, digest, next_slice, slice_key
 
 HISTORY_VERSION = 1
 """Version of the history documents; a change that removes or redefines a key increments it."""
@@ -42,7 +41,7 @@ class History:
     days: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per day (``YYYY-MM-DD`` in the build's zone): its document (see README, "History")."""
     covered: dict[str, list[Span]] = field(default_factory=dict)
-    """Per host (by ``host_key``): spans of time whose lines were counted, merged where they overlap."""
+    """Per host (by ``digest``): spans of time whose lines were counted, merged where they overlap."""
     hosts: dict[str, str] = field(default_factory=dict)
     """Per host key: the name the site shows for it."""
     attackers: dict[str, list[Any]] = field(default_factory=dict)
@@ -94,11 +93,6 @@ class History:
             key: tuple(Span(one.first.astimezone(tz), one.last.astimezone(tz), one.at_last) for one in found)
             for key, found in self.covered.items()
         }
-
-
-def digest(text: str) -> str:
-    """Return the key an address or a user name is kept under in the history: no name to read back."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def hidden_names(tally: Tally) -> None:
@@ -184,7 +178,7 @@ def add_timeline(
     tz = timeline.start.tzinfo
     assert tz is not None
     for name, found in spans.items():
-        key = host_key(name)
+        key = digest(name)
         history.hosts[key] = published(name)
         history.covered[key] = _merged([*history.covered.get(key, []), *found])
     only = timeline.hosts[0] if len(timeline.hosts) == 1 else None  # the timeline keeps no per-host counts then

@@ -13,7 +13,7 @@ from typing import Any
 from .events import EFFECTS, EventKind
 from .geo import HOSTNAME, Geolocator
 from .sshd import Classic, read_header, read_message
-from .timeline import Named, Span, Tally, host_key
+from .timeline import Named, Span, Tally, digest
 
 try:
     from . import _scan  # type: ignore[attr-defined]
@@ -147,7 +147,7 @@ class NativeCount:
         """Return the spans an earlier build counted of a host's lines as the scanner compares them
         (``is_covered`` in _scan.c): µs since 0001-01-01 of the wall clock in the build's zone (for stamps
         without an offset) and of the instant (for stamps with one)."""
-        found = self._covered.get(host_key(self.host or host), ())
+        found = self._covered.get(digest(self.host or host), ())
         return tuple((*_clocks(first, self.tz), *_clocks(last, self.tz), at_last) for first, last, at_last in found)
 
     def _local_offset(self, wall: int, fold: int) -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from .geo import HOSTNAME
 from .shapes import BUCKET_NAMES
-from .timeline import Timeline, host_key
+from .timeline import Timeline, digest
 
 LOCAL_ACCOUNT = "(an account on this host)"
 OWNER_ADDRESS = "(the owner's address)"
@@ -61,7 +61,7 @@ INTERNAL_HOST = "Internal host names"
 def host_label(name: str, shown: bool) -> str:
     """Return the name a server is published under: its own with ``show_hosts`` (or ``--host``), else a digest of
     it that is the same in every build (``host-3fa2c1``), so hosts can be told apart without being named."""
-    return name if shown else "host-" + host_key(name)[:6]
+    return name if shown else "host-" + digest(name)[:6]
 
 
 def internal_name(host: str) -> bool:

@@ -34,9 +34,10 @@ ATTACK_INVALID_NAMES = 2
 
 
 @lru_cache(maxsize=1024)
-def host_key(name: str) -> str:
-    """Return the key a host's history is kept under: the same in every build, and no name to read."""
-    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+def digest(text: str) -> str:
+    """Return the key a host name, an address or a user name is kept under in a site's history: the same in
+    every build, and no text to read back."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def parse_slice(text: str) -> int:
@@ -404,7 +405,7 @@ class Tally:
     host: str | None = None
     """``--host``: the name the lines of this tally's input are counted under, whatever host they name."""
     covered: dict[str, tuple[Span, ...]] = field(default_factory=dict)
-    """Per host (by ``host_key``), spans of time an earlier build counted: lines in them are read, counted in
+    """Per host (by ``digest``), spans of time an earlier build counted: lines in them are read, counted in
     nothing."""
     spans: dict[str, list[Span]] = field(default_factory=dict)
     """Per host, the first and last sshd line of each input read (``covered`` of a later build)."""
@@ -419,7 +420,7 @@ class Tally:
         that instant then: the log may have gone on within that second after it was read. (``is_covered`` in
         _scan.c.)
         """
-        key = host_key(host)
+        key = digest(host)
         for index, (first, last, at_last) in enumerate(self.covered.get(key, ())):
             if time < first or time > last:
                 continue

@@ -21,7 +21,7 @@ from readers import assert_same_tallies, tallied
 
 from honeycast import native, sshd
 from honeycast.events import EFFECTS, Effect, EventKind
-from honeycast.timeline import Tally, host_key
+from honeycast.timeline import Tally, digest
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -376,7 +376,7 @@ def test_a_log_read_again_counts_only_what_is_new(tmp_path: Path) -> None:
         part_log = tmp_path / "part.log"
         part_log.write_text("\n".join(lines[:cut]) + "\n")
         part, _ = tallied([str(part_log)], True)
-        covered = {host_key(host): tuple(found) for host, found in part.spans.items()}
+        covered = {digest(host): tuple(found) for host, found in part.spans.items()}
         assert_same_tallies([str(whole_log)], covered=covered)
         rest, _ = tallied([str(whole_log)], True, covered=covered)
         added = Counter(attempts(part)) + Counter(attempts(rest))
