@@ -23,7 +23,7 @@ from .geo import HOSTNAME
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .shapes import country_names
 from .site import SLICE_TOP, _top, dump_json, script
-from .timeline import Named, Span, Tally, Timeline, digest, next_slice, slice_key
+from .timeline import DAY, Named, Span, Tally, Timeline, digest, next_slice, slice_key
 
 HISTORY_VERSION = 1
 """Version of the history documents; a change that removes or redefines a key increments it."""
@@ -232,7 +232,7 @@ def _empty_day(day: date, history: History, tz: tzinfo) -> dict[str, Any]:
     """Return a day with every slice of it empty, from its local midnight to the next."""
     midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
     start = slice_key(midnight, history.slice_seconds, tz)
-    end = slice_key(midnight + timedelta(days=1, hours=3), DAY_SECONDS, tz)
+    end = slice_key(midnight + timedelta(days=1, hours=3), DAY, tz)
     slices = {}
     while start < end:
         slices[start.astimezone(tz).isoformat()] = _empty_slice()
@@ -240,14 +240,9 @@ def _empty_day(day: date, history: History, tz: tzinfo) -> dict[str, Any]:
     return {"day": day.isoformat(), "slices": slices, "logins": {}, "compromises": []}
 
 
-DAY_SECONDS = 86400
-
-
 def _add_counts(total: dict[str, int], more: dict[str, int]) -> None:
     for key, value in more.items():
         total[key] = total.get(key, 0) + value
-    for key in sorted(total):  # sorted keys: the same bytes whatever order days were added in
-        total[key] = total.pop(key)
 
 
 def _summed(top: list[list[Any]], more: dict[str, int]) -> dict[str, int]:
@@ -305,11 +300,11 @@ def day_document(history: History, day: str) -> dict[str, Any]:
     }
 
 
-def index_document(history: History) -> dict[str, Any]:
-    """Return the history's index: its days with their totals, its hosts, and the spans counted per host."""
+def index_document(history: History, documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Return the history's index: its days with their totals (from their ``day_document``), its hosts, and the
+    spans counted per host."""
     days = []
-    for day in sorted(history.days):
-        document = day_document(history, day)
+    for day, document in sorted(documents.items()):
         days.append(
             {
                 "day": day,
@@ -339,12 +334,12 @@ def write_history(out: Path, history: History) -> None:
     """Write the history into a site being built: each day as JSON and as a script (for pages opened from disk)."""
     folder = out / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    for day in sorted(history.days):
-        text = dump_json(history.days[day])
-        (folder / f"{day}.json").write_text(text + "\n", encoding="utf-8")
-        viewer = dump_json(day_document(history, day))
-        (folder / f"{day}.js").write_text(script("HONEYCAST_DAY", viewer), encoding="utf-8")
-    (folder / ATTACKERS).write_text(dump_json(dict(sorted(history.attackers.items()))) + "\n", encoding="utf-8")
-    text = dump_json(index_document(history))
+    documents = {}
+    for day in sorted(history.days):  # dump_json sorts keys: the same bytes whatever order days were added in
+        (folder / f"{day}.json").write_text(dump_json(history.days[day]) + "\n", encoding="utf-8")
+        documents[day] = day_document(history, day)
+        (folder / f"{day}.js").write_text(script("HONEYCAST_DAY", dump_json(documents[day])), encoding="utf-8")
+    (folder / ATTACKERS).write_text(dump_json(history.attackers) + "\n", encoding="utf-8")
+    text = dump_json(index_document(history, documents))
     (folder / INDEX).write_text(text + "\n", encoding="utf-8")
     (folder / "index.js").write_text(script("HONEYCAST_HISTORY", text), encoding="utf-8")
