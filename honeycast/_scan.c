@@ -196,6 +196,13 @@ static void *array_push(Array *a) {
 }
 #define AT(array, type, index) (((type *)(array).items)[index])
 
+/* The item at index, the array grown with zeroed items to hold it; NULL when memory runs out. */
+static void *array_reach(Array *a, size_t index) {
+    while (a->len <= index)
+        if (!array_push(a)) return NULL;
+    return a->items + index * a->size;
+}
+
 /* ---------------------------------------------------------------- records */
 
 typedef struct { int64_t wall; int32_t offset; uint8_t fold; } Time;  /* wall clock, µs since 0001-01-01 */
@@ -1002,12 +1009,8 @@ static int ask_cover(Scanner *s, uint32_t host, HostCover *cover) {
  * instant then: the log may have gone on within that second after it was read. */
 static int is_covered(Scanner *s, uint32_t host, Time t, int line) {
     if (s->covers == NULL) return 0;
-    while (s->host_cover.len <= host) {
-        HostCover *fresh = array_push(&s->host_cover);
-        if (!fresh) return nomem(s);
-        memset(fresh, 0, sizeof *fresh);
-    }
-    HostCover *cover = &AT(s->host_cover, HostCover, host);
+    HostCover *cover = array_reach(&s->host_cover, host);
+    if (!cover) return nomem(s);
     if (!cover->known && ask_cover(s, host, cover) < 0) return -1;
     for (uint32_t i = cover->first; i < cover->first + cover->count; i++) {
         Covered *c = &AT(s->covered, Covered, i);
@@ -1313,12 +1316,8 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
         s->has_latest = 1;
     }
 
-    while (s->host_spans.len <= host) {
-        HostSpan *fresh = array_push(&s->host_spans);
-        if (!fresh) return nomem(s);
-        memset(fresh, 0, sizeof *fresh);
-    }
-    HostSpan *span = &AT(s->host_spans, HostSpan, host);
+    HostSpan *span = array_reach(&s->host_spans, host);
+    if (!span) return nomem(s);
     if (!span->seen) {
         span->first = span->last = t;
         span->at_last = 1;
@@ -1614,7 +1613,8 @@ static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
         PyErr_NoMemory();
         return -1;
     }
-    /* covered(host name) -> ((first wall, first instant, last wall, last instant), ...) in µs (Tally.covers). */
+    /* covered(host name) -> ((first wall, first instant, last wall, last instant, lines at last), ...), times in µs
+     * (Tally.covers); asked once per host (ask_cover). */
     Py_XSETREF(s->covers, covers == Py_None ? NULL : Py_NewRef(covers));
     return 0;
 }
