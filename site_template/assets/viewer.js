@@ -31,7 +31,7 @@
   }
   function totalOf(values) {
     const total = {};
-    for (const s of slices) for (const [code, n] of Object.entries(values(s))) total[code] = (total[code] || 0) + n;
+    for (const s of slices) added(total, values(s));
     return total;
   }
   function measure() {
@@ -443,8 +443,7 @@
     const totals = {}, probes = {}, sources = {}, users = {};
     for (const s of all) {
       added(totals, s.counts); added(probes, s.probes);
-      for (const [name, n] of s.top_sources) sources[name] = (sources[name] || 0) + n;
-      for (const [name, n] of s.top_users) users[name] = (users[name] || 0) + n;
+      added(sources, Object.fromEntries(s.top_sources)); added(users, Object.fromEntries(s.top_users));
     }
     const seconds = found[0].slice_seconds, first = found[0].day, lastDay = found[found.length - 1].day;
     return {
