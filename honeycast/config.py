@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -60,10 +60,7 @@ def build_options(given: BuildArguments) -> BuildOptions:
     read = read_options(logs, geoip_db=given.geoip_db, year=given.year, tz=given.tz)
     every, each = parse_hosts(given.host)
     return BuildOptions(
-        read=ReadOptions(
-            logs=read.logs, year=read.year, tz=read.tz, geoip_db=read.geoip_db, host=every, hosts=each,
-            dask=given.dask or None,
-        ),
+        read=replace(read, host=every, hosts=each, dask=given.dask or None),
         out=Path(out),
         slice_seconds=option(parse_slice, given.slice),
         title=given.title,
