@@ -1005,9 +1005,9 @@ static int ask_cover(Scanner *s, uint32_t host, HostCover *cover) {
 }
 
 /* Whether a host's line at t lies in a span an earlier build counted (Tally.covers): 1, 0, or -1 on error.
- * A line (line true) at the very instant a span ends is covered only up to the number of lines read at that
- * instant then: the log may have gone on within that second after it was read. */
-static int is_covered(Scanner *s, uint32_t host, Time t, int line) {
+ * A line at the very instant a span ends is covered only up to the number of lines read at that instant
+ * then: the log may have gone on within that second after it was read. Asked once per line, in order. */
+static int is_covered(Scanner *s, uint32_t host, Time t) {
     if (s->covers == NULL) return 0;
     HostCover *cover = array_reach(&s->host_cover, host);
     if (!cover) return nomem(s);
@@ -1017,7 +1017,7 @@ static int is_covered(Scanner *s, uint32_t host, Time t, int line) {
         int64_t at = t.wall, first = c->first_wall, last = c->last_wall;
         if (t.offset != LOCAL) { at = t.wall - (int64_t)t.offset * US; first = c->first_instant; last = c->last_instant; }
         if (at < first || at > last) continue;
-        if (at < last || !line) return 1;
+        if (at < last) return 1;
         return ++c->seen <= c->last_lines;
     }
     return 0;
@@ -1056,10 +1056,7 @@ static int note_name(Scanner *s, SourceInfo *info, Named name) {
 }
 
 /* Add attempts and a probe of one source to the tally (Tally.add). user: a Name, or NO_NAME. */
-static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user, int64_t attempts, int probe,
-                 int check) {
-    int skip = check ? is_covered(s, host, t, 0) : 0;
-    if (skip) return skip < 0 ? -1 : 0;
+static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user, int64_t attempts, int probe) {
     AT(s->source_info, SourceInfo, origin).counted = 1;
     int failed = 0;
     uint32_t slice = slice_of(s, t, &failed);
@@ -1109,7 +1106,7 @@ static int settle(Scanner *s, Connection *c) {
     for (uint32_t i = c->pending_first; i < c->pending_len; i++) {
         Pending *p = &c->pending[i];
         Name user = {NULL, 0, p->user};
-        if (tally(s, p->time, (uint32_t)c->host, c->source, &user, p->times, 0, 1) < 0) return -1;
+        if (tally(s, p->time, (uint32_t)c->host, c->source, &user, p->times, 0) < 0) return -1;
         c->settled += p->times;
     }
     c->pending_first = c->pending_len = 0;
@@ -1232,9 +1229,10 @@ static int sweep(Scanner *s, Time t) {
     return 0;
 }
 
-/* The reference's _count: attempts this line adds, and whether it ends a probe. */
-static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, Connection *c, int64_t *attempts,
-                      int *probe) {
+/* The reference's _count: attempts this line adds, and whether it ends a probe. covered: an earlier build
+ * counted the line (a PAM failure of it was counted there, so it waits for nothing here). */
+static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, Connection *c, int covered,
+                      int64_t *attempts, int *probe) {
     *attempts = 0; *probe = 0;
     int effect = s->effects[kind];
     if (!c) {
@@ -1256,6 +1254,9 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
         int64_t already = echoed < c->settled ? echoed : c->settled;
         c->settled -= already;
         *attempts = count - already;
+    } else if (effect == E_PAM_FAILURE && covered) {
+        c->tried = 1;
+        c->settled += count;  /* a Failed line echoing it adds nothing for it */
     } else if (effect == E_PAM_FAILURE) {
         c->tried = 1;
         if (resolve(s, &s->users, user) < 0) return -1;
@@ -1330,7 +1331,7 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
         else if (after == 0) span->at_last++;
     }
     /* A line an earlier build counted is read for its connection, and counted in nothing. */
-    int covered = is_covered(s, host, t, 1);
+    int covered = is_covered(s, host, t);
     if (covered < 0) return -1;
     int counted = !covered;
     if (counted) {
@@ -1363,9 +1364,9 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     }
     int64_t attempts;
     int probe;
-    if (count_line(s, t, kind, count, &user, c, &attempts, &probe) < 0) return -1;
+    if (count_line(s, t, kind, count, &user, c, covered, &attempts, &probe) < 0) return -1;
     if (origin == NONE || !counted) return 0;
-    if (tally(s, t, host, origin, &user, attempts, probe, 0) < 0) return -1;
+    if (tally(s, t, host, origin, &user, attempts, probe) < 0) return -1;
     if (kind == K_INVALID_USER && !attempts && named(&user)) {
         if (resolve(s, &s->users, &user) < 0) return -1;
         if (note_name(s, &AT(s->source_info, SourceInfo, origin), (Named){t, user.id, 1}) < 0) return -1;

@@ -95,6 +95,8 @@ class AuthEvent(NamedTuple):
     """This line ends a connection that never tried to authenticate."""
     source_host: str | None = None
     """A host name (or malformed address) sshd logged in place of an address; never resolved."""
+    covered: bool = False
+    """An earlier build counted this line (``--append``): it is read for its connection and counted in nothing."""
 
 
 def event_record(event: AuthEvent, country: str | None) -> dict[str, object]:

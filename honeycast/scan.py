@@ -356,9 +356,9 @@ def _count_job(
     """Return the tally of a whole input or of a range of one: natively where the scanner can, else in Python."""
     if read.native():
         return _native_tally(job, read, slice_seconds, reporter, geo, stop)
-    parser = SshdParser(read.tz, year=job.year, reference=job.reference)
-    lines = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
     tally = Tally(slice_seconds, read.tz, host=read.host_of(job.path), covered=read.covered)
+    parser = SshdParser(read.tz, year=job.year, reference=job.reference, covers=tally.covers if read.covered else None)
+    lines = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
     _tally_events(tally, _events_of(lines, parser, reporter, job.path), geo)
     _note_year(tally, job, read, parser.first_year)
     return tally

@@ -19,6 +19,7 @@ import ipaddress
 import json
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -408,7 +409,14 @@ class SshdParser:
 
     MAX_CONNECTIONS = 100_000
 
-    def __init__(self, tz: tzinfo, year: int | None = None, reference: datetime | None = None) -> None:
+    def __init__(
+        self,
+        tz: tzinfo,
+        year: int | None = None,
+        reference: datetime | None = None,
+        covers: Callable[[str, datetime], bool] | None = None,
+    ) -> None:
+        """``covers(host, time)``: whether an earlier build counted this line of the host (asked once a line)."""
         if year is not None and not 1 <= year <= 9999:
             raise ValueError(f"year {year} is outside 1 to 9999")
         self.tz = tz
@@ -416,6 +424,7 @@ class SshdParser:
         self.first_year = year
         """The year the first yearless stamp was placed in (None until one is read)."""
         self.reference = reference or datetime.now(tz)
+        self.covers = covers
         self.settled: list[AuthEvent] = []
         """Attempts counted for earlier lines (PAM failures whose connection ended): take them after each line."""
         self.two_ways = 0
@@ -457,8 +466,11 @@ class SshdParser:
             if connection is not None and ip is None and source_host is None:
                 ip, port = connection.ip, connection.port
                 source_host = None if ip else connection.source
-        attempts, probe = self._count(time, kind, count, user, connection)
-        return AuthEvent(time, host, program, pid, kind, ip, port, user, method, count, attempts, probe, source_host)
+        covered = self.covers is not None and self.covers(host, time)
+        attempts, probe = self._count(time, kind, count, user, connection, covered)
+        return AuthEvent(
+            time, host, program, pid, kind, ip, port, user, method, count, attempts, probe, source_host, covered
+        )
 
     def finish(self) -> None:
         """End of input: every connection is over, so its pending PAM failures count."""
@@ -565,9 +577,19 @@ class SshdParser:
         connection.pending.clear()
 
     def _count(
-        self, time: datetime, kind: EventKind, count: int, user: str | None, connection: _Connection | None
+        self,
+        time: datetime,
+        kind: EventKind,
+        count: int,
+        user: str | None,
+        connection: _Connection | None,
+        covered: bool,
     ) -> tuple[int, bool]:
-        """Return the attempts a line adds and whether it ends a connection that never tried to authenticate."""
+        """Return the attempts a line adds and whether it ends a connection that never tried to authenticate.
+
+        A PAM failure an earlier build counted (``covered``) waits for nothing: a ``Failed`` line echoing it adds
+        nothing for it.
+        """
         effect = EFFECTS[kind]
         if connection is None:
             return (count if effect is Effect.FAILURE else 0), effect is Effect.CLOSE
@@ -585,6 +607,10 @@ class SshdParser:
             already = min(echoed, connection.settled)
             connection.settled -= already
             return count - already, False
+        if effect is Effect.PAM_FAILURE and covered:
+            connection.tried = True
+            connection.settled += count
+            return 0, False
         if effect is Effect.PAM_FAILURE:
             connection.tried = True
             if not connection.pending:

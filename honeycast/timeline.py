@@ -413,18 +413,17 @@ class Tally:
     _last_start: datetime | None = None
     _seen_at_end: Counter[tuple[str, int]] = field(default_factory=Counter)
 
-    def covers(self, host: str, time: datetime, line: bool = False) -> bool:
-        """Return whether an earlier build counted ``host``'s lines at ``time``.
+    def covers(self, host: str, time: datetime) -> bool:
+        """Return whether an earlier build counted this line of ``host`` at ``time``; asked once a line, in order.
 
-        A line (``line``) at the very instant a span ends is counted there only up to the number of lines read at
-        that instant then: the log may have gone on within that second after it was read. (``is_covered`` in
-        _scan.c.)
+        A line at the very instant a span ends was counted there only up to the number of lines read at that
+        instant then: the log may have gone on within that second after it was read. (``is_covered`` in _scan.c.)
         """
-        key = digest(host)
+        key = digest(self.host or host)
         for index, (first, last, at_last) in enumerate(self.covered.get(key, ())):
             if time < first or time > last:
                 continue
-            if time < last or not line:
+            if time < last:
                 return True
             self._seen_at_end[key, index] += 1
             return self._seen_at_end[key, index] <= at_last
@@ -446,7 +445,7 @@ class Tally:
                 elif not time < last:  # the same instant (== is False across zones for a time in a gap or fold)
                     at_last += 1
                 read[-1] = Span(time if time < first else first, last, at_last)
-        if self.covered and self.covers(host, time, line=event.count > 0):
+        if event.covered:
             return
         self.kinds[event.kind] += event.count
         self.sshd_lines += event.count > 0

@@ -399,3 +399,24 @@ def test_both_readers_follow_the_one_table_of_effects(tmp_path: Path, monkeypatc
     tally = both(tmp_path, text, name="changed.log")
     assert probes(tally) == {}
     assert attempts(tally) == {}
+
+
+def test_a_pam_failure_read_before_is_not_counted_again_by_its_failed_line(tmp_path: Path) -> None:
+    """A log read while sshd wrote it can end between a PAM failure and the Failed line that echoes it: the
+    earlier reading counted the PAM failure (its input ended), so the Failed line read later adds nothing."""
+    lines = [
+        "Dec 10 10:56:07 LabSZ sshd[24977]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 "
+        "tty=ssh ruser= rhost=203.0.113.5  user=root",
+        "Dec 10 10:56:08 LabSZ sshd[24977]: Failed password for root from 203.0.113.5 port 52269 ssh2",
+        "Dec 10 10:56:08 LabSZ sshd[24977]: Received disconnect from 203.0.113.5: 11: Bye Bye [preauth]",
+    ]
+    whole_log, part_log = tmp_path / "whole.log", tmp_path / "part.log"
+    whole_log.write_text("\n".join(lines) + "\n")
+    part_log.write_text(lines[0] + "\n")
+    part, _ = tallied([str(part_log)], True)
+    assert attempts(part) == {"203.0.113.5": 1}  # the input ended: the PAM failure counts
+    covered = {digest(host): tuple(found) for host, found in part.spans.items()}
+    assert_same_tallies([str(whole_log)], covered=covered)
+    rest, _ = tallied([str(whole_log)], True, covered=covered)
+    assert attempts(rest) == {}
+    assert attempts(tallied([str(whole_log)], True)[0]) == {"203.0.113.5": 1}
