@@ -23,6 +23,7 @@ from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, tally_logs
 from .site import MARKER, SiteMeta, slices_document, write_site
 from .sources import expand, is_url
+from .stopwatch import Stopwatch
 from .timeline import AUTO, AUTO_LENGTHS, Tally, Timeline, auto_slice, slice_text
 
 fcntl: ModuleType | None
@@ -75,6 +76,8 @@ class BuildResult:
     """Days the site's history keeps."""
     replaced_history: bool = False
     """The build replaced a site that kept a history (without --append)."""
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds each stage took (``stopwatch.STAGES``)."""
 
 
 MAX_SLICES = 20_000
@@ -102,30 +105,35 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     """Build the whole site; on failure the previous contents of ``out`` are left as they were."""
     reporter = reporter or SilentReporter()
     began = time.monotonic()
+    clock = Stopwatch()
     out = options.out if options.out.name not in ("", "..") else options.out.resolve()  # `.`: beside it is its parent
     _check_out(out, options.force)
     _check_inputs_outside(options.read.logs, out)
     with Geolocator(options.read.geoip_db) as geo:  # a wrong --geoip-db fails now, before the logs are read
         geo_info = geo.info
     tz = options.read.tz
-    history = read_history(out, options.slice_seconds, zone_name(tz)) if options.append and out.is_dir() else None
+    with clock.stage("history"):
+        history = read_history(out, options.slice_seconds, zone_name(tz)) if options.append and out.is_dir() else None
     read = options.read if history is None else replace(options.read, covered=history.spans(tz))
     fine = history.slice_seconds if history is not None else options.slice_seconds or AUTO_LENGTHS[0]
     replaced = not options.append and (out / FOLDER / INDEX).is_file()
     if history is None:
         history = History(fine, zone_name(tz))
-    counted_fine = tally_logs(read, fine, reporter)
-    hidden_names(counted_fine)
-    counted_fine.update(history.attack_tally(counted_fine))  # attacks that began before this build's logs
-    tally = _sliced(counted_fine, options, reporter, appended=bool(read.covered))
-    reporter.check()  # with --strict, every input problem found is reported now, before anything is written
-    counted = tally.timeline()
-    assert counted is not None  # _sliced refused a tally without slices
-    privacy = replace(options.privacy, named_hosts=frozenset(options.read.named_hosts()))  # shown as given
-    timeline = publishable(counted, privacy)
-    daily = timeline if counted_fine is tally else publishable(counted_fine.timeline(), privacy)  # type: ignore[arg-type]
-    add_timeline(history, daily, counted_fine.spans, privacy.host)
-    history.keep_attacks(counted_fine, counted.owners, privacy)
+    with clock.stage("read"):
+        counted_fine = tally_logs(read, fine, reporter)
+    with clock.stage("count"):
+        hidden_names(counted_fine)
+        counted_fine.update(history.attack_tally(counted_fine))  # attacks that began before this build's logs
+        tally = _sliced(counted_fine, options, reporter, appended=bool(read.covered))
+        reporter.check()  # with --strict, every input problem found is reported now, before anything is written
+        counted = tally.timeline()
+        assert counted is not None  # _sliced refused a tally without slices
+        privacy = replace(options.privacy, named_hosts=frozenset(options.read.named_hosts()))  # shown as given
+        timeline = publishable(counted, privacy)
+        daily = timeline if counted_fine is tally else publishable(counted_fine.timeline(), privacy)  # type: ignore[arg-type]
+    with clock.stage("history"):
+        add_timeline(history, daily, counted_fine.spans, privacy.host)
+        history.keep_attacks(counted_fine, counted.owners, privacy)
 
     fps = options.fps or default_fps(len(timeline.slices))
     meta = SiteMeta(
@@ -135,12 +143,15 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     staging = _staging(out)
     held = _hold(staging)
     try:
-        names, world, style = _render(timeline, meta, options, staging, reporter)
+        names, world, style = _render(timeline, meta, options, staging, reporter, clock)
         meta = replace(meta, style=style)
-        write_site(staging, slices_document(timeline, meta), meta, world)
-        write_history(staging, history)
-        _move_into_place(staging, out)
-        (out / STAGING).unlink(missing_ok=True)
+        with clock.stage("site"):
+            write_site(staging, slices_document(timeline, meta), meta, world)
+        with clock.stage("history"):
+            write_history(staging, history)
+        with clock.stage("site"):
+            _move_into_place(staging, out)
+            (out / STAGING).unlink(missing_ok=True)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise OutputError(f"{out}: cannot write: {error.strerror or error}") from None
@@ -162,6 +173,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         years=dict(tally.years),
         history_days=len(history.days),
         replaced_history=replaced,
+        stages=clock.seconds,
     )
 
 
@@ -271,12 +283,13 @@ def _held_by_another(folder: Path) -> bool:
 
 
 def _render(
-    timeline: Timeline, meta: SiteMeta, options: BuildOptions, staging: Path, reporter: Reporter
+    timeline: Timeline, meta: SiteMeta, options: BuildOptions, staging: Path, reporter: Reporter, clock: Stopwatch
 ) -> tuple[list[str], dict[str, object], dict[str, object]]:
     """Write the frames, videos, poster and summary chart into ``staging``.
 
     Return their names, the map outline for the viewer and the maps' style.
     """
+    began = time.perf_counter()
     from .charts import render_summary
     from .look import Look
     from .png import save_png
@@ -303,22 +316,33 @@ def _render(
         videos.append(gif(staging / "timelapse.gif", gif_width(len(timeline.slices), look.size)))
         written.append("timelapse.gif")
     reporter.stage("Rendering maps", total=len(timeline.slices))
+    clock.add("frames", time.perf_counter() - began)
 
     def counted(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-        for frame in frames:
+        while True:
+            began = time.perf_counter()
+            frame = next(frames, None)
+            clock.add("frames", time.perf_counter() - began)
+            if frame is None:
+                return
             reporter.advance()
             yield frame
 
+    began, drawn = time.perf_counter(), clock.seconds["frames"]
     frames = render_frames(timeline, countries, look, frames_dir, workers=options.workers)
     try:
         count = write_videos(counted(frames), videos, look.size, meta.fps)
     finally:
         frames.close()  # stops the frame workers before a failed build removes the folder they write into
+    clock.add("video", time.perf_counter() - began - (clock.seconds["frames"] - drawn))
     if count != len(timeline.slices):
         raise OutputError(f"{staging}: wrote {count} video frames for {len(timeline.slices)} slices")
-    save_png(render_poster(timeline, countries, look), staging / "poster.png")
-    save_png(render_summary(timeline, look), staging / "summary.png")
-    return written, world_outline(countries), viewer_style(look, timeline.peak, timeline.slice_seconds)
+    with clock.stage("frames"):
+        save_png(render_poster(timeline, countries, look), staging / "poster.png")
+        save_png(render_summary(timeline, look), staging / "summary.png")
+    with clock.stage("site"):
+        world = world_outline(countries)
+    return written, world, viewer_style(look, timeline.peak, timeline.slice_seconds)
 
 
 def _check_inputs_outside(logs: list[str], out: Path) -> None:

@@ -183,6 +183,10 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
     for place, text in snippets(prefix, options.title, options.gif):
         stderr.print(f"  {place}: {text}", markup=False, soft_wrap=True)
     stderr.print(f"done in {result.seconds:.1f} s")
+    if verbose:
+        from .stopwatch import stages_text
+
+        stderr.print(f"time: {stages_text(result.stages)}", markup=False, soft_wrap=True)
 
 
 def assumptions(result: BuildResult, year: int | None) -> Iterator[str]:

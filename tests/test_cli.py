@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from honeycast.cli import app
 from honeycast.privacy import host_label
+from honeycast.stopwatch import STAGES
 
 SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
 
@@ -129,6 +130,10 @@ def test_quiet_and_verbose_builds(tmp_path: Path) -> None:
     assert verbose.exit_code == 0
     assert verbose.stderr.startswith("11 attempts from 5 countries")  # no blank line before the summary
     assert "sshd events read: failed 11, disconnected 2, invalid_user 2, accepted 1," in verbose.stderr
+    stages = re.search(r"^time: (.*)$", verbose.stderr, re.MULTILINE)
+    assert stages is not None, verbose.stderr
+    assert [part.split()[0] for part in stages[1].split(" · ")] == list(STAGES)
+    assert all(float(part.split()[1]) >= 0 for part in stages[1].split(" · "))
 
 
 def test_module_entry_point() -> None:
