@@ -292,17 +292,16 @@ def _render(
     began = time.perf_counter()
     from .charts import render_summary
     from .look import Look
+    from .mapcache import map_layer, world_outline
     from .png import save_png
     from .render import render_frames, render_poster, viewer_style
-    from .shapes import load_countries
     from .video import gif, gif_width, mp4, webm, write_videos
-    from .world import world_outline
 
     look = Look(
         title=meta.title, credit=meta.geoip.credit, size=(meta.width, meta.height), theme=options.theme,
         afterglow=options.afterglow,
     )  # fmt: skip
-    countries = load_countries()
+    layer = map_layer(look.size, look.theme)
     written = ["timelapse.mp4", "poster.png", "summary.png"]
     frames_dir = staging / "frames" if options.frames else None
     if frames_dir is not None:
@@ -329,7 +328,7 @@ def _render(
             yield frame
 
     began, drawn = time.perf_counter(), clock.seconds["frames"]
-    frames = render_frames(timeline, countries, look, frames_dir, workers=options.workers)
+    frames = render_frames(timeline, layer, look, frames_dir, workers=options.workers)
     try:
         count = write_videos(counted(frames), videos, look.size, meta.fps)
     finally:
@@ -338,11 +337,11 @@ def _render(
     if count != len(timeline.slices):
         raise OutputError(f"{staging}: wrote {count} video frames for {len(timeline.slices)} slices")
     with clock.stage("frames"):
-        save_png(render_poster(timeline, countries, look), staging / "poster.png")
-        save_png(render_summary(timeline, look), staging / "summary.png")
+        save_png(render_poster(timeline, layer, look), staging / "poster.png")
+        save_png(render_summary(timeline, look, layer.ramp), staging / "summary.png")
     with clock.stage("site"):
-        world = world_outline(countries)
-    return written, world, viewer_style(look, timeline.peak, timeline.slice_seconds)
+        world = world_outline()
+    return written, world, viewer_style(layer, look, timeline.peak, timeline.slice_seconds)
 
 
 def _check_inputs_outside(logs: list[str], out: Path) -> None:

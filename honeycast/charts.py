@@ -3,65 +3,92 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import ListedColormap, LogNorm
-from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from PIL import Image, ImageDraw
 
-from .look import THEMES, Look
-from .render import colour_ticks, figure_pixels, plain_text
+from .look import THEMES, Look, rgb255
+from .paint import LINE, POINT, TICK, Scale, font, hex_colour
+from .render import colour_ticks, plain_text
 from .shapes import country_names
 from .timeline import Timeline
 
+PANELS = ((0.2, 0.48), (0.68, 0.96))
+"""Where each chart's axes run across the image (left, right, as shares of its width)."""
+ROWS = (0.16, 0.92)
+"""Where the axes run down the image (top, bottom)."""
 
-def render_summary(timeline: Timeline, look: Look, top: int = 12) -> np.ndarray:
+
+def render_summary(timeline: Timeline, look: Look, ramp: np.ndarray, top: int = 12) -> np.ndarray:
     """Return a chart of the span's top origins and top targeted user names, as sorted bars.
 
     Bars are on a logarithmic axis (one user name tried thousands of times must not flatten the rest) and take
-    the maps' colour for their value.
+    the maps' colour for their value (``ramp``: the theme's colour scale).
     """
     theme, (width, height) = THEMES[look.theme], look.size
     scale = height / 720
-    figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=theme.background)
-    FigureCanvasAgg(figure)
+    image = Image.new("RGB", (width, height), rgb255(theme.background))
+    draw = ImageDraw.Draw(image)
     names = country_names()
     origins = [(names.get(code, code), count) for code, count in timeline.totals.most_common(top)]
     users = [(plain_text(user or "(empty)"), count) for user, count in timeline.users.most_common(top)]
-    figure.text(
-        0.03, 0.94, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center", parse_math=False
-    )
+    heading = 0.06 * height
+    draw.text((0.03 * width, heading), look.title, font=font(20 * scale, bold=True), fill=theme.text, anchor="lm")
     attempts = sum(timeline.totals.values())
     zone = timeline.start.strftime("%Z") or timeline.start.strftime("%z")
-    figure.text(
-        0.97, 0.94, f"{timeline.period} ({zone}) · {attempts:,} failed login attempts from "
-        f"{timeline.countries_hit} countries", color=theme.muted, fontsize=10 * scale, ha="right", va="center",
+    draw.text(
+        (0.97 * width, heading),
+        f"{timeline.period} ({zone}) · {attempts:,} failed login attempts from {timeline.countries_hit} countries",
+        font=font(10 * scale), fill=theme.muted, anchor="rm",
     )  # fmt: skip
-    cmap = ListedColormap(colormaps[theme.colormap](np.linspace(*theme.ramp, 256)))
-    for position, (label, rows) in enumerate((("Top origins", origins), ("Top user names tried", users))):
-        axes = figure.add_axes((0.2 + position * 0.48, 0.08, 0.28, 0.76))
-        axes.set_facecolor(theme.background)
-        axes.set_title(label, color=theme.text, fontsize=13 * scale, loc="left")
-        for side in ("top", "right"):
-            axes.spines[side].set_visible(False)
-        for side in ("left", "bottom"):
-            axes.spines[side].set_color(theme.border)
+    top_y, bottom_y = ROWS[0] * height, ROWS[1] * height
+    for (left_share, right_share), (label, rows) in zip(
+        PANELS, (("Top origins", origins), ("Top user names tried", users)), strict=True
+    ):
+        left, right = left_share * width, right_share * width
+        draw.text((left, top_y - 6 * POINT), label, font=font(13 * scale), fill=theme.text, anchor="ls")
         if not rows:  # nothing to chart: say so, with no scale at all
-            axes.set_xticks([])
-            axes.set_yticks([])
-            axes.text(0.5, 0.5, "none", transform=axes.transAxes, ha="center", color=theme.muted, fontsize=11 * scale)
+            middle = ((left + right) / 2, (top_y + bottom_y) / 2)
+            draw.text(middle, "none", font=font(11 * scale), fill=theme.muted, anchor="mm")
+            _spines(draw, left, right, top_y, bottom_y, theme.border)
             continue
-        labels = [name for name, _ in rows][::-1]
-        values = [value for _, value in rows][::-1]
-        norm = LogNorm(vmin=1, vmax=max(max(values), 2))
-        axes.set_xscale("log")
-        axes.barh(range(len(rows)), values, left=0.8, color=cmap(norm(values)), height=0.7)
-        axes.set_xlim(0.8, max(values) * 4)
-        axes.set_yticks(range(len(rows)), labels, color=theme.text, fontsize=10 * scale)
-        axes.tick_params(axis="x", colors=theme.muted, labelsize=9 * scale)
-        axes.xaxis.set_major_locator(FixedLocator([tick for tick in colour_ticks(max(values)) if tick < max(values)]))
-        axes.xaxis.set_minor_locator(NullLocator())
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-        for row, value in enumerate(values):
-            axes.text(value, row, f" {value:,}", va="center", color=theme.muted, fontsize=9 * scale)
-    return figure_pixels(figure)
+        values = np.array([value for _, value in rows], dtype=float)
+        colours = Scale(ramp, float(values.max())).colour(values)
+        panel = _Panel((left, top_y, right, bottom_y), float(values.max()), len(rows))
+        for place, ((name, value), colour) in enumerate(zip(rows, colours, strict=True)):
+            row = len(rows) - 1 - place  # the largest on top
+            box = (left, panel.y(row + 0.35), max(left, panel.x(value)), panel.y(row - 0.35))
+            draw.rectangle(box, fill=hex_colour(colour / 255))
+            draw.text((left - 2 * TICK, panel.y(row)), name, font=font(10 * scale), fill=theme.text, anchor="rm")
+            draw.text(
+                (panel.x(value), panel.y(row)), f" {value:,}", font=font(9 * scale), fill=theme.muted, anchor="lm"
+            )
+        for mark in (tick for tick in colour_ticks(values.max()) if tick < values.max()):
+            x = panel.x(mark)
+            draw.line([(x, bottom_y), (x, bottom_y + TICK)], fill=theme.muted, width=max(1, round(LINE)))
+            draw.text((x, bottom_y + 2 * TICK), f"{mark:,.0f}", font=font(9 * scale), fill=theme.muted, anchor="mt")
+        _spines(draw, left, right, top_y, bottom_y, theme.border)
+    return np.asarray(image).copy()
+
+
+class _Panel:
+    """Where values and rows of one chart fall in the image: values on a logarithmic axis from 0.8 to four times
+    the largest, rows 1 apart with bars 0.7 high and 5 % of the span to spare at each end, as matplotlib lays
+    out bars."""
+
+    def __init__(self, box: tuple[float, float, float, float], largest: float, rows: int) -> None:
+        self.left, self.top, self.right, self.bottom = box
+        self.low, self.high = float(np.log10(0.8)), float(np.log10(largest * 4))
+        span = rows - 1 + 0.7
+        self.first, self.last = -0.35 - 0.05 * span, rows - 1 + 0.35 + 0.05 * span
+
+    def x(self, value: float) -> float:
+        return self.left + (float(np.log10(value)) - self.low) / (self.high - self.low) * (self.right - self.left)
+
+    def y(self, row: float) -> float:
+        return self.bottom - (row - self.first) / (self.last - self.first) * (self.bottom - self.top)
+
+
+def _spines(draw: ImageDraw.ImageDraw, left: float, right: float, top: float, bottom: float, colour: str) -> None:
+    """Draw the axes' left and bottom lines, over the bars that start on them."""
+    line = max(1, round(LINE))
+    draw.line([(left, top), (left, bottom)], fill=colour, width=line)
+    draw.line([(left, bottom), (right, bottom)], fill=colour, width=line)

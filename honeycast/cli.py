@@ -219,7 +219,9 @@ def build(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only warnings and errors: no progress, no summary.")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print the sshd events read, by kind, and where the time went.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also print the events read, by kind, and where the time went.")
+    ] = False,
 ) -> None:
     """Build maps, a time-lapse MP4, per-slice JSON and a web viewer from sshd logs."""
     from . import console

@@ -19,6 +19,16 @@ MARKER_AREA = 100.0
 centre: a disc that takes the country's colour. Unlit, it is a faint dot of land without a ring. A country with
 a larger shape elsewhere (Australia's Ashmore Islands) gets none: the large shape shows its colour."""
 
+LIT_MARKER = (5.5, 1.3)
+"""Radius and ring width, in pixels at 1280×720, of a small country's marker while it is lit."""
+
+
+def rgb255(colour: str) -> tuple[int, int, int]:
+    """Return a ``#rrggbb`` colour as 0–255 components."""
+    if len(colour) != 7 or colour[0] != "#":
+        raise ValueError(f"expected a colour as #rrggbb, not {colour!r}")
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
 
 @dataclass(frozen=True, slots=True)
 class Theme:

@@ -1,48 +1,36 @@
-"""World maps of attempts: the static map is drawn once with Basemap, then only recoloured per slice.
+"""World maps of attempts: the map is drawn once (or found in the cache), then only recoloured per slice.
 
-The frames, their video stream and the poster; charts.py draws the summary chart, world.py the viewer's map,
-png.py writes the PNG files, look.py holds the themes and sizes they share.
+The frames, their video stream and the poster; charts.py draws the summary chart, projection.py the map itself,
+png.py writes the PNG files, paint.py the text and the colour scale, look.py holds the themes and sizes.
 
 How a frame is made
-    Basemap and matplotlib draw the map once: ocean, graticule, every country in the land
-    colour with its border, markers for countries too small to see, title, credits and colour
-    bar. A second drawing of the same axes paints each country in a colour that encodes its
-    index, without antialiasing: a raster that says which country every pixel belongs to.
-    A frame is then a copy of the static pixels with the interior pixels of lit countries
-    replaced through a per-slice palette (numpy fancy indexing, a few milliseconds), plus the
-    caption drawn with Pillow in the same DejaVu Sans matplotlib uses. Frames are made in
-    worker processes forked after the static layers exist, so no worker draws the map again.
+    The map layer (mapcache.py) holds the static pixels, drawn once per size and theme with Basemap and
+    matplotlib, and which country each pixel shows. A canvas adds the title, credits and colour scale with
+    Pillow. A frame is then a copy of the canvas with the interior pixels of lit countries replaced through a
+    per-slice palette (numpy fancy indexing, a few milliseconds), plus the caption drawn with Pillow in the
+    same DejaVu Sans. Frames are made in worker processes forked after the canvas exists, so no worker draws
+    the map again, and their PNG files reuse the compressed rows of the canvas wherever a frame left it as it was.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Generator, Sequence
+from collections.abc import Generator
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from functools import cache
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 import numpy as np
-from matplotlib import colormaps, font_manager
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.cm import ScalarMappable
-from matplotlib.collections import PatchCollection, PathCollection
-from matplotlib.colors import ListedColormap, LogNorm, to_hex, to_rgb
-from matplotlib.figure import Figure
-from matplotlib.patches import Circle
-from matplotlib.path import Path as MplPath
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-from mpl_toolkits.basemap import Basemap
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from . import png
 from .cores import ignore_interrupts, usable_cores
-from .look import MAP_AXES, MARKER_AREA, THEMES, Look, Theme, afterglow_slices, glow_legend
-from .shapes import NATURAL_EARTH_CREDIT, CountryShape, country_names, marker_centre
+from .look import THEMES, Look, Theme, afterglow_slices, glow_legend, rgb255
+from .mapcache import MapLayer
+from .paint import LINE, POINT, Scale, colour_bar, font, hex_colour, ticks
+from .shapes import NATURAL_EARTH_CREDIT, country_names
 from .timeline import Slice, Timeline, per_slice_text
 
 
@@ -64,138 +52,55 @@ def colour_ticks(top: float) -> list[float]:
 
     The top is always labelled; a regular tick too close to it to read beside it gives way.
     """
-    top = max(top, 2.0)
-    steps = [step * 10**power for power in range(9) for step in (1, 2, 5) if step * 10**power <= top]
-    if len(steps) > 7:
-        steps = [step for step in steps if str(int(step))[0] == "1"]
-    span = np.log10(top)
-    while steps and np.log10(top / steps[-1]) < TICK_GAP * span:
-        steps.pop()
-    return [float(step) for step in [*steps, top]]
+    return ticks(top, TICK_GAP)
 
 
 class MapCanvas:
-    """The static map at one size and theme: its pixels, and which country each pixel shows."""
+    """The map at one size and theme with its title, credits and colour scale: a frame before it is lit."""
 
-    def __init__(self, countries: Sequence[CountryShape], look: Look, *, peak: int, legend: str) -> None:
+    def __init__(self, layer: MapLayer, look: Look, *, peak: int, legend: str) -> None:
         theme = THEMES[look.theme]
         self.size = look.size
-        height = look.size[1]
         self.theme = theme
-        self.scale = height / 720
-        self.codes = [country.code for country in countries]
-        self.norm = LogNorm(vmin=1, vmax=max(peak, 2))
-        self.cmap = ListedColormap(colormaps[theme.colormap](np.linspace(*theme.ramp, 256)))
-        self.land = _rgb255(theme.land)
-
-        figure, axes, projection = self._figure(theme.background)
-        projection.drawmapboundary(fill_color=theme.ocean, color=theme.border, linewidth=0.8 * self.scale)
-        for draw, values in (
-            (projection.drawparallels, range(-60, 90, 30)),
-            (projection.drawmeridians, range(-180, 180, 30)),
-        ):
-            draw(list(values), color=theme.grid, linewidth=0.5 * self.scale, dashes=[1, 0], labels=[0, 0, 0, 0])
-        paths = [_country_path(projection, country) for country in countries]
-        markers = self._markers(paths, axes)
-        axes.add_collection(
-            PathCollection(paths, facecolors=theme.land, edgecolors=theme.border, linewidths=0.3 * self.scale, zorder=3)
-        )
-        axes.add_collection(
-            PatchCollection(
-                [Circle(center, radius) for center, radius, _ in markers],
-                facecolors=theme.land, edgecolors="none", zorder=4,
-            ),
-            autolim=False,
-        )  # fmt: skip
-        self._decorate(figure, look, legend)
-        self.base = figure_pixels(figure)
-
-        labels_figure, labels_axes, _ = self._figure("#000000")
-        index_colours = [_index_colour(index + 1) for index in range(len(paths))]
-        collection = PathCollection(paths, facecolors=index_colours, edgecolors="none", zorder=3)
-        collection.set_antialiased(False)
-        labels_axes.add_collection(collection)
-        dots = PatchCollection(
-            [Circle(center, radius) for center, radius, _ in markers],
-            facecolors=[index_colours[index] for _, _, index in markers], edgecolors="none", zorder=4,
-        )  # fmt: skip
-        dots.set_antialiased(False)
-        labels_axes.add_collection(dots, autolim=False)
-        raster = figure_pixels(labels_figure).astype(np.int32)
-        labels = raster[..., 0] + (raster[..., 1] << 8)
-        # Paint only pixels that show plain land: borders, coasts and their antialiased edges stay as drawn.
-        interior = (labels > 0) & (self.base == self.land).all(axis=2)
-        pixels = np.flatnonzero(interior)
-        owners = labels.ravel()[pixels]
-        order = np.argsort(owners, kind="stable")
-        self._pixels = pixels[order]
+        self.scale = look.size[1] / 720
+        self.codes = list(layer.codes)
+        self.norm = Scale(layer.ramp, peak)
+        self.land = rgb255(theme.land)
+        self.base = self._decorated(layer.base, look, legend)
+        self._pixels = layer.pixels
         # Country index i owns self._pixels[self._bounds[i]:self._bounds[i + 1]].
-        self._bounds = np.searchsorted(owners[order], np.arange(len(paths) + 2))
+        self._bounds = layer.bounds
         # A lit marker is drawn larger than the faint dot of the map, with a ring, over whatever lies there.
-        self._lit_markers = {
-            index + 1: _disc_and_ring(axes.transData.transform(center), height, look.size[0], self.scale)
-            for center, _, index in markers
-        }
-        self._ring = np.array(_rgb255(theme.text), dtype=np.uint8)
+        self._lit_markers = layer.markers()
+        self._ring = np.array(rgb255(theme.text), dtype=np.uint8)
 
-    def _figure(self, background: str) -> tuple[Figure, Axes, Basemap]:
-        width, height = self.size
-        figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=background)
-        FigureCanvasAgg(figure)
-        axes = figure.add_axes(MAP_AXES)
-        axes.set_axis_off()
-        projection = Basemap(projection="robin", lon_0=0, resolution=None, ax=axes)
-        projection.set_axes_limits(ax=axes)
-        return figure, axes, projection
-
-    def _markers(self, paths: list[MplPath], axes: Axes) -> list[tuple[tuple[float, float], float, int]]:
-        """Return (centre, radius, index) of a marker for every country too small to see."""
-        to_pixels = axes.transData
-        markers = []
-        radius_px = 4.0 * self.scale
-        unit = abs(to_pixels.inverted().transform((radius_px, 0))[0] - to_pixels.inverted().transform((0, 0))[0])
-        centres = [
-            marker_centre(_rings(to_pixels.transform(path.vertices), path.codes), MARKER_AREA * self.scale**2)
-            if code
-            else None
-            for path, code in zip(paths, self.codes, strict=True)
-        ]
-        large = {code for code, centre in zip(self.codes, centres, strict=True) if code and centre is None}
-        for index, (centre, code) in enumerate(zip(centres, self.codes, strict=True)):
-            if centre is not None and code not in large:
-                x, y = to_pixels.inverted().transform(centre)
-                markers.append(((float(x), float(y)), unit, index))
-        return markers
-
-    def _decorate(self, figure: Figure, look: Look, legend: str) -> None:
+    def _decorated(self, base: np.ndarray, look: Look, legend: str) -> np.ndarray:
+        """Return the map with the title and credits above it and the keys to its colours below it."""
         theme, scale = self.theme, self.scale
-        figure.text(
-            0.02, 0.955, look.title, color=theme.text, fontsize=20 * scale, weight="bold", va="center", parse_math=False
-        )
-        figure.text(
-            0.98, 0.955, f"{NATURAL_EARTH_CREDIT} · {look.credit}", color=theme.muted,
-            fontsize=7.5 * scale, ha="right", va="center",
-        )  # fmt: skip
+        width, height = look.size
+        image = Image.fromarray(base)
+        draw = ImageDraw.Draw(image)
+        title_y = (1 - 0.955) * height
+        draw.text((0.02 * width, title_y), look.title, font=font(20 * scale, bold=True), fill=theme.text, anchor="lm")
+        credit = f"{NATURAL_EARTH_CREDIT} · {look.credit}"
+        draw.text((0.98 * width, title_y), credit, font=font(7.5 * scale), fill=theme.muted, anchor="rm")
+        key_top, key_bottom = round((1 - 0.095) * height), round((1 - 0.07) * height)
         if look.afterglow:  # the glow's own key, left of the scale it is not part of
-            glow_axes = figure.add_axes((0.62, 0.07, 0.03, 0.025))
-            glow_axes.set_facecolor(theme.glow)
-            glow_axes.set_xticks([])
-            glow_axes.set_yticks([])
-            for spine in glow_axes.spines.values():
-                spine.set_edgecolor(theme.border)
-            glow_axes.set_xlabel(glow_legend(look.afterglow), color=theme.muted, fontsize=9 * scale, loc="left")
-        bar_axes = figure.add_axes((0.74, 0.07, 0.22, 0.025))
-        bar = figure.colorbar(ScalarMappable(self.norm, self.cmap), cax=bar_axes, orientation="horizontal")
-        bar.outline.set_edgecolor(theme.border)  # type: ignore[operator]
-        bar.ax.xaxis.set_major_locator(FixedLocator(colour_ticks(float(self.norm.vmax or 2))))
-        bar.ax.xaxis.set_minor_locator(NullLocator())
-        bar.ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-        bar.ax.tick_params(colors=theme.muted, labelsize=9 * scale, which="both")
-        bar.set_label(legend, color=theme.muted, fontsize=9 * scale)
+            box = (round(0.62 * width), key_top, round(0.65 * width), key_bottom)
+            draw.rectangle(box, fill=theme.glow, outline=theme.border, width=max(1, round(LINE)))
+            draw.text(
+                (box[0], key_bottom + 4 * POINT), glow_legend(look.afterglow), font=font(9 * scale),
+                fill=theme.muted, anchor="lt",
+            )  # fmt: skip
+        colour_bar(
+            draw, (round(0.74 * width), key_top, round(0.96 * width), key_bottom), self.norm,
+            colour_ticks(self.norm.top), (theme.border, theme.muted), 9 * scale, legend,
+        )  # fmt: skip
+        return np.asarray(image).copy()
 
     def colour(self, values: np.ndarray) -> np.ndarray:
         """Return RGB (0–255) for counts on this map's scale."""
-        return (np.asarray(self.cmap(self.norm(np.maximum(values, 1))))[..., :3] * 255).round()
+        return self.norm.colour(values)
 
     def paint(self, palette: np.ndarray) -> np.ndarray:
         """Return a copy of the static map with every country painted in ``palette[index + 1]``."""
@@ -221,7 +126,7 @@ def palettes(canvas: MapCanvas, timeline: Timeline, afterglow: int) -> np.ndarra
     codes = canvas.codes
     counts = np.array([[one.counts.get(code, 0) if code else 0 for code in codes] for one in timeline.slices], float)
     land = np.array(canvas.land, dtype=float)
-    glow = np.array(_rgb255(canvas.theme.glow), dtype=float)
+    glow = np.array(rgb255(canvas.theme.glow), dtype=float)
     result = np.empty((len(counts), len(codes) + 1, 3), dtype=np.uint8)
     result[:, 0] = canvas.land
     age = np.full(len(codes), afterglow + 1)
@@ -242,8 +147,8 @@ class Captioner:
         width, height = size
         self.scale = height / 720
         self.theme = theme
-        self.big = _font(round(15 * 100 / 72 * self.scale))
-        self.small = _font(round(11 * 100 / 72 * self.scale))
+        self.big = font(15 * self.scale)
+        self.small = font(11 * self.scale)
         self.left = round(0.02 * width)
         self.top = round(height - 0.085 * height)
         self.second = round(height - 0.04 * height)
@@ -284,6 +189,7 @@ class _Job:
     palettes: np.ndarray
     captions: list[tuple[str, str]]
     frames_dir: Path | None
+    png: png.FramePng | None
     slots: np.ndarray | None = None
 
 
@@ -293,7 +199,7 @@ _JOB: _Job | None = None
 
 def render_frames(
     timeline: Timeline,
-    countries: Sequence[CountryShape],
+    layer: MapLayer,
     look: Look,
     frames_dir: Path | None,
     workers: int | None = None,
@@ -301,13 +207,13 @@ def render_frames(
     """Yield every slice's frame in order (RGB, height × width × 3), writing ``frames_dir/NNNN.png`` too."""
     global _JOB
     canvas = MapCanvas(
-        countries, look, peak=timeline.peak,
+        layer, look, peak=timeline.peak,
         legend=f"failed login attempts per country per {per_slice_text(timeline.slice_seconds)}",
     )  # fmt: skip
     job = _Job(
         canvas, Captioner(look.size, THEMES[look.theme]),
         palettes(canvas, timeline, afterglow_slices(look.afterglow, timeline.slice_seconds)),
-        captions(timeline), frames_dir,
+        captions(timeline), frames_dir, png.FramePng(canvas.base) if frames_dir is not None else None,
     )  # fmt: skip
     count = len(timeline.slices)
     workers = min(workers or usable_cores(), count)
@@ -342,16 +248,16 @@ def _frame_into_slot(index: int) -> None:
 
 def _frame(job: _Job, index: int) -> np.ndarray:
     frame = job.captioner.write(job.canvas.paint(job.palettes[index]), *job.captions[index])
-    if job.frames_dir is not None:
-        png.save_png(frame, job.frames_dir / f"{index:04d}.png")
+    if job.frames_dir is not None and job.png is not None:
+        job.png.save(frame, job.frames_dir / f"{index:04d}.png")
     return frame
 
 
-def render_poster(timeline: Timeline, countries: Sequence[CountryShape], look: Look) -> np.ndarray:
+def render_poster(timeline: Timeline, layer: MapLayer, look: Look) -> np.ndarray:
     """Return the whole span on one map: each country coloured by its attempts over all slices."""
     totals = timeline.totals
     canvas = MapCanvas(  # no afterglow on a map of totals, so no key for it
-        countries, replace(look, afterglow=0), peak=max(totals.values(), default=1),
+        layer, replace(look, afterglow=0), peak=max(totals.values(), default=1),
         legend="failed login attempts per country",
     )  # fmt: skip
     values = np.array([totals.get(code, 0) if code else 0 for code in canvas.codes], dtype=float)
@@ -372,15 +278,14 @@ def render_poster(timeline: Timeline, countries: Sequence[CountryShape], look: L
     )
 
 
-def viewer_style(look: Look, peak: int, slice_seconds: int) -> dict[str, object]:
+def viewer_style(layer: MapLayer, look: Look, peak: int, slice_seconds: int) -> dict[str, object]:
     """Return the maps' colours for the viewer: theme, the 256-step colour ramp, afterglow and scale top."""
     theme = THEMES[look.theme]
-    ramp = colormaps[theme.colormap](np.linspace(*theme.ramp, 256))[:, :3]
     names = ("background", "ocean", "land", "border", "grid", "text", "muted", "glow")
     return {
         "theme": look.theme,
         "colors": {name: getattr(theme, name) for name in names},
-        "ramp": [to_hex(colour) for colour in ramp],
+        "ramp": [hex_colour(colour) for colour in layer.ramp],
         "afterglow": afterglow_slices(look.afterglow, slice_seconds),
         "afterglow_minutes": look.afterglow,
         "glow_legend": glow_legend(look.afterglow) if look.afterglow else "",
@@ -389,65 +294,6 @@ def viewer_style(look: Look, peak: int, slice_seconds: int) -> dict[str, object]
 
 
 def plain_text(text: str, limit: int = 24) -> str:
-    """Return attacker-chosen text safe to show in matplotlib: no mathtext, no control characters, short."""
+    """Return attacker-chosen text to show on an image: control and invisible characters made visible, short."""
     shown = "".join(char if char.isprintable() else "\ufffd" for char in text)
-    shown = shown if len(shown) <= limit else shown[: limit - 1] + "…"
-    return shown.replace("\\", "\\\\").replace("$", r"\$")
-
-
-@cache
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
-
-
-def _rgb255(colour: str) -> tuple[int, int, int]:
-    red, green, blue = (round(part * 255) for part in to_rgb(colour))
-    return red, green, blue
-
-
-def _index_colour(index: int) -> tuple[float, float, float]:
-    return ((index & 0xFF) / 255, ((index >> 8) & 0xFF) / 255, 0.0)
-
-
-def figure_pixels(figure: Figure) -> np.ndarray:
-    canvas = figure.canvas
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()  # type: ignore[attr-defined]
-
-
-def _country_path(projection: Basemap, country: CountryShape) -> MplPath:
-    vertices = []
-    codes = []
-    for ring in country.rings:
-        x, y = projection(ring[:, 0], ring[:, 1])
-        vertices.append(np.column_stack([x, y]))
-        ring_codes = np.full(len(ring), MplPath.LINETO, dtype=MplPath.code_type)
-        ring_codes[0] = MplPath.MOVETO
-        ring_codes[-1] = MplPath.CLOSEPOLY
-        codes.append(ring_codes)
-    return MplPath(np.concatenate(vertices), np.concatenate(codes))
-
-
-def _rings(vertices: np.ndarray, codes: object) -> list[np.ndarray]:
-    """Split a compound path's vertices into its rings."""
-    vertices = np.asarray(vertices)
-    starts = np.flatnonzero(np.asarray(codes) == MplPath.MOVETO)
-    return [vertices[a:b] for a, b in zip(starts, [*starts[1:], len(vertices)], strict=True)]
-
-
-LIT_MARKER = (5.5, 1.3)
-"""Radius and ring width, in pixels at 1280×720, of a small country's marker while it is lit."""
-
-
-def _disc_and_ring(centre: np.ndarray, height: int, width: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the flat pixel indices of a lit marker's disc and of its ring, around a centre in display points."""
-    radius, ring = LIT_MARKER[0] * scale, LIT_MARKER[1] * scale
-    reach = int(np.ceil(radius + ring)) + 1
-    cx, cy = float(centre[0]), height - float(centre[1])  # display points count up from the bottom
-    xs = np.arange(int(cx) - reach, int(cx) + reach + 1)
-    ys = np.arange(int(cy) - reach, int(cy) + reach + 1)
-    grid_x, grid_y = np.meshgrid(xs, ys)
-    inside = (grid_x >= 0) & (grid_x < width) & (grid_y >= 0) & (grid_y < height)
-    distance = np.hypot(grid_x + 0.5 - cx, grid_y + 0.5 - cy)
-    flat = grid_y * width + grid_x
-    return flat[inside & (distance <= radius)], flat[inside & (distance > radius) & (distance <= radius + ring)]
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

@@ -10,7 +10,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import shapefile  # pyshp
 
 from .geo import BUCKETS
 
@@ -38,14 +37,16 @@ class CountryShape:
     """Closed lon/lat rings, each an (n, 2) array: outer rings clockwise, holes counter-clockwise."""
 
 
-def _data_dir() -> Path:
+def data_dir() -> Path:
     return Path(str(resources.files("honeycast") / "data"))
 
 
 @cache
 def load_countries() -> tuple[CountryShape, ...]:
     """Return every country polygon, antimeridian already cut (see tools/build_shapes.py)."""
-    reader = shapefile.Reader(str(_data_dir() / "countries"), encoding="utf-8")
+    import shapefile  # pyshp: only where the map is drawn
+
+    reader = shapefile.Reader(str(data_dir() / "countries"), encoding="utf-8")
     with reader:
         found = []
         for item in reader.iterShapeRecords():
@@ -59,7 +60,7 @@ def load_countries() -> tuple[CountryShape, ...]:
 @cache
 def country_names() -> dict[str, str]:
     """Return the English short name of every ISO 3166 country and of honeycast's address buckets."""
-    names: dict[str, str] = json.loads((_data_dir() / "country_names.json").read_text(encoding="utf-8"))
+    names: dict[str, str] = json.loads((data_dir() / "country_names.json").read_text(encoding="utf-8"))
     return names | BUCKET_NAMES
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import UTC
@@ -13,6 +14,8 @@ from honeycast.scan import ReadOptions
 DATA = Path(__file__).parent / "data"
 SMALL_LOG = DATA / "small-auth.log"
 CHROMIUM = "/usr/bin/chromium"
+# Every test process shares one map cache (tests/test_mapcache.py tests the cache itself in folders of its own).
+os.environ.setdefault("HONEYCAST_CACHE", str(Path(__file__).parent / ".cache" / "maps"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

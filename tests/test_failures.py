@@ -213,16 +213,16 @@ def test_disk_full_leaves_the_previous_site_intact(tmp_path: Path, monkeypatch: 
     assert first.exit_code == 0  # type: ignore[attr-defined]
     previous = snapshot(out)
     calls = 0
-    real = honeycast.png.save_png
+    real = honeycast.png.write
 
-    def fill_disk(pixels: object, path: Path) -> None:
+    def fill_disk(data: bytes, path: Path) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        real(pixels, path)  # type: ignore[arg-type]
+        real(data, path)
 
-    monkeypatch.setattr(honeycast.png, "save_png", fill_disk)
+    monkeypatch.setattr(honeycast.png, "write", fill_disk)
     result = runner.invoke(app, ["build", str(SMALL_LOG), str(out), *YEAR, "--size", "640x360"])
     assert result.exit_code == 3
     assert stderr_lines(result) == [f"honeycast: error: {out}: cannot write: No space left on device"]

@@ -20,9 +20,9 @@ from honeycast.build import BuildResult, default_fps
 from honeycast.charts import render_summary
 from honeycast.cli import app
 from honeycast.look import THEMES, Look, afterglow_slices
+from honeycast.mapcache import map_layer
 from honeycast.png import save_png
 from honeycast.render import TICK_GAP, Captioner, MapCanvas, colour_ticks, palettes, render_frames
-from honeycast.shapes import load_countries
 from honeycast.video import GIF_MAX_AREA, gif_width, probe
 
 SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
@@ -48,7 +48,7 @@ def mean_difference(first: np.ndarray, second: np.ndarray) -> float:
 
 def test_the_image_checks_catch_one_wrong_digit_and_one_wrongly_lit_small_country(small_site: BuildResult) -> None:
     look = Look(title="t", credit="c")
-    canvas = MapCanvas(load_countries(), look, peak=small_site.timeline.peak, legend="x")
+    canvas = MapCanvas(map_layer(look.size, look.theme), look, peak=small_site.timeline.peak, legend="x")
     captioner = Captioner(look.size, THEMES[look.theme])
     palette = palettes(canvas, small_site.timeline, afterglow=0)[0]
     frame = captioner.write(canvas.paint(palette), "Sun 29 Nov 2026 · 06:00–06:10 UTC", "11 attempts in this slice")
@@ -87,7 +87,7 @@ def test_same_input_gives_identical_png_bytes(small_site: BuildResult, tmp_path:
     look = Look(title="web-1 test", credit=small_site.geoip.credit)
     again = tmp_path / "frames"
     again.mkdir()
-    frames = list(render_frames(small_site.timeline, load_countries(), look, again, workers=1))
+    frames = list(render_frames(small_site.timeline, map_layer(look.size, look.theme), look, again, workers=1))
     assert len(frames) == len(small_site.timeline.slices)
     for index in range(len(frames)):
         name = f"{index:04d}.png"
@@ -105,7 +105,7 @@ def test_without_fork_frames_are_drawn_in_this_process(
     look = Look(title="web-1 test", credit=small_site.geoip.credit)
     again = tmp_path / "frames"
     again.mkdir()
-    frames = list(render_frames(small_site.timeline, load_countries(), look, again, workers=4))
+    frames = list(render_frames(small_site.timeline, map_layer(look.size, look.theme), look, again, workers=4))
     assert len(frames) == len(small_site.timeline.slices)
     assert (again / "0000.png").read_bytes() == (small_site.out / "frames" / "0000.png").read_bytes()
 
@@ -120,7 +120,7 @@ def test_png_writer_round_trips(tmp_path: Path) -> None:
 
 def test_lit_countries_take_the_scale_colour_and_afterglow_is_grey_and_fades(small_site: BuildResult) -> None:
     look = Look(title="t", credit="c")
-    canvas = MapCanvas(load_countries(), look, peak=small_site.timeline.peak, legend="x")
+    canvas = MapCanvas(map_layer(look.size, look.theme), look, peak=small_site.timeline.peak, legend="x")
     cn = canvas.codes.index("CN") + 1
     glowing = palettes(canvas, small_site.timeline, afterglow=3)
     plain = palettes(canvas, small_site.timeline, afterglow=0)
@@ -171,7 +171,7 @@ def test_colour_bar_ticks_never_crowd_and_name_the_top(top: int) -> None:
 
 
 def test_small_countries_get_a_marker_that_lights_up() -> None:
-    canvas = MapCanvas(load_countries(), Look(title="t", credit="c"), peak=10, legend="x")
+    canvas = MapCanvas(map_layer((1280, 720), "dark"), Look(title="t", credit="c"), peak=10, legend="x")
     for code in ("SG", "HK", "MT", "BH"):
         index = canvas.codes.index(code) + 1
         assert canvas._bounds[index + 1] - canvas._bounds[index] >= 20, code  # a visible disc of pixels
@@ -181,7 +181,7 @@ def test_summary_shows_attacker_names_literally(small_site: BuildResult) -> None
     timeline = replace(
         small_site.timeline, users=Counter({"$x^2$": 5, "a\\b": 3, "\x1b[31mred": 2, "</script>": 1, "x" * 80: 1})
     )
-    pixels = render_summary(timeline, Look(title="t", credit="c", theme="light"))
+    pixels = render_summary(timeline, Look(title="t", credit="c", theme="light"), map_layer((1280, 720), "light").ramp)
     assert pixels.shape == (720, 1280, 3)
 
 

@@ -1,0 +1,199 @@
+"""Wall time and peak memory of whole `honeycast build` runs, each beside its baseline in the same run.
+
+    python benchmarks/build_speed.py                          # every case
+    python benchmarks/build_speed.py --cases small demo       # some of them
+    python benchmarks/build_speed.py --baseline /path/to/other/venv/bin/python
+
+Each build is the command a user types (`python -m honeycast build LOG OUT`), timed from outside in a
+fresh process with its peak memory (the frame workers and ffmpeg included), and with `-v`'s own
+account of where the time went. With --baseline, every case is built by that interpreter too (a venv
+holding another release of honeycast), one after the other, so both figures come from the same run.
+
+Cases:
+  small     the first three lines of the demo day: what every build and every night costs at least
+  demo      the demo day: 144 ten-minute maps, MP4, site, history
+  marginal  a log of one connection per line over 5,000 addresses, 1 M lines minus 10 k lines over the
+            same two days in 1 h slices: what a line costs, the fixed cost left out
+  month     30 days at one line a second (2.6 M lines), --slice auto
+  nights    30 nightly --append builds over a month of two rotated logs: night 30 against night 1, each
+            without its own reading and counting
+The map cache is warm (a first build fills it) unless --cold, which gives each build an empty one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from parse_speed import make_log
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo-auth.log"
+CACHE = Path(__file__).resolve().parent / ".cache"
+TIMED = (
+    "import resource, subprocess, sys, time\n"
+    "began = time.perf_counter()\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "seconds = time.perf_counter() - began\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
+    "print(seconds, peak, done.returncode)\n"
+    "sys.stderr.write(done.stderr)\n"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float
+    stages: dict[str, float]
+    """Seconds per stage, as ``build -v`` tells them (empty where a baseline does not)."""
+
+    @property
+    def beyond_counting(self) -> float:
+        return self.seconds - self.stages.get("read", 0.0) - self.stages.get("count", 0.0)
+
+    def text(self) -> str:
+        where = " · ".join(f"{stage} {seconds:.2f}" for stage, seconds in self.stages.items())
+        return f"{self.seconds:6.2f} s wall, peak RSS {self.peak_mb:4.0f} MB  ({where})"
+
+
+def build(python: str, logs: list[Path], out: Path, *options: str, cache: Path) -> Run:
+    """Run one build in a fresh process; return its wall seconds, peak RSS and stages (where -v tells them)."""
+    command = [python, "-m", "honeycast", "build", *map(str, logs), str(out), "-v", *options]
+    env = {**os.environ, "HONEYCAST_CACHE": str(cache)}
+    result = subprocess.run([sys.executable, "-c", TIMED, *command], capture_output=True, text=True, env=env)
+    seconds, peak, code = result.stdout.split()
+    if code != "0":
+        raise SystemExit(f"build failed ({code}): {' '.join(command)}\n{result.stderr}")
+    found = re.search(r"^time: (.*)$", result.stderr, re.MULTILINE)
+    stages = {}
+    for part in found[1].split(" · ") if found else ():
+        name, value, _ = part.split()
+        stages[name] = float(value)
+    return Run(float(seconds), int(peak) / 1e6, stages)
+
+
+def churn_log(path: Path, lines: int, days: int = 2, addresses: int = 5000, seed: int = 1) -> Path:
+    """Write ``lines`` lines over ``days`` days, one connection per line: failures, invalid users, probes,
+    disconnects and a few logins (some after an attack: compromises), from ``addresses`` public addresses."""
+    if path.exists():
+        return path
+    rng = random.Random(seed)
+    pool = [".".join(str(rng.randint(1, 223)) for _ in range(4)) for _ in range(addresses)]
+    users = ["root", "admin", "oracle", "test", "ubuntu", "postgres", "git", "user", "ftpuser", "pi"]
+    start = datetime(2026, 11, 1)
+    step = days * 86400 / lines
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(lines):
+            moment = start + timedelta(seconds=number * step)
+            address, user, port = rng.choice(pool), rng.choice(users), rng.randint(1024, 65535)
+            shape = rng.random()
+            if shape < 0.6:
+                text = f"Failed password for {user} from {address} port {port} ssh2"
+            elif shape < 0.7:
+                text = f"Invalid user {user}x from {address} port {port}"
+            elif shape < 0.85:
+                text = f"Connection closed by {address} port {port} [preauth]"
+            elif shape < 0.99:
+                text = f"Disconnected from authenticating user {user} {address} port {port} [preauth]"
+            else:
+                text = f"Accepted password for {user} from {address} port {port} ssh2"
+            out.write(f"{moment:%b %e %H:%M:%S} web-1 sshd[{100000 + number}]: {text}\n")
+    return path
+
+
+def nights(folder: Path, days: int = 30) -> list[list[Path]]:
+    """Write a month of two hosts' demo-shaped logs cut as logrotate cuts them; return each night's inputs
+    (auth.log.1 of the day before and the live auth.log of each host)."""
+    month = make_log(86_400 * days // 8, days)  # a line every 8 seconds
+    stamped = []
+    for line in month.read_text(encoding="utf-8").splitlines():
+        stamped.append((datetime.strptime(f"2026 {line[:15]}", "%Y %b %d %H:%M:%S"), line))
+    first = datetime(2026, 1, 1)
+    inputs = []
+    for night in range(1, days + 1):
+        rotated, now = first + timedelta(days=night - 1, hours=6), first + timedelta(days=night, minutes=15)
+        place = folder / f"night-{night:02}"
+        place.mkdir(parents=True, exist_ok=True)
+        found = []
+        for host in ("web-1", "db-1"):
+            for name, low, high in (("auth.log.1", rotated - timedelta(days=1), rotated), ("auth.log", rotated, now)):
+                path = place / f"{host}-{name}"
+                kept = (text.replace(" bastion ", f" {host} ", 1) for at, text in stamped if low <= at < high)
+                path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+                found.append(path)
+        inputs.append(found)
+    return inputs
+
+
+def run_case(name: str, python: str, work: Path, cache: Path) -> str:
+    """Build one case; return what it measured, as a line."""
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / f"site-{name}"
+    year = ("--year", "2026", "--tz", "UTC")
+    if name == "small":
+        log = work / "three.log"
+        log.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:3]), encoding="utf-8")
+        return build(python, [log], out, *year, cache=cache).text()
+    if name == "demo":
+        return build(python, [DEMO], out, *year, cache=cache).text()
+    if name == "marginal":
+        few = churn_log(CACHE / "churn-10k.log", 10_000)
+        many = churn_log(CACHE / "churn-1m.log", 1_000_000)
+        small = build(python, [few], out, *year, "--slice", "1h", cache=cache)
+        large = build(python, [many], work / "site-1m", *year, "--slice", "1h", cache=cache)
+        rate = (1_000_000 - 10_000) / (large.seconds - small.seconds)
+        return (
+            f"{rate:>12,.0f} lines/s marginal (1 M lines {large.seconds:.2f} s, 10 k lines {small.seconds:.2f} s), "
+            f"peak RSS {large.peak_mb:.0f} MB; 1 M: {large.text()}"
+        )
+    if name == "month":
+        return build(python, [make_log(86_400 * 30, 30)], out, *year, cache=cache).text()
+    if name == "nights":
+        runs = [
+            build(python, inputs, out, *year, "--append", "--no-frames", cache=cache)
+            for inputs in nights(CACHE / "nights")
+        ]
+        first, last = runs[0], runs[-1]
+        return (
+            f"night 1 {first.seconds:.2f} s, night 30 {last.seconds:.2f} s; beyond reading and counting: night 1 "
+            f"{first.beyond_counting:.2f} s, night 30 {last.beyond_counting:.2f} s "
+            f"({last.beyond_counting / first.beyond_counting - 1:+.0%}); "
+            f"peak RSS {max(run.peak_mb for run in runs):.0f} MB"
+        )
+    raise SystemExit(f"unknown case {name}")
+
+
+CASES = ("small", "demo", "marginal", "month", "nights")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
+    parser.add_argument("--baseline", help="another Python with honeycast installed, built beside this one")
+    parser.add_argument("--cold", action="store_true", help="an empty map cache for every build")
+    args = parser.parse_args()
+    pythons = {"this": sys.executable, **({"baseline": args.baseline} if args.baseline else {})}
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        for name in args.cases:
+            for label, python in pythons.items():
+                cache = work / f"cache-{label}-{time.monotonic_ns()}" if args.cold else work / f"cache-{label}"
+                if not args.cold and not cache.exists():
+                    run_case("small", python, work / f"warm-{label}", cache)  # fills the map cache
+                print(f"{name:9s} {label:9s} {run_case(name, python, work / f'{name}-{label}', cache)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""The only module that draws with matplotlib and Basemap: the map in the Robinson projection, for the frames
+(pixels) and for the viewer (SVG path data). Both are drawn once and kept in the user's cache (cache.py), so a
+build whose map is cached imports neither library."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection, PathCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
+from matplotlib.path import Path as MplPath
+from mpl_toolkits.basemap import Basemap
+
+from .look import LIT_MARKER, MAP_AXES, MARKER_AREA, THEMES, rgb255
+from .mapcache import MapLayer
+from .shapes import CountryShape, marker_centre, ring_areas
+
+
+def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_name: str) -> MapLayer:
+    """Draw the map at one size and theme, and record which country each of its pixels shows.
+
+    Basemap and matplotlib draw ocean, graticule, every country in the land colour with its border, and a
+    faint marker for countries too small to see. A second drawing of the same axes paints each country in a
+    colour that encodes its index, without antialiasing: a raster that says which country every pixel belongs
+    to. Only pixels that show plain land in the first drawing are kept (borders and coasts stay as drawn).
+    """
+    theme = THEMES[theme_name]
+    width, height = size
+    scale = height / 720
+    figure, axes, projection = _figure(size, theme.background)
+    projection.drawmapboundary(fill_color=theme.ocean, color=theme.border, linewidth=0.8 * scale)
+    for draw, values in (
+        (projection.drawparallels, range(-60, 90, 30)),
+        (projection.drawmeridians, range(-180, 180, 30)),
+    ):
+        draw(list(values), color=theme.grid, linewidth=0.5 * scale, dashes=[1, 0], labels=[0, 0, 0, 0])
+    paths = [_country_path(projection, country) for country in countries]
+    codes = [country.code for country in countries]
+    markers = _markers(paths, codes, axes, scale)
+    axes.add_collection(
+        PathCollection(paths, facecolors=theme.land, edgecolors=theme.border, linewidths=0.3 * scale, zorder=3)
+    )
+    axes.add_collection(
+        PatchCollection(
+            [Circle(center, radius) for center, radius, _ in markers], facecolors=theme.land, edgecolors="none",
+            zorder=4,
+        ),
+        autolim=False,
+    )  # fmt: skip
+    base = figure_pixels(figure)
+
+    labels_figure, labels_axes, _ = _figure(size, "#000000")
+    index_colours = [_index_colour(index + 1) for index in range(len(paths))]
+    collection = PathCollection(paths, facecolors=index_colours, edgecolors="none", zorder=3)
+    collection.set_antialiased(False)
+    labels_axes.add_collection(collection)
+    dots = PatchCollection(
+        [Circle(center, radius) for center, radius, _ in markers],
+        facecolors=[index_colours[index] for _, _, index in markers], edgecolors="none", zorder=4,
+    )  # fmt: skip
+    dots.set_antialiased(False)
+    labels_axes.add_collection(dots, autolim=False)
+    raster = figure_pixels(labels_figure).astype(np.int32)
+    labels = raster[..., 0] + (raster[..., 1] << 8)
+    interior = (labels > 0) & (base == rgb255(theme.land)).all(axis=2)
+    pixels = np.flatnonzero(interior)
+    owners = labels.ravel()[pixels]
+    order = np.argsort(owners, kind="stable")
+    discs, rings = [], []
+    for center, _, _ in markers:  # a lit marker is drawn larger than the faint dot, with a ring
+        disc, ring = _disc_and_ring(axes.transData.transform(center), height, width, scale)
+        discs.append(disc)
+        rings.append(ring)
+    ramp = colormaps[theme.colormap](np.linspace(*theme.ramp, 256))
+    return MapLayer(
+        size=size,
+        theme=theme_name,
+        codes=tuple(codes),
+        base=base,
+        pixels=pixels[order].astype(np.int32),
+        bounds=np.searchsorted(owners[order], np.arange(len(paths) + 2)).astype(np.int64),
+        marker_labels=np.array([index + 1 for _, _, index in markers], dtype=np.int32),
+        discs=_packed(discs),
+        rings=_packed(rings),
+        ramp=np.asarray(ramp, dtype=np.float64),
+    )
+
+
+def _packed(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Return arrays of flat pixel indices as one array and the offsets where each begins (and the last ends)."""
+    offsets = np.cumsum([0, *(len(part) for part in parts)]).astype(np.int64)
+    values = np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, dtype=np.int32)
+    return values, offsets
+
+
+def _figure(size: tuple[int, int], background: str) -> tuple[Figure, Axes, Basemap]:
+    width, height = size
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=background)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes(MAP_AXES)
+    axes.set_axis_off()
+    projection = Basemap(projection="robin", lon_0=0, resolution=None, ax=axes)
+    projection.set_axes_limits(ax=axes)
+    return figure, axes, projection
+
+
+def _markers(
+    paths: list[MplPath], codes: list[str], axes: Axes, scale: float
+) -> list[tuple[tuple[float, float], float, int]]:
+    """Return (centre, radius, index) of a marker for every country too small to see."""
+    to_pixels = axes.transData
+    markers = []
+    radius_px = 4.0 * scale
+    unit = abs(to_pixels.inverted().transform((radius_px, 0))[0] - to_pixels.inverted().transform((0, 0))[0])
+    centres = [
+        marker_centre(_rings(to_pixels.transform(path.vertices), path.codes), MARKER_AREA * scale**2) if code else None
+        for path, code in zip(paths, codes, strict=True)
+    ]
+    large = {code for code, centre in zip(codes, centres, strict=True) if code and centre is None}
+    for index, (centre, code) in enumerate(zip(centres, codes, strict=True)):
+        if centre is not None and code not in large:
+            x, y = to_pixels.inverted().transform(centre)
+            markers.append(((float(x), float(y)), unit, index))
+    return markers
+
+
+def figure_pixels(figure: Figure) -> np.ndarray:
+    canvas = figure.canvas
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()  # type: ignore[attr-defined]
+
+
+def _index_colour(index: int) -> tuple[float, float, float]:
+    return ((index & 0xFF) / 255, ((index >> 8) & 0xFF) / 255, 0.0)
+
+
+def _country_path(projection: Basemap, country: CountryShape) -> MplPath:
+    vertices = []
+    codes = []
+    for ring in country.rings:
+        x, y = projection(ring[:, 0], ring[:, 1])
+        vertices.append(np.column_stack([x, y]))
+        ring_codes = np.full(len(ring), MplPath.LINETO, dtype=MplPath.code_type)
+        ring_codes[0] = MplPath.MOVETO
+        ring_codes[-1] = MplPath.CLOSEPOLY
+        codes.append(ring_codes)
+    return MplPath(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _rings(vertices: np.ndarray, codes: object) -> list[np.ndarray]:
+    """Split a compound path's vertices into its rings."""
+    vertices = np.asarray(vertices)
+    starts = np.flatnonzero(np.asarray(codes) == MplPath.MOVETO)
+    return [vertices[a:b] for a, b in zip(starts, [*starts[1:], len(vertices)], strict=True)]
+
+
+def _disc_and_ring(centre: np.ndarray, height: int, width: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return the flat pixel indices of a lit marker's disc and of its ring, around a centre in display points."""
+    radius, ring = LIT_MARKER[0] * scale, LIT_MARKER[1] * scale
+    reach = int(np.ceil(radius + ring)) + 1
+    cx, cy = float(centre[0]), height - float(centre[1])  # display points count up from the bottom
+    xs = np.arange(int(cx) - reach, int(cx) + reach + 1)
+    ys = np.arange(int(cy) - reach, int(cy) + reach + 1)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    inside = (grid_x >= 0) & (grid_x < width) & (grid_y >= 0) & (grid_y < height)
+    distance = np.hypot(grid_x + 0.5 - cx, grid_y + 0.5 - cy)
+    flat = grid_y * width + grid_x
+    return flat[inside & (distance <= radius)], flat[inside & (distance > radius) & (distance <= radius + ring)]
+
+
+def world_outline(countries: Sequence[CountryShape], width: int = 1000, tolerance: float = 0.9) -> dict[str, object]:
+    """Return the map as SVG path data for the viewer: the frames' own Robinson projection, simplified once.
+
+    Coordinates are pixels of a ``width`` wide view box; points closer than ``tolerance`` pixels to the last
+    kept point are dropped. Countries too small to see get a marker, as on the frames.
+    """
+    projection = Basemap(projection="robin", lon_0=0, resolution=None)
+    scale = width / projection.urcrnrx
+    height = round(projection.urcrnry * scale, 1)
+
+    def to_view(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        x, y = projection(lons, lats)
+        return np.column_stack([np.asarray(x) * scale, height - np.asarray(y) * scale])
+
+    edge = np.linspace(-90, 90, 91)
+    boundary = to_view(np.r_[np.full(91, -179.999), np.full(91, 179.999)], np.r_[edge, edge[::-1]])
+    graticule = [to_view(np.linspace(-180, 180, 73), np.full(73, lat)) for lat in range(-60, 90, 30)] + [
+        to_view(np.full(61, lon), np.linspace(-90, 90, 61)) for lon in range(-150, 180, 30)
+    ]
+    shapes = []
+    # The frames' rule, at this view box's scale (the frames' map fills MAP_AXES of a 1280x720 frame).
+    limit = MARKER_AREA / ((MAP_AXES[2] * 1280 / width) * (MAP_AXES[3] * 720 / height))
+    large = {
+        country.code
+        for country in countries
+        if country.code and ring_areas([to_view(ring[:, 0], ring[:, 1]) for ring in country.rings]).sum() >= limit
+    }
+    for country in countries:
+        rings = [_simplify(to_view(ring[:, 0], ring[:, 1]), tolerance) for ring in country.rings]
+        rings = [ring for ring in rings if len(ring) >= 3]
+        if len(rings) > 1:  # islands below a pixel add bytes, not information; the largest ring always stays
+            areas = ring_areas(rings)
+            rings = [ring for ring, area in zip(rings, areas, strict=True) if area >= min(1.0, areas.max())]
+        shape: dict[str, object] = {"code": country.code, "d": "".join(_svg_ring(ring, close=True) for ring in rings)}
+        if country.code and country.code not in large:
+            centre = marker_centre([to_view(ring[:, 0], ring[:, 1]) for ring in country.rings], limit)
+            if centre is not None:
+                shape["marker"] = [round(centre[0], 1), round(centre[1], 1)]
+        shapes.append(shape)
+    return {
+        "width": width,
+        "height": height,
+        "boundary": _svg_ring(boundary, close=True),
+        "graticule": "".join(_svg_ring(line, close=False) for line in graticule),
+        "countries": shapes,
+    }
+
+
+def _simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
+    kept = [points[0]]
+    for point in points[1:-1]:
+        if abs(point[0] - kept[-1][0]) + abs(point[1] - kept[-1][1]) >= tolerance:
+            kept.append(point)
+    kept.append(points[-1])
+    return np.array(kept)
+
+
+def _svg_ring(points: np.ndarray, close: bool) -> str:
+    """Return SVG path data for a ring, in relative moves of tenths of a pixel (small and exact to draw)."""
+    tenths = np.round(points * 10).astype(np.int64)
+    steps = np.diff(tenths, axis=0)
+    steps = steps[(steps != 0).any(axis=1)]
+    x, y = tenths[0]
+    moves = " ".join(f"{dx / 10:g},{dy / 10:g}" for dx, dy in steps)
+    return f"M{x / 10:g},{y / 10:g}l{moves}{'z' if close else ''}"

@@ -1,0 +1,189 @@
+"""The map kept between builds: used only when it is the map that would be drawn, never trusted blindly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib import colormaps
+from matplotlib.colors import ListedColormap, LogNorm
+from PIL import Image
+
+from honeycast import mapcache
+from honeycast.look import THEMES
+from honeycast.paint import Scale
+from honeycast.png import BAND, FramePng, _adler_combined
+from honeycast.projection import draw_layer
+from honeycast.shapes import load_countries
+
+SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
+SIZE = (320, 180)
+
+
+def _same_layer(first: mapcache.MapLayer, second: mapcache.MapLayer) -> bool:
+    arrays = ("base", "pixels", "bounds", "marker_labels", "ramp")
+    return (
+        first.codes == second.codes
+        and all(np.array_equal(getattr(first, name), getattr(second, name)) for name in arrays)
+        and all(
+            np.array_equal(a, b)
+            for a, b in zip((*first.discs, *first.rings), (*second.discs, *second.rings), strict=True)
+        )
+    )
+
+
+def test_a_cached_layer_is_the_layer_drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HONEYCAST_CACHE", str(tmp_path))
+    drawn = mapcache.map_layer(SIZE, "light")
+    assert len(list(tmp_path.glob("map-*.npz"))) == 1
+    again = mapcache.map_layer(SIZE, "light")
+    assert _same_layer(again, drawn)
+    assert _same_layer(drawn, draw_layer(load_countries(), SIZE, "light"))
+    assert drawn.marker_labels.size > 0 and drawn.pixels.size > 0
+
+
+def test_each_size_and_theme_has_its_own_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HONEYCAST_CACHE", str(tmp_path))
+    dark, light, larger = (
+        mapcache.map_layer(size, theme) for size, theme in ((SIZE, "dark"), (SIZE, "light"), ((640, 360), "dark"))
+    )
+    assert len(list(tmp_path.glob("map-*.npz"))) == 3
+    assert dark.base.shape == light.base.shape != larger.base.shape
+    assert not np.array_equal(dark.base, light.base)
+
+
+def test_the_key_follows_the_drawing_code_the_shapes_and_the_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = mapcache.key("map", size=[1, 2])
+    assert mapcache.key("map", size=[1, 2]) == before
+    assert mapcache.key("map", size=[2, 2]) != before
+    mapcache._drawn_by.cache_clear()
+    monkeypatch.setattr(mapcache, "_LIBRARIES", (*mapcache._LIBRARIES, "pillow"))
+    try:
+        assert mapcache.key("map", size=[1, 2]) != before
+    finally:
+        mapcache._drawn_by.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # cut short
+        lambda data: b"\0" * len(data),
+        lambda data: b"",
+    ],
+    ids=["truncated", "zeroed", "empty"],
+)
+def test_a_damaged_entry_is_drawn_again_and_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: object
+) -> None:
+    monkeypatch.setenv("HONEYCAST_CACHE", str(tmp_path))
+    good = mapcache.map_layer(SIZE, "dark")
+    (entry,) = tmp_path.glob("map-*.npz")
+    entry.write_bytes(damage(entry.read_bytes()))  # type: ignore[operator]
+    assert _same_layer(mapcache.map_layer(SIZE, "dark"), good)
+    assert _same_layer(mapcache._read_layer(entry, SIZE, "dark"), good)  # type: ignore[arg-type]
+
+
+def test_an_entry_that_does_not_hold_together_is_not_used(tmp_path: Path) -> None:
+    good = mapcache.map_layer(SIZE, "dark")
+    path = tmp_path / "entry.npz"
+    mapcache._save_layer(good, path)
+    assert mapcache._read_layer(path, SIZE, "dark") is not None
+    assert mapcache._read_layer(path, (SIZE[0] * 2, SIZE[1] * 2), "dark") is None  # another size's pixels
+    with np.load(path) as entry:
+        arrays = dict(entry)
+    for name, wrong in [
+        ("pixels", np.append(arrays["pixels"], np.int32(SIZE[0] * SIZE[1]))),  # a pixel outside the map
+        ("bounds", arrays["bounds"][::-1].copy()),
+        ("marker_labels", arrays["marker_labels"] + 10_000),
+        ("disc_at", arrays["disc_at"][:-1].copy()),
+        ("ramp", arrays["ramp"][:10]),
+        ("base", arrays["base"].astype(np.int64)),
+    ]:
+        broken = tmp_path / f"{name}.npz"
+        np.savez(broken, **{**arrays, name: wrong})
+        assert mapcache._read_layer(broken, SIZE, "dark") is None, name
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, **{**arrays, "codes": np.array([object()], dtype=object)})
+    assert mapcache._read_layer(pickled, SIZE, "dark") is None  # never unpickled
+
+
+def test_a_damaged_outline_is_drawn_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HONEYCAST_CACHE", str(tmp_path))
+    outline = mapcache.world_outline()
+    (entry,) = tmp_path.glob("world-*.json")
+    for text in ["{", '{"width": 1}', entry.read_text().replace('"d":"M', '"d":"<script>M', 1)]:
+        entry.write_text(text)
+        assert mapcache._read_outline(entry) is None
+        assert mapcache.world_outline() == outline
+
+
+def test_off_keeps_nothing_and_an_unwritable_cache_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HONEYCAST_CACHE", "off")
+    assert mapcache.folder() is None
+    assert mapcache.map_layer(SIZE, "dark").base.shape == (SIZE[1], SIZE[0], 3)
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("HONEYCAST_CACHE", str(blocked / "cache"))
+    assert mapcache.map_layer(SIZE, "dark").base.shape == (SIZE[1], SIZE[0], 3)
+    assert blocked.read_text() == "not a folder"
+
+
+def test_a_build_with_its_map_cached_loads_neither_matplotlib_nor_basemap(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from honeycast.cli import main\n"
+        f"sys.argv = ['honeycast', 'build', {str(SMALL_LOG)!r}, {str(tmp_path / 'site')!r}, '--year', '2026',"
+        " '--tz', 'UTC', '--size', '320x180', '-q']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'matplotlib', 'mpl_toolkits', 'pyproj', 'shapefile'}))\n"
+    )
+    env = {**os.environ, "HONEYCAST_CACHE": str(tmp_path / "cache")}
+    first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert first.stdout.strip() == "['matplotlib', 'mpl_toolkits', 'pyproj', 'shapefile']"
+    second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert second.stdout.strip() == "[]", second.stderr
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_counts_take_the_colours_matplotlib_gives_them(theme: str) -> None:
+    chosen = THEMES[theme]
+    ramp = colormaps[chosen.colormap](np.linspace(*chosen.ramp, 256))
+    values = np.concatenate([np.arange(1, 3000, dtype=float), np.geomspace(1, 10**7, 5000)])
+    for top in (2, 7, 123, 2771, 10**6):
+        expected = (
+            np.asarray(ListedColormap(ramp)(LogNorm(vmin=1, vmax=max(top, 2))(np.maximum(values, 1))))[..., :3] * 255
+        ).round()
+        assert np.array_equal(Scale(ramp, top).colour(values), expected), top
+
+
+def test_frames_reuse_the_canvas_rows_and_decode_to_their_pixels(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    canvas = np.repeat(rng.integers(0, 4, size=(53, 1, 3), dtype=np.uint8) * 60, 37, axis=1)
+    encoder = FramePng(canvas)
+    frames = [canvas.copy(), canvas.copy(), canvas.copy(), rng.integers(0, 256, size=canvas.shape, dtype=np.uint8)]
+    frames[1][0, 0] = (1, 2, 3)  # the first band
+    frames[2][BAND * 3 :, 5:9] = (250, 0, 0)  # the last, short band
+    for index, frame in enumerate(frames):
+        path = tmp_path / f"{index}.png"
+        encoder.save(frame, path)
+        with Image.open(path) as image:
+            image.load()
+            assert image.mode == "RGB" and np.array_equal(np.asarray(image), frame), index
+    assert encoder.encode(canvas) == encoder.encode(canvas.copy())
+
+
+def test_adler_checksums_combine_as_zlibs_do() -> None:
+    rng = np.random.default_rng(5)
+    for length in (0, 1, 100, 65520, 65521, 70_000, 300_000):
+        first, second = rng.bytes(int(rng.integers(0, 5000))), rng.bytes(length)
+        combined = _adler_combined(zlib.adler32(first), zlib.adler32(second), len(second))
+        assert combined == zlib.adler32(first + second), length
