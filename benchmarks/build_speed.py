@@ -70,8 +70,12 @@ class Run:
 def build(python: str, logs: list[Path], out: Path, *options: str, cache: Path) -> Run:
     """Run one build in a fresh process; return its wall seconds, peak RSS and stages (where -v tells them)."""
     command = [python, "-m", "honeycast", "build", *map(str, logs), str(out), "-v", *options]
-    env = {**os.environ, "HONEYCAST_CACHE": str(cache)}
-    result = subprocess.run([sys.executable, "-c", TIMED, *command], capture_output=True, text=True, env=env)
+    # Compiled modules kept, as an installed honeycast has them (pip compiles at install).
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "HONEYCAST_CACHE": str(cache)}
+    # Run from OUT's folder, not this checkout: `-m honeycast` must find the interpreter's installed honeycast.
+    result = subprocess.run(
+        [sys.executable, "-c", TIMED, *command], capture_output=True, text=True, env=env, cwd=out.parent
+    )
     seconds, peak, code = result.stdout.split()
     if code != "0":
         raise SystemExit(f"build failed ({code}): {' '.join(command)}\n{result.stderr}")

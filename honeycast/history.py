@@ -22,7 +22,7 @@ from .errors import InputError
 from .geo import HOSTNAME
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .shapes import country_names
-from .site import SLICE_TOP, _top, dump_json, script
+from .site import SLICE_TOP, dump_json, script, top_counts
 from .timeline import DAY, Named, Span, Tally, Timeline, digest, next_slice, slice_key
 
 HISTORY_VERSION = 1
@@ -47,6 +47,8 @@ class History:
     attackers: dict[str, list[Any]] = field(default_factory=dict)
     """Per attacking address (by ``digest``): its first failure, failures, last failure, and the first names it
     tried (by digest), so a later build flags a login after an attack that began in an earlier one."""
+    _compromises: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
+    """Per day touched by this build, the compromises it keeps, as keys: each is added once, in one step."""
 
     def attack_tally(self, tally: Tally) -> Tally:
         """Return the attacks of the addresses in ``tally`` that earlier builds counted, as a tally to add to it."""
@@ -192,8 +194,8 @@ def add_timeline(
         _add_counts(entry["counts"], one.counts)
         _add_counts(entry["probes"], one.probes)
         _add_counts(entry["addresses"], {country: len(found) for country, found in one.attackers.items()})
-        entry["top_sources"] = _top(_summed(entry["top_sources"], one.sources), SLICE_TOP)
-        entry["top_users"] = _top(_summed(entry["top_users"], one.users), SLICE_TOP)
+        entry["top_sources"] = _top_summed(entry["top_sources"], one.sources)
+        entry["top_users"] = _top_summed(entry["top_users"], one.users)
         for kind, by_host in (("counts", one.hosts), ("probes", one.host_probes)):
             if only is not None:
                 by_host = {only: getattr(one, kind)}
@@ -211,9 +213,20 @@ def add_timeline(
             "user": compromise.user,
             "failures": compromise.failures,
         }
-        if record not in day["compromises"]:
+        kept = history._compromises.get(day["day"])
+        if kept is None:
+            kept = history._compromises[day["day"]] = {_compromise_key(one) for one in day["compromises"]}
+        if _compromise_key(record) not in kept:
+            kept.add(_compromise_key(record))
             day["compromises"].append(record)
-            day["compromises"].sort(key=lambda one: (one["time"], one["address"]))
+
+
+def _compromise_key(record: dict[str, Any]) -> tuple[Any, ...]:
+    """Return what orders a day's compromises and tells them apart: time, address, then the rest."""
+    return (
+        str(record.get("time")), str(record.get("address")), str(record.get("country")), str(record.get("user")),
+        str(record.get("failures")),
+    )  # fmt: skip
 
 
 def _day(history: History, day: date, tz: tzinfo) -> dict[str, Any]:
@@ -245,10 +258,15 @@ def _add_counts(total: dict[str, int], more: dict[str, int]) -> None:
         total[key] = total.get(key, 0) + value
 
 
-def _summed(top: list[list[Any]], more: dict[str, int]) -> dict[str, int]:
-    total: Counter[str] = Counter({key: value for key, value in top})
-    total.update(more)
-    return dict(total)
+def _top_summed(top: list[list[Any]], more: dict[str, int]) -> list[list[Any]]:
+    """Return the top ``SLICE_TOP`` of a kept top list plus new counts.
+
+    Only keys of the kept list and the new counts' own top (as many more as the kept list holds) can make the
+    top of the sum, so the rest of the new counts is never added up.
+    """
+    kept = {key: value for key, value in top}
+    candidates = kept.keys() | {key for key, _ in top_counts(more, SLICE_TOP + len(kept))}
+    return top_counts({key: kept.get(key, 0) + more.get(key, 0) for key in candidates}, SLICE_TOP)
 
 
 def _merged(spans: list[Span]) -> list[Span]:
@@ -336,6 +354,7 @@ def write_history(out: Path, history: History) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     documents = {}
     for day in sorted(history.days):  # dump_json sorts keys: the same bytes whatever order days were added in
+        history.days[day]["compromises"].sort(key=_compromise_key)
         (folder / f"{day}.json").write_text(dump_json(history.days[day]) + "\n", encoding="utf-8")
         documents[day] = day_document(history, day)
         (folder / f"{day}.js").write_text(script("HONEYCAST_DAY", dump_json(documents[day])), encoding="utf-8")

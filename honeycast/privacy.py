@@ -17,7 +17,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .geo import HOSTNAME
@@ -102,14 +101,22 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
                 return INTERNAL_HOST
         return truncate(value) if privacy.anonymize_ips else value
 
-    def rekey(counts: dict[str, int], change: Callable[[str], str]) -> Counter[str]:
-        result: Counter[str] = Counter()
-        for key, value in counts.items():
-            result[change(key)] += value
+    # Each name is changed once, not once per slice it appears in; a slice none of whose names change is kept.
+    addresses = {key: changed for key in timeline.country_of if (changed := address(key)) != key}
+    users = {key: changed for key in timeline.users if (changed := user(key)) != key}
+
+    def rekey(counts: dict[str, int], changes: dict[str, str]) -> dict[str, int]:
+        changing = changes.keys() & counts.keys()
+        if not changing:
+            return counts
+        result = dict(counts)
+        moved = [(changes[key], result.pop(key)) for key in changing]
+        for key, value in moved:
+            result[key] = result.get(key, 0) + value
         return result
 
     slices = tuple(
-        replace(one, sources=dict(rekey(one.sources, address)), users=dict(rekey(one.users, user)))
+        replace(one, sources=rekey(one.sources, addresses), users=rekey(one.users, users))
         for one in timeline.slices
     )
     logins = tuple(
@@ -132,8 +139,8 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         timeline,
         slices=slices,
         hosts=tuple(sorted(map(host, timeline.hosts))),
-        users=rekey(timeline.users, user),
-        country_of={address(key): value for key, value in timeline.country_of.items()},
+        users=Counter(rekey(timeline.users, users)),
+        country_of={addresses.get(key, key): value for key, value in timeline.country_of.items()},
         compromises=tuple(replace(one, address=address(one.address, one.country)) for one in timeline.compromises),
         logins=logins,
         owners=frozenset(),

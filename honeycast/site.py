@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import html
 import json
 import re
@@ -158,8 +159,8 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
                 "counts": one.counts,
                 "probes": one.probes,
                 "addresses": {country: len(addresses) for country, addresses in one.attackers.items()},
-                "top_sources": _top(one.sources, SLICE_TOP),
-                "top_users": _top(one.users, SLICE_TOP),
+                "top_sources": top_counts(one.sources, SLICE_TOP),
+                "top_users": top_counts(one.users, SLICE_TOP),
                 **({"hosts": _by_host(one.hosts, one.host_probes)} if len(timeline.hosts) > 1 else {}),
             }
             for one in timeline.slices
@@ -190,9 +191,10 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         },
         "attackers": timeline.attackers,
         "top_sources": [
-            [address, timeline.country_of.get(address, ""), count] for address, count in _top(timeline.sources, TOP)
+            [address, timeline.country_of.get(address, ""), count]
+            for address, count in top_counts(timeline.sources, TOP)
         ],
-        "top_users": _top(timeline.users, TOP),
+        "top_users": top_counts(timeline.users, TOP),
         "logins": dict(Counter(login.country for login in timeline.logins)),
         "accepted": [
             {"time": login.time.isoformat(), "address": login.address, "country": login.country, "user": login.user}
@@ -224,9 +226,13 @@ def _by_host(counts: dict[str, dict[str, int]], probes: dict[str, dict[str, int]
     }
 
 
-def _top(counts: dict[str, int], size: int) -> list[list[Any]]:
+def top_counts(counts: dict[str, int], size: int) -> list[list[Any]]:
     """Return the largest counts, ties in name order: the same for every order events were counted in."""
-    return [[key, value] for key, value in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:size]]
+    return [[key, value] for key, value in heapq.nsmallest(size, counts.items(), key=_largest_first)]
+
+
+def _largest_first(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 def dump_json(document: object) -> str:

@@ -592,14 +592,14 @@ class Tally:
         return tuple(compromises), tuple(logins), frozenset(seen - flagged)
 
     def _slice(self, start: datetime, end: datetime, part: SliceTally, owners: frozenset[str], per_host: bool) -> Slice:
-        """Return a slice's counts by country (and per host if ``per_host``), keys in sorted order, without the
-        owner's addresses.
+        """Return a slice's counts by country (and per host if ``per_host``), without the owner's addresses.
 
-        Sorted keys give the same timeline, ties included, whichever order events were counted in.
+        Countries come in sorted order, so the timeline is the same whichever order events were counted in; a
+        slice's addresses and names come as counted (every use of them sorts what it takes).
         """
         country_of = self.country_of
-        attempts: Counter[str] = Counter()
-        probes: Counter[str] = Counter()
+        attempts: dict[str, int] = {}
+        probes: dict[str, int] = {}
         attackers: dict[str, set[str]] = {}
         sources = part.sources
         if owners and not owners.isdisjoint(sources):
@@ -610,8 +610,11 @@ class Tally:
         for counts, by_country in ((sources, attempts), (probing, probes)):
             for address, count in counts.items():
                 country = country_of[address]
-                by_country[country] += count
-                attackers.setdefault(country, set()).add(address)
+                by_country[country] = by_country.get(country, 0) + count
+                group = attackers.get(country)
+                if group is None:
+                    group = attackers[country] = set()
+                group.add(address)
         hosts: dict[str, dict[str, int]] = {}
         host_probes: dict[str, dict[str, int]] = {}
         for host in sorted(part.hosts) if per_host else ():
@@ -627,8 +630,8 @@ class Tally:
             end=end.astimezone(self.tz),
             counts=dict(sorted(attempts.items())),
             probes=dict(sorted(probes.items())),
-            sources=dict(sorted(sources.items())),
-            users=dict(sorted(part.users.items())),
+            sources=dict(sources),  # as counted: every use of a slice's addresses sorts what it takes
+            users=dict(part.users),
             attackers={country: frozenset(attackers[country]) for country in sorted(attackers)},
             hosts=hosts,
             host_probes=host_probes,
@@ -661,7 +664,7 @@ class Tally:
             one = self._slice(start, end, self.slices.get(start, empty), owners, len(hosts) > 1)
             users.update(one.users)
             for country, addresses in one.attackers.items():
-                country_of.update(dict.fromkeys(sorted(addresses), country))
+                country_of.update(dict.fromkeys(addresses, country))
             slices.append(one)
         owner_attempts = sum(self.failures.get(address, (None, 0))[1] for address in owners)
         return Timeline(
