@@ -130,7 +130,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         assert counted is not None  # _sliced refused a tally without slices
         privacy = replace(options.privacy, named_hosts=frozenset(options.read.named_hosts()))  # shown as given
         timeline = publishable(counted, privacy)
-        daily = timeline if counted_fine is tally else publishable(counted_fine.timeline(), privacy)  # type: ignore[arg-type]
+        # The history keeps only slices with counts: years of sparse lines need not be walked ten minutes at a time.
+        kept = timeline if counted_fine is tally else counted_fine.timeline(empty_slices=False)
+        assert kept is not None
+        daily = timeline if kept is timeline else publishable(kept, privacy)
     with clock.stage("history"):
         add_timeline(history, daily, counted_fine.spans, privacy.host)
         history.keep_attacks(counted_fine, counted.owners, privacy)

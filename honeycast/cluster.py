@@ -16,6 +16,8 @@ from .errors import InputError
 
 LOCAL = "local"
 """``--dask local``: a cluster of worker processes on this machine, one per core."""
+CONNECT_TIMEOUT = "10s"
+"""How long to keep trying to reach a scheduler."""
 
 
 @contextmanager
@@ -39,7 +41,7 @@ def client(address: str) -> Iterator[Any]:
             yield connected
         return
     try:
-        connected = Client(address, timeout="10s")
+        connected = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as error:
         raise InputError(f"--dask {address}: cannot reach the scheduler: {error}") from None
     with connected:

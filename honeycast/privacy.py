@@ -116,8 +116,7 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         return result
 
     slices = tuple(
-        replace(one, sources=rekey(one.sources, addresses), users=rekey(one.users, users))
-        for one in timeline.slices
+        replace(one, sources=rekey(one.sources, addresses), users=rekey(one.users, users)) for one in timeline.slices
     )
     logins = tuple(
         replace(login, address=address(login.address, login.country))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -61,35 +63,82 @@ def gif(path: Path, width: int) -> VideoOutput:
 
 def write_videos(frames: Iterable[np.ndarray], outputs: list[VideoOutput], size: tuple[int, int], fps: float) -> int:
     """Stream RGB frames into every output at once (no frame is read back from disk); return how many."""
-    writers = []
+    encoders: list[_Encoder] = []
     try:
         for output in outputs:
-            writer = imageio_ffmpeg.write_frames(
-                str(output.path),
-                size,
-                fps=fps,
-                codec=output.codec,
-                pix_fmt_in="rgb24",
-                pix_fmt_out=output.pix_fmt,
-                macro_block_size=2,
-                output_params=list(output.params),
-                ffmpeg_log_level="error",
-            )
-            writer.send(None)  # start ffmpeg
-            writers.append(writer)
+            encoders.append(_Encoder(output, size, fps))
         written = 0
         for frame in frames:  # an error making a frame is not ffmpeg's: it propagates as it is
-            data = np.ascontiguousarray(frame)
-            try:
-                for writer in writers:
-                    writer.send(data)
-            except OSError as error:
-                raise OutputError(f"{outputs[0].path.parent}: ffmpeg failed: {error}") from None
+            data = np.ascontiguousarray(frame).data
+            for encoder in encoders:
+                encoder.send(data)
             written += 1
+        for encoder in encoders:
+            encoder.finish()
         return written
     finally:
-        for writer in writers:
-            writer.close()
+        for encoder in encoders:
+            encoder.stop()
+
+
+class _Encoder:
+    """One ffmpeg process reading raw RGB frames on its standard input and writing one file.
+
+    It runs in a session of its own, so a Ctrl-C meant for honeycast does not reach it: honeycast stops it.
+    What it says goes to a temporary file (a pipe left unread could fill and stall it), read back on failure.
+    """
+
+    def __init__(self, output: VideoOutput, size: tuple[int, int], fps: float) -> None:
+        width, height = size
+        self.output = output
+        self.said = tempfile.TemporaryFile()
+        command = [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-nostdin",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+            "-r", str(Fraction(fps).limit_denominator()), "-i", "-",
+            "-vcodec", output.codec, "-pix_fmt", output.pix_fmt, *output.params, str(output.path),
+        ]  # fmt: skip
+        try:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self.said, start_new_session=True
+            )
+        except OSError as error:
+            self.said.close()
+            raise OutputError(f"{output.path.parent}: cannot run ffmpeg: {error.strerror or error}") from None
+        assert self.process.stdin is not None
+        self.stdin = self.process.stdin
+
+    def send(self, data: memoryview) -> None:
+        try:
+            self.stdin.write(data)
+        except OSError:  # ffmpeg stopped reading: it failed, and says why
+            self.process.wait()
+            raise OutputError(f"{self.output.path.parent}: ffmpeg failed: {self._said()}") from None
+
+    def finish(self) -> None:
+        """End the input and wait for the file to be written."""
+        try:
+            self.stdin.close()
+        except OSError:
+            pass
+        if self.process.wait() != 0:
+            raise OutputError(f"{self.output.path.parent}: ffmpeg failed: {self._said()}")
+
+    def stop(self) -> None:
+        """Stop ffmpeg if it still runs (a failed or interrupted build), and let go of what it held."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        try:
+            self.stdin.close()
+        except OSError:
+            pass
+        self.said.close()
+
+    def _said(self) -> str:
+        self.said.seek(0)
+        lines = self.said.read().decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else f"exit code {self.process.returncode}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import examples  # noqa: F401  (registers the Hypothesis profiles before any test module is read)
 from honeycast.build import BuildOptions, BuildResult, build
 from honeycast.scan import ReadOptions
 

@@ -499,7 +499,8 @@ def test_hosts_are_digests_unless_named_or_shown(tmp_path: Path) -> None:
     assert names[("--host", "bastion-1")] == ["bastion-1"]
 
 
-def test_inputs_by_url_and_a_scheduler_that_cannot_be_reached(tmp_path: Path) -> None:
+def test_inputs_by_url_and_a_scheduler_that_cannot_be_reached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("honeycast.cluster.CONNECT_TIMEOUT", "1s")  # a refused connection is retried until then
     out = tmp_path / "site"
     by_url = runner.invoke(
         app, ["build", SMALL_LOG.resolve().as_uri(), str(out), "--year", "2026", "--tz", "UTC", "--no-frames", "-q"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from imageio_ffmpeg import get_ffmpeg_exe
 from typer.testing import CliRunner
 
 import honeycast.build
@@ -164,7 +165,7 @@ def test_timestamps_years_apart_in_ten_minute_slices_are_refused_with_advice(tmp
 def test_timestamps_years_apart_build_in_days_with_a_warning(tmp_path: Path) -> None:
     log = tmp_path / "auth.log"
     log.write_text(YEARS_APART)
-    result, _ = build(tmp_path, log, extra=("--no-frames",))
+    result, _ = build(tmp_path, log, extra=("--no-frames", "--size", "320x180"))  # 2,831 maps: the smallest
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert (
         f"honeycast: warning: {log}: events span 2019-03-01 to 2026-11-29: 2,831 maps of 1 day; "
@@ -300,14 +301,26 @@ def test_a_killed_builds_ffmpeg_finishing_late_leaves_nothing_behind(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["site"]
 
 
-def test_a_second_build_into_the_same_folder_waits_its_turn(previous_site: Path) -> None:
+def test_a_second_build_into_the_same_folder_waits_its_turn(previous_site: Path, tmp_path: Path) -> None:
     before = snapshot(previous_site)
-    process = _start_build(previous_site)
+    # The first build's ffmpeg (the real one) starts only when the gate opens: the second build certainly
+    # comes while the first is writing, however fast either is.
+    gate = tmp_path / "open"
+    held = tmp_path / "ffmpeg"
+    held.write_text(f'#!/bin/sh\nwhile [ ! -e "{gate}" ]; do sleep 0.02; done\nexec "{get_ffmpeg_exe()}" "$@"\n')
+    held.chmod(0o755)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "honeycast", "build", str(SMALL_LOG), str(previous_site), *YEAR, "--size", "640x360"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "IMAGEIO_FFMPEG_EXE": str(held)},
+    )
     try:
         deadline = time.monotonic() + 60
         while not list(previous_site.parent.glob(".site.*.tmp")):  # the first build is writing its site
             assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.05)
+            time.sleep(0.02)
         second = runner.invoke(app, ["build", str(SMALL_LOG), str(previous_site), *YEAR, "--no-frames"])
         assert second.exit_code == 3
         assert stderr_lines(second)[-1] == (
@@ -315,7 +328,10 @@ def test_a_second_build_into_the_same_folder_waits_its_turn(previous_site: Path)
             "run this one when it has finished"
         )
         assert snapshot(previous_site) == before
-        assert process.wait(timeout=120) == 0  # the first one finishes undisturbed
+        assert process.poll() is None  # still writing
+        gate.touch()
+        _, errors = process.communicate(timeout=60)
+        assert process.returncode == 0, errors  # the first one finishes undisturbed
     finally:
         process.kill()
     assert [path.name for path in previous_site.parent.iterdir()] == ["site"]

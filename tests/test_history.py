@@ -78,7 +78,8 @@ def _window(lines: list[tuple[datetime, str]], first: datetime, last: datetime) 
 
 def _build(logs: list[str], out: Path, append: bool, dask: str | None = None) -> None:
     read = ReadOptions(logs=logs, year=None, tz=UTC, dask=dask)
-    build(BuildOptions(read=read, out=out, slice_seconds=3600, frames=False, append=append, fps=12))
+    # The smallest maps: what is tested here is the history, not the drawing.
+    build(BuildOptions(read=read, out=out, slice_seconds=3600, size=(320, 180), frames=False, append=append, fps=12))
 
 
 def _days(out: Path) -> dict[str, Any]:
@@ -123,7 +124,7 @@ def _gzipped(path: Path) -> Path:
     return packed
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
     """Return a folder holding each host's whole month, and the month's lines per host."""
     folder = tmp_path_factory.mktemp("month")
@@ -133,7 +134,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
     return folder, found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def month(logs: Logs) -> tuple[Path, Path]:
     """Return the site of one build over both hosts' whole logs, and the site of thirty nightly --append builds."""
     folder, found = logs

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from mutations import mutated
 from readers import assert_same_counts, assert_same_tallies, counted, tallied
 
+from examples import examples
 from honeycast import native, scan
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.sources import MAX_LINE, LogSource
@@ -168,7 +169,8 @@ def mutated_logs(draw: st.DrawFn) -> bytes:
     return ending.join(lines) + draw(st.sampled_from([ending, b""]))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.property
+@settings(max_examples=examples(3), suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_logs(), st.sampled_from([2026, None, 1, 9999]), st.sampled_from([UTC, BERLIN, KATHMANDU]))
 def test_mutated_logs_count_the_same(data: bytes, year: int | None, tz: tzinfo) -> None:
     with tempfile.TemporaryDirectory() as folder:
@@ -179,7 +181,8 @@ def test_mutated_logs_count_the_same(data: bytes, year: int | None, tz: tzinfo) 
         assert_same_tallies([str(log)], year=year, tz=tz)
 
 
-@settings(max_examples=200, deadline=None)
+@pytest.mark.property
+@settings(max_examples=examples(2))
 @given(st.ip_addresses(v=6), st.sampled_from(["compressed", "exploded", "upper"]))
 def test_ipv6_addresses_in_any_spelling_count_the_same(address: IPv6Address, spelling: str) -> None:
     text = {"compressed": str(address), "exploded": address.exploded, "upper": str(address).upper()}[spelling]

@@ -492,6 +492,7 @@ def test_yearless_log_crossing_new_year_moves_on() -> None:
     assert second.time - first.time == timedelta(seconds=5)
 
 
+@pytest.mark.property
 @given(st.text(max_size=300))
 def test_any_text_parses_without_raising(text: str) -> None:
     parse(text)
@@ -499,6 +500,7 @@ def test_any_text_parses_without_raising(text: str) -> None:
     parse('{"SYSLOG_IDENTIFIER":"sshd","MESSAGE":' + repr(text) + "}")
 
 
+@pytest.mark.property
 @given(st.text(max_size=40).filter(lambda user: "\n" not in user and "ssh" not in user))
 def test_any_user_name_keeps_the_true_address(user: str) -> None:
     event = parse(f"Nov 29 06:04:42 h sshd[1]: Failed password for invalid user {user} from 8.8.4.4 port 2222 ssh2")
@@ -539,11 +541,13 @@ def mutated_lines(draw: st.DrawFn) -> str:
     return line
 
 
+@pytest.mark.property
 @given(st.binary(max_size=400))
 def test_any_bytes_parse_without_raising(data: bytes) -> None:
     parse(data.decode("utf-8", "replace"))
 
 
+@pytest.mark.property
 @given(mutated_lines())
 def test_mutated_real_lines_never_raise_and_name_only_addresses_they_hold(line: str) -> None:
     event = parse(line)

@@ -31,7 +31,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served(small_site: BuildResult) -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(small_site.out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -41,7 +41,7 @@ def served(small_site: BuildResult) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def document(small_site: BuildResult) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((small_site.out / "data" / "slices.json").read_text(encoding="utf-8"))
     return loaded
@@ -175,7 +175,7 @@ def test_metric_toggle_and_panel(small_site: BuildResult, browser: Any, document
     page.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def xss_site(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     out = tmp_path_factory.mktemp("xss") / "site"
     return build(
@@ -377,7 +377,7 @@ def _archive_line(day: int, hour: int, host: str, address: str, pid: int) -> str
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def archive_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three nights of --append builds: web-1 alone, then web-1 and db-1 (by the syslog host field)."""
     folder = tmp_path_factory.mktemp("archive")
