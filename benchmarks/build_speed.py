@@ -14,7 +14,7 @@ Cases:
   demo      the demo day: 144 ten-minute maps, MP4, site, history
   marginal  a log of one connection per line over 5,000 addresses, 1 M lines minus 10 k lines over the
             same two days in 1 h slices: what a line costs, the fixed cost left out
-  month     30 days at one line a second (2.6 M lines), --slice auto
+  month     30 days of three demo days each (2.6 M lines, about one a second), --slice auto
   nights    30 nightly --append builds over a month of two rotated logs: night 30 against night 1, each
             without its own reading and counting
 The map cache is warm (a first build fills it) unless --cold, which gives each build an empty one.
@@ -40,6 +40,8 @@ from parse_speed import make_log
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo-auth.log"
 CACHE = Path(__file__).resolve().parent / ".cache"
+DEMO_DAY = len(DEMO.read_text(encoding="utf-8").splitlines())
+"""Lines in the demo day: make_log packs whole copies of it into each day."""
 TIMED = (
     "import resource, subprocess, sys, time\n"
     "began = time.perf_counter()\n"
@@ -120,7 +122,7 @@ def churn_log(path: Path, lines: int, days: int = 2, addresses: int = 5000, seed
 def nights(folder: Path, days: int = 30) -> list[list[Path]]:
     """Write a month of two hosts' demo-shaped logs cut as logrotate cuts them; return each night's inputs
     (auth.log.1 of the day before and the live auth.log of each host)."""
-    month = make_log(86_400 * days // 8, days)  # a line every 8 seconds
+    month = make_log(DEMO_DAY * days, days)  # the demo day, every day
     stamped = []
     for line in month.read_text(encoding="utf-8").splitlines():
         stamped.append((datetime.strptime(f"2026 {line[:15]}", "%Y %b %d %H:%M:%S"), line))
@@ -163,7 +165,7 @@ def run_case(name: str, python: str, work: Path, cache: Path) -> str:
             f"peak RSS {large.peak_mb:.0f} MB; 1 M: {large.text()}"
         )
     if name == "month":
-        return build(python, [make_log(86_400 * 30, 30)], out, *year, cache=cache).text()
+        return build(python, [make_log(DEMO_DAY * 3 * 30, 30)], out, *year, cache=cache).text()  # ~ a line a second
     if name == "nights":
         runs = [
             build(python, inputs, out, *year, "--append", "--no-frames", cache=cache)

@@ -59,28 +59,32 @@ static uint64_t mix(uint64_t a, uint64_t b) {
     return x;
 }
 
-/* (a, b) → uint32, open addressing. */
-typedef struct { uint64_t *a, *b; uint32_t *v; size_t cap, len; } Map;
+/* (a, b) → uint32, open addressing. A slot's key and value lie side by side: a lookup in a large map (cells,
+ * connections) touches one cache line, not three. */
+typedef struct { uint64_t a, b; uint32_t v; } Slot;
+typedef struct { Slot *slots; size_t cap, len; } Map;
 
 static int map_init(Map *m, size_t cap) {
     m->cap = cap; m->len = 0;
-    m->a = malloc(cap * sizeof *m->a); m->b = malloc(cap * sizeof *m->b); m->v = malloc(cap * sizeof *m->v);
-    if (!m->a || !m->b || !m->v) return -1;
-    memset(m->v, 0xff, cap * sizeof *m->v);
+    m->slots = malloc(cap * sizeof *m->slots);
+    if (!m->slots) return -1;
+    for (size_t i = 0; i < cap; i++) m->slots[i].v = NONE;
     return 0;
 }
-static void map_free(Map *m) { free(m->a); free(m->b); free(m->v); m->a = m->b = NULL; m->v = NULL; }
+static void map_free(Map *m) { free(m->slots); m->slots = NULL; }
 
 static uint32_t *map_slot(Map *m, uint64_t a, uint64_t b) {
     size_t mask = m->cap - 1, i = mix(a, b) & mask;
-    while (m->v[i] != NONE && (m->a[i] != a || m->b[i] != b)) i = (i + 1) & mask;
-    m->a[i] = a; m->b[i] = b;
-    return &m->v[i];
+    Slot *slots = m->slots;
+    while (slots[i].v != NONE && (slots[i].a != a || slots[i].b != b)) i = (i + 1) & mask;
+    slots[i].a = a; slots[i].b = b;
+    return &slots[i].v;
 }
-static uint32_t map_get(Map *m, uint64_t a, uint64_t b) {
+static uint32_t map_get(const Map *m, uint64_t a, uint64_t b) {
     size_t mask = m->cap - 1, i = mix(a, b) & mask;
-    while (m->v[i] != NONE) {
-        if (m->a[i] == a && m->b[i] == b) return m->v[i];
+    const Slot *slots = m->slots;
+    while (slots[i].v != NONE) {
+        if (slots[i].a == a && slots[i].b == b) return slots[i].v;
         i = (i + 1) & mask;
     }
     return NONE;
@@ -90,7 +94,7 @@ static int map_put(Map *m, uint64_t a, uint64_t b, uint32_t v) {
         Map grown;
         if (map_init(&grown, m->cap * 2) < 0) { map_free(&grown); return -1; }
         for (size_t i = 0; i < m->cap; i++)
-            if (m->v[i] != NONE) *map_slot(&grown, m->a[i], m->b[i]) = m->v[i];
+            if (m->slots[i].v != NONE) *map_slot(&grown, m->slots[i].a, m->slots[i].b) = m->slots[i].v;
         grown.len = m->len;
         map_free(m);
         *m = grown;
@@ -1117,11 +1121,13 @@ static int settle(Scanner *s, Connection *c) {
 static int map_shift(Map *m, uint32_t dropped) {
     Map kept;
     if (map_init(&kept, m->cap) < 0) { map_free(&kept); return -1; }
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->v[i] != NONE && m->v[i] >= dropped && map_put(&kept, m->a[i], m->b[i], m->v[i] - dropped) < 0) {
+    for (size_t i = 0; i < m->cap; i++) {
+        Slot slot = m->slots[i];
+        if (slot.v != NONE && slot.v >= dropped && map_put(&kept, slot.a, slot.b, slot.v - dropped) < 0) {
             map_free(&kept);
             return -1;
         }
+    }
     map_free(m);
     *m = kept;
     return 0;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -45,9 +46,15 @@ _V4_SPECIAL_OCTETS = frozenset({0, 10, 100, 127, 169, 172, 192, 198, 203, *range
 
 def special_bucket(ip: str) -> str | None:
     """Return the bucket of an address that is not publicly routed, or None for a public one."""
+    try:  # the common case, a public IPv4 address, decided without building an ipaddress object
+        packed = socket.inet_pton(socket.AF_INET, ip)
+    except OSError:
+        packed = b""
+    if packed and packed[0] not in _V4_SPECIAL_OCTETS:
+        return None
     address = ipaddress.ip_address(ip)
     if address.version == 4 and int(address) >> 24 not in _V4_SPECIAL_OCTETS:
-        return None  # the common case, decided without walking the networks
+        return None
     for name, network in _NETWORKS:
         if address.version == network.version and address in network:
             return name

@@ -193,7 +193,7 @@ def add_timeline(
             entry = slices[one.start.isoformat()] = _empty_slice()
         _add_counts(entry["counts"], one.counts)
         _add_counts(entry["probes"], one.probes)
-        _add_counts(entry["addresses"], {country: len(found) for country, found in one.attackers.items()})
+        _add_counts(entry["addresses"], one.addresses)
         entry["top_sources"] = _top_summed(entry["top_sources"], one.sources)
         entry["top_users"] = _top_summed(entry["top_users"], one.users)
         for kind, by_host in (("counts", one.hosts), ("probes", one.host_probes)):

@@ -9,7 +9,7 @@ How a frame is made
     Pillow. A frame is then a copy of the canvas with the interior pixels of lit countries replaced through a
     per-slice palette (numpy fancy indexing, a few milliseconds), plus the caption drawn with Pillow in the
     same DejaVu Sans. Frames are made in worker processes forked after the canvas exists, so no worker draws
-    the map again, and their PNG files reuse the compressed rows of the canvas wherever a frame left it as it was.
+    the map again.
 """
 
 from __future__ import annotations
@@ -189,7 +189,6 @@ class _Job:
     palettes: np.ndarray
     captions: list[tuple[str, str]]
     frames_dir: Path | None
-    png: png.FramePng | None
     slots: np.ndarray | None = None
 
 
@@ -213,7 +212,7 @@ def render_frames(
     job = _Job(
         canvas, Captioner(look.size, THEMES[look.theme]),
         palettes(canvas, timeline, afterglow_slices(look.afterglow, timeline.slice_seconds)),
-        captions(timeline), frames_dir, png.FramePng(canvas.base) if frames_dir is not None else None,
+        captions(timeline), frames_dir,
     )  # fmt: skip
     count = len(timeline.slices)
     workers = min(workers or usable_cores(), count)
@@ -248,8 +247,8 @@ def _frame_into_slot(index: int) -> None:
 
 def _frame(job: _Job, index: int) -> np.ndarray:
     frame = job.captioner.write(job.canvas.paint(job.palettes[index]), *job.captions[index])
-    if job.frames_dir is not None and job.png is not None:
-        job.png.save(frame, job.frames_dir / f"{index:04d}.png")
+    if job.frames_dir is not None:
+        png.save_png(frame, job.frames_dir / f"{index:04d}.png")
     return frame
 
 

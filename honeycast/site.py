@@ -158,7 +158,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
                 "attempts": one.attempts,
                 "counts": one.counts,
                 "probes": one.probes,
-                "addresses": {country: len(addresses) for country, addresses in one.attackers.items()},
+                "addresses": one.addresses,
                 "top_sources": top_counts(one.sources, SLICE_TOP),
                 "top_users": top_counts(one.users, SLICE_TOP),
                 **({"hosts": _by_host(one.hosts, one.host_probes)} if len(timeline.hosts) > 1 else {}),
@@ -228,7 +228,10 @@ def _by_host(counts: dict[str, dict[str, int]], probes: dict[str, dict[str, int]
 
 def top_counts(counts: dict[str, int], size: int) -> list[list[Any]]:
     """Return the largest counts, ties in name order: the same for every order events were counted in."""
-    return [[key, value] for key, value in heapq.nsmallest(size, counts.items(), key=_largest_first)]
+    if len(counts) > 4 * size:  # only counts as large as the size-th largest can be among them
+        least = heapq.nlargest(size, counts.values())[-1] if size else 0
+        counts = {key: value for key, value in counts.items() if value >= least}
+    return [[key, value] for key, value in sorted(counts.items(), key=_largest_first)[:size]]
 
 
 def _largest_first(item: tuple[str, int]) -> tuple[int, str]:

@@ -108,8 +108,8 @@ class Slice:
     """Attempts per source address."""
     users: dict[str, int] = field(default_factory=dict)
     """Attempts per user name tried."""
-    attackers: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Per country, the addresses that made an attempt or a probe."""
+    addresses: dict[str, int] = field(default_factory=dict)
+    """Per country, how many distinct addresses made an attempt or a probe."""
     hosts: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per host (the server that logged the lines): attempts per country."""
     host_probes: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -208,12 +208,22 @@ class Timeline:
     logins: tuple[Login, ...] = ()
     country_of: dict[str, str] = field(default_factory=dict)
     """The country (or bucket) of every address that made an attempt or a probe."""
+    attackers: dict[str, int] = field(default_factory=dict)
+    """Per country, how many distinct addresses made an attempt or a probe over the whole timeline."""
     owners: frozenset[str] = frozenset()
     """Addresses that logged in without attacking first: the owner's. Nothing they did is counted."""
     owner_attempts: int = 0
     """Failed attempts (a mistyped password) from the owner's addresses, left out of every count."""
     hosts: tuple[str, ...] = ()
     """The hosts (servers) whose lines were read, sorted."""
+    _sums: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Sums over the slices, each made once when first asked for (read them, never change them)."""
+
+    def _summed(self, name: str, make: Callable[[], V]) -> V:
+        found = self._sums.get(name)
+        if found is None:
+            found = self._sums[name] = make()
+        return found  # type: ignore[return-value]
 
     @property
     def start(self) -> datetime:
@@ -231,7 +241,7 @@ class Timeline:
     @property
     def totals(self) -> Counter[str]:
         """Return attempts per country over the whole timeline."""
-        return _sum(one.counts for one in self.slices)
+        return self._summed("totals", lambda: _sum(one.counts for one in self.slices))
 
     @property
     def countries_hit(self) -> int:
@@ -240,21 +250,12 @@ class Timeline:
 
     @property
     def probe_totals(self) -> Counter[str]:
-        return _sum(one.probes for one in self.slices)
+        return self._summed("probes", lambda: _sum(one.probes for one in self.slices))
 
     @property
     def sources(self) -> Counter[str]:
         """Return attempts per source address over the whole timeline."""
-        return _sum(one.sources for one in self.slices)
-
-    @property
-    def attackers(self) -> dict[str, int]:
-        """Return, per country, how many distinct addresses made an attempt or a probe."""
-        seen: dict[str, set[str]] = {}
-        for one in self.slices:
-            for country, addresses in one.attackers.items():
-                seen.setdefault(country, set()).update(addresses)
-        return {country: len(addresses) for country, addresses in seen.items()}
+        return self._summed("sources", lambda: _sum(one.sources for one in self.slices))
 
     @property
     def peak(self) -> int:
@@ -325,6 +326,10 @@ class HostCounts:
 
     def copy(self) -> HostCounts:
         return HostCounts(Counter(self.sources), Counter(self.probes))
+
+    def counts(self) -> tuple[Counter[str], Counter[str]]:
+        """Return the attempts and the probes by address."""
+        return self.sources, self.probes
 
 
 @dataclass(slots=True)
@@ -600,26 +605,27 @@ class Tally:
         country_of = self.country_of
         attempts: dict[str, int] = {}
         probes: dict[str, int] = {}
-        attackers: dict[str, set[str]] = {}
+        addresses: dict[str, int] = {}
         sources = part.sources
         if owners and not owners.isdisjoint(sources):
             sources = Counter({address: count for address, count in sources.items() if address not in owners})
         probing = part.probes
         if owners and not owners.isdisjoint(probing):
             probing = Counter({address: count for address, count in probing.items() if address not in owners})
-        for counts, by_country in ((sources, attempts), (probing, probes)):
-            for address, count in counts.items():
-                country = country_of[address]
-                by_country[country] = by_country.get(country, 0) + count
-                group = attackers.get(country)
-                if group is None:
-                    group = attackers[country] = set()
-                group.add(address)
+        for address, count in sources.items():  # the loop over every address of every slice: kept lean
+            country = country_of[address]
+            attempts[country] = attempts.get(country, 0) + count
+            addresses[country] = addresses.get(country, 0) + 1
+        for address, count in probing.items():
+            country = country_of[address]
+            probes[country] = probes.get(country, 0) + count
+            if address not in sources:
+                addresses[country] = addresses.get(country, 0) + 1
         hosts: dict[str, dict[str, int]] = {}
         host_probes: dict[str, dict[str, int]] = {}
         for host in sorted(part.hosts) if per_host else ():
             for counts, found in ((part.hosts[host].sources, hosts), (part.hosts[host].probes, host_probes)):
-                by_country = Counter()
+                by_country: Counter[str] = Counter()
                 for address, count in counts.items():
                     if address not in owners:
                         by_country[country_of[address]] += count
@@ -632,7 +638,7 @@ class Tally:
             probes=dict(sorted(probes.items())),
             sources=dict(sources),  # as counted: every use of a slice's addresses sorts what it takes
             users=dict(part.users),
-            attackers={country: frozenset(attackers[country]) for country in sorted(attackers)},
+            addresses=dict(sorted(addresses.items())),
             hosts=hosts,
             host_probes=host_probes,
         )
@@ -659,7 +665,6 @@ class Tally:
             keys = sorted(set(keys) | self.slices.keys())  # a zone whose rules the stepping did not foresee
         slices = []
         users: Counter[str] = Counter()
-        country_of: dict[str, str] = {}
         empty = SliceTally()
         compromises, logins, owners = self.logins()
         hosts = self.host_names()
@@ -671,9 +676,11 @@ class Tally:
             )
             one = self._slice(start, end, self.slices.get(start, empty), owners, len(hosts) > 1)
             users.update(one.users)
-            for country, addresses in one.attackers.items():
-                country_of.update(dict.fromkeys(addresses, country))
             slices.append(one)
+        counted = set().union(
+            *(counts.keys() for part in self.slices.values() for one in part.hosts.values() for counts in one.counts())
+        )
+        country_of = {address: self.country_of[address] for address in counted - owners}
         owner_attempts = sum(self.failures.get(address, (None, 0))[1] for address in owners)
         return Timeline(
             slice_seconds=self.slice_seconds,
@@ -685,6 +692,7 @@ class Tally:
             compromises=compromises,
             logins=logins,
             country_of=country_of,
+            attackers=dict(Counter(country_of.values())),
             owners=owners,
             owner_attempts=owner_attempts,
             hosts=hosts,

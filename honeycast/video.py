@@ -31,7 +31,7 @@ def mp4(path: Path) -> VideoOutput:
     return VideoOutput(
         path,
         "libx264",
-        ("-profile:v", "high", "-preset", "veryfast", "-tune", "animation", "-crf", "22", "-movflags", "+faststart"),
+        ("-profile:v", "high", "-preset", "veryfast", "-crf", "22", "-movflags", "+faststart"),
     )
 
 

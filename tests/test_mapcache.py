@@ -5,19 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap, LogNorm
-from PIL import Image
 
 from honeycast import mapcache
 from honeycast.look import THEMES
 from honeycast.paint import Scale
-from honeycast.png import BAND, FramePng, _adler_combined
 from honeycast.projection import draw_layer
 from honeycast.shapes import load_countries
 
@@ -163,27 +160,3 @@ def test_counts_take_the_colours_matplotlib_gives_them(theme: str) -> None:
             np.asarray(ListedColormap(ramp)(LogNorm(vmin=1, vmax=max(top, 2))(np.maximum(values, 1))))[..., :3] * 255
         ).round()
         assert np.array_equal(Scale(ramp, top).colour(values), expected), top
-
-
-def test_frames_reuse_the_canvas_rows_and_decode_to_their_pixels(tmp_path: Path) -> None:
-    rng = np.random.default_rng(3)
-    canvas = np.repeat(rng.integers(0, 4, size=(53, 1, 3), dtype=np.uint8) * 60, 37, axis=1)
-    encoder = FramePng(canvas)
-    frames = [canvas.copy(), canvas.copy(), canvas.copy(), rng.integers(0, 256, size=canvas.shape, dtype=np.uint8)]
-    frames[1][0, 0] = (1, 2, 3)  # the first band
-    frames[2][BAND * 3 :, 5:9] = (250, 0, 0)  # the last, short band
-    for index, frame in enumerate(frames):
-        path = tmp_path / f"{index}.png"
-        encoder.save(frame, path)
-        with Image.open(path) as image:
-            image.load()
-            assert image.mode == "RGB" and np.array_equal(np.asarray(image), frame), index
-    assert encoder.encode(canvas) == encoder.encode(canvas.copy())
-
-
-def test_adler_checksums_combine_as_zlibs_do() -> None:
-    rng = np.random.default_rng(5)
-    for length in (0, 1, 100, 65520, 65521, 70_000, 300_000):
-        first, second = rng.bytes(int(rng.integers(0, 5000))), rng.bytes(length)
-        combined = _adler_combined(zlib.adler32(first), zlib.adler32(second), len(second))
-        assert combined == zlib.adler32(first + second), length

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zlib
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from PIL import Image
 from pytest_regressions.image_regression import ImageRegressionFixture
 from typer.testing import CliRunner
 
+import honeycast.png
 from honeycast.build import BuildResult, default_fps
 from honeycast.charts import render_summary
 from honeycast.cli import app
@@ -110,12 +112,21 @@ def test_without_fork_frames_are_drawn_in_this_process(
     assert (again / "0000.png").read_bytes() == (small_site.out / "frames" / "0000.png").read_bytes()
 
 
-def test_png_writer_round_trips(tmp_path: Path) -> None:
-    pixels = np.random.default_rng(7).integers(0, 256, size=(9, 13, 3), dtype=np.uint8)
-    save_png(pixels, tmp_path / "x.png")
-    with Image.open(tmp_path / "x.png") as image:
-        assert image.mode == "RGB"
-        assert np.array_equal(np.asarray(image), pixels)
+@pytest.mark.parametrize("deflate", ["isal", "zlib"])
+def test_png_writer_round_trips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deflate: str) -> None:
+    if deflate == "zlib":  # where ISA-L has no wheel
+        monkeypatch.setattr(honeycast.png, "deflate", zlib)
+    else:
+        assert honeycast.png.deflate.__name__ == "isal.isal_zlib"
+    rng = np.random.default_rng(7)
+    for pixels in (
+        rng.integers(0, 256, size=(9, 13, 3), dtype=np.uint8),
+        np.repeat(rng.integers(0, 3, size=(300, 1, 3), dtype=np.uint8) * 90, 401, axis=1),  # long runs
+    ):
+        save_png(pixels, tmp_path / "x.png")
+        with Image.open(tmp_path / "x.png") as image:
+            assert image.mode == "RGB"
+            assert np.array_equal(np.asarray(image), pixels)
 
 
 def test_lit_countries_take_the_scale_colour_and_afterglow_is_grey_and_fades(small_site: BuildResult) -> None:
