@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import re
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from parse_speed import make_log
+from parse_speed import churn_log, make_log
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo-auth.log"
@@ -87,36 +86,6 @@ def build(python: str, logs: list[Path], out: Path, *options: str, cache: Path) 
         name, value, _ = part.split()
         stages[name] = float(value)
     return Run(float(seconds), int(peak) / 1e6, stages)
-
-
-def churn_log(path: Path, lines: int, days: int = 2, addresses: int = 5000, seed: int = 1) -> Path:
-    """Write ``lines`` lines over ``days`` days, one connection per line: failures, invalid users, probes,
-    disconnects and a few logins (some after an attack: compromises), from ``addresses`` public addresses."""
-    if path.exists():
-        return path
-    rng = random.Random(seed)
-    pool = [".".join(str(rng.randint(1, 223)) for _ in range(4)) for _ in range(addresses)]
-    users = ["root", "admin", "oracle", "test", "ubuntu", "postgres", "git", "user", "ftpuser", "pi"]
-    start = datetime(2026, 11, 1)
-    step = days * 86400 / lines
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for number in range(lines):
-            moment = start + timedelta(seconds=number * step)
-            address, user, port = rng.choice(pool), rng.choice(users), rng.randint(1024, 65535)
-            shape = rng.random()
-            if shape < 0.6:
-                text = f"Failed password for {user} from {address} port {port} ssh2"
-            elif shape < 0.7:
-                text = f"Invalid user {user}x from {address} port {port}"
-            elif shape < 0.85:
-                text = f"Connection closed by {address} port {port} [preauth]"
-            elif shape < 0.99:
-                text = f"Disconnected from authenticating user {user} {address} port {port} [preauth]"
-            else:
-                text = f"Accepted password for {user} from {address} port {port} ssh2"
-            out.write(f"{moment:%b %e %H:%M:%S} web-1 sshd[{100000 + number}]: {text}\n")
-    return path
 
 
 def nights(folder: Path, days: int = 30) -> list[list[Path]]:

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geoip2.database
-import geoip2.errors
 import maxminddb
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    import geoip2.database
 
 DEFAULT_DB = "geo-whois-asn-country.mmdb"
 DEFAULT_CREDIT = "IP geolocation: geo-whois-asn-country (sapics/ip-location-db), CC BY 4.0, data by the NRO and RIRs"
@@ -69,6 +70,9 @@ def country_of(record: Any) -> str | None:
     """
     if not isinstance(record, dict):
         return None
+    code = record.get("country_code")
+    if code is not None and len(record) == 1:  # ip-location-db's layout, the bundled database's, at once
+        return code.upper() if isinstance(code, str) and len(code) == 2 else None
     for key in ("country", "registered_country"):
         nested = record.get(key)
         if isinstance(nested, dict) and isinstance(nested.get("iso_code"), str):
@@ -117,6 +121,8 @@ class Geolocator:
         self._typed: geoip2.database.Reader | None = None
         self._model = typed_layout(meta.database_type)
         if self._model is not None:  # read through geoip2's typed reader (it opens the file itself)
+            import geoip2.database
+
             self._reader.close()
             self._typed = geoip2.database.Reader(str(path))
         credit = DEFAULT_CREDIT if path.name == DEFAULT_DB else f"IP geolocation: {meta.database_type}"
@@ -128,17 +134,25 @@ class Geolocator:
         )
         self._cache: dict[str, str] = {}
 
+    CACHE = 1 << 16
+    """Addresses whose country is kept for the next time they are asked for: a day's attackers many times over,
+    and little memory where millions of addresses come once each."""
+
     def country(self, ip: str) -> str:
         """Return the alpha-2 code of an address, or one of ``BUCKETS``."""
         found = self._cache.get(ip)
         if found is None:
             found = special_bucket(ip) or self._lookup(ip) or UNKNOWN
+            if len(self._cache) >= self.CACHE:
+                self._cache.clear()
             self._cache[ip] = found
         return found
 
     def _lookup(self, ip: str) -> str | None:
         if self._typed is None:
             return country_of(self._reader.get(ip))
+        import geoip2.errors
+
         try:
             found = self._typed.country(ip) if self._model == "Country" else self._typed.city(ip)
         except geoip2.errors.AddressNotFoundError:

@@ -94,9 +94,16 @@ class NativeCount:
     def _tally(self, result: dict[str, Any], geo: Geolocator) -> Tally:
         tz = self.tz
         origins: dict[int | None, datetime] = {None: _ORIGIN.replace(tzinfo=tz)}
+        local = origins[None]
         made: dict[tuple[int, int | None, int], datetime] = {}  # a source's first failure is often its first name's
+        made_local: dict[int, datetime] = {}  # the common case, a stamp in the build's zone, keyed by its wall clock
 
         def time(wall: int, offset: int | None, fold: int = 0) -> datetime:
+            if offset is None and not fold:
+                known = made_local.get(wall)
+                if known is None:
+                    known = made_local[wall] = local + timedelta(microseconds=wall)
+                return known
             known = made.get((wall, offset, fold))
             if known is not None:
                 return known
