@@ -145,7 +145,11 @@ def run_case(name: str, python: str, work: Path, cache: Path) -> str:
             f"night 1 {first.seconds:.2f} s, night 30 {last.seconds:.2f} s; beyond reading and counting: night 1 "
             f"{first.beyond_counting:.2f} s, night 30 {last.beyond_counting:.2f} s "
             f"({last.beyond_counting / first.beyond_counting - 1:+.0%}); "
-            f"peak RSS {max(run.peak_mb for run in runs):.0f} MB"
+            f"peak RSS {max(run.peak_mb for run in runs):.0f} MB\n"
+            f"          each night beyond reading and counting: "
+            + " ".join(f"{run.beyond_counting:.2f}" for run in runs)
+            + "\n          each night's history stage: "
+            + " ".join(f"{run.stages.get('history', 0.0):.2f}" for run in runs)
         )
     raise SystemExit(f"unknown case {name}")
 

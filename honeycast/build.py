@@ -174,7 +174,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         outputs=outputs,
         seconds=time.monotonic() - began,
         years=dict(tally.years),
-        history_days=len(history.days),
+        history_days=history.day_count(),
         replaced_history=replaced,
         stages=clock.seconds,
     )

@@ -9,8 +9,11 @@ next night is not counted twice. Everything in it was published already (owners 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +42,13 @@ class History:
     slice_seconds: int
     timezone: str
     days: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Per day (``YYYY-MM-DD`` in the build's zone): its document (see README, "History")."""
+    """Per day (``YYYY-MM-DD`` in the build's zone) this build adds to, or that is read whole: its document (see
+    README, "History")."""
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per day an earlier build wrote and this one leaves as it was: its entry in the index, whose digests its
+    files were checked against. Its files are carried over as they are, never read again."""
+    source: Path | None = None
+    """The folder the history was read from: where the days read only when a build adds to them lie."""
     covered: dict[str, list[Span]] = field(default_factory=dict)
     """Per host (by ``digest``): spans of time whose lines were counted, merged where they overlap."""
     hosts: dict[str, str] = field(default_factory=dict)
@@ -87,6 +96,10 @@ class History:
                 last.isoformat() if last else None,
                 [[one.time.isoformat(), one.user, int(one.invalid)] for one in tally.names.get(address, ())],
             ]
+
+    def day_count(self) -> int:
+        """Return how many days the history keeps."""
+        return len(self.days) + len(self.kept)
 
     def spans(self, tz: tzinfo) -> dict[str, tuple[Span, ...]]:
         """Return the covered spans in ``tz`` (``ReadOptions.covered``): stamps without an offset compare by
@@ -136,21 +149,24 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
             history.covered[str(key)] = [
                 Span(datetime.fromisoformat(a), datetime.fromisoformat(b), int(n)) for a, b, n in found
             ]
-        days = [str(entry["day"]) for entry in index["days"]]
+        entries = [_index_entry(entry, index_path) for entry in index["days"]]
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InputError(f"{index_path}: not a honeycast history index ({error!r})") from None
-    for day in days:
-        if not _DAY.fullmatch(day):
-            raise InputError(f"{index_path}: {day!r} is no day")
-        path = folder / f"{day}.json"
-        document = _load(path)
-        if not (
-            isinstance(document.get("slices"), dict)
-            and isinstance(document.get("logins"), dict)
-            and isinstance(document.get("compromises"), list)
-        ):
-            raise InputError(f"{path}: not a day of a honeycast history")
-        history.days[day] = document
+    history.source = folder
+    for entry in entries:
+        day = entry["day"]
+        if "sha256" not in entry:  # written before days carried digests: read whole, and written anew
+            history.days[day] = _load_day(folder, day)
+            continue
+        for suffix, expected in sorted(entry["sha256"].items()):
+            path = folder / f"{day}.{suffix}"
+            try:
+                found = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as error:
+                raise InputError(f"{path}: cannot read the site's history: {error.strerror or error}") from None
+            if found != expected:
+                raise InputError(f"{path}: damaged (not the file the index lists); rebuild the site without --append")
+        history.kept[day] = entry
     if (folder / ATTACKERS).exists():
         attackers = _load(folder / ATTACKERS)
         if not all(isinstance(one, list) and len(one) == 4 for one in attackers.values()):
@@ -160,6 +176,43 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
 
 
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _index_entry(entry: Any, index_path: Path) -> dict[str, Any]:
+    """Return a day's entry in the index, checked: what is kept of it is what the index says of the day."""
+    day = str(entry["day"])
+    if not _DAY.fullmatch(day):  # a name that becomes a file's: nothing else
+        raise InputError(f"{index_path}: {day!r} is no day")
+    checked = {
+        "day": day,
+        "attempts": int(entry["attempts"]),
+        "totals": {str(code): int(count) for code, count in entry["totals"].items()},
+        "probes": {str(code): int(count) for code, count in entry["probes"].items()},
+        "hosts": {
+            str(name): {"attempts": int(one["attempts"]), "probes": int(one["probes"])}
+            for name, one in entry["hosts"].items()
+        },
+    }
+    if "sha256" in entry:
+        digests = {str(suffix): str(value) for suffix, value in entry["sha256"].items()}
+        if set(digests) != {"json", "js"} or not all(_DIGEST.fullmatch(value) for value in digests.values()):
+            raise ValueError(f"sha256 of {checked['day']}: {entry['sha256']!r}")
+        checked["sha256"] = digests
+    return checked
+
+
+def _load_day(folder: Path, day: str) -> dict[str, Any]:
+    """Return a day of the history as kept, read from ``folder`` and checked."""
+    path = folder / f"{day}.json"
+    document = _load(path)
+    if not (
+        isinstance(document.get("slices"), dict)
+        and isinstance(document.get("logins"), dict)
+        and isinstance(document.get("compromises"), list)
+    ):
+        raise InputError(f"{path}: not a day of a honeycast history")
+    return document
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -231,9 +284,13 @@ def _compromise_key(record: dict[str, Any]) -> tuple[Any, ...]:
 
 def _day(history: History, day: date, tz: tzinfo) -> dict[str, Any]:
     """Return a day of the history, made with every slice of it empty where it has none yet."""
-    found = history.days.get(day.isoformat())
+    name = day.isoformat()
+    found = history.days.get(name)
+    if found is None and name in history.kept and history.source is not None:  # read only now it gains counts
+        found = history.days[name] = _load_day(history.source, name)
+        del history.kept[name]
     if found is None:
-        found = history.days[day.isoformat()] = _empty_day(day, history, tz)
+        found = history.days[name] = _empty_day(day, history, tz)
     return found
 
 
@@ -318,20 +375,10 @@ def day_document(history: History, day: str) -> dict[str, Any]:
     }
 
 
-def index_document(history: History, documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Return the history's index: its days with their totals (from their ``day_document``), its hosts, and the
+def index_document(history: History, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Return the history's index: its days with their totals and the digests of their files, its hosts, and the
     spans counted per host."""
-    days = []
-    for day, document in sorted(documents.items()):
-        days.append(
-            {
-                "day": day,
-                "attempts": document["attempts"],
-                "totals": document["totals"],
-                "probes": document["probes"],
-                "hosts": document["hosts"],
-            }
-        )
+    days = [entries[day] for day in sorted(entries)]
     names = country_names()
     codes = {code for entry in days for code in (*entry["totals"], *entry["probes"])}
     return {
@@ -349,16 +396,44 @@ def index_document(history: History, documents: dict[str, dict[str, Any]]) -> di
 
 
 def write_history(out: Path, history: History) -> None:
-    """Write the history into a site being built: each day as JSON and as a script (for pages opened from disk)."""
+    """Write the history into a site being built: each day as JSON and as a script (for pages opened from disk).
+
+    Days this build added nothing to are carried over as the files they were (linked where the file system
+    can), so a night's build writes what it adds, not the whole archive again.
+    """
     folder = out / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    documents = {}
+    entries = {}
     for day in sorted(history.days):  # dump_json sorts keys: the same bytes whatever order days were added in
         history.days[day]["compromises"].sort(key=_compromise_key)
-        (folder / f"{day}.json").write_text(dump_json(history.days[day]) + "\n", encoding="utf-8")
-        documents[day] = day_document(history, day)
-        (folder / f"{day}.js").write_text(script("HONEYCAST_DAY", dump_json(documents[day])), encoding="utf-8")
+        kept = (dump_json(history.days[day]) + "\n").encode("utf-8")
+        document = day_document(history, day)
+        shown = script("HONEYCAST_DAY", dump_json(document)).encode("utf-8")
+        (folder / f"{day}.json").write_bytes(kept)
+        (folder / f"{day}.js").write_bytes(shown)
+        entries[day] = {
+            "day": day,
+            "attempts": document["attempts"],
+            "totals": document["totals"],
+            "probes": document["probes"],
+            "hosts": document["hosts"],
+            "sha256": {"json": hashlib.sha256(kept).hexdigest(), "js": hashlib.sha256(shown).hexdigest()},
+        }
+    for day, entry in history.kept.items():
+        assert history.source is not None
+        for suffix in ("json", "js"):
+            _carry(history.source / f"{day}.{suffix}", folder / f"{day}.{suffix}")
+        entries[day] = entry
     (folder / ATTACKERS).write_text(dump_json(history.attackers) + "\n", encoding="utf-8")
-    text = dump_json(index_document(history, documents))
+    text = dump_json(index_document(history, entries))
     (folder / INDEX).write_text(text + "\n", encoding="utf-8")
     (folder / "index.js").write_text(script("HONEYCAST_HISTORY", text), encoding="utf-8")
+
+
+def _carry(source: Path, target: Path) -> None:
+    """Put a file of the earlier site into the new one: a second name for it where the file system allows (the
+    old site is removed when the new one is in place), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import logging
 import random
@@ -15,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from honeycast.build import BuildOptions, build
-from honeycast.errors import NothingNew
+from honeycast.errors import InputError, NothingNew
 from honeycast.scan import ReadOptions
 
 HOSTS = ("web-1", "db-1")
@@ -209,3 +210,56 @@ def test_the_viewer_plays_every_day_of_the_month(month: tuple[Path, Path], brows
     page.click("#play")
     assert errors == []
     page.close()
+
+
+def _two_days(folder: Path) -> tuple[str, str]:
+    """Return two logs of one host, a day apart."""
+    first, second = folder / "first.log", folder / "second.log"
+    line = "{}T06:0{}:00+00:00 web-1 sshd[{}]: Failed password for root from 61.177.172.{} port 4{} ssh2\n"
+    first.write_text("".join(line.format("2026-10-01", n, n, n, n) for n in range(5)))
+    second.write_text("".join(line.format("2026-10-02", n, 10 + n, 20 + n, n) for n in range(5)))
+    return str(first), str(second)
+
+
+def test_a_night_carries_the_days_it_adds_nothing_to_over_as_they_were(tmp_path: Path) -> None:
+    first, second = _two_days(tmp_path)
+    out = tmp_path / "site"
+    _build([first], out, append=False)
+    folder = out / "data" / "history"
+    before = {path.name: (path.stat().st_ino, path.read_bytes()) for path in folder.glob("2026-10-01.*")}
+    _build([second], out, append=True)
+    after = {path.name: (path.stat().st_ino, path.read_bytes()) for path in folder.glob("2026-10-01.*")}
+    assert after == before  # the very files (linked, never written again)
+    index = json.loads((folder / "index.json").read_text())
+    assert [entry["day"] for entry in index["days"]] == ["2026-10-01", "2026-10-02"]
+    for entry in index["days"]:
+        for suffix, digest in entry["sha256"].items():
+            assert hashlib.sha256((folder / f"{entry['day']}.{suffix}").read_bytes()).hexdigest() == digest
+
+
+def test_a_damaged_day_is_one_error_and_the_site_stays(tmp_path: Path) -> None:
+    first, second = _two_days(tmp_path)
+    out = tmp_path / "site"
+    _build([first], out, append=False)
+    day = out / "data" / "history" / "2026-10-01.js"
+    day.write_text(day.read_text().replace("HONEYCAST_DAY", "HONEYCAST_DAY;alert(1)//", 1))
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    with pytest.raises(InputError, match=f"{day}: damaged"):
+        _build([second], out, append=True)
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+
+
+def test_a_history_written_before_days_had_digests_is_read_whole_and_gains_them(tmp_path: Path) -> None:
+    first, second = _two_days(tmp_path)
+    out = tmp_path / "site"
+    _build([first], out, append=False)
+    index_path = out / "data" / "history" / "index.json"
+    index = json.loads(index_path.read_text())
+    for entry in index["days"]:
+        del entry["sha256"]
+    index_path.write_text(json.dumps(index))
+    _build([second], out, append=True)
+    whole = tmp_path / "whole"
+    _build([first, second], whole, append=False)
+    assert _days(out) == _days(whole)
+    assert all("sha256" in entry for entry in json.loads(index_path.read_text())["days"])
