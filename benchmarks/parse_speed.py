@@ -163,6 +163,9 @@ def main() -> None:
     parser.add_argument("--no-python", action="store_true", help="skip the (slow) Python reader baseline")
     parser.add_argument("--shape", choices=["demo", "churn"], default="demo", help="the demo day, or churn_log")
     parser.add_argument("--addresses", type=int, default=5000, help="churn: distinct addresses (0: one a line)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each stage; the fastest counts (the machine varies)"
+    )
     args = parser.parse_args()
     began = time.perf_counter()
     if args.shape == "churn":
@@ -175,7 +178,8 @@ def main() -> None:
     for name, (setup, code) in STAGES.items():
         if args.no_python and name.startswith("Python"):
             continue
-        seconds, peak = run_stage(setup, code, path)
+        runs = [run_stage(setup, code, path) for _ in range(1 if name.startswith("Python") else args.repeat)]
+        seconds, peak = min(one[0] for one in runs), max(one[1] for one in runs)
         results[name] = {"seconds": seconds, "lines_per_second": args.lines / seconds, "peak_rss_mb": peak / 1e6}
         print(f"{name:24s} {args.lines / seconds:>12,.0f} lines/s  {seconds:7.2f} s  peak RSS {peak / 1e6:6.0f} MB")
     floor = results["read loop (floor)"]["lines_per_second"]

@@ -37,7 +37,7 @@ static const char *KIND_NAMES[N_KINDS] = {
  * the one table of these rules both readers follow. */
 enum { E_NONE, E_FAILURE, E_PAM_FAILURE, E_LOGIN, E_CLOSE, E_LOGOUT, N_EFFECTS };
 
-#define INTERFACE 8  /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 9  /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CARRY (4 * MAX_LINE + 8)  /* a longer line has more than MAX_LINE characters however it decodes */
@@ -1893,11 +1893,17 @@ static int dict_add(PyObject *counts, PyObject *key, int64_t amount) {
     return failed;
 }
 
-/* Add ``amount`` to ``counts[outer][key]``, making the inner dictionary where there is none. */
-static int dict_add_in(PyObject *counts, PyObject *outer, PyObject *key, int64_t amount) {
+/* Add ``amount`` to ``counts[outer][key]``, making the inner dictionary (by calling ``make``: a dict subclass the
+ * caller keeps as it is, rather than copying it) where there is none. */
+static int dict_add_in(PyObject *counts, PyObject *outer, PyObject *key, int64_t amount, PyObject *make) {
     PyObject *inner = PyDict_GetItemWithError(counts, outer);
     if (!inner) {
-        if (PyErr_Occurred() || !(inner = PyDict_New())) return -1;
+        if (PyErr_Occurred() || !(inner = PyObject_CallNoArgs(make))) return -1;
+        if (!PyDict_Check(inner)) {
+            Py_DECREF(inner);
+            PyErr_SetString(PyExc_TypeError, "slices(): the counts type must make dictionaries");
+            return -1;
+        }
         int failed = PyDict_SetItem(counts, outer, inner);
         Py_DECREF(inner);
         if (failed < 0) return -1;
@@ -1935,8 +1941,8 @@ static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
 }
 
 static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
-    PyObject *sources, *users, *hosts;
-    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &sources, &PyList_Type, &users, &PyList_Type, &hosts))
+    PyObject *sources, *users, *hosts, *make;
+    if (!PyArg_ParseTuple(args, "O!O!O!O", &PyList_Type, &sources, &PyList_Type, &users, &PyList_Type, &hosts, &make))
         return NULL;
     if ((size_t)PyList_GET_SIZE(sources) != s->sources.count || (size_t)PyList_GET_SIZE(users) != s->users.count ||
         (size_t)PyList_GET_SIZE(hosts) != s->hosts.count) {
@@ -1949,14 +1955,18 @@ static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
     PyObject *result = user_order ? PyList_New(s->slices.len) : NULL;
     if (!result) goto fail;
     for (size_t k = 0; k < s->slices.len; k++) {
-        PyObject *attempts = PyDict_New(), *probes = PyDict_New(), *by_user = PyDict_New();
+        PyObject *attempts = PyDict_New(), *probes = PyDict_New(), *by_user = PyObject_CallNoArgs(make);
         PyObject *item = NULL;
         if (!attempts || !probes || !by_user) goto slice_fail;
+        if (!PyDict_Check(by_user)) {
+            PyErr_SetString(PyExc_TypeError, "slices(): the counts type must make dictionaries");
+            goto slice_fail;
+        }
         for (size_t i = cell_first[k]; i < cell_first[k + 1]; i++) {
             Cell c = AT(s->cells, Cell, cell_order[i]);
             PyObject *address = PyList_GET_ITEM(sources, c.source), *host = PyList_GET_ITEM(hosts, c.host);
-            if (c.attempts && dict_add_in(attempts, host, address, c.attempts) < 0) goto slice_fail;
-            if (c.probes && dict_add_in(probes, host, address, c.probes) < 0) goto slice_fail;
+            if (c.attempts && dict_add_in(attempts, host, address, c.attempts, make) < 0) goto slice_fail;
+            if (c.probes && dict_add_in(probes, host, address, c.probes, make) < 0) goto slice_fail;
         }
         for (size_t i = user_first[k]; i < user_first[k + 1]; i++) {
             UserCell c = AT(s->user_cells, UserCell, user_order[i]);

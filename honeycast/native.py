@@ -8,6 +8,7 @@ each other on the common ones. Its counts come back as plain values and become a
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -23,7 +24,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None
 
-INTERFACE = 8
+INTERFACE = 9
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
 AVAILABLE = (
     _scan is not None
@@ -138,7 +139,7 @@ class NativeCount:
                 at_last = at_last if last > was.last else was.at_last if last < was.last else at_last + was.at_last
                 first, last = min(first, was.first), max(last, was.last)
             tally.spans[name] = [Span(first, last, at_last)]
-        per_slice = self._scanner.slices(sources, users, host_names)
+        per_slice = self._scanner.slices(sources, users, host_names, Counter)  # taken over as they are
         for (start, fold), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
             # A local time the clocks skipped names the instant of another slice: add_slice adds them up.
             tally.add_slice(_wall_time(start, tz, fold).astimezone(UTC), by_address, probes, by_user)

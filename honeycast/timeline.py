@@ -276,6 +276,11 @@ def _merge(mine: dict[K, V], theirs: dict[K, V], combine: Callable[[V, V], V]) -
         mine[key] = found if known is None else combine(known, found)
 
 
+def _taken(counts: dict[str, int]) -> Counter[str]:
+    """Return counts as a Counter: the very one where it is one."""
+    return counts if type(counts) is Counter else Counter(counts)
+
+
 def _sum(parts: Iterable[dict[str, int]]) -> Counter[str]:
     total: Counter[str] = Counter()
     for part in parts:
@@ -517,12 +522,26 @@ class Tally:
         probes: dict[str, dict[str, int]],
         users: dict[str, int],
     ) -> None:
-        """Add one slice's counts, counted elsewhere (per host: by address), to the slice starting at ``start``."""
-        part = SliceTally(users=Counter(users))
+        """Add one slice's counts, counted elsewhere (per host: by address), to the slice starting at ``start``.
+
+        Counters given are taken over, not copied (the native scanner makes them for this): the caller lets go
+        of them.
+        """
+        part = SliceTally(users=_taken(users))
         for host, counts in sources.items():
-            part.host(self.host or host).sources.update(counts)
+            found = part.hosts.get(self.host or host)
+            if found is None:
+                part.hosts[self.host or host] = HostCounts(_taken(counts))
+            else:
+                found.sources.update(counts)
         for host, counts in probes.items():
-            part.host(self.host or host).probes.update(counts)
+            found = part.hosts.get(self.host or host)
+            if found is None:
+                part.hosts[self.host or host] = HostCounts(probes=_taken(counts))
+            elif not found.probes:
+                found.probes = _taken(counts)
+            else:
+                found.probes.update(counts)
         known = self.slices.get(start)
         if known is None:
             self.slices[start] = part

@@ -462,8 +462,8 @@ scanner.finish()
 print(refused(scanner.feed, b"x\n"))
 scanner.finish()  # a second finish is harmless
 result = counter.result()
-scanner.slices(result["sources"], result["users"], result["host_names"])
-print(refused(scanner.slices, result["sources"], result["users"], result["host_names"]))
+scanner.slices(result["sources"], result["users"], result["host_names"], dict)
+print(refused(scanner.slices, result["sources"], result["users"], result["host_names"], dict))
 assert counter.result() == result
 
 # A callback that re-enters its own scanner (as another thread could while the GIL is let go) is refused.
