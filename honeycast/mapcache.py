@@ -203,14 +203,7 @@ def _read_layer(path: Path, size: tuple[int, int], theme: str) -> MapLayer | Non
         codes.dtype.kind == "U"
         and base.dtype == np.uint8
         and base.shape == (height, width, 3)
-        and pixels.dtype == np.int32
-        and pixels.ndim == 1
-        and (pixels.size == 0 or (0 <= pixels.min() and pixels.max() < area))
-        and bounds.dtype == np.int64
-        and bounds.shape == (countries + 2,)
-        and bounds[0] == 0
-        and bounds[-1] == pixels.size
-        and bool((np.diff(bounds) >= 0).all())
+        and _packed_fits(pixels, bounds, countries + 1, area)  # label 0 (no country) owns none, but has bounds
         and labels.dtype == np.int32
         and labels.ndim == 1
         and (labels.size == 0 or (1 <= labels.min() and labels.max() <= countries))
@@ -235,6 +228,7 @@ def _read_layer(path: Path, size: tuple[int, int], theme: str) -> MapLayer | Non
 
 
 def _packed_fits(values: np.ndarray, offsets: np.ndarray, count: int, area: int) -> bool:
+    """Whether ``count`` runs of flat pixel indices, packed as values and the offsets between runs, fit a map."""
     return (
         values.dtype == np.int32
         and values.ndim == 1
