@@ -502,6 +502,12 @@ class Tally:
             self.years.setdefault(name, year)
         for host, read in other.spans.items():
             self.spans.setdefault(host, []).extend(read)
+        self._last_time = self._last_start = None
+        if not (self.country_of or self.failures or self.names or self.accepted or self.slices):
+            # Nothing to add to (the first part of a build): take the other's records as they are, not copied.
+            self.country_of, self.failures, self.names = other.country_of, other.failures, other.names
+            self.accepted, self.slices = other.accepted, other.slices
+            return
         self.country_of.update(other.country_of)
         # A login's failures before it, read in another part, are that part's failures before its time.
         self.accepted = [
@@ -513,7 +519,6 @@ class Tally:
         ))  # fmt: skip
         _merge(self.names, other.names, lambda mine, theirs: reduce(lambda kept, one: noted(kept, *one), theirs, mine))
         _merge(self.slices, other.slices, SliceTally.merged)
-        self._last_time = self._last_start = None
 
     def add_slice(
         self,
