@@ -12,15 +12,6 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from .errors import HoneycastError, InputError, NothingNew, UsageError
 from .events import AuthEvent, EventKind, event_record
@@ -29,6 +20,8 @@ from .scan import locate, read_events
 from .site import snippets
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from .build import BuildOptions, BuildResult
     from .config import BuildArguments
 
@@ -117,6 +110,15 @@ def run_build(arguments: BuildArguments, *, strict: bool, quiet: bool, verbose: 
         if quiet or not stderr.is_terminal:  # progress bars only where someone watches them
             result = build(options, WarningReporter(strict))
         else:
+            from rich.progress import (  # only where someone watches the bars
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
             progress = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),

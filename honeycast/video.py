@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import subprocess
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 
 from .errors import OutputError
@@ -24,6 +26,26 @@ class VideoOutput:
     codec: str
     params: tuple[str, ...]
     pix_fmt: str = "yuv420p"
+
+
+@cache
+def ffmpeg() -> str:
+    """Return the ffmpeg to run: ``$IMAGEIO_FFMPEG_EXE``, else the one imageio-ffmpeg ships, else its search.
+
+    The shipped binary is found without importing imageio-ffmpeg and without running it to ask its version, as
+    imageio-ffmpeg does: a tenth of a second a build, paid by every small build and every night.
+    """
+    named = os.environ.get("IMAGEIO_FFMPEG_EXE")
+    if named:
+        return named
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        for found in sorted(Path(folder, "binaries").glob("ffmpeg-*")):
+            if found.is_file() and os.access(found, os.X_OK):
+                return str(found)
+    import imageio_ffmpeg  # a system or conda ffmpeg: its own search
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def mp4(path: Path) -> VideoOutput:
@@ -93,7 +115,7 @@ class _Encoder:
         self.output = output
         self.said = tempfile.TemporaryFile()
         command = [
-            imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-nostdin",
+            ffmpeg(), "-y", "-v", "error", "-nostdin",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
             "-r", str(Fraction(fps).limit_denominator()), "-i", "-",
             "-vcodec", output.codec, "-pix_fmt", output.pix_fmt, *output.params, str(output.path),
@@ -159,9 +181,11 @@ _STREAM = re.compile(
 
 def probe(path: Path) -> VideoInfo:
     """Return the codec, pixel format, size and exact frame count of a video, read by decoding it."""
+    import imageio_ffmpeg
+
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
     result = subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+        [ffmpeg(), "-hide_banner", "-i", str(path)],
         capture_output=True,
         text=True,
         check=False,
