@@ -18,12 +18,15 @@ import os
 import re
 import sys
 import tempfile
+import time
 import zipfile
 import zlib
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 
@@ -36,6 +39,7 @@ _DRAWING = ("projection.py", "shapes.py", "look.py", "mapcache.py")
 """The modules whose code decides what is drawn and kept."""
 _LIBRARIES = ("matplotlib", "basemap", "pyproj", "numpy")
 _SHAPES = ("countries.shp", "countries.shx", "countries.dbf")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,38 +120,64 @@ def map_layer(size: tuple[int, int], theme: str) -> MapLayer:
         "marker_area": MARKER_AREA,
         "lit_marker": LIT_MARKER,
     }
-    where = folder()
-    name = key("map", **values)
-    if where is not None:
-        found = _read_layer(where / f"{name}.npz", size, theme)
-        if found is not None:
-            return found
-    from .projection import draw_layer
 
-    layer: MapLayer = draw_layer(load_countries(), size, theme)
-    if where is not None:
-        _write(where / f"{name}.npz", lambda path: _save_layer(layer, path))
-    return layer
+    def drawn() -> MapLayer:
+        from .projection import draw_layer
+
+        layer: MapLayer = draw_layer(load_countries(), size, theme)
+        return layer
+
+    return _kept(key("map", **values) + ".npz", lambda path: _read_layer(path, size, theme), drawn, _save_layer)
 
 
 def world_outline() -> dict[str, object]:
     """Return the viewer's map (SVG path data in the frames' projection): from the cache, or drawn and kept."""
+
+    def drawn() -> dict[str, object]:
+        from .projection import world_outline as outline
+
+        return outline(load_countries())
+
+    def save(outline: dict[str, object], path: Path) -> None:
+        path.write_text(json.dumps(outline, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+
+    return _kept(key("world") + ".json", _read_outline, drawn, save)
+
+
+STALE = 90 * 86400
+"""Seconds an entry may go unused before a build that writes a new one removes it (entries of earlier versions
+of honeycast or of the libraries that draw are never used again)."""
+_ENTRIES = ("map-*.npz", "world-*.json", ".map-*", ".world-*")
+"""The names honeycast gives what it keeps in the cache folder (the last two, entries being written)."""
+
+
+def _kept(entry: str, read: Callable[[Path], T | None], make: Callable[[], T], save: Callable[[T, Path], None]) -> T:
+    """Return the cache's ``entry`` if ``read`` finds it whole, else what ``make`` makes, kept there with ``save``."""
     where = folder()
-    name = key("world")
     if where is not None:
-        found = _read_outline(where / f"{name}.json")
+        found = read(where / entry)
         if found is not None:
+            with suppress(OSError):
+                os.utime(where / entry)  # in use: not stale
             return found
-    from .projection import world_outline as drawn
-
-    outline = drawn(load_countries())
+    made = make()
     if where is not None:
-        text = json.dumps(outline, sort_keys=True, separators=(",", ":"))
-        _write(where / f"{name}.json", lambda path: path.write_text(text, encoding="utf-8"))
-    return outline
+        _write(where / entry, lambda path: save(made, path))
+        _prune(where)
+    return made
 
 
-def _write(path: Path, save: Any) -> None:
+def _prune(where: Path) -> None:
+    """Remove the cache's entries unused for ``STALE`` seconds, and nothing else."""
+    oldest = time.time() - STALE
+    for pattern in _ENTRIES:
+        for path in where.glob(pattern):
+            with suppress(OSError):
+                if path.is_file() and not path.is_symlink() and path.stat().st_mtime < oldest:
+                    path.unlink()
+
+
+def _write(path: Path, save: Callable[[Path], None]) -> None:
     """Write an entry whole or not at all (written beside it, then renamed); a cache that cannot be written is
     left alone."""
     try:

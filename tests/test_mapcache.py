@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -160,3 +161,22 @@ def test_counts_take_the_colours_matplotlib_gives_them(theme: str) -> None:
             np.asarray(ListedColormap(ramp)(LogNorm(vmin=1, vmax=max(top, 2))(np.maximum(values, 1))))[..., :3] * 255
         ).round()
         assert np.array_equal(Scale(ramp, top).colour(values), expected), top
+
+
+def test_entries_unused_for_months_go_when_a_new_one_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HONEYCAST_CACHE", str(tmp_path))
+    mapcache.map_layer(SIZE, "dark")
+    (used,) = tmp_path.glob("map-*.npz")
+    stale = tmp_path / "map-0123456789abcdef0123456789abcdef.npz"  # an entry of an earlier honeycast
+    stale.write_bytes(b"old")
+    theirs = tmp_path / "notes.txt"  # not honeycast's: never removed, however old
+    theirs.write_text("keep")
+    long_ago = time.time() - mapcache.STALE - 86400
+    for path in (used, stale, theirs):
+        os.utime(path, (long_ago, long_ago))
+    mapcache.map_layer(SIZE, "dark")  # read from the cache: in use again
+    assert used.stat().st_mtime > long_ago
+    mapcache.map_layer(SIZE, "light")  # a new entry is kept: the stale one goes
+    assert not stale.exists()
+    assert used.exists() and theirs.read_text() == "keep"
+    assert len(list(tmp_path.glob("map-*.npz"))) == 2
