@@ -6,8 +6,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .look import THEMES, Look, rgb255
-from .paint import LINE, POINT, TICK, Scale, font, hex_colour
-from .render import colour_ticks, plain_text
+from .paint import LINE, POINT, TICK, Scale, colour_ticks, font, hex_colour, tick
+from .render import plain_text
 from .shapes import country_names
 from .timeline import Timeline
 
@@ -61,10 +61,8 @@ def render_summary(timeline: Timeline, look: Look, ramp: np.ndarray, top: int = 
             draw.text(
                 (panel.x(value), panel.y(row)), f" {value:,}", font=font(9 * scale), fill=theme.muted, anchor="lm"
             )
-        for mark in (tick for tick in colour_ticks(values.max()) if tick < values.max()):
-            x = panel.x(mark)
-            draw.line([(x, bottom_y), (x, bottom_y + TICK)], fill=theme.muted, width=max(1, round(LINE)))
-            draw.text((x, bottom_y + 2 * TICK), f"{mark:,.0f}", font=font(9 * scale), fill=theme.muted, anchor="mt")
+        for mark in (one for one in colour_ticks(values.max()) if one < values.max()):
+            tick(draw, (panel.x(mark), bottom_y), mark, font(9 * scale), theme.muted)
         _spines(draw, left, right, top_y, bottom_y, theme.border)
     return np.asarray(image).copy()
 
@@ -89,6 +87,5 @@ class _Panel:
 
 def _spines(draw: ImageDraw.ImageDraw, left: float, right: float, top: float, bottom: float, colour: str) -> None:
     """Draw the axes' left and bottom lines, over the bars that start on them."""
-    line = max(1, round(LINE))
-    draw.line([(left, top), (left, bottom)], fill=colour, width=line)
-    draw.line([(left, bottom), (right, bottom)], fill=colour, width=line)
+    draw.line([(left, top), (left, bottom)], fill=colour, width=LINE)
+    draw.line([(left, bottom), (right, bottom)], fill=colour, width=LINE)

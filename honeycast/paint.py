@@ -15,8 +15,8 @@ from PIL import ImageDraw, ImageFont
 
 POINT = 100 / 72
 """Pixels a point."""
-LINE = 0.8 * POINT
-"""The width of an axis line or outline."""
+LINE = max(1, round(0.8 * POINT))
+"""The width, in whole pixels, of an axis line, an outline or a tick."""
 TICK = 3.5 * POINT
 """The length of a tick, and the gap between a tick and its label."""
 
@@ -60,17 +60,21 @@ class Scale:
         return np.asarray((self.ramp[index][..., :3] * 255).round(), dtype=np.float64)
 
 
-def ticks(top: float, gap: float) -> list[float]:
+TICK_GAP = 0.12
+"""The least distance between two tick labels on a logarithmic scale, as a share of its length."""
+
+
+def colour_ticks(top: float) -> list[float]:
     """Return readable ticks for a logarithmic scale from 1 to ``top``: 1, 2, 5, 10, … and the top itself.
 
-    The top is always labelled; a regular tick closer to it than ``gap`` (a share of the scale) gives way.
+    The top is always labelled; a regular tick too close to it to read beside it gives way.
     """
     top = max(top, 2.0)
     steps = [step * 10**power for power in range(9) for step in (1, 2, 5) if step * 10**power <= top]
     if len(steps) > 7:
         steps = [step for step in steps if str(int(step))[0] == "1"]
     span = np.log10(top)
-    while steps and np.log10(top / steps[-1]) < gap * span:
+    while steps and np.log10(top / steps[-1]) < TICK_GAP * span:
         steps.pop()
     return [float(step) for step in [*steps, top]]
 
@@ -92,13 +96,21 @@ def colour_bar(
     for column in range(left, right):
         index = min(int((column - left + 0.5) / width * steps), steps - 1)
         draw.line([(column, top), (column, bottom - 1)], fill=hex_colour(scale.ramp[index]))
-    draw.rectangle(box, outline=colours[0], width=max(1, round(LINE)))
+    draw.rectangle(box, outline=colours[0], width=LINE)
     small = font(size)
     lowest = float(bottom)
     for mark in marks:
         x = left + float(scale.position(np.array([mark]))[0]) * width
-        draw.line([(x, bottom), (x, bottom + TICK)], fill=colours[1], width=max(1, round(LINE)))
-        text = f"{mark:,.0f}"
-        draw.text((x, bottom + 2 * TICK), text, font=small, fill=colours[1], anchor="mt")
-        lowest = max(lowest, float(draw.textbbox((x, bottom + 2 * TICK), text, font=small, anchor="mt")[3]))
+        lowest = max(lowest, tick(draw, (x, bottom), mark, small, colours[1]))
     draw.text((left + width / 2, lowest + 4 * POINT), label, font=small, fill=colours[1], anchor="mt")
+
+
+def tick(
+    draw: ImageDraw.ImageDraw, at: tuple[float, float], mark: float, face: ImageFont.FreeTypeFont, colour: str
+) -> float:
+    """Draw a tick down from ``at`` on a horizontal axis, its value under it; return where the label ends."""
+    x, y = at
+    draw.line([(x, y), (x, y + TICK)], fill=colour, width=LINE)
+    text = f"{mark:,.0f}"
+    draw.text((x, y + 2 * TICK), text, font=face, fill=colour, anchor="mt")
+    return float(draw.textbbox((x, y + 2 * TICK), text, font=face, anchor="mt")[3])

@@ -29,7 +29,7 @@ from . import png
 from .cores import ignore_interrupts, usable_cores
 from .look import THEMES, Look, Theme, afterglow_slices, glow_legend, rgb255
 from .mapcache import MapLayer
-from .paint import LINE, POINT, Scale, colour_bar, font, hex_colour, ticks
+from .paint import LINE, POINT, Scale, colour_bar, colour_ticks, font, hex_colour
 from .shapes import NATURAL_EARTH_CREDIT, country_names
 from .timeline import Slice, Timeline, per_slice_text
 
@@ -41,18 +41,6 @@ def slice_label(one: Slice, seconds: int) -> str:
         return f"{one.start:%a %d %b %Y} {zone}".rstrip()
     clock = "%H:%M:%S" if seconds % 60 else "%H:%M"
     return f"{one.start:%a %d %b %Y} · {one.start.strftime(clock)}–{one.end.strftime(clock)} {zone}".rstrip()
-
-
-TICK_GAP = 0.12
-"""The least distance between two tick labels on the logarithmic colour bar, as a share of its length."""
-
-
-def colour_ticks(top: float) -> list[float]:
-    """Return readable ticks for a logarithmic scale from 1 to ``top``: 1, 2, 5, 10, … and the top itself.
-
-    The top is always labelled; a regular tick too close to it to read beside it gives way.
-    """
-    return ticks(top, TICK_GAP)
 
 
 class MapCanvas:
@@ -87,7 +75,7 @@ class MapCanvas:
         key_top, key_bottom = round((1 - 0.095) * height), round((1 - 0.07) * height)
         if look.afterglow:  # the glow's own key, left of the scale it is not part of
             box = (round(0.62 * width), key_top, round(0.65 * width), key_bottom)
-            draw.rectangle(box, fill=theme.glow, outline=theme.border, width=max(1, round(LINE)))
+            draw.rectangle(box, fill=theme.glow, outline=theme.border, width=LINE)
             draw.text(
                 (box[0], key_bottom + 4 * POINT), glow_legend(look.afterglow), font=font(9 * scale),
                 fill=theme.muted, anchor="lt",

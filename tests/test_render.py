@@ -23,8 +23,9 @@ from honeycast.charts import render_summary
 from honeycast.cli import app
 from honeycast.look import THEMES, Look, afterglow_slices
 from honeycast.mapcache import map_layer
+from honeycast.paint import TICK_GAP, colour_ticks
 from honeycast.png import save_png
-from honeycast.render import TICK_GAP, Captioner, MapCanvas, colour_ticks, palettes, render_frames
+from honeycast.render import Captioner, MapCanvas, palettes, render_frames
 from honeycast.video import GIF_MAX_AREA, gif_width, probe
 
 SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
