@@ -50,12 +50,10 @@ def special_bucket(ip: str) -> str | None:
     try:  # the common case, a public IPv4 address, decided without building an ipaddress object
         packed = socket.inet_pton(socket.AF_INET, ip)
     except OSError:
-        packed = b""
+        packed = b""  # IPv6 (or no address: ipaddress says so below)
     if packed and packed[0] not in _V4_SPECIAL_OCTETS:
         return None
     address = ipaddress.ip_address(ip)
-    if address.version == 4 and int(address) >> 24 not in _V4_SPECIAL_OCTETS:
-        return None
     for name, network in _NETWORKS:
         if address.version == network.version and address in network:
             return name
@@ -71,13 +69,11 @@ def country_of(record: Any) -> str | None:
     if not isinstance(record, dict):
         return None
     code = record.get("country_code")
-    if code is not None and len(record) == 1:  # ip-location-db's layout, the bundled database's, at once
-        return code.upper() if isinstance(code, str) and len(code) == 2 else None
-    for key in ("country", "registered_country"):
-        nested = record.get(key)
-        if isinstance(nested, dict) and isinstance(nested.get("iso_code"), str):
-            return str(nested["iso_code"]).upper()
-    code = record.get("country_code")
+    if code is None or len(record) > 1:  # not ip-location-db's one key (the bundled database's): look further
+        for key in ("country", "registered_country"):
+            nested = record.get(key)
+            if isinstance(nested, dict) and isinstance(nested.get("iso_code"), str):
+                return str(nested["iso_code"]).upper()
     return code.upper() if isinstance(code, str) and len(code) == 2 else None
 
 
