@@ -1893,17 +1893,23 @@ static int dict_add(PyObject *counts, PyObject *key, int64_t amount) {
     return failed;
 }
 
-/* Add ``amount`` to ``counts[outer][key]``, making the inner dictionary (by calling ``make``: a dict subclass the
- * caller keeps as it is, rather than copying it) where there is none. */
+/* A new, empty dictionary of counts made by calling ``make`` (a dict subclass the caller keeps as it is, rather
+ * than copying it), or NULL with an error set. */
+static PyObject *new_counts(PyObject *make) {
+    PyObject *made = PyObject_CallNoArgs(make);
+    if (made && !PyDict_Check(made)) {
+        Py_DECREF(made);
+        PyErr_SetString(PyExc_TypeError, "slices(): the counts type must make dictionaries");
+        return NULL;
+    }
+    return made;
+}
+
+/* Add ``amount`` to ``counts[outer][key]``, making the inner dictionary (``new_counts``) where there is none. */
 static int dict_add_in(PyObject *counts, PyObject *outer, PyObject *key, int64_t amount, PyObject *make) {
     PyObject *inner = PyDict_GetItemWithError(counts, outer);
     if (!inner) {
-        if (PyErr_Occurred() || !(inner = PyObject_CallNoArgs(make))) return -1;
-        if (!PyDict_Check(inner)) {
-            Py_DECREF(inner);
-            PyErr_SetString(PyExc_TypeError, "slices(): the counts type must make dictionaries");
-            return -1;
-        }
+        if (PyErr_Occurred() || !(inner = new_counts(make))) return -1;
         int failed = PyDict_SetItem(counts, outer, inner);
         Py_DECREF(inner);
         if (failed < 0) return -1;
@@ -1955,13 +1961,9 @@ static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
     PyObject *result = user_order ? PyList_New(s->slices.len) : NULL;
     if (!result) goto fail;
     for (size_t k = 0; k < s->slices.len; k++) {
-        PyObject *attempts = PyDict_New(), *probes = PyDict_New(), *by_user = PyObject_CallNoArgs(make);
+        PyObject *attempts = PyDict_New(), *probes = PyDict_New(), *by_user = new_counts(make);
         PyObject *item = NULL;
         if (!attempts || !probes || !by_user) goto slice_fail;
-        if (!PyDict_Check(by_user)) {
-            PyErr_SetString(PyExc_TypeError, "slices(): the counts type must make dictionaries");
-            goto slice_fail;
-        }
         for (size_t i = cell_first[k]; i < cell_first[k + 1]; i++) {
             Cell c = AT(s->cells, Cell, cell_order[i]);
             PyObject *address = PyList_GET_ITEM(sources, c.source), *host = PyList_GET_ITEM(hosts, c.host);
@@ -1996,7 +1998,7 @@ static PyMethodDef Scanner_methods[] = {
      "End the input: read its last line if it did not end with a newline (unless last_line is false: the input was "
      "cut off inside it), and count what waits for connections to end."},
     {"result", (PyCFunction)Scanner_result, METH_NOARGS, "Return what was counted."},
-    {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "Return the counts of each slice, keyed by address and user (once: the scanner lets go of them)."},
+    {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "slices(sources, users, hosts, counts_type): the counts of each slice, keyed by address and user, in dictionaries counts_type() makes (once: the scanner lets go of them)."},
     {NULL, NULL, 0, NULL},
 };
 
