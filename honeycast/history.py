@@ -176,6 +176,8 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
 
 
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
+_INDEXED = ("attempts", "totals", "probes", "hosts")
+"""What the index keeps of each day's document, besides its name and digests."""
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
@@ -269,8 +271,9 @@ def add_timeline(
         kept = history._compromises.get(day["day"])
         if kept is None:
             kept = history._compromises[day["day"]] = {_compromise_key(one) for one in day["compromises"]}
-        if _compromise_key(record) not in kept:
-            kept.add(_compromise_key(record))
+        known = _compromise_key(record)
+        if known not in kept:
+            kept.add(known)
             day["compromises"].append(record)
 
 
@@ -413,10 +416,7 @@ def write_history(out: Path, history: History) -> None:
         (folder / f"{day}.js").write_bytes(shown)
         entries[day] = {
             "day": day,
-            "attempts": document["attempts"],
-            "totals": document["totals"],
-            "probes": document["probes"],
-            "hosts": document["hosts"],
+            **{name: document[name] for name in _INDEXED},
             "sha256": {"json": hashlib.sha256(kept).hexdigest(), "js": hashlib.sha256(shown).hexdigest()},
         }
     for day, entry in history.kept.items():

@@ -533,20 +533,16 @@ class Tally:
         of them.
         """
         part = SliceTally(users=_taken(users))
-        for host, counts in sources.items():
-            found = part.hosts.get(self.host or host)
-            if found is None:
-                part.hosts[self.host or host] = HostCounts(_taken(counts))
-            else:
-                found.sources.update(counts)
-        for host, counts in probes.items():
-            found = part.hosts.get(self.host or host)
-            if found is None:
-                part.hosts[self.host or host] = HostCounts(probes=_taken(counts))
-            elif not found.probes:
-                found.probes = _taken(counts)
-            else:
-                found.probes.update(counts)
+        for kind, by_host in (("sources", sources), ("probes", probes)):
+            for host, counts in by_host.items():
+                name = self.host or host
+                found = part.hosts.get(name)
+                if found is None:
+                    part.hosts[name] = HostCounts(**{kind: _taken(counts)})
+                elif getattr(found, kind):  # hosts counted under one name (--host): added up
+                    getattr(found, kind).update(counts)
+                else:
+                    setattr(found, kind, _taken(counts))
         known = self.slices.get(start)
         if known is None:
             self.slices[start] = part

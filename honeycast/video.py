@@ -8,6 +8,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -139,10 +140,7 @@ class _Encoder:
 
     def finish(self) -> None:
         """End the input and wait for the file to be written."""
-        try:
-            self.stdin.close()
-        except OSError:
-            pass
+        self._end_input()
         if self.process.wait() != 0:
             raise OutputError(f"{self.output.path.parent}: ffmpeg failed: {self._said()}")
 
@@ -151,11 +149,12 @@ class _Encoder:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        try:
-            self.stdin.close()
-        except OSError:
-            pass
+        self._end_input()
         self.said.close()
+
+    def _end_input(self) -> None:
+        with suppress(OSError):  # what is left of a frame for an ffmpeg that has stopped reading
+            self.stdin.close()
 
     def _said(self) -> str:
         self.said.seek(0)
