@@ -5,9 +5,11 @@
     python benchmarks/parse_speed.py --lines 10000000 --days 7 --no-python   # a busy week
     python benchmarks/parse_speed.py --shape churn --no-python               # one connection a line, 5,000 addresses
     python benchmarks/parse_speed.py --shape churn --addresses 0 --no-python # every line another address
+    python benchmarks/parse_speed.py --baseline /path/to/other/venv/bin/python  # beside another release
 
 The Python reader (sshd.py alone, as on a machine without a C compiler) is measured in the
-same run as the baseline the native scanner is compared with.
+same run as the baseline the native scanner is compared with. With --baseline, honeycast's stages are run by that
+interpreter too (a venv holding another release), stage by stage, so both figures come from the same run.
 
 The log is the bundled demo day repeated over consecutive days (or packed into --days days),
 each copy's attacker addresses shifted so the address cache sees realistic churn. Memory
@@ -135,7 +137,7 @@ STAGES = {
 """Per stage: what is imported first (not timed), and what is timed."""
 
 
-def run_stage(setup: str, code: str, path: Path) -> tuple[float, int]:
+def run_stage(setup: str, code: str, path: Path, python: str = sys.executable) -> tuple[float, int]:
     """Return (seconds, peak RSS in bytes) of ``code`` run in a fresh interpreter (children included), after
     ``setup``: counting is timed, importing honeycast is not."""
     probe = (
@@ -149,9 +151,11 @@ def run_stage(setup: str, code: str, path: Path) -> tuple[float, int]:
         "print(seconds, peak * 1024)\n"
     )
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}  # as installed
+    # Another interpreter runs away from this checkout, so it imports its own installed honeycast.
     result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT, env=env
-    )
+        [python, "-c", probe], capture_output=True, text=True, check=True, env=env,
+        cwd=ROOT if python == sys.executable else Path(path).parent,
+    )  # fmt: skip
     seconds, peak = result.stdout.split()
     return float(seconds), int(peak)
 
@@ -166,6 +170,7 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each stage; the fastest counts (the machine varies)"
     )
+    parser.add_argument("--baseline", help="another Python with honeycast installed, measured beside this one")
     args = parser.parse_args()
     began = time.perf_counter()
     if args.shape == "churn":
@@ -178,10 +183,17 @@ def main() -> None:
     for name, (setup, code) in STAGES.items():
         if args.no_python and name.startswith("Python"):
             continue
-        runs = [run_stage(setup, code, path) for _ in range(1 if name.startswith("Python") else args.repeat)]
-        seconds, peak = min(one[0] for one in runs), max(one[1] for one in runs)
-        results[name] = {"seconds": seconds, "lines_per_second": args.lines / seconds, "peak_rss_mb": peak / 1e6}
-        print(f"{name:24s} {args.lines / seconds:>12,.0f} lines/s  {seconds:7.2f} s  peak RSS {peak / 1e6:6.0f} MB")
+        against = {"": sys.executable}
+        if args.baseline and name.startswith("honeycast"):
+            against[" (baseline)"] = args.baseline
+        for suffix, python in against.items():
+            runs = [
+                run_stage(setup, code, path, python) for _ in range(1 if name.startswith("Python") else args.repeat)
+            ]
+            seconds, peak = min(one[0] for one in runs), max(one[1] for one in runs)
+            label = name + suffix
+            results[label] = {"seconds": seconds, "lines_per_second": args.lines / seconds, "peak_rss_mb": peak / 1e6}
+            print(f"{label:35s} {args.lines / seconds:>12,.0f} lines/s {seconds:7.2f} s  peak RSS {peak / 1e6:6.0f} MB")
     floor = results["read loop (floor)"]["lines_per_second"]
     best = results["honeycast, all cores"]["lines_per_second"]
     print(f"honeycast runs at {best / floor:.0%} of the bare read loop")

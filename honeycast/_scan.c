@@ -37,7 +37,7 @@ static const char *KIND_NAMES[N_KINDS] = {
  * the one table of these rules both readers follow. */
 enum { E_NONE, E_FAILURE, E_PAM_FAILURE, E_LOGIN, E_CLOSE, E_LOGOUT, N_EFFECTS };
 
-#define INTERFACE 9  /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 10 /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CARRY (4 * MAX_LINE + 8)  /* a longer line has more than MAX_LINE characters however it decodes */
@@ -200,6 +200,14 @@ static void *array_push(Array *a) {
 }
 #define AT(array, type, index) (((type *)(array).items)[index])
 
+/* Keep the first len items and give the memory of the rest back. */
+static void array_truncate(Array *a, size_t len) {
+    if (len >= a->len) return;
+    a->len = len;
+    char *items = realloc(a->items, (len ? len : 1) * a->size);
+    if (items) { a->items = items; a->room = len ? len : 1; }
+}
+
 /* The item at index, the array grown with zeroed items to hold it; NULL when memory runs out. */
 static void *array_reach(Array *a, size_t index) {
     while (a->len <= index)
@@ -274,14 +282,15 @@ typedef struct {
     int has_latest; Time latest;
     PyThreadState *released;  /* the GIL, while feed() reads without it */
     int allow_threads;
-    int state;  /* NEW, READING, FINISHED, SLICED or BROKEN: which methods may be called */
+    int state;  /* NEW, READING, FINISHED, SLICED, TAKEN or BROKEN: which methods may be called */
     uint8_t effects[N_KINDS];  /* events.EFFECTS */
     int busy;   /* a method is running: another thread, or a callback, must not enter */
 } Scanner;
 
 /* A scanner's life: __init__, feed() any number of times, finish(), result() and then slices() once. */
-enum { NEW, READING, FINISHED, SLICED, BROKEN };
+enum { NEW, READING, FINISHED, SLICED, TAKEN, BROKEN };
 static const char *STATE_TEXT[] = {"before __init__", "before finish()", "after finish()", "after slices()",
+                                   "after failures() took sources",
                                    "after an error"};
 #define ALLOWED(state) (1 << (state))
 
@@ -1800,7 +1809,7 @@ static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
 
 static PyObject *Scanner_counts(Scanner *s) {
     PyObject *kinds = PyTuple_New(N_KINDS), *sources = NULL, *hosts = NULL, *users = NULL, *slices = NULL,
-             *failures = NULL, *logins = NULL, *host_names = NULL, *spans = NULL, *uncounted = NULL, *result = NULL;
+             *logins = NULL, *host_names = NULL, *spans = NULL, *uncounted = NULL, *result = NULL;
     if (!kinds) return NULL;
     for (int k = 0; k < N_KINDS; k++) {
         PyObject *count = s->kind_seen[k] ? PyLong_FromLongLong(s->kinds[k]) : Py_NewRef(Py_None);
@@ -1828,26 +1837,6 @@ static PyObject *Scanner_counts(Scanner *s) {
         if (!item) goto done;
         PyList_SET_ITEM(slices, i, item);
     }
-    if (!(failures = PyList_New(0))) goto done;
-    for (size_t i = 0; i < s->source_info.len; i++) {
-        SourceInfo info = AT(s->source_info, SourceInfo, i);
-        if (!info.failed && !info.names) continue;
-        PyObject *names = PyTuple_New(info.names);
-        if (!names) goto done;
-        for (uint8_t k = 0; k < info.names; k++) {
-            Named n = info.name[k];
-            PyObject *one = Py_BuildValue("(ILNii)", n.user, (long long)n.at.wall, offset_object(n.at.offset),
-                                          n.at.fold, n.invalid);
-            if (!one) { Py_DECREF(names); goto done; }
-            PyTuple_SET_ITEM(names, k, one);
-        }
-        PyObject *item = Py_BuildValue("(nLNiLLNiN)", (Py_ssize_t)i, (long long)info.first.wall,
-                                       offset_object(info.first.offset), info.first.fold, (long long)info.total,
-                                       (long long)info.last.wall, offset_object(info.last.offset), info.last.fold,
-                                       names);
-        if (!item || PyList_Append(failures, item) < 0) { Py_XDECREF(item); goto done; }
-        Py_DECREF(item);
-    }
     if (!(host_names = string_list(&s->hosts)) || !(spans = PyList_New(0))) goto done;
     for (size_t i = 0; i < s->host_spans.len; i++) {
         HostSpan span = AT(s->host_spans, HostSpan, i);
@@ -1866,19 +1855,56 @@ static PyObject *Scanner_counts(Scanner *s) {
         if (!item) goto done;
         PyList_SET_ITEM(logins, i, item);
     }
-    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:i,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
+    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:i,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
                            "lines", (long long)s->lines, "overlong", (long long)s->overlong,
                            "sshd_lines", (long long)s->sshd_lines, "two_ways", (long long)s->two_ways,
                            "year", s->first_year,
                            "backwards", (long long)s->backwards, "backwards_line", (long long)s->backwards_line,
                            "backwards_step", (long long)s->backwards_step,
                            "kinds", kinds, "sources", sources, "hosts", hosts, "users", users, "slices", slices,
-                           "failures", failures, "logins", logins, "host_names", host_names, "host_spans", spans,
+                           "logins", logins, "host_names", host_names, "host_spans", spans,
                            "uncounted", uncounted);
 done:
     Py_XDECREF(kinds); Py_XDECREF(sources); Py_XDECREF(hosts); Py_XDECREF(users); Py_XDECREF(slices);
-    Py_XDECREF(failures); Py_XDECREF(logins); Py_XDECREF(host_names); Py_XDECREF(spans); Py_XDECREF(uncounted);
+    Py_XDECREF(logins); Py_XDECREF(host_names); Py_XDECREF(spans); Py_XDECREF(uncounted);
     return result;
+}
+
+/* The failures and first names of the sources with ids from start on that have either, one tuple each; the
+ * scanner then lets go of those sources' records. Called from the last part back to the first, a log of millions
+ * of addresses never holds them all twice: as records here and as Python values. */
+static PyObject *Scanner_failures(Scanner *s, PyObject *args) {
+    Py_ssize_t start;
+    if (!PyArg_ParseTuple(args, "n", &start)) return NULL;
+    if (enter(s, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "failures") < 0) return NULL;
+    PyObject *failures = PyList_New(0);
+    size_t first = start < 0 ? 0 : (size_t)start;
+    for (size_t i = first; failures && i < s->source_info.len; i++) {
+        SourceInfo info = AT(s->source_info, SourceInfo, i);
+        if (!info.failed && !info.names) continue;
+        PyObject *names = PyTuple_New(info.names);
+        if (!names) { Py_CLEAR(failures); break; }
+        for (uint8_t k = 0; k < info.names; k++) {
+            Named n = info.name[k];
+            PyObject *one = Py_BuildValue("(ILNii)", n.user, (long long)n.at.wall, offset_object(n.at.offset),
+                                          n.at.fold, n.invalid);
+            if (!one) { Py_CLEAR(names); break; }
+            PyTuple_SET_ITEM(names, k, one);
+        }
+        PyObject *item = names ? Py_BuildValue("(nLNiLLNiN)", (Py_ssize_t)i, (long long)info.first.wall,
+                                               offset_object(info.first.offset), info.first.fold,
+                                               (long long)info.total, (long long)info.last.wall,
+                                               offset_object(info.last.offset), info.last.fold, names)
+                               : NULL;
+        if (!item || PyList_Append(failures, item) < 0) { Py_XDECREF(item); Py_CLEAR(failures); }
+        else Py_DECREF(item);
+    }
+    if (failures) {
+        array_truncate(&s->source_info, first);
+        s->state = TAKEN;  /* result() would now miss the sources let go of */
+    }
+    s->busy = 0;
+    return failures;
 }
 
 /* Add ``amount`` to ``counts[key]``. */
@@ -1998,6 +2024,9 @@ static PyMethodDef Scanner_methods[] = {
      "End the input: read its last line if it did not end with a newline (unless last_line is false: the input was "
      "cut off inside it), and count what waits for connections to end."},
     {"result", (PyCFunction)Scanner_result, METH_NOARGS, "Return what was counted."},
+    {"failures", (PyCFunction)Scanner_failures, METH_VARARGS,
+     "failures(start): the failures and first names of the sources with ids from start on, then let go of them "
+     "(result() is refused after it)."},
     {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "slices(sources, users, hosts, counts_type): the counts of each slice, keyed by address and user, in dictionaries counts_type() makes (once: the scanner lets go of them)."},
     {NULL, NULL, 0, NULL},
 };

@@ -129,6 +129,7 @@ class Geolocator:
             credit=credit,
         )
         self._cache: dict[str, str] = {}
+        self._codes: dict[str, str] = {}
 
     CACHE = 1 << 16
     """Addresses whose country is kept for the next time they are asked for: a day's attackers many times over,
@@ -144,9 +145,45 @@ class Geolocator:
             self._cache[ip] = found
         return found
 
+    def countries(self, addresses: list[str]) -> list[str]:
+        """Return ``country`` of each address, in order: the loop over every distinct address a log holds,
+        kept lean (the bundled database's records read inline, where ``country`` calls three functions)."""
+        if self._typed is not None:
+            return [self.country(ip) for ip in addresses]
+        cache, get, inet_pton, special = self._cache, self._reader.get, socket.inet_pton, _V4_SPECIAL_OCTETS
+        codes: dict[str, str] = {}  # a record's country_code as written: the code it reads as
+        found: list[str] = []
+        for ip in addresses:
+            code = cache.get(ip)
+            if code is None:
+                try:
+                    public = inet_pton(socket.AF_INET, ip)[0] not in special
+                except OSError:
+                    public = False
+                if public:
+                    record = get(ip)
+                    raw = record.get("country_code") if type(record) is dict and len(record) == 1 else None
+                    code = codes.get(raw) if type(raw) is str else None
+                    if code is None:
+                        code = self._code(country_of(record))
+                        if type(raw) is str:  # a record of the one key: its code says it all
+                            codes[raw] = code
+                else:
+                    code = self.country(ip)
+                if len(cache) >= self.CACHE:
+                    cache.clear()
+                cache[ip] = code
+            found.append(code)
+        return found
+
+    def _code(self, code: str | None) -> str:
+        """Return ``code`` (UNKNOWN for None) as the one object kept for it: millions of addresses share a few."""
+        code = code or UNKNOWN
+        return self._codes.setdefault(code, code)
+
     def _lookup(self, ip: str) -> str | None:
         if self._typed is None:
-            return country_of(self._reader.get(ip))
+            return self._code(country_of(self._reader.get(ip)))
         import geoip2.errors
 
         try:
@@ -154,7 +191,7 @@ class Geolocator:
         except geoip2.errors.AddressNotFoundError:
             return None
         code = found.country.iso_code or found.registered_country.iso_code
-        return code.upper() if code else None
+        return self._code(code.upper()) if code else None
 
     def close(self) -> None:
         if self._typed is not None:

@@ -24,7 +24,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None
 
-INTERFACE = 9
+INTERFACE = 10
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
 AVAILABLE = (
     _scan is not None
@@ -36,6 +36,8 @@ AVAILABLE = (
 _KINDS = tuple(EventKind)
 _KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
 _ORIGIN = datetime(1, 1, 1)
+_FAILURES_PART = 1 << 16
+"""Sources whose failures are asked of the scanner at once."""
 
 
 class NativeCount:
@@ -87,6 +89,11 @@ class NativeCount:
         """Return what was read and counted, as plain values (see Scanner_result in _scan.c)."""
         return dict(self._scanner.result())
 
+    def failures(self) -> list[tuple[Any, ...]]:
+        """Return every source's failures and first names as plain values (see Scanner_failures in _scan.c),
+        after which ``result`` is refused: the scanner has let go of them."""
+        return list(self._scanner.failures(0))
+
     def tally(self, result: dict[str, Any], geo: Geolocator) -> Tally:
         """Return the Tally of ``result()``, locating each distinct address once."""
         with _no_collection():  # hundreds of thousands of new records, none of them garbage
@@ -120,7 +127,11 @@ class NativeCount:
         sources: list[str] = result["sources"]
         users: list[str] = result["users"]
         hosts = set(result["hosts"])
-        countries = [HOSTNAME if index in hosts else geo.country(address) for index, address in enumerate(sources)]
+        if hosts:  # names the log gave in place of an address: not looked up
+            located = iter(geo.countries([address for index, address in enumerate(sources) if index not in hosts]))
+            countries = [HOSTNAME if index in hosts else next(located) for index in range(len(sources))]
+        else:
+            countries = geo.countries(sources)
         tally = Tally(self.slice_seconds, tz, host=self.host)
         for kind, count in zip(_KINDS, result["kinds"], strict=True):
             if count is not None:
@@ -143,15 +154,19 @@ class NativeCount:
         for (start, fold), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
             # A local time the clocks skipped names the instant of another slice: add_slice adds them up.
             tally.add_slice(_wall_time(start, tz, fold).astimezone(UTC), by_address, probes, by_user)
-        for source, wall, offset, fold, total, last_wall, last_offset, last_fold, names in result["failures"]:
-            address = sources[source]
-            if total:
-                tally.failures[address] = (time(wall, offset, fold), total, time(last_wall, last_offset, last_fold))
-            if names:
-                tally.names[address] = tuple(
-                    Named(time(at, at_offset, at_fold), users[user], bool(invalid))
-                    for user, at, at_offset, at_fold, invalid in names
-                )
+        # A part at a time from the last, the scanner letting go of each as it comes: millions of addresses fit.
+        for part in reversed(range(0, len(sources), _FAILURES_PART)):
+            for source, wall, offset, fold, total, last_wall, last_offset, last_fold, names in self._scanner.failures(
+                part
+            ):
+                address = sources[source]
+                if total:
+                    tally.failures[address] = (time(wall, offset, fold), total, time(last_wall, last_offset, last_fold))
+                if names:
+                    tally.names[address] = tuple(
+                        Named(time(at, at_offset, at_fold), users[user], bool(invalid))
+                        for user, at, at_offset, at_fold, invalid in names
+                    )
         tally.accepted = [
             (time(wall, offset, fold), sources[source], users[user], before)
             for wall, offset, fold, source, user, before in result["logins"]

@@ -4,7 +4,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from examples import examples
 from honeycast.errors import UsageError
 from honeycast.geo import BUCKETS, Geolocator, country_of, special_bucket, typed_layout
 
@@ -116,3 +119,35 @@ def test_real_mmdb_files_of_every_layout(layout: str, tmp_path: Path) -> None:
 )
 def test_typed_layouts_are_read_through_geoip2(database_type: str, model: str | None) -> None:
     assert typed_layout(database_type) == model
+
+
+ADDRESSES = st.one_of(
+    st.ip_addresses(v=4).map(str),
+    st.ip_addresses(v=6).map(str),
+    st.sampled_from(["10.1.2.3", "127.0.0.1", "100.64.0.1", "240.0.0.1", "::1", "fe80::1", "185.220.101.4"]),
+)
+
+
+@pytest.mark.property
+@settings(max_examples=examples(1))
+@given(st.lists(ADDRESSES, max_size=40))
+def test_countries_of_many_addresses_are_each_ones_country(addresses: list[str]) -> None:
+    with Geolocator() as one, Geolocator() as many:
+        assert many.countries(addresses) == [one.country(address) for address in addresses]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [{"country_code": "nl"}, {"country_code": "NLD"}, {"country_code": 7}, {"country_code": "NL", "extra": 1}, {}],
+)
+def test_countries_read_odd_records_as_country_does(record: dict[str, Any], tmp_path: Path) -> None:
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(ip_version=6, database_type="odd", ipv4_compatible=True)
+    writer.insert_network(IPSet(["185.220.101.0/24"]), record)
+    path = tmp_path / "odd.mmdb"
+    writer.to_db_file(str(path))
+    addresses = ["185.220.101.4", "8.8.8.8", "10.0.0.1", "2a01:4f8::1"]
+    with Geolocator(path) as one, Geolocator(path) as many:
+        assert many.countries(addresses) == [one.country(address) for address in addresses]

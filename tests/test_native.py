@@ -127,6 +127,11 @@ SEEDS = [
 ]
 
 
+def scanned(counter: native.NativeCount) -> dict[str, Any]:
+    """Return everything a finished scanner counted: its result and every source's failures."""
+    return {**counter.result(), "failures": counter.failures()}
+
+
 def test_the_native_scanner_is_built() -> None:
     assert native.AVAILABLE, "honeycast/_scan.c was not compiled at install (is a C compiler installed?)"
     from honeycast import _scan  # type: ignore[attr-defined]
@@ -211,7 +216,7 @@ def test_block_boundaries_do_not_matter() -> None:
         at += step
     whole.finish()
     pieces.finish()
-    assert whole.result() == pieces.result()
+    assert scanned(whole) == scanned(pieces)
     assert whole.lines == len(data.splitlines())
 
 
@@ -362,12 +367,13 @@ def test_lines_too_long_to_read_are_skipped_alike_and_in_bounded_memory(
     whole = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
     whole.feed(data)
     whole.finish()
+    whole_counts = scanned(whole)
     for step in (1000, 65_536, 300_001):  # overlong lines begun in one block and ended in a later one
         stepwise = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
         for at in range(0, len(data), step):
             stepwise.feed(data[at : at + step])
         stepwise.finish()
-        assert stepwise.result() == whole.result()
+        assert scanned(stepwise) == whole_counts
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)  # ranges of the file, as a large one is cut
     for use_native in (True, False):
         tally, warnings = tallied([str(log)], use_native, workers=2)
@@ -425,12 +431,13 @@ def test_messages_that_end_where_the_line_ends_count_the_same(tmp_path: Path) ->
     whole = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
     whole.feed(data)
     whole.finish()
+    whole_counts = scanned(whole)
     for cut in (data.index(b"error: ") + 7, data.index(b"\n") + 1, len(data) - 1):
         pieces = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
         pieces.feed(data[:cut])
         pieces.feed(data[cut:])
         pieces.finish()
-        assert pieces.result() == whole.result()
+        assert scanned(pieces) == whole_counts
 
 
 LIFECYCLE = r"""
@@ -465,6 +472,9 @@ result = counter.result()
 scanner.slices(result["sources"], result["users"], result["host_names"], dict)
 print(refused(scanner.slices, result["sources"], result["users"], result["host_names"], dict))
 assert counter.result() == result
+assert counter.failures()[0][4] == 1  # one failure of the one source
+print(refused(scanner.result))
+assert counter.failures() == []  # let go of
 
 # A callback that re-enters its own scanner (as another thread could while the GIL is let go) is refused.
 holder = {}
@@ -501,6 +511,7 @@ def test_the_scanner_refuses_calls_out_of_order_and_is_collected() -> None:
         "Scanner.slices cannot be called before finish()",
         "Scanner.feed cannot be called after finish()",
         "Scanner.slices cannot be called after slices()",
+        "Scanner.result cannot be called after failures() took sources",
         "Scanner.feed: the scanner is busy in another call",
         "Scanner.feed cannot be called after an error",
         "0 alive",
