@@ -16,6 +16,9 @@
 #include <Python.h>
 #include <structmember.h>
 #include <stdint.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1779,6 +1782,9 @@ static PyObject *Scanner_end(Scanner *s, int last_line) {
     map_free(&s->cell_index); map_free(&s->user_cell_index);
     free(s->carry);
     s->carry = NULL; s->carry_room = 0;
+#ifdef __GLIBC__
+    malloc_trim(0);  /* the connections' many small blocks lie between longer-lived ones: give their pages back */
+#endif
     Py_RETURN_NONE;
 }
 
@@ -1943,21 +1949,37 @@ static int dict_add_in(PyObject *counts, PyObject *outer, PyObject *key, int64_t
     return dict_add(inner, key, amount);
 }
 
-/* Positions of records grouped by slice (a counting sort): order[first[k]:first[k + 1]] are slice k's. */
-static size_t *group_by_slice(const Array *records, size_t slices, int user_records, size_t **first_out) {
-    size_t *first = calloc(slices + 1, sizeof *first), *order = malloc((records->len + 1) * sizeof *order);
-    if (!first || !order) { free(first); free(order); return NULL; }
-    for (size_t i = 0; i < records->len; i++)
-        first[(user_records ? AT(*records, UserCell, i).slice : AT(*records, Cell, i).slice) + 1]++;
-    for (size_t k = 0; k < slices; k++) first[k + 1] += first[k];
-    size_t *next = malloc((slices + 1) * sizeof *next);
-    if (!next) { free(first); free(order); return NULL; }
-    memcpy(next, first, (slices + 1) * sizeof *next);
-    for (size_t i = 0; i < records->len; i++)
-        order[next[user_records ? AT(*records, UserCell, i).slice : AT(*records, Cell, i).slice]++] = i;
-    free(next);
-    *first_out = first;
-    return order;
+/* The slice of a Cell or a UserCell: both begin with it. */
+static uint32_t record_slice(const Array *records, size_t i) {
+    return *(const uint32_t *)(records->items + i * records->size);
+}
+
+/* Put the records in order of slice, in order of counting within a slice (a stable counting sort; nothing is
+ * moved where they are in order already, as they are in a log read in time order), and return where each slice's
+ * records begin: first[k] to first[k + 1]. NULL when memory runs out. */
+static size_t *group_by_slice(Array *records, size_t slices) {
+    size_t *first = calloc(slices + 2, sizeof *first);
+    if (!first) return NULL;
+    int sorted = 1;
+    for (size_t i = 0; i < records->len; i++) {
+        first[record_slice(records, i) + 2]++;
+        if (i && record_slice(records, i) < record_slice(records, i - 1)) sorted = 0;
+    }
+    for (size_t k = 0; k < slices; k++) first[k + 2] += first[k + 1];
+    /* first[k + 1] is where slice k begins */
+    if (sorted) {
+        memmove(first, first + 1, (slices + 1) * sizeof *first);
+        return first;
+    }
+    char *grouped = malloc((records->len ? records->len : 1) * records->size);
+    if (!grouped) { free(first); return NULL; }
+    for (size_t i = 0; i < records->len; i++)  /* first[k + 1] moves on to where slice k ends: where k + 1 begins */
+        memcpy(grouped + first[record_slice(records, i) + 1]++ * records->size, records->items + i * records->size,
+               records->size);
+    free(records->items);
+    records->items = grouped;
+    records->room = records->len ? records->len : 1;
+    return first;
 }
 
 /* Per slice: (attempts by host and address, probes by host and address, attempts by user), given the
@@ -1966,12 +1988,22 @@ static PyObject *Scanner_cells(Scanner *s, PyObject *args);
 
 static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
     if (enter(s, ALLOWED(FINISHED), "slices") < 0) return NULL;
+    size_t cells = s->cells.len;
     PyObject *r = Scanner_cells(s, args);
     s->busy = 0;
     if (r) s->state = SLICED;
+    else if (s->cells.len != cells) s->state = BROKEN;  /* counts were let go of: they cannot be asked for again */
     return r;
 }
 
+/* Keep the first len records; give their memory back once it is half unused (a few times in all). */
+static void array_shrink(Array *a, size_t len) {
+    if (len <= a->room / 2) array_truncate(a, len);
+    else if (len < a->len) a->len = len;
+}
+
+/* The slices are made from the last back to the first, the records of each let go of as its dictionaries are made:
+ * a year of slices is never held both as records here and as Python values. */
 static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
     PyObject *sources, *users, *hosts, *make;
     if (!PyArg_ParseTuple(args, "O!O!O!O", &PyList_Type, &sources, &PyList_Type, &users, &PyList_Type, &hosts, &make))
@@ -1981,23 +2013,22 @@ static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "one address, user and host string per interned one");
         return NULL;
     }
-    size_t *cell_first = NULL, *user_first = NULL;
-    size_t *cell_order = group_by_slice(&s->cells, s->slices.len, 0, &cell_first);
-    size_t *user_order = cell_order ? group_by_slice(&s->user_cells, s->slices.len, 1, &user_first) : NULL;
-    PyObject *result = user_order ? PyList_New(s->slices.len) : NULL;
+    size_t *cell_first = group_by_slice(&s->cells, s->slices.len);
+    size_t *user_first = cell_first ? group_by_slice(&s->user_cells, s->slices.len) : NULL;
+    PyObject *result = user_first ? PyList_New(s->slices.len) : NULL;
     if (!result) goto fail;
-    for (size_t k = 0; k < s->slices.len; k++) {
+    for (size_t k = s->slices.len; k-- > 0;) {
         PyObject *attempts = PyDict_New(), *probes = PyDict_New(), *by_user = new_counts(make);
         PyObject *item = NULL;
         if (!attempts || !probes || !by_user) goto slice_fail;
         for (size_t i = cell_first[k]; i < cell_first[k + 1]; i++) {
-            Cell c = AT(s->cells, Cell, cell_order[i]);
+            Cell c = AT(s->cells, Cell, i);
             PyObject *address = PyList_GET_ITEM(sources, c.source), *host = PyList_GET_ITEM(hosts, c.host);
             if (c.attempts && dict_add_in(attempts, host, address, c.attempts, make) < 0) goto slice_fail;
             if (c.probes && dict_add_in(probes, host, address, c.probes, make) < 0) goto slice_fail;
         }
         for (size_t i = user_first[k]; i < user_first[k + 1]; i++) {
-            UserCell c = AT(s->user_cells, UserCell, user_order[i]);
+            UserCell c = AT(s->user_cells, UserCell, i);
             if (dict_add(by_user, PyList_GET_ITEM(users, c.user), c.attempts) < 0) goto slice_fail;
         }
         item = PyTuple_Pack(3, attempts, probes, by_user);
@@ -2005,15 +2036,17 @@ static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
         Py_XDECREF(attempts); Py_XDECREF(probes); Py_XDECREF(by_user);
         if (!item) goto fail;
         PyList_SET_ITEM(result, k, item);
+        array_shrink(&s->cells, cell_first[k]);
+        array_shrink(&s->user_cells, user_first[k]);
     }
-    free(cell_first); free(cell_order); free(user_first); free(user_order);
-    /* The counts now live in the dictionaries: give the memory back (slices() is called once). */
+    free(cell_first); free(user_first);
+    /* The counts now live in the dictionaries (slices() is called once). */
     free(s->cells.items); free(s->user_cells.items);
     s->cells.items = s->user_cells.items = NULL;
     s->cells.len = s->cells.room = s->user_cells.len = s->user_cells.room = 0;
     return result;
 fail:
-    free(cell_first); free(cell_order); free(user_first); free(user_order);
+    free(cell_first); free(user_first);
     Py_XDECREF(result);
     return NULL;
 }

@@ -38,6 +38,8 @@ _KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
 _ORIGIN = datetime(1, 1, 1)
 _FAILURES_PART = 1 << 16
 """Sources whose failures are asked of the scanner at once."""
+_TIMES_KEPT = 1 << 16
+"""Times kept for reuse while a tally is made."""
 
 
 class NativeCount:
@@ -103,18 +105,24 @@ class NativeCount:
         tz = self.tz
         origins: dict[int | None, datetime] = {None: _ORIGIN.replace(tzinfo=tz)}
         local = origins[None]
-        made: dict[tuple[int, int | None, int], datetime] = {}  # a source's first failure is often its first name's
+        # Times made lately, each one object: a source's first failure is often its first name's too. Bounded, as
+        # Geolocator's cache is: a log of many months holds hundreds of thousands of distinct seconds.
+        made: dict[tuple[int, int | None, int], datetime] = {}
         made_local: dict[int, datetime] = {}  # the common case, a stamp in the build's zone, keyed by its wall clock
 
         def time(wall: int, offset: int | None, fold: int = 0) -> datetime:
             if offset is None and not fold:
                 known = made_local.get(wall)
                 if known is None:
+                    if len(made_local) >= _TIMES_KEPT:
+                        made_local.clear()
                     known = made_local[wall] = local + timedelta(microseconds=wall)
                 return known
             known = made.get((wall, offset, fold))
             if known is not None:
                 return known
+            if len(made) >= _TIMES_KEPT:
+                made.clear()
             origin = origins.get(offset)
             if origin is None:
                 origin = origins[offset] = _ORIGIN.replace(tzinfo=timezone(timedelta(seconds=offset or 0)))
@@ -151,7 +159,12 @@ class NativeCount:
                 first, last = min(first, was.first), max(last, was.last)
             tally.spans[name] = [Span(first, last, at_last)]
         per_slice = self._scanner.slices(sources, users, host_names, Counter)  # taken over as they are
-        for (start, fold), (by_address, probes, by_user) in zip(result["slices"], per_slice, strict=True):
+        starts = result["slices"]
+        if len(starts) != len(per_slice):
+            raise RuntimeError("the scanner gave counts for another number of slices than it named")
+        for index, (start, fold) in enumerate(starts):
+            by_address, probes, by_user = per_slice[index]
+            per_slice[index] = None  # what add_slice does not keep goes now, not after the last slice
             # A local time the clocks skipped names the instant of another slice: add_slice adds them up.
             tally.add_slice(_wall_time(start, tz, fold).astimezone(UTC), by_address, probes, by_user)
         # A part at a time from the last, the scanner letting go of each as it comes: millions of addresses fit.

@@ -203,6 +203,25 @@ def test_ipv6_addresses_in_any_spelling_count_the_same(address: IPv6Address, spe
         assert_same_counts([str(log)])
 
 
+def test_counts_of_a_slice_seen_again_after_a_later_one_are_its_own(tmp_path: Path) -> None:
+    # Two hosts a few seconds apart in one file: slice 06:00 is seen again after 06:10 was begun.
+    lines = [
+        "Dec  6 06:10:05 web-a sshd[1]: Failed password for root from 203.0.113.7 port 1 ssh2",
+        "Dec  6 06:09:58 web-b sshd[2]: Failed password for admin from 198.51.100.9 port 2 ssh2",
+        "Dec  6 06:10:07 web-a sshd[3]: Failed password for root from 203.0.113.8 port 3 ssh2",
+        "Dec  6 06:09:59 web-b sshd[4]: Failed password for guest from 198.51.100.9 port 4 ssh2",
+    ]
+    log = tmp_path / "two-hosts.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert_same_tallies([str(log)], workers=1)
+    tally, _ = tallied([str(log)], True, workers=1)
+    by_start = {start.strftime("%H:%M"): part for start, part in tally.slices.items()}
+    assert by_start["06:00"].sources == {"198.51.100.9": 2}
+    assert by_start["06:00"].users == {"admin": 1, "guest": 1}
+    assert by_start["06:10"].sources == {"203.0.113.7": 1, "203.0.113.8": 1}
+    assert by_start["06:10"].users == {"root": 2}
+
+
 def test_block_boundaries_do_not_matter() -> None:
     whole = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
     pieces = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
