@@ -139,7 +139,7 @@ class Geolocator:
         """Return the alpha-2 code of an address, or one of ``BUCKETS``."""
         found = self._cache.get(ip)
         if found is None:
-            found = special_bucket(ip) or self._lookup(ip) or UNKNOWN
+            found = self._locate(ip)
             if len(self._cache) >= self.CACHE:
                 self._cache.clear()
             self._cache[ip] = found
@@ -169,12 +169,16 @@ class Geolocator:
                         if type(raw) is str:  # a record of the one key: its code says it all
                             codes[raw] = code
                 else:
-                    code = self.country(ip)
+                    code = self._locate(ip)
                 if len(cache) >= self.CACHE:
                     cache.clear()
                 cache[ip] = code
             found.append(code)
         return found
+
+    def _locate(self, ip: str) -> str:
+        """Return the bucket or country of an address not in the cache."""
+        return special_bucket(ip) or self._lookup(ip) or UNKNOWN
 
     def _code(self, code: str | None) -> str:
         """Return ``code`` (UNKNOWN for None) as the one object kept for it: millions of addresses share a few."""
