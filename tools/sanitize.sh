@@ -16,6 +16,10 @@ gcc -shared -fPIC -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -f
     -I"$include" honeycast/_scan.c -o "$work/honeycast/_scan$suffix"
 
 export PYTHONPATH="$work" PYTHONSAFEPATH=1  # not the sources in the current folder
+# The Python reader's worker processes start from a fresh server, not forked from the tests' process: this
+# sanitizer's allocator has no fork handler, so a fork just after the scanner's threads were joined (a test
+# counting both ways) could copy a lock a dying thread still held, and the child would wait on it forever.
+printf 'import multiprocessing\nmultiprocessing.set_start_method("forkserver")\n' > "$work/sitecustomize.py"
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
 export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 python -c "
