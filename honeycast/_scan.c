@@ -53,6 +53,7 @@ enum { E_NONE, E_FAILURE, E_PAM_FAILURE, E_LOGIN, E_CLOSE, E_LOGOUT, N_EFFECTS }
 #define SWEEP_US (60LL * US)      /* sshd.SWEEP: how often (log time) connections are looked at for that */
 #define MAX_PENDING 1024          /* sshd.MAX_PENDING: a connection holding this many PAM lines counts them */
 #define ZONE_BUCKET_US (900LL * US)  /* the build zone's offset is asked once per quarter hour of UTC */
+#define RECENT 16  /* a slice counted in since the last this many slices began keeps its cells findable */
 
 /* ---------------------------------------------------------------- tables */
 
@@ -238,7 +239,8 @@ typedef struct {
 
 typedef struct { uint32_t slice, source, host; int64_t attempts, probes; } Cell;
 typedef struct { uint32_t slice, user; int64_t attempts; } UserCell;
-typedef struct { int64_t start; uint8_t fold; } SliceKey;  /* local wall clock in the build's zone */
+/* start: local wall clock in the build's zone; used: how many slices there were when one was last counted in. */
+typedef struct { int64_t start; uint32_t used; uint8_t fold; } SliceKey;
 #define ATTACK_NAMES 3  /* timeline.ATTACK_NAMES: the first user names of a source that are kept */
 typedef struct { Time at; uint32_t user; uint8_t invalid; } Named;  /* timeline.Named */
 typedef struct {
@@ -1071,12 +1073,44 @@ static int note_name(Scanner *s, SourceInfo *info, Named name) {
     return 0;
 }
 
+/* Put a cell's index in a map keyed by (slice, …). The map only finds the cells of recent slices: where it is
+ * full, those of slices counted in no longer are forgotten before it grows, so it stays the size of what a log
+ * counts at once, not of all it counted. A forgotten cell that is counted again gets a second record, which
+ * Scanner_cells adds to the first. */
+static int cell_put(Scanner *s, Map *m, uint64_t slice, uint64_t key, uint32_t index) {
+    if ((m->len + 1) * 2 > m->cap) {
+        uint32_t now = (uint32_t)s->slices.len;
+        size_t recent = 0;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slots[i].v != NONE && AT(s->slices, SliceKey, m->slots[i].a).used + RECENT >= now) recent++;
+        if (recent < m->len) {
+            /* A quarter full at most and an eighth at least: a quarter of the room is filled before the next look. */
+            Map kept;
+            size_t cap = m->cap;
+            if ((recent + 1) * 4 > cap) cap *= 2;
+            else while (cap > (1 << 12) && (recent + 1) * 8 <= cap) cap /= 2;
+            if (map_init(&kept, cap) < 0) { map_free(&kept); return -1; }
+            for (size_t i = 0; i < m->cap; i++) {
+                Slot slot = m->slots[i];
+                if (slot.v != NONE && AT(s->slices, SliceKey, slot.a).used + RECENT >= now) {
+                    *map_slot(&kept, slot.a, slot.b) = slot.v;
+                    kept.len++;
+                }
+            }
+            map_free(m);
+            *m = kept;
+        }
+    }
+    return map_put(m, slice, key, index);
+}
+
 /* Add attempts and a probe of one source to the tally (Tally.add). user: a Name, or NO_NAME. */
 static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user, int64_t attempts, int probe) {
     AT(s->source_info, SourceInfo, origin).counted = 1;
     int failed = 0;
     uint32_t slice = slice_of(s, t, &failed);
     if (failed) return -1;
+    AT(s->slices, SliceKey, slice).used = (uint32_t)s->slices.len;
     if (attempts || probe) {
         uint64_t key = (uint64_t)host << 32 | origin;
         uint32_t index = map_get(&s->cell_index, slice, key);
@@ -1085,7 +1119,7 @@ static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user,
             if (!cell) return nomem(s);
             cell->slice = slice; cell->source = origin; cell->host = host;
             index = (uint32_t)(s->cells.len - 1);
-            if (map_put(&s->cell_index, slice, key, index) < 0) return nomem(s);
+            if (cell_put(s, &s->cell_index, slice, key, index) < 0) return nomem(s);
         }
         Cell *cell = &AT(s->cells, Cell, index);
         cell->attempts += attempts;
@@ -1100,7 +1134,7 @@ static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user,
                 if (!cell) return nomem(s);
                 cell->slice = slice; cell->user = user->id;
                 index = (uint32_t)(s->user_cells.len - 1);
-                if (map_put(&s->user_cell_index, slice, user->id, index) < 0) return nomem(s);
+                if (cell_put(s, &s->user_cell_index, slice, user->id, index) < 0) return nomem(s);
             }
             AT(s->user_cells, UserCell, index).attempts += attempts;
         }

@@ -222,6 +222,32 @@ def test_counts_of_a_slice_seen_again_after_a_later_one_are_its_own(tmp_path: Pa
     assert by_start["06:10"].users == {"root": 2}
 
 
+def test_a_slice_counted_in_again_long_after_its_last_line_adds_up(tmp_path: Path) -> None:
+    # 40 ten-minute slices of 120 addresses each (more cells than the scanner keeps findable), then a second
+    # failure from the same address and user in slices long gone: each address's two failures are one count.
+    lines = []
+    for pass_ in range(2):
+        for slice_ in range(40):
+            minute = slice_ * 10
+            stamp = f"Dec  6 {minute // 60:02d}:{minute % 60:02d}:{pass_:02d}"
+            for n in range(120):
+                lines.append(
+                    f"{stamp} web sshd[{pass_}{slice_:02d}{n:03d}]: Failed password for user{slice_}x{n} "
+                    f"from 10.{slice_}.{n}.1 port {1000 + n} ssh2"
+                )
+        if pass_ == 0:
+            lines.append("Dec  6 07:00:00 web sshd[9]: Failed password for root from 10.99.0.1 port 9 ssh2")
+    log = tmp_path / "revisited.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert_same_tallies([str(log)], workers=1)
+    tally, _ = tallied([str(log)], True, workers=1)
+    assert len(tally.slices) == 41
+    for part in tally.slices.values():
+        if "10.99.0.1" not in part.sources:
+            assert set(part.sources.values()) == {2}
+            assert set(part.users.values()) == {2}
+
+
 def test_block_boundaries_do_not_matter() -> None:
     whole = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
     pieces = native.NativeCount(600, UTC, 2026, datetime(2026, 12, 1, tzinfo=UTC))
