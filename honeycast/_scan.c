@@ -353,10 +353,23 @@ static int make_time(Time *t, int y, int mo, int d, int h, int mi, int s, int us
 }
 
 static int month_number(const char *p) {
-    static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    for (int i = 0; i < 12; i++)
-        if (memcmp(p, names + 3 * i, 3) == 0) return i + 1;
-    return 0;
+#define MONTH(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
+    switch (MONTH((unsigned char)p[0], (unsigned char)p[1], (unsigned char)p[2])) {
+    case MONTH('J', 'a', 'n'): return 1;
+    case MONTH('F', 'e', 'b'): return 2;
+    case MONTH('M', 'a', 'r'): return 3;
+    case MONTH('A', 'p', 'r'): return 4;
+    case MONTH('M', 'a', 'y'): return 5;
+    case MONTH('J', 'u', 'n'): return 6;
+    case MONTH('J', 'u', 'l'): return 7;
+    case MONTH('A', 'u', 'g'): return 8;
+    case MONTH('S', 'e', 'p'): return 9;
+    case MONTH('O', 'c', 't'): return 10;
+    case MONTH('N', 'o', 'v'): return 11;
+    case MONTH('D', 'e', 'c'): return 12;
+    default: return 0;
+    }
+#undef MONTH
 }
 
 /* SshdParser._classic_time: the year of a yearless stamp, and New Year. -1: no valid time. */
@@ -913,11 +926,18 @@ static uint64_t endpoint_key(uint32_t source, int64_t port) { return ((uint64_t)
 /* a - b in µs, as Python subtracts aware datetimes: by wall clock when both are in the reader's
  * zone (the same tzinfo), else by UTC instant — which for a local time needs the zone's offset
  * at that time, asked of Python (only logs that mix local and UTC-offset stamps get here). */
-static int time_diff(Scanner *s, Time a, Time b, int64_t *diff) {
-    if (a.offset == LOCAL && b.offset == LOCAL) {
-        *diff = a.wall - b.wall;
+static int time_diff_zoned(Scanner *s, Time a, Time b, int64_t *diff);
+
+/* a - b in µs: by wall clock where both are local stamps (nearly always: inline), else by instant. */
+static inline int time_diff(Scanner *s, const Time *a, const Time *b, int64_t *diff) {
+    if (a->offset == LOCAL && b->offset == LOCAL) {
+        *diff = a->wall - b->wall;
         return 0;
     }
+    return time_diff_zoned(s, *a, *b, diff);
+}
+
+static int time_diff_zoned(Scanner *s, Time a, Time b, int64_t *diff) {
     int64_t instants[2];
     Time both[2] = {a, b};
     for (int i = 0; i < 2; i++) {
@@ -1048,7 +1068,7 @@ static int note_name(Scanner *s, SourceInfo *info, Named name) {
     for (uint8_t i = 0; i < info->names; i++) {
         Named *known = &info->name[i];
         if (known->user != name.user) continue;
-        if (time_diff(s, name.at, known->at, &step) < 0) return -1;
+        if (time_diff(s, &name.at, &known->at, &step) < 0) return -1;
         if (step >= 0 && (known->invalid || !name.invalid)) return 0;
         if (step >= 0) name.at = known->at;
         name.invalid |= known->invalid;
@@ -1057,13 +1077,13 @@ static int note_name(Scanner *s, SourceInfo *info, Named name) {
         break;
     }
     if (at == ATTACK_NAMES) {
-        if (time_diff(s, name.at, info->name[ATTACK_NAMES - 1].at, &step) < 0) return -1;
+        if (time_diff(s, &name.at, &info->name[ATTACK_NAMES - 1].at, &step) < 0) return -1;
         if (step >= 0) return 0;
         info->names--;  /* the latest of the kept names gives way */
     }
     uint8_t place = info->names;
     while (place > 0) {
-        if (time_diff(s, name.at, info->name[place - 1].at, &step) < 0) return -1;
+        if (time_diff(s, &name.at, &info->name[place - 1].at, &step) < 0) return -1;
         if (step >= 0) break;
         info->name[place] = info->name[place - 1];
         place--;
@@ -1140,7 +1160,7 @@ static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user,
         }
         SourceInfo *info = &AT(s->source_info, SourceInfo, origin);
         int64_t before = -1, after = 1;
-        if (info->failed && (time_diff(s, t, info->first, &before) < 0 || time_diff(s, t, info->last, &after) < 0))
+        if (info->failed && (time_diff(s, &t, &info->first, &before) < 0 || time_diff(s, &t, &info->last, &after) < 0))
             return -1;
         if (before < 0) info->first = t;
         if (after > 0) info->last = t;
@@ -1261,7 +1281,7 @@ static Connection *by_seq(Scanner *s, uint64_t seq) {
 static int sweep(Scanner *s, Time t) {
     if (!s->has_swept) { s->swept = t; s->has_swept = 1; return 0; }
     int64_t since;
-    if (time_diff(s, t, s->swept, &since) < 0) return -1;
+    if (time_diff(s, &t, &s->swept, &since) < 0) return -1;
     if (since < SWEEP_US) return 0;
     s->swept = t;
     size_t keep = 0;
@@ -1271,7 +1291,7 @@ static int sweep(Scanner *s, Time t) {
         if (!c) continue;
         if (c->pending_first < c->pending_len) {
             int64_t idle;
-            if (time_diff(s, t, c->pending[c->pending_len - 1].time, &idle) < 0) return -1;
+            if (time_diff(s, &t, &c->pending[c->pending_len - 1].time, &idle) < 0) return -1;
             if (idle <= IDLE_US) { AT(s->waiting, uint64_t, keep++) = seq; continue; }
             if (settle(s, c) < 0) return -1;
         }
@@ -1358,7 +1378,7 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
                  Name source, int source_is_host, int64_t port, Name user) {
     if (s->has_latest) {
         int64_t step;
-        if (time_diff(s, s->latest, t, &step) < 0) return -1;
+        if (time_diff(s, &s->latest, &t, &step) < 0) return -1;
         if (step > BACKWARDS_US) {
             s->backwards++;
             if (step > s->backwards_step) { s->backwards_step = step; s->backwards_line = s->lines; }
@@ -1377,7 +1397,7 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
         span->seen = 1;
     } else {
         int64_t before, after;
-        if (time_diff(s, t, span->first, &before) < 0 || time_diff(s, t, span->last, &after) < 0) return -1;
+        if (time_diff(s, &t, &span->first, &before) < 0 || time_diff(s, &t, &span->last, &after) < 0) return -1;
         if (before < 0) span->first = t;
         if (after > 0) { span->last = t; span->at_last = 1; }
         else if (after == 0) span->at_last++;

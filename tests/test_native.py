@@ -222,6 +222,22 @@ def test_counts_of_a_slice_seen_again_after_a_later_one_are_its_own(tmp_path: Pa
     assert by_start["06:10"].users == {"root": 2}
 
 
+def test_every_month_name_and_no_other_is_read_as_one(tmp_path: Path) -> None:
+    # One failure on the 6th of each month, and lines whose month is almost a name: not sshd lines of a date.
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    wrong = ["JAN", "jan", "Jam", "Fe ", "Sept", "Dez", "Mai", "Okt", "Nox", "Dec\t"]
+    lines = [
+        f"{month:3.4} {' 6' if index % 2 else '06'} 08:00:00 web sshd[{index}]: Failed password for root "
+        f"from 203.0.113.{index + 1} port {1000 + index} ssh2"
+        for index, month in enumerate(names + wrong)
+    ]
+    log = tmp_path / "months.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert_same_tallies([str(log)], workers=1)
+    tally, _ = tallied([str(log)], True, workers=1)
+    assert sorted(start.month for start in tally.slices) == list(range(1, 13))
+
+
 def test_a_slice_counted_in_again_long_after_its_last_line_adds_up(tmp_path: Path) -> None:
     # 40 ten-minute slices of 120 addresses each (more cells than the scanner keeps findable), then a second
     # failure from the same address and user in slices long gone: each address's two failures are one count.
