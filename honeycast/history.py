@@ -62,7 +62,7 @@ class History:
     def attack_tally(self, tally: Tally) -> Tally:
         """Return the attacks of the addresses in ``tally`` that earlier builds counted, as a tally to add to it."""
         earlier = Tally(tally.slice_seconds, tally.tz)
-        for address in tally.country_of:
+        for address in tally.country_of if self.attackers else ():
             found = self.attackers.get(digest(address))
             if found is None:
                 continue
@@ -256,8 +256,12 @@ def add_timeline(
                 by_host = {only: getattr(one, kind)}
             for name, counts in by_host.items():
                 _add_counts(entry["hosts"].setdefault(name, {"counts": {}, "probes": {}})[kind], counts)
+    days: dict[date, dict[str, int]] = {}  # logins come in time order, thousands a day
     for login in timeline.logins:
-        logins = _day(history, login.time.astimezone(tz).date(), tz)["logins"]
+        when = login.time.astimezone(tz).date()
+        logins = days.get(when)
+        if logins is None:
+            logins = days[when] = _day(history, when, tz)["logins"]
         logins[login.country] = logins.get(login.country, 0) + 1
     for compromise in timeline.compromises:
         day = _day(history, compromise.time.astimezone(tz).date(), tz)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from .geo import HOSTNAME
 from .shapes import BUCKET_NAMES
-from .timeline import Timeline, digest
+from .timeline import Login, Timeline, digest
 
 LOCAL_ACCOUNT = "(an account on this host)"
 OWNER_ADDRESS = "(the owner's address)"
@@ -118,10 +118,11 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
     slices = tuple(
         replace(one, sources=rekey(one.sources, addresses), users=rekey(one.users, users)) for one in timeline.slices
     )
+    # One a login (there may be many thousands): made directly, as replace() looks each field up every time.
     logins = tuple(
-        replace(login, address=address(login.address, login.country))
+        Login(login.time, address(login.address, login.country), login.country, login.user)
         if privacy.publish_accepted
-        else replace(login, address=HIDDEN, user=HIDDEN)
+        else Login(login.time, HIDDEN, login.country, HIDDEN)
         for login in timeline.logins
     )
 

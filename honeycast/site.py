@@ -10,6 +10,7 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +231,7 @@ def top_counts(counts: dict[str, int], size: int) -> list[list[Any]]:
     """Return the largest counts, ties in name order: the same for every order events were counted in."""
     if len(counts) > 4 * size:  # only counts as large as the size-th largest can be among them
         least = heapq.nlargest(size, counts.values())[-1] if size else 0
-        counts = {key: value for key, value in counts.items() if value >= least}
+        counts = dict(compress(counts.items(), map(least.__le__, counts.values())))  # value >= least, in C
     return [[key, value] for key, value in sorted(counts.items(), key=_largest_first)[:size]]
 
 

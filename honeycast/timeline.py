@@ -276,6 +276,15 @@ def _merge(mine: dict[K, V], theirs: dict[K, V], combine: Callable[[V, V], V]) -
         mine[key] = found if known is None else combine(known, found)
 
 
+def _take(counts: dict[str, int], key: str, amount: int) -> None:
+    """Take ``amount`` off ``counts[key]``, leaving no key at zero."""
+    left = counts[key] - amount
+    if left:
+        counts[key] = left
+    else:
+        del counts[key]
+
+
 def _taken(counts: dict[str, int]) -> Counter[str]:
     """Return counts as a Counter: the very one where it is one."""
     return counts if type(counts) is Counter else Counter(counts)
@@ -623,24 +632,30 @@ class Tally:
         slice's addresses and names come as counted (every use of them sorts what it takes).
         """
         country_of = self.country_of
+        country = country_of.__getitem__
+        counted, probing = part.sources, part.probes
+        sources: dict[str, int] = counted
+        # Every address of every slice passes here: looked up and counted in C where Python lets it be.
+        countries = list(map(country, counted))
+        addresses: Counter[str] = Counter(countries)
+        addresses.update(map(country, probing.keys() - counted.keys()))  # probed without an attempt
         attempts: dict[str, int] = {}
+        for place, count in zip(countries, counted.values(), strict=True):
+            attempts[place] = attempts.get(place, 0) + count
         probes: dict[str, int] = {}
-        addresses: dict[str, int] = {}
-        sources = part.sources
-        if owners and not owners.isdisjoint(sources):
-            sources = Counter({address: count for address, count in sources.items() if address not in owners})
-        probing = part.probes
-        if owners and not owners.isdisjoint(probing):
-            probing = Counter({address: count for address, count in probing.items() if address not in owners})
-        for address, count in sources.items():  # the loop over every address of every slice: kept lean
-            country = country_of[address]
-            attempts[country] = attempts.get(country, 0) + count
-            addresses[country] = addresses.get(country, 0) + 1
         for address, count in probing.items():
-            country = country_of[address]
-            probes[country] = probes.get(country, 0) + count
-            if address not in sources:
-                addresses[country] = addresses.get(country, 0) + 1
+            place = country(address)
+            probes[place] = probes.get(place, 0) + count
+        if owners and not (owners.isdisjoint(counted) and owners.isdisjoint(probing)):
+            sources = dict(counted)
+            for address in counted.keys() & owners:  # the owner's own addresses: taken back out
+                del sources[address]
+                _take(attempts, country(address), counted[address])
+                _take(addresses, country(address), 1)
+            for address in probing.keys() & owners:
+                _take(probes, country(address), probing[address])
+                if address not in counted:
+                    _take(addresses, country(address), 1)
         hosts: dict[str, dict[str, int]] = {}
         host_probes: dict[str, dict[str, int]] = {}
         for host in sorted(part.hosts) if per_host else ():
