@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
@@ -134,9 +134,6 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         kept = timeline if counted_fine is tally else counted_fine.timeline(empty_slices=False)
         assert kept is not None
         daily = timeline if kept is timeline else publishable(kept, privacy)
-    with clock.stage("history"):
-        add_timeline(history, daily, counted_fine.spans, privacy.host)
-        history.keep_attacks(counted_fine, counted.owners, privacy)
 
     fps = options.fps or default_fps(len(timeline.slices))
     meta = SiteMeta(
@@ -145,13 +142,20 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     )  # fmt: skip
     staging = _staging(out)
     held = _hold(staging)
-    try:
-        names, world, style = _render(timeline, meta, options, staging, reporter, clock)
-        meta = replace(meta, style=style)
+
+    def write_the_rest(world: dict[str, object], style: dict[str, object]) -> None:
+        """Write the site and the history: while the video encoders finish their files."""
+        with clock.stage("history"):
+            add_timeline(history, daily, counted_fine.spans, privacy.host)
+            history.keep_attacks(counted_fine, counted.owners, privacy)
+        site_meta = replace(meta, style=style)
         with clock.stage("site"):
-            write_site(staging, slices_document(timeline, meta), meta, world)
+            write_site(staging, slices_document(timeline, site_meta), site_meta, world)
         with clock.stage("history"):
             write_history(staging, history)
+
+    try:
+        names = _render(timeline, meta, options, staging, reporter, clock, write_the_rest)
         with clock.stage("site"):
             _move_into_place(staging, out)
             (out / STAGING).unlink(missing_ok=True)
@@ -286,11 +290,18 @@ def _held_by_another(folder: Path) -> bool:
 
 
 def _render(
-    timeline: Timeline, meta: SiteMeta, options: BuildOptions, staging: Path, reporter: Reporter, clock: Stopwatch
-) -> tuple[list[str], dict[str, object], dict[str, object]]:
-    """Write the frames, videos, poster and summary chart into ``staging``.
+    timeline: Timeline,
+    meta: SiteMeta,
+    options: BuildOptions,
+    staging: Path,
+    reporter: Reporter,
+    clock: Stopwatch,
+    then: Callable[[dict[str, object], dict[str, object]], None],
+) -> list[str]:
+    """Write the frames, videos, poster and summary chart into ``staging``; return their names.
 
-    Return their names, the map outline for the viewer and the maps' style.
+    Once every frame is sent to the encoders, and while they finish their files, the poster and chart are drawn
+    and ``then`` is called with the map outline for the viewer and the maps' style.
     """
     began = time.perf_counter()
     from .charts import render_summary
@@ -330,21 +341,25 @@ def _render(
             reporter.advance()
             yield frame
 
-    began, drawn = time.perf_counter(), clock.seconds["frames"]
+    def meanwhile() -> None:
+        with clock.stage("frames"):
+            save_png(render_poster(timeline, layer, look), staging / "poster.png")
+            save_png(render_summary(timeline, look, layer.ramp), staging / "summary.png")
+        with clock.stage("site"):
+            world = world_outline()
+        then(world, viewer_style(layer, look, timeline.peak, timeline.slice_seconds))
+
+    began, staged = time.perf_counter(), sum(clock.seconds.values())
     frames = render_frames(timeline, layer, look, frames_dir, workers=options.workers)
     try:
-        count = write_videos(counted(frames), videos, look.size, meta.fps)
+        count = write_videos(counted(frames), videos, look.size, meta.fps, meanwhile)
     finally:
         frames.close()  # stops the frame workers before a failed build removes the folder they write into
-    clock.add("video", time.perf_counter() - began - (clock.seconds["frames"] - drawn))
+    # Sending the frames and waiting for the encoders: what no other stage took of the time.
+    clock.add("video", time.perf_counter() - began - (sum(clock.seconds.values()) - staged))
     if count != len(timeline.slices):
         raise OutputError(f"{staging}: wrote {count} video frames for {len(timeline.slices)} slices")
-    with clock.stage("frames"):
-        save_png(render_poster(timeline, layer, look), staging / "poster.png")
-        save_png(render_summary(timeline, look, layer.ramp), staging / "summary.png")
-    with clock.stage("site"):
-        world = world_outline()
-    return written, world, viewer_style(layer, look, timeline.peak, timeline.slice_seconds)
+    return written
 
 
 def _check_inputs_outside(logs: list[str], out: Path) -> None:

@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from fractions import Fraction
@@ -84,8 +84,18 @@ def gif(path: Path, width: int) -> VideoOutput:
     return VideoOutput(path, "gif", ("-vf", graph, "-loop", "0"), pix_fmt="pal8")
 
 
-def write_videos(frames: Iterable[np.ndarray], outputs: list[VideoOutput], size: tuple[int, int], fps: float) -> int:
-    """Stream RGB frames into every output at once (no frame is read back from disk); return how many."""
+def write_videos(
+    frames: Iterable[np.ndarray],
+    outputs: list[VideoOutput],
+    size: tuple[int, int],
+    fps: float,
+    meanwhile: Callable[[], None] | None = None,
+) -> int:
+    """Stream RGB frames into every output at once (no frame is read back from disk); return how many.
+
+    ``meanwhile`` runs once every frame is sent, while the encoders finish their files (the last of the encoding
+    takes a while); if it fails, the encoders are stopped.
+    """
     encoders: list[_Encoder] = []
     try:
         for output in outputs:
@@ -96,6 +106,10 @@ def write_videos(frames: Iterable[np.ndarray], outputs: list[VideoOutput], size:
             for encoder in encoders:
                 encoder.send(data)
             written += 1
+        for encoder in encoders:
+            encoder.end_input()
+        if meanwhile is not None:
+            meanwhile()
         for encoder in encoders:
             encoder.finish()
         return written
@@ -137,6 +151,10 @@ class _Encoder:
         except OSError:  # ffmpeg stopped reading: it failed, and says why
             self.process.wait()
             raise OutputError(f"{self.output.path.parent}: ffmpeg failed: {self._said()}") from None
+
+    def end_input(self) -> None:
+        """Tell ffmpeg there are no more frames: it finishes the file on its own."""
+        self._end_input()
 
     def finish(self) -> None:
         """End the input and wait for the file to be written."""
