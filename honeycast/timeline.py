@@ -517,6 +517,8 @@ class Tally:
             self.country_of, self.failures, self.names = other.country_of, other.failures, other.names
             self.accepted, self.slices = other.accepted, other.slices
             return
+        if not (other.country_of or other.failures or other.names or other.accepted or other.slices):
+            return  # nothing to add (a history that knew none of these addresses): the logins stay as they are
         self.country_of.update(other.country_of)
         # A login's failures before it, read in another part, are that part's failures before its time.
         self.accepted = [
