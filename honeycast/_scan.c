@@ -36,22 +36,22 @@ static const char *KIND_NAMES[N_KINDS] = {
     "no_identification", "bad_protocol", "negotiation_failed", "timeout", "reverse_mapping",
     "refused_connect", "connection", "logout", "dropped", "unknown"};
 
-/* What a line of a kind does to its connection: events.Effect, given per kind by events.EFFECTS at __init__,
- * the one table of these rules both readers follow. */
-enum { E_NONE, E_FAILURE, E_PAM_FAILURE, E_LOGIN, E_CLOSE, E_LOGOUT, N_EFFECTS };
+/* What a line does: the bits of rules.Action (checked at import). Which kind does what, and every limit
+ * connections are kept in, the scanner is handed at __init__ (rules.RULES): it keeps no rule of its own. */
+enum {
+    A_TRIES = 1, A_ATTEMPT = 2, A_WAITS = 4, A_KEEPS_OWN = 8, A_SETTLES = 16, A_SESSION = 32, A_ENDS = 64,
+    A_NOTES_INVALID = 128, A_LOGIN = 256, N_ACTIONS = 9
+};
+static const char *ACTION_NAMES[N_ACTIONS] = {"TRIES", "ATTEMPT", "WAITS", "KEEPS_OWN", "SETTLES", "SESSION",
+                                              "ENDS", "NOTES_INVALID", "LOGIN"};
 
-#define INTERFACE 10 /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 11 /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CARRY (4 * MAX_LINE + 8)  /* a longer line has more than MAX_LINE characters however it decodes */
-#define MAX_CONNECTIONS 100000
 #define LOCAL INT32_MIN          /* a time in the reader's own zone, not a fixed offset */
 #define US 1000000LL
 #define DAY_US (86400LL * US)
-#define BACKWARDS_US (600LL * US)
-#define IDLE_US (600LL * US)      /* sshd.IDLE: a connection's PAM failures this old count */
-#define SWEEP_US (60LL * US)      /* sshd.SWEEP: how often (log time) connections are looked at for that */
-#define MAX_PENDING 1024          /* sshd.MAX_PENDING: a connection holding this many PAM lines counts them */
 #define ZONE_BUCKET_US (900LL * US)  /* the build zone's offset is asked once per quarter hour of UTC */
 #define RECENT 16  /* a slice counted in since the last this many slices began keeps its cells findable */
 
@@ -241,11 +241,11 @@ typedef struct { uint32_t slice, source, host; int64_t attempts, probes; } Cell;
 typedef struct { uint32_t slice, user; int64_t attempts; } UserCell;
 /* start: local wall clock in the build's zone; used: how many slices there were when one was last counted in. */
 typedef struct { int64_t start; uint32_t used; uint8_t fold; } SliceKey;
-#define ATTACK_NAMES 3  /* timeline.ATTACK_NAMES: the first user names of a source that are kept */
+#define NAMES_ROOM 8  /* room for the first user names of a source: the rule book's attack_names, at most */
 typedef struct { Time at; uint32_t user; uint8_t invalid; } Named;  /* timeline.Named */
 typedef struct {
     Time first, last; int64_t total; uint8_t failed, is_host, counted;  /* counted: a line of it was */
-    uint8_t names; Named name[ATTACK_NAMES];  /* earliest first */
+    uint8_t names; Named name[NAMES_ROOM];  /* earliest first: attack_names of them at most */
 } SourceInfo;
 typedef struct { Time time; uint32_t source, user; int64_t before; } Login;
 /* A span of time a host's lines were already counted in (by an earlier build): its events are read but not
@@ -288,7 +288,11 @@ typedef struct {
     PyThreadState *released;  /* the GIL, while feed() reads without it */
     int allow_threads;
     int state;  /* NEW, READING, FINISHED, SLICED, TAKEN or BROKEN: which methods may be called */
-    uint8_t effects[N_KINDS];  /* events.EFFECTS */
+    /* the rule book (rules.RuleBook) */
+    uint16_t actions[N_KINDS];
+    int64_t idle_us, sweep_us, backwards_us;
+    size_t max_pending, max_connections;
+    uint8_t attack_names;
     int busy;   /* a method is running: another thread, or a callback, must not enter */
 } Scanner;
 
@@ -1076,8 +1080,8 @@ static int note_name(Scanner *s, SourceInfo *info, Named name) {
         at = --info->names;
         break;
     }
-    if (at == ATTACK_NAMES) {
-        if (time_diff(s, &name.at, &info->name[ATTACK_NAMES - 1].at, &step) < 0) return -1;
+    if (at == s->attack_names) {
+        if (time_diff(s, &name.at, &info->name[s->attack_names - 1].at, &step) < 0) return -1;
         if (step >= 0) return 0;
         info->names--;  /* the latest of the kept names gives way */
     }
@@ -1201,7 +1205,7 @@ static int map_shift(Map *m, uint32_t dropped) {
 
 /* Forget the older half of the connections (those that never logged their end), settling them. */
 static int forget_older_half(Scanner *s) {
-    size_t total = s->connections.len, half = MAX_CONNECTIONS / 2;
+    size_t total = s->connections.len, half = s->max_connections / 2;
     for (size_t i = 0; i < half; i++) {
         Connection *c = &AT(s->connections, Connection, i);
         if (settle(s, c) < 0) return -1;
@@ -1258,7 +1262,7 @@ static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t 
         return known;
     }
     if (known && settle(s, known) < 0) { *failed = 1; return NULL; }  /* the pid serves another client now */
-    if (s->connections.len >= MAX_CONNECTIONS && forget_older_half(s) < 0) { *failed = 1; return NULL; }
+    if (s->connections.len >= s->max_connections && forget_older_half(s) < 0) { *failed = 1; return NULL; }
     Connection *fresh = array_push(&s->connections);
     if (!fresh) { *failed = 1; nomem(s); return NULL; }
     fresh->seq = s->next_seq++;
@@ -1282,7 +1286,7 @@ static int sweep(Scanner *s, Time t) {
     if (!s->has_swept) { s->swept = t; s->has_swept = 1; return 0; }
     int64_t since;
     if (time_diff(s, &t, &s->swept, &since) < 0) return -1;
-    if (since < SWEEP_US) return 0;
+    if (since < s->sweep_us) return 0;
     s->swept = t;
     size_t keep = 0;
     for (size_t i = 0; i < s->waiting.len; i++) {
@@ -1292,7 +1296,7 @@ static int sweep(Scanner *s, Time t) {
         if (c->pending_first < c->pending_len) {
             int64_t idle;
             if (time_diff(s, &t, &c->pending[c->pending_len - 1].time, &idle) < 0) return -1;
-            if (idle <= IDLE_US) { AT(s->waiting, uint64_t, keep++) = seq; continue; }
+            if (idle <= s->idle_us) { AT(s->waiting, uint64_t, keep++) = seq; continue; }
             if (settle(s, c) < 0) return -1;
         }
         c->waiting = 0;
@@ -1306,14 +1310,15 @@ static int sweep(Scanner *s, Time t) {
 static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, Connection *c, int covered,
                       int64_t *attempts, int *probe) {
     *attempts = 0; *probe = 0;
-    int effect = s->effects[kind];
+    unsigned actions = s->actions[kind];
     if (!c) {
-        *attempts = effect == E_FAILURE ? count : 0;
-        *probe = effect == E_CLOSE;
+        *attempts = (actions & A_ATTEMPT) ? count : 0;
+        *probe = (actions & A_ENDS) && !(actions & A_TRIES);
         return 0;
     }
-    if (effect == E_FAILURE) {
-        c->tried = 1;
+    /* The actions in rules.Action's order, as SshdParser._count does them. */
+    if (actions & A_TRIES) c->tried = 1;
+    if (actions & A_ATTEMPT) {
         int64_t echoed = count;
         while (echoed && c->pending_first < c->pending_len) {  /* the PAM failures this line echoes */
             Pending *first = &c->pending[c->pending_first];
@@ -1326,11 +1331,10 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
         int64_t already = echoed < c->settled ? echoed : c->settled;
         c->settled -= already;
         *attempts = count - already;
-    } else if (effect == E_PAM_FAILURE && covered) {
-        c->tried = 1;
-        c->settled += count;  /* a Failed line echoing it adds nothing for it */
-    } else if (effect == E_PAM_FAILURE) {
-        c->tried = 1;
+    }
+    if ((actions & A_WAITS) && covered) {
+        c->settled += count;  /* counted by an earlier build: a Failed line echoing it adds nothing */
+    } else if (actions & A_WAITS) {
         if (resolve(s, &s->users, user) < 0) return -1;
         if (c->pending_len == c->pending_room) {
             uint32_t room = c->pending_room ? c->pending_room * 2 : 4;
@@ -1339,28 +1343,27 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
             c->pending = grown; c->pending_room = room;
         }
         c->pending[c->pending_len++] = (Pending){t, user->id, count};
-        if (c->pending_len - c->pending_first >= MAX_PENDING && settle(s, c) < 0) return -1;
+        if (c->pending_len - c->pending_first >= s->max_pending && settle(s, c) < 0) return -1;
         if (!c->waiting) {
             uint64_t *seq = array_push(&s->waiting);
             if (!seq) return nomem(s);
             *seq = c->seq;
             c->waiting = 1;
         }
-    } else if (effect == E_LOGIN) {
-        c->tried = 1;
-        /* PAM failures for the user that then logged in belong to that login (a second PAM module
-         * accepted the password); failures for other users were attempts. */
+    }
+    if (actions & A_KEEPS_OWN) {
         if (resolve(s, &s->users, user) < 0) return -1;
         uint32_t keep = c->pending_first;
         for (uint32_t i = c->pending_first; i < c->pending_len; i++)
             if (c->pending[i].user != user->id) c->pending[keep++] = c->pending[i];
         c->pending_len = keep;
-        if (settle(s, c) < 0) return -1;
+    }
+    if ((actions & A_SETTLES) && settle(s, c) < 0) return -1;
+    if (actions & A_SESSION) {
         uint32_t index = (uint32_t)(c - (Connection *)s->connections.items);
         if (map_put(&s->session_index, c->host, c->source, index) < 0) return nomem(s);
-    } else if (effect == E_CLOSE || effect == E_LOGOUT) {
-        if (settle(s, c) < 0) return -1;
-        if (effect == E_LOGOUT) c->tried = 1;
+    }
+    if (actions & A_ENDS) {
         *probe = !c->tried && !c->closed;
         c->closed = 1;
     }
@@ -1379,7 +1382,7 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     if (s->has_latest) {
         int64_t step;
         if (time_diff(s, &s->latest, &t, &step) < 0) return -1;
-        if (step > BACKWARDS_US) {
+        if (step > s->backwards_us) {
             s->backwards++;
             if (step > s->backwards_step) { s->backwards_step = step; s->backwards_line = s->lines; }
         }
@@ -1439,11 +1442,11 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     if (count_line(s, t, kind, count, &user, c, covered, &attempts, &probe) < 0) return -1;
     if (origin == NONE || !counted) return 0;
     if (tally(s, t, host, origin, &user, attempts, probe) < 0) return -1;
-    if (kind == K_INVALID_USER && !attempts && named(&user)) {
+    if ((s->actions[kind] & A_NOTES_INVALID) && !attempts && named(&user)) {
         if (resolve(s, &s->users, &user) < 0) return -1;
         if (note_name(s, &AT(s->source_info, SourceInfo, origin), (Named){t, user.id, 1}) < 0) return -1;
     }
-    if (kind == K_ACCEPTED && named(&user)) {
+    if ((s->actions[kind] & A_LOGIN) && named(&user)) {
         if (resolve(s, &s->users, &user) < 0) return -1;
         Login *login = array_push(&s->logins);
         if (!login) return nomem(s);
@@ -1628,23 +1631,37 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
 
 static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
-                            "zone_offset", "covered", "effects", NULL};
-    int slice, year, ref_year, ref_month, ref_day;
-    PyObject *header, *fields, *local_offset, *to_local, *zone_offset, *covers, *effects;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOOO!", names, &slice, &year, &ref_year, &ref_month,
-                                     &ref_day, &header, &fields, &local_offset, &to_local, &zone_offset, &covers,
-                                     &PyTuple_Type, &effects))
+                            "zone_offset", "covered", "rules", NULL};
+    int slice, year, ref_year, ref_month, ref_day, attack_names;
+    long long idle, sweep, backwards;
+    Py_ssize_t max_pending, max_connections;
+    PyObject *header, *fields, *local_offset, *to_local, *zone_offset, *covers, *actions;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOO(O!LLnniL)", names, &slice, &year, &ref_year,
+                                     &ref_month, &ref_day, &header, &fields, &local_offset, &to_local, &zone_offset,
+                                     &covers, &PyTuple_Type, &actions, &idle, &sweep, &max_pending,
+                                     &max_connections, &attack_names, &backwards))
         return -1;
-    if (PyTuple_GET_SIZE(effects) != N_KINDS) {
-        PyErr_SetString(PyExc_ValueError, "effects: one per kind");
+    if (PyTuple_GET_SIZE(actions) != N_KINDS) {
+        PyErr_SetString(PyExc_ValueError, "rules: one action set per kind");
         return -1;
     }
     for (int k = 0; k < N_KINDS; k++) {
-        long effect = PyLong_AsLong(PyTuple_GET_ITEM(effects, k));
-        if (effect == -1 && PyErr_Occurred()) return -1;
-        if (effect < 0 || effect >= N_EFFECTS) { PyErr_SetString(PyExc_ValueError, "effects: unknown effect"); return -1; }
-        s->effects[k] = (uint8_t)effect;
+        long action = PyLong_AsLong(PyTuple_GET_ITEM(actions, k));
+        if (action == -1 && PyErr_Occurred()) return -1;
+        if (action < 0 || action >= (1 << N_ACTIONS)) {
+            PyErr_SetString(PyExc_ValueError, "rules: an unknown action");
+            return -1;
+        }
+        s->actions[k] = (uint16_t)action;
     }
+    if (idle < 0 || sweep < 0 || backwards < 0 || max_pending < 1 || max_connections < 2 || attack_names < 1 ||
+        attack_names > NAMES_ROOM) {
+        PyErr_Format(PyExc_ValueError, "rules: a limit out of range (attack_names: 1 to %d)", NAMES_ROOM);
+        return -1;
+    }
+    s->idle_us = idle; s->sweep_us = sweep; s->backwards_us = backwards;
+    s->max_pending = (size_t)max_pending; s->max_connections = (size_t)max_connections;
+    s->attack_names = (uint8_t)attack_names;
     if (covers != Py_None && !PyCallable_Check(covers)) {
         PyErr_SetString(PyExc_TypeError, "covered must be None or a callable");
         return -1;
@@ -2150,11 +2167,19 @@ PyMODINIT_FUNC PyInit__scan(void) {
         if (!name) Py_CLEAR(kinds);
         else PyTuple_SET_ITEM(kinds, k, name);
     }
-    int failed = !kinds || PyModule_AddObjectRef(m, "KINDS", kinds) < 0 ||
+    PyObject *actions = PyDict_New();
+    for (int a = 0; actions && a < N_ACTIONS; a++) {
+        PyObject *bit = PyLong_FromLong(1L << a);
+        if (!bit || PyDict_SetItemString(actions, ACTION_NAMES[a], bit) < 0) Py_CLEAR(actions);
+        Py_XDECREF(bit);
+    }
+    int failed = !kinds || !actions || PyModule_AddObjectRef(m, "KINDS", kinds) < 0 ||
+                 PyModule_AddObjectRef(m, "ACTIONS", actions) < 0 ||
                  PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0 ||
                  PyModule_AddIntConstant(m, "MAX_LINE", MAX_LINE) < 0 ||
                  PyModule_AddIntConstant(m, "INTERFACE", INTERFACE) < 0;
     Py_XDECREF(kinds);
+    Py_XDECREF(actions);
     if (failed) {
         Py_DECREF(m);
         return NULL;

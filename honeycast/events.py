@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import NamedTuple
 
 
@@ -32,40 +32,6 @@ class EventKind(StrEnum):
     LOGOUT = "logout"
     DROPPED = "dropped"
     UNKNOWN = "unknown"
-
-
-class Effect(IntEnum):
-    """What a line of a kind does to its connection: the one table of rules both readers follow (``EFFECTS``;
-    the native scanner is given it when it starts)."""
-
-    NONE = 0
-    """Nothing: the line is counted by kind only."""
-    FAILURE = 1
-    """A failed authentication: it takes the place of the connection's pending PAM failures and counts the rest."""
-    PAM_FAILURE = 2
-    """A PAM failure: it waits on its connection, to be echoed by a ``FAILURE`` or counted when the connection ends."""
-    LOGIN = 3
-    """A login: pending PAM failures for other user names count; the connection becomes a session."""
-    CLOSE = 4
-    """The connection ends: its pending PAM failures count, and it is a probe if it never tried to authenticate."""
-    LOGOUT = 5
-    """A session ends: like ``CLOSE``, but never a probe."""
-
-
-_ENDING = (
-    EventKind.DISCONNECTED, EventKind.RECEIVED_DISCONNECT, EventKind.NO_IDENTIFICATION, EventKind.BAD_PROTOCOL,
-    EventKind.NEGOTIATION_FAILED, EventKind.TIMEOUT, EventKind.TOO_MANY_FAILURES, EventKind.MAX_ATTEMPTS,
-    EventKind.DROPPED,
-)  # fmt: skip
-EFFECTS: dict[EventKind, Effect] = {
-    **dict.fromkeys(EventKind, Effect.NONE),
-    EventKind.FAILED: Effect.FAILURE,
-    EventKind.PAM_FAILURE: Effect.PAM_FAILURE,
-    EventKind.ACCEPTED: Effect.LOGIN,
-    **dict.fromkeys(_ENDING, Effect.CLOSE),
-    EventKind.LOGOUT: Effect.LOGOUT,
-}
-"""Per kind, what its lines do to their connection."""
 
 
 class AuthEvent(NamedTuple):

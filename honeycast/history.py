@@ -61,7 +61,7 @@ class History:
 
     def attack_tally(self, tally: Tally) -> Tally:
         """Return the attacks of the addresses in ``tally`` that earlier builds counted, as a tally to add to it."""
-        earlier = Tally(tally.slice_seconds, tally.tz)
+        earlier = Tally(tally.slice_seconds, tally.tz, rules=tally.rules)
         for address in tally.country_of if self.attackers else ():
             found = self.attackers.get(digest(address))
             if found is None:

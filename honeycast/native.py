@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from .events import EFFECTS, EventKind
+from .events import EventKind
 from .geo import HOSTNAME, Geolocator
+from .rules import RULES, Action, RuleBook
 from .sshd import Classic, read_header, read_message
 from .timeline import Named, Span, Tally, digest
 
@@ -25,14 +26,16 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None
 
-INTERFACE = 10
+INTERFACE = 11
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
 AVAILABLE = (
     _scan is not None
     and getattr(_scan, "INTERFACE", None) == INTERFACE
     and tuple(_scan.KINDS) == tuple(kind.value for kind in EventKind)
+    and dict(_scan.ACTIONS) == {action.name: action.value for action in Action}
 )
-"""The scanner is built, from these sources (not a stale build), and agrees with ``EventKind`` on the kinds."""
+"""The scanner is built, from these sources (not a stale build), and agrees with ``EventKind`` on the kinds and
+with ``rules.Action`` on what each action's bit is (the rules themselves it is handed: ``book``)."""
 
 _KINDS = tuple(EventKind)
 _KIND_INDEX = {kind: index for index, kind in enumerate(_KINDS)}
@@ -47,6 +50,21 @@ _MAKING = threading.Lock()
 values alive, and the collector is switched off and on for the whole process."""
 
 
+def book(rules: RuleBook) -> tuple[tuple[int, ...], int, int, int, int, int, int]:
+    """Return the rule book as the scanner takes it: (actions per kind, idle µs, sweep µs, max_pending,
+    max_connections, attack_names, backwards µs)."""
+    micro = timedelta(microseconds=1)
+    return (
+        tuple(int(action) for action in rules.actions),
+        rules.idle // micro,
+        rules.sweep // micro,
+        rules.max_pending,
+        rules.max_connections,
+        rules.attack_names,
+        rules.backwards // micro,
+    )
+
+
 class NativeCount:
     """Count one input's lines with the native scanner: feed it blocks of bytes, then ask for the tally."""
 
@@ -58,9 +76,12 @@ class NativeCount:
         reference: datetime,
         covered: dict[str, tuple[Span, ...]] | None = None,
         host: str | None = None,
+        rules: RuleBook = RULES,
     ) -> None:
-        """``covered`` and ``host`` as in ``Tally``: spans counted before, and the name all lines count under."""
+        """``covered``, ``host`` and ``rules`` as in ``Tally``: spans counted before, the name all lines count
+        under, and the rules they are counted by."""
         self.slice_seconds = slice_seconds
+        self.rules = rules
         self.tz = tz
         self.host = host
         self._covered = covered or {}
@@ -77,7 +98,7 @@ class NativeCount:
             self._to_local,
             None if fixed is None else int(fixed.total_seconds()),
             self._covers if covered else None,
-            tuple(int(EFFECTS[kind]) for kind in _KINDS),
+            book(rules),
         )
 
     @property
@@ -145,7 +166,7 @@ class NativeCount:
             countries = [HOSTNAME if index in hosts else next(located) for index in range(len(sources))]
         else:
             countries = geo.countries(sources)
-        tally = Tally(self.slice_seconds, tz, host=self.host)
+        tally = Tally(self.slice_seconds, tz, host=self.host, rules=self.rules)
         for kind, count in zip(_KINDS, result["kinds"], strict=True):
             if count is not None:
                 tally.kinds[kind] = count

@@ -16,6 +16,7 @@ from . import native
 from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
+from .rules import RULES, RuleBook
 from .sources import LINE_LIMIT, MAX_LINE, READ_ERRORS, TEXT_CHUNK, LogSource, sources
 from .sshd import SshdParser
 from .timeline import Span, Tally
@@ -25,8 +26,6 @@ PARALLEL_MIN_BYTES = 64 << 20
 BLOCK_BYTES = 4 << 20
 WHOLE = -1
 """The end of a job that reads its whole file, as LogSource does (compressed files cannot be cut)."""
-BACKWARDS = timedelta(minutes=10)
-"""Syslog lines arrive a little out of order; a step back longer than this is worth a warning."""
 
 
 class Stopped(Exception):
@@ -90,6 +89,8 @@ class ReadOptions:
     """Per host, spans an earlier build counted (its history): lines in them are read, not counted again."""
     dask: str | None = None
     """``--dask``: count each input on the workers of this Dask scheduler (``tcp://…``, or ``local``)."""
+    rules: RuleBook = RULES
+    """What each kind of line does and the limits connections are kept in: every reader counts by it."""
 
     def host_of(self, name: str) -> str | None:
         """Return the host an input's lines are counted under, or None for the host each line names."""
@@ -134,7 +135,7 @@ def read_events(read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
 
 
 def _parser(source: LogSource, read: ReadOptions) -> SshdParser:
-    return SshdParser(read.tz, year=read.year, reference=source.modified())
+    return SshdParser(read.tz, year=read.year, reference=source.modified(), rules=read.rules)
 
 
 def _source_events(source: LogSource, read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
@@ -163,7 +164,7 @@ def _events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, nam
             continue
         event = parse(line)
         if event is not None:
-            if latest is not None and latest - event.time > BACKWARDS:
+            if latest is not None and latest - event.time > parser.rules.backwards:
                 backwards.append((latest - event.time, number))
             if latest is None or event.time > latest:
                 latest = event.time
@@ -216,7 +217,7 @@ def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, worker
     workers = workers or usable_cores()
     found = usable_sources(read, reporter)
     jobs: list[_Range] = []
-    tally = Tally(slice_seconds, read.tz)
+    tally = Tally(slice_seconds, read.tz, rules=read.rules)
     if read.dask is not None:
         _count_on_dask(tally, found, read, reporter)
         return tally
@@ -356,8 +357,9 @@ def _count_job(
     """Return the tally of a whole input or of a range of one: natively where the scanner can, else in Python."""
     if read.native():
         return _native_tally(job, read, slice_seconds, reporter, geo, stop)
-    tally = Tally(slice_seconds, read.tz, host=read.host_of(job.path), covered=read.covered)
-    parser = SshdParser(read.tz, year=job.year, reference=job.reference, covers=tally.covers if read.covered else None)
+    tally = Tally(slice_seconds, read.tz, host=read.host_of(job.path), covered=read.covered, rules=read.rules)
+    covers = tally.covers if read.covered else None
+    parser = SshdParser(read.tz, year=job.year, reference=job.reference, covers=covers, rules=read.rules)
     lines = _range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
     _tally_events(tally, _events_of(lines, parser, reporter, job.path), geo)
     _note_year(tally, job, read, parser.first_year)
@@ -379,7 +381,9 @@ def _native_tally(
     stop: threading.Event | None = None,
 ) -> Tally:
     """Count with the native scanner."""
-    counter = native.NativeCount(slice_seconds, read.tz, job.year, job.reference, read.covered, read.host_of(job.path))
+    counter = native.NativeCount(
+        slice_seconds, read.tz, job.year, job.reference, read.covered, read.host_of(job.path), read.rules
+    )
     source = LogSource(job.path)
     warnings = []
     done = 0

@@ -21,11 +21,13 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
-from .events import EFFECTS, AuthEvent, Effect, EventKind
+from .events import AuthEvent, EventKind
+from .rules import RULES, RuleBook
+from .rules import Action as A
 
 K = EventKind
 
@@ -236,15 +238,6 @@ def _strip_prefixes(message: str) -> str:
     return message
 
 
-IDLE = timedelta(minutes=10)
-"""A connection whose last PAM failure is older than this is over: sshd's LoginGraceTime (two minutes unless
-changed) ends any connection that has not logged in, so no Failed line can still come for it."""
-MAX_PENDING = 1024
-"""A connection holding this many unechoed PAM lines counts them at once: memory stays bounded whatever the log."""
-SWEEP = timedelta(minutes=1)
-"""How often, in the log's own time, connections are checked for that."""
-
-
 @dataclass(slots=True)
 class _Pending:
     """PAM failures of one line that no ``Failed`` line has echoed yet."""
@@ -407,18 +400,19 @@ class SshdParser:
     (December to January) moves on to the next year.
     """
 
-    MAX_CONNECTIONS = 100_000
-
     def __init__(
         self,
         tz: tzinfo,
         year: int | None = None,
         reference: datetime | None = None,
         covers: Callable[[str, datetime], bool] | None = None,
+        rules: RuleBook = RULES,
     ) -> None:
-        """``covers(host, time)``: whether an earlier build counted this line of the host (asked once a line)."""
+        """``covers(host, time)``: whether an earlier build counted this line of the host (asked once a line);
+        ``rules``: what each kind of line does, and the limits connections are kept in."""
         if year is not None and not 1 <= year <= 9999:
             raise ValueError(f"year {year} is outside 1 to 9999")
+        self.rules = rules
         self.tz = tz
         self.year = year
         self.first_year = year
@@ -515,7 +509,7 @@ class SshdParser:
             return known
         if known is not None:  # the pid serves another client now: the old connection is over
             self._settle(known)
-        if len(self._open) >= self.MAX_CONNECTIONS:
+        if len(self._open) >= self.rules.max_connections:
             self._forget_older_half()
         fresh = _Connection(self._seq, host, program, pid, source, ip, port)
         self._seq += 1
@@ -527,7 +521,7 @@ class SshdParser:
 
     def _forget_older_half(self) -> None:
         """Forget the older half of the connections (those that never logged their end), settling them."""
-        older = list(self._open.values())[: self.MAX_CONNECTIONS // 2]
+        older = list(self._open.values())[: self.rules.max_connections // 2]
         for connection in older:
             self._settle(connection)
             del self._open[connection.seq]
@@ -538,17 +532,17 @@ class SshdParser:
         self._sessions = {key: one for key, one in self._sessions.items() if one.seq >= kept}
 
     def _sweep(self, time: datetime) -> None:
-        """Settle connections whose last PAM failure is over ``IDLE`` old; looked at every ``SWEEP`` of log time."""
+        """Settle connections whose last PAM failure is over ``idle`` old; looked at every ``sweep`` of log time."""
         if self._swept is None:
             self._swept = time
             return
-        if time - self._swept < SWEEP:
+        if time - self._swept < self.rules.sweep:
             return
         self._swept = time
         for seq, connection in list(self._waiting.items()):
             if not connection.pending:
                 del self._waiting[seq]
-            elif time - connection.pending[-1].time > IDLE:
+            elif time - connection.pending[-1].time > self.rules.idle:
                 self._settle(connection)
                 del self._waiting[seq]
 
@@ -590,11 +584,13 @@ class SshdParser:
         A PAM failure an earlier build counted (``covered``) waits for nothing: a ``Failed`` line echoing it adds
         nothing for it.
         """
-        effect = EFFECTS[kind]
+        actions = self.rules.of(kind)
         if connection is None:
-            return (count if effect is Effect.FAILURE else 0), effect is Effect.CLOSE
-        if effect is Effect.FAILURE:
+            return (count if actions & A.ATTEMPT else 0), bool(actions & A.ENDS and not actions & A.TRIES)
+        attempts, probe = 0, False
+        if actions & A.TRIES:
             connection.tried = True
+        if actions & A.ATTEMPT:
             echoed = count
             pending = connection.pending
             while echoed and pending:  # the PAM failures this line echoes
@@ -606,35 +602,25 @@ class SshdParser:
                     pending.popleft()
             already = min(echoed, connection.settled)
             connection.settled -= already
-            return count - already, False
-        if effect is Effect.PAM_FAILURE and covered:
-            connection.tried = True
-            connection.settled += count
-            return 0, False
-        if effect is Effect.PAM_FAILURE:
-            connection.tried = True
+            attempts = count - already
+        if actions & A.WAITS and covered:
+            connection.settled += count  # counted by an earlier build: a Failed line echoing it adds nothing
+        elif actions & A.WAITS:
             if not connection.pending:
                 self._waiting[connection.seq] = connection
             connection.pending.append(_Pending(time, user, count))
-            if len(connection.pending) >= MAX_PENDING:
+            if len(connection.pending) >= self.rules.max_pending:
                 self._settle(connection)
-            return 0, False
-        if effect is Effect.LOGIN:
-            connection.tried = True
-            # PAM failures for the user that then logged in belong to that login (a second PAM module
-            # accepted the password); failures for other users were attempts.
+        if actions & A.KEEPS_OWN:
             connection.pending = deque(one for one in connection.pending if one.user != user)
+        if actions & A.SETTLES:
             self._settle(connection)
+        if actions & A.SESSION:
             self._sessions[(connection.host, connection.source)] = connection
-            return 0, False
-        if effect is Effect.CLOSE or effect is Effect.LOGOUT:
-            self._settle(connection)
-            if effect is Effect.LOGOUT:
-                connection.tried = True
+        if actions & A.ENDS:
             probe = not connection.tried and not connection.closed
             connection.closed = True
-            return 0, probe
-        return 0, False
+        return attempts, probe
 
     def _classic_time(self, stamp: Classic) -> datetime | None:
         month = stamp.month

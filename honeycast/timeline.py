@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache, reduce
 from typing import NamedTuple, TypeVar
 
-from .events import AuthEvent, EventKind
+from .events import AuthEvent
+from .rules import RULES, Action, RuleBook
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -24,13 +25,6 @@ AUTO_LENGTHS = (600, 3600, 6 * 3600, 86400)
 AUTO_MOST = 400
 """``--slice auto`` takes the shortest length that covers the span in at most this many slices."""
 DAY = 86400
-ATTACK_FAILURES = 5
-"""Failed attempts from an address before its first login that make the login follow an attack
-(fail2ban's default maxretry: more than a person mistyping a password makes)."""
-ATTACK_NAMES = 3
-"""Distinct user names tried from an address before its first login that make the login follow an attack."""
-ATTACK_INVALID_NAMES = 2
-"""Distinct user names sshd called invalid (no such account) from an address before its first login, likewise."""
 
 
 @lru_cache(maxsize=1024)
@@ -124,8 +118,8 @@ class Slice:
 class Compromise:
     """An address's first successful login after it attacked: possibly a guessed password.
 
-    It attacked when, before the login, it had made ``ATTACK_FAILURES`` failed attempts or tried
-    ``ATTACK_NAMES`` user names or ``ATTACK_INVALID_NAMES`` names that are no account.
+    It attacked when, before the login, it had made ``attack_failures`` failed attempts or tried
+    ``attack_names`` user names or ``attack_invalid_names`` names that are no account (``rules.RULES``).
     """
 
     time: datetime
@@ -153,8 +147,8 @@ class Named(NamedTuple):
     invalid: bool
 
 
-def noted(kept: tuple[Named, ...], time: datetime, user: str, invalid: bool) -> tuple[Named, ...]:
-    """Return the first ``ATTACK_NAMES`` distinct names with ``user`` (tried at ``time``) noted, earliest first.
+def noted(kept: tuple[Named, ...], time: datetime, user: str, invalid: bool, limit: int) -> tuple[Named, ...]:
+    """Return the first ``limit`` distinct names with ``user`` (tried at ``time``) noted, earliest first.
 
     Kept lists of parts of a log merge into the list of the whole: a name among the first few of the
     whole is among the first few of the part it was first tried in. Nothing is made when nothing changes
@@ -168,16 +162,18 @@ def noted(kept: tuple[Named, ...], time: datetime, user: str, invalid: bool) -> 
             kept = kept[:index] + kept[index + 1 :]
             break
     else:
-        if len(kept) == ATTACK_NAMES and time >= kept[-1].time:
+        if len(kept) == limit and time >= kept[-1].time:
             return kept
-    return tuple(sorted((*kept, Named(time, user, invalid)), key=lambda one: one.time)[:ATTACK_NAMES])
+    return tuple(sorted((*kept, Named(time, user, invalid)), key=lambda one: one.time)[:limit])
 
 
-def attacked(failures: int, names: tuple[Named, ...], time: datetime) -> bool:
+def attacked(failures: int, names: tuple[Named, ...], time: datetime, rules: RuleBook = RULES) -> bool:
     """Return whether an address had attacked before ``time``: the rule that makes its login a compromise."""
     before = [one for one in names if one.time <= time]
     invalid = sum(1 for one in before if one.invalid)
-    return failures >= ATTACK_FAILURES or len(before) >= ATTACK_NAMES or invalid >= ATTACK_INVALID_NAMES
+    return (
+        failures >= rules.attack_failures or len(before) >= rules.attack_names or invalid >= rules.attack_invalid_names
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,7 +414,7 @@ class Tally:
     failures: dict[str, tuple[datetime, int, datetime]] = field(default_factory=dict)
     """Per address: its first failed attempt, how many it made, and its last."""
     names: dict[str, tuple[Named, ...]] = field(default_factory=dict)
-    """Per address: the first ``ATTACK_NAMES`` user names it tried (or sshd called invalid), earliest first."""
+    """Per address: the first ``rules.attack_names`` user names it tried (or sshd called invalid), earliest first."""
     accepted: list[tuple[datetime, str, str, int]] = field(default_factory=list)
     """(time, address, user, failed attempts from the address before it) of every successful login."""
     host: str | None = None
@@ -428,6 +424,8 @@ class Tally:
     nothing."""
     spans: dict[str, list[Span]] = field(default_factory=dict)
     """Per host, the first and last sshd line of each input read (``covered`` of a later build)."""
+    rules: RuleBook = RULES
+    """What each kind of line does (the names an address tried, its logins) and when a login is a compromise."""
     _last_time: datetime | None = None
     _last_start: datetime | None = None
     _seen_at_end: Counter[tuple[str, int]] = field(default_factory=Counter)
@@ -479,6 +477,7 @@ class Tally:
         part = self.slices.get(start)
         if part is None:
             part = self.slices[start] = SliceTally()
+        actions, limit = self.rules.of(event.kind), self.rules.attack_names
         if event.attempts:
             part.host(host).sources[source] += event.attempts
             known = self.failures.get(source)
@@ -493,18 +492,20 @@ class Tally:
                 )
             if event.user is not None:
                 part.users[event.user] += event.attempts
-                self.names[source] = noted(self.names.get(source, ()), time, event.user, False)
-        elif event.kind is EventKind.INVALID_USER and event.user is not None:
-            self.names[source] = noted(self.names.get(source, ()), time, event.user, True)
+                self.names[source] = noted(self.names.get(source, ()), time, event.user, False, limit)
+        elif actions & Action.NOTES_INVALID and event.user is not None:
+            self.names[source] = noted(self.names.get(source, ()), time, event.user, True, limit)
         if event.probe:
             part.host(host).probes[source] += 1
-        if event.kind is EventKind.ACCEPTED and event.user is not None:
+        if actions & Action.LOGIN and event.count and event.user is not None:  # a line, not a settlement
             self.accepted.append((time, source, event.user, self.failures.get(source, (time, 0, time))[1]))
 
     def update(self, other: Tally) -> None:
         """Add another tally into this one; ``other`` must not be used afterwards (its parts are taken over)."""
         if other.slice_seconds != self.slice_seconds:
             raise ValueError("cannot add tallies of different slice lengths")
+        if other.rules != self.rules:
+            raise ValueError("cannot add tallies counted by different rules")
         self.kinds += other.kinds
         self.sshd_lines += other.sshd_lines
         for name, year in other.years.items():
@@ -528,7 +529,12 @@ class Tally:
         _merge(self.failures, other.failures, lambda mine, theirs: (
             min(mine[0], theirs[0]), mine[1] + theirs[1], max(mine[2], theirs[2])
         ))  # fmt: skip
-        _merge(self.names, other.names, lambda mine, theirs: reduce(lambda kept, one: noted(kept, *one), theirs, mine))
+        limit = self.rules.attack_names
+
+        def names(mine: tuple[Named, ...], theirs: tuple[Named, ...]) -> tuple[Named, ...]:
+            return reduce(lambda kept, one: noted(kept, one.time, one.user, one.invalid, limit), theirs, mine)
+
+        _merge(self.names, other.names, names)
         _merge(self.slices, other.slices, SliceTally.merged)
 
     def add_slice(
@@ -622,7 +628,7 @@ class Tally:
             if source in seen:
                 continue
             seen.add(source)
-            if attacked(before, self.names.get(source, ()), time):
+            if attacked(before, self.names.get(source, ()), time, self.rules):
                 compromises.append(Compromise(time, source, country, user, before))
                 flagged.add(source)
         return tuple(compromises), tuple(logins), frozenset(seen - flagged)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 from typing import Any
 
+from honeycast.rules import RULES, RuleBook
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.timeline import Span, Tally, Timeline
 
@@ -18,10 +19,11 @@ def tallied(
     slice_seconds: int = 600,
     covered: dict[str, tuple[Span, ...]] | None = None,
     host: str | None = None,
+    rules: RuleBook = RULES,
 ) -> tuple[Tally, list[str]]:
     reporter = SilentReporter()
     reader = "native" if use_native else "python"
-    read = ReadOptions(logs=logs, year=year, tz=tz, reader=reader, covered=covered or {}, host=host)
+    read = ReadOptions(logs=logs, year=year, tz=tz, reader=reader, covered=covered or {}, host=host, rules=rules)
     tally = tally_logs(read, slice_seconds, reporter, workers=workers)
     return tally, reporter.warnings
 

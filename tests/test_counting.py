@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from readers import assert_same_tallies, tallied
 
 from examples import examples
-from honeycast import native, sshd
-from honeycast.events import EFFECTS, Effect, EventKind
+from honeycast.events import EventKind
+from honeycast.rules import ACTIONS, RULES, Action
 from honeycast.timeline import Tally, digest
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -394,18 +394,17 @@ def test_a_log_read_again_counts_only_what_is_new(tmp_path: Path) -> None:
         assert part.kinds + rest.kinds == whole.kinds, cut
 
 
-def test_both_readers_follow_the_one_table_of_effects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What a kind of line does to its connection is read from events.EFFECTS by both readers (the native
-    scanner is handed the table when it starts): change the table, and both count the change alike."""
+def test_both_readers_follow_the_one_rule_book(tmp_path: Path) -> None:
+    """What a kind of line does is read from rules.RULES by both readers (the native scanner is handed the book
+    when it starts): change the book, and both count the change alike."""
     text = (
         "Nov 29 10:05:00 web sshd[2900]: Connection closed by 192.0.2.11 port 40000 [preauth]\n"
         "Nov 29 10:06:00 web sshd[2901]: Failed password for root from 192.0.2.12 port 40001 ssh2\n"
     )
     assert probes(both(tmp_path, text)) == {"192.0.2.11": 1}
-    changed = {**EFFECTS, EventKind.DISCONNECTED: Effect.NONE, EventKind.FAILED: Effect.NONE}
-    monkeypatch.setattr(native, "EFFECTS", changed)
-    monkeypatch.setattr(sshd, "EFFECTS", changed)
-    tally = both(tmp_path, text, name="changed.log")
+    actions = {**ACTIONS, EventKind.DISCONNECTED: Action(0), EventKind.FAILED: Action(0)}
+    changed = RULES._replace(actions=tuple(actions[kind] for kind in EventKind))
+    tally = both(tmp_path, text, name="changed.log", rules=changed)
     assert probes(tally) == {}
     assert attempts(tally) == {}
 

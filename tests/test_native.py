@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from ipaddress import IPv6Address
 from itertools import pairwise
 from pathlib import Path
@@ -24,6 +24,8 @@ from readers import assert_same_counts, assert_same_tallies, counted, tallied
 
 from examples import examples
 from honeycast import native, scan
+from honeycast.events import EventKind
+from honeycast.rules import RULES, Action, RuleBook
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.sources import MAX_LINE, LogSource
 from honeycast.timeline import Tally
@@ -184,6 +186,72 @@ def test_mutated_logs_count_the_same(data: bytes, year: int | None, tz: tzinfo) 
         stamp = datetime(2026, 12, 1, tzinfo=UTC).timestamp()
         os.utime(log, (stamp, stamp))
         assert_same_tallies([str(log)], year=year, tz=tz)
+
+
+@st.composite
+def rule_books(draw: st.DrawFn) -> RuleBook:
+    """The rule book with some kinds doing any actions at all, and its limits anywhere from tight to loose."""
+    actions = list(RULES.actions)
+    for index in draw(st.lists(st.integers(0, len(actions) - 1), max_size=len(actions))):
+        actions[index] = Action(draw(st.integers(0, (1 << len(Action)) - 1)))
+    seconds = st.sampled_from([0, 1, 30, 600]).map(lambda value: timedelta(seconds=value))
+    return RuleBook(
+        actions=tuple(actions),
+        idle=draw(seconds),
+        sweep=draw(seconds),
+        max_pending=draw(st.sampled_from([1, 2, RULES.max_pending])),
+        max_connections=draw(st.sampled_from([2, 3, 8, RULES.max_connections])),
+        attack_failures=draw(st.integers(0, 6)),
+        attack_names=draw(st.integers(1, 8)),
+        attack_invalid_names=draw(st.integers(0, 3)),
+        backwards=draw(seconds),
+    )
+
+
+@pytest.mark.property
+@settings(max_examples=examples(3), suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_logs(), rule_books())
+def test_both_readers_count_alike_by_any_rule_book(data: bytes, rules: RuleBook) -> None:
+    """The scanner keeps no rule of its own: whatever the book says each kind does, and whatever its limits,
+    both readers count every log alike."""
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "auth.log"
+        log.write_bytes(data)
+        assert_same_tallies([str(log)], rules=rules)
+
+
+def test_a_changed_limit_changes_both_readers_counts(tmp_path: Path) -> None:
+    # A PAM failure waits for the Failed line that echoes it, or counts at its own time once its connection has
+    # been quiet for the book's idle time: with a book of 30 seconds it counts at 06:00, and the Failed line two
+    # minutes later echoes it (one attempt either way).
+    log = tmp_path / "idle.log"
+    log.write_text(
+        "Nov 29 06:00:00 web sshd[7]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
+        "ruser= rhost=203.0.113.7  user=root\n"
+        "Nov 29 06:00:40 web sshd[8]: Connection closed by 198.51.100.1 port 9 [preauth]\n"
+        "Nov 29 06:01:50 web sshd[8]: Connection closed by 198.51.100.1 port 9 [preauth]\n"
+        "Nov 29 06:02:00 web sshd[7]: Failed password for root from 203.0.113.7 port 5 ssh2\n",
+        encoding="utf-8",
+    )
+    quick = RULES._replace(idle=timedelta(seconds=30), sweep=timedelta(seconds=1))
+    for rules, counted_at in ((RULES, "06:02"), (quick, "06:00")):
+        assert_same_tallies([str(log)], rules=rules)
+        tally, _ = tallied([str(log)], True, rules=rules)
+        first, failures, _ = tally.failures["203.0.113.7"]
+        assert (f"{first:%H:%M}", failures) == (counted_at, 1)
+
+
+def test_the_scanner_refuses_a_rule_book_it_cannot_hold() -> None:
+    for wrong in (
+        RULES._replace(attack_names=0),
+        RULES._replace(attack_names=9),
+        RULES._replace(max_pending=0),
+        RULES._replace(actions=RULES.actions[:-1]),
+        RULES._replace(actions=(Action(1 << len(Action)), *RULES.actions[1:])),
+    ):
+        with pytest.raises(ValueError, match="rules"):
+            native.NativeCount(600, UTC, 2026, datetime(2026, 11, 29, tzinfo=UTC), rules=wrong)
+    assert len(RULES.actions) == len(EventKind)
 
 
 @pytest.mark.property
@@ -506,6 +574,7 @@ import gc, sys, threading, weakref
 from datetime import UTC, datetime
 from honeycast import native
 from honeycast._scan import Scanner
+from honeycast.rules import RULES
 
 def refused(call, *args):
     try:
@@ -541,7 +610,7 @@ assert counter.failures() == []  # let go of
 holder = {}
 def header(raw):
     holder["scanner"].feed(b"\n")
-scanner = Scanner(600, 2026, (2026, 11, 29), header, None, None, None, 0, None, tuple([0] * len(native._KINDS)))
+scanner = Scanner(600, 2026, (2026, 11, 29), header, None, None, None, 0, None, native.book(RULES))
 holder["scanner"] = scanner
 try:
     scanner.feed(b"Nov 29 06:00:00 web-1 sshd[1]: " + b"y" * 70000 + b"\n")

@@ -10,8 +10,9 @@ from readers import assert_same_counts, counted
 
 from honeycast.build import BuildOptions, BuildResult, build
 from honeycast.privacy import INTERNAL_HOST, LOCAL_ACCOUNT, OWNER_ADDRESS, Privacy, truncate
+from honeycast.rules import RULES
 from honeycast.scan import ReadOptions
-from honeycast.timeline import ATTACK_FAILURES, Named, attacked, noted
+from honeycast.timeline import Named, attacked, noted
 
 LOG = Path(__file__).parent / "data" / "privacy-auth.log"
 
@@ -98,8 +99,8 @@ def test_both_readers_and_any_cut_of_the_log_flag_the_same_logins(tmp_path: Path
     ("failures", "names", "expected"),
     [
         (1, [("deploy", False)], False),  # a mistyped password
-        (ATTACK_FAILURES - 1, [("root", False)], False),
-        (ATTACK_FAILURES, [("root", False)], True),  # more than a person types
+        (RULES.attack_failures - 1, [("root", False)], False),
+        (RULES.attack_failures, [("root", False)], True),  # more than a person types
         (2, [("admin", False), ("root", False)], False),
         (3, [("admin", False), ("root", False), ("oracle", False)], True),  # several names
         (1, [("deplyo", True)], False),  # a mistyped user name
@@ -127,7 +128,7 @@ def test_noted_keeps_the_earliest_names_whatever_the_order() -> None:
     for order in (names, names[::-1], names[3:] + names[:3]):
         kept: tuple[Named, ...] = ()
         for one in order:
-            kept = noted(kept, *one)
+            kept = noted(kept, *one, RULES.attack_names)
         assert kept == expected
 
 
