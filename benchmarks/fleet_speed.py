@@ -65,7 +65,7 @@ MERGE = """
 import pickle, time
 from datetime import UTC
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
-from honeycast.timeline import Tally
+from honeycast.tally import Tally
 paths = {paths!r}
 parts = [tally_logs(ReadOptions(logs=[path], year=2026, tz=UTC), 600, SilentReporter(), workers=1) for path in paths]
 sizes = [len(pickle.dumps(part)) for part in parts]

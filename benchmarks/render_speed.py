@@ -35,6 +35,7 @@ from honeycast.projection import _country_path, draw_layer, figure_pixels
 from honeycast.render import Captioner, MapCanvas, captions, palettes, render_frames
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.shapes import CountryShape, load_countries
+from honeycast.timeline import timeline_of
 from honeycast.video import mp4, write_videos
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +72,7 @@ def main() -> None:
     parser.add_argument("--baseline-frames", type=int, default=3)
     args = parser.parse_args()
 
-    timeline = tally_logs(ReadOptions(logs=[str(args.log)], year=2026, tz=UTC), 600, SilentReporter()).timeline()
+    timeline = timeline_of(tally_logs(ReadOptions(logs=[str(args.log)], year=2026, tz=UTC), 600, SilentReporter()))
     assert timeline is not None
     countries = load_countries()
     look = Look(title="SSH brute-force attempts", credit="benchmark")

@@ -22,9 +22,11 @@ from .history import FOLDER, INDEX, History, add_timeline, hidden_names, read_hi
 from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, tally_logs
 from .site import MARKER, SiteMeta, slices_document, write_site
+from .slicing import AUTO, AUTO_LENGTHS, auto_slice, slice_text
 from .sources import expand, is_url
 from .stopwatch import Stopwatch
-from .timeline import AUTO, AUTO_LENGTHS, Tally, Timeline, auto_slice, slice_text
+from .tally import Tally
+from .timeline import Timeline, timeline_of
 
 fcntl: ModuleType | None
 try:
@@ -126,12 +128,12 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         counted_fine.update(history.attack_tally(counted_fine))  # attacks that began before this build's logs
         tally = _sliced(counted_fine, options, reporter, appended=bool(read.covered))
         reporter.check()  # with --strict, every input problem found is reported now, before anything is written
-        counted = tally.timeline()
+        counted = timeline_of(tally)
         assert counted is not None  # _sliced refused a tally without slices
         privacy = replace(options.privacy, named_hosts=frozenset(options.read.named_hosts()))  # shown as given
         timeline = publishable(counted, privacy)
         # The history keeps only slices with counts: years of sparse lines need not be walked ten minutes at a time.
-        kept = timeline if counted_fine is tally else counted_fine.timeline(empty_slices=False)
+        kept = timeline if counted_fine is tally else timeline_of(counted_fine, empty_slices=False)
         assert kept is not None
         daily = timeline if kept is timeline else publishable(kept, privacy)
 

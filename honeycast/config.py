@@ -19,8 +19,8 @@ from .errors import UsageError
 from .look import MAX_SIZE, ThemeName
 from .privacy import Privacy
 from .scan import ReadOptions
+from .slicing import parse_slice
 from .sources import expand
-from .timeline import parse_slice
 
 
 @dataclass(frozen=True, slots=True)

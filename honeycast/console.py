@@ -193,7 +193,7 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
 
 def assumptions(result: BuildResult, year: int | None) -> Iterator[str]:
     """Yield what the build assumed: the span, the slices, the zone, and where yearless stamps' year came from."""
-    from .timeline import slice_text
+    from .slicing import slice_text
 
     timeline = result.timeline
     first, last = timeline.start, timeline.end

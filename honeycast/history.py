@@ -26,7 +26,9 @@ from .geo import HOSTNAME
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .shapes import country_names
 from .site import SLICE_TOP, dump_json, script, top_counts
-from .timeline import DAY, Named, Span, Tally, Timeline, digest, next_slice, slice_key
+from .slicing import DAY, next_slice, slice_key
+from .tally import Named, Span, Tally, digest
+from .timeline import Timeline
 
 HISTORY_VERSION = 1
 """Version of the history documents; a change that removes or redefines a key increments it."""

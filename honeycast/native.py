@@ -19,7 +19,7 @@ from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .rules import RULES, Action, RuleBook
 from .sshd import Classic, read_header, read_message
-from .timeline import Named, Span, Tally, digest
+from .tally import Named, Span, Tally, digest
 
 try:
     from . import _scan  # type: ignore[attr-defined]

@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 
 from .geo import HOSTNAME
 from .shapes import BUCKET_NAMES
-from .timeline import Login, Timeline, digest
+from .tally import digest
+from .timeline import Login, Timeline
 
 LOCAL_ACCOUNT = "(an account on this host)"
 OWNER_ADDRESS = "(the owner's address)"

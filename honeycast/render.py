@@ -31,7 +31,8 @@ from .look import THEMES, Look, Theme, afterglow_slices, glow_legend, rgb255
 from .mapcache import MapLayer
 from .paint import LINE, POINT, Scale, colour_bar, colour_ticks, font, hex_colour
 from .shapes import NATURAL_EARTH_CREDIT, country_names
-from .timeline import Slice, Timeline, per_slice_text
+from .slicing import per_slice_text
+from .timeline import Slice, Timeline
 
 
 def slice_label(one: Slice, seconds: int) -> str:

@@ -19,7 +19,7 @@ from .geo import HOSTNAME, Geolocator
 from .rules import RULES, RuleBook
 from .sources import LINE_LIMIT, MAX_LINE, READ_ERRORS, TEXT_CHUNK, LogSource, sources
 from .sshd import SshdParser
-from .timeline import Span, Tally
+from .tally import Span, Tally
 
 PARALLEL_MIN_BYTES = 64 << 20
 """Plain files at least this large are cut into ranges counted side by side; smaller ones are not worth it."""

@@ -16,7 +16,8 @@ from typing import Any
 
 from .geo import GeoDatabaseInfo
 from .shapes import NATURAL_EARTH_CREDIT, country_names
-from .timeline import Timeline, per_slice_text
+from .slicing import per_slice_text
+from .timeline import Timeline
 
 SCHEMA_VERSION = 1
 TOP = 20

@@ -7,7 +7,8 @@ from typing import Any
 
 from honeycast.rules import RULES, RuleBook
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
-from honeycast.timeline import Span, Tally, Timeline
+from honeycast.tally import Span, Tally
+from honeycast.timeline import Timeline, timeline_of
 
 
 def tallied(
@@ -30,7 +31,7 @@ def tallied(
 
 def counted(logs: list[str], use_native: bool, **options: Any) -> tuple[Timeline | None, list[str]]:
     tally, warnings = tallied(logs, use_native, **options)
-    return tally.timeline(), warnings
+    return timeline_of(tally), warnings
 
 
 def contents(tally: Tally) -> tuple[object, ...]:

@@ -426,7 +426,7 @@ def test_a_base_url_that_is_no_web_address_is_refused(tmp_path: Path, url: str) 
 def test_periods_read_as_people_write_them(first: str, last: str, text: str) -> None:
     from datetime import datetime
 
-    from honeycast.timeline import period_text
+    from honeycast.slicing import period_text
 
     assert period_text(datetime.fromisoformat(first), datetime.fromisoformat(last)) == text
 

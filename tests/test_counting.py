@@ -22,7 +22,8 @@ from readers import assert_same_tallies, tallied
 from examples import examples
 from honeycast.events import EventKind
 from honeycast.rules import ACTIONS, RULES, Action
-from honeycast.timeline import Tally, digest
+from honeycast.tally import Tally, digest
+from honeycast.timeline import timeline_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -219,7 +220,7 @@ def test_the_same_instant_in_two_offsets_is_one_slice(tmp_path: Path) -> None:
         "2026-11-29T15:50:00+05:45 web sshd[2]: Failed password for root from 203.0.113.40 port 1 ssh2\n"
         "2026-11-29T11:05:00+01:00 web sshd[3]: Failed password for root from 203.0.113.40 port 1 ssh2\n",
     )
-    timeline = tally.timeline()
+    timeline = timeline_of(tally)
     assert timeline is not None
     assert [(one.start, one.attempts) for one in timeline.slices] == [(datetime(2026, 11, 29, 10, 0, tzinfo=UTC), 3)]
 
@@ -235,13 +236,13 @@ def test_a_day_with_a_clock_change_has_its_own_number_of_hours(tmp_path: Path, d
         for step in range(hours * 2)
     ]
     tally = both(tmp_path, "\n".join(lines) + "\n", tz=BERLIN)
-    timeline = tally.coarsened(3600).timeline()
+    timeline = timeline_of(tally.coarsened(3600))
     assert timeline is not None
     assert len(timeline.slices) == hours
     assert all(one.attempts == 2 for one in timeline.slices)
     assert [one.start.hour for one in timeline.slices][:4] == ([0, 1, 3, 4] if hours == 23 else [0, 1, 2, 2])
     assert all(one.end == after.start for one, after in pairwise(timeline.slices))
-    day_tally = tally.coarsened(86400).timeline()
+    day_tally = timeline_of(tally.coarsened(86400))
     assert day_tally is not None and [one.attempts for one in day_tally.slices] == [hours * 2]
 
 
@@ -284,7 +285,7 @@ def test_slices_add_up_to_the_span_in_both_readers(tmp_path: Path, seed: int, zo
         lines.append(f"{stamp} web sshd[{index}]: {message}")
         expected += count
     tally = both(tmp_path, "\n".join(lines) + "\n", tz=zone, slice_seconds=seconds)
-    timeline = tally.timeline()
+    timeline = timeline_of(tally)
     assert timeline is not None
     assert sum(one.attempts for one in timeline.slices) == expected
     starts = [one.start for one in timeline.slices]
@@ -341,7 +342,7 @@ TWO_HOSTS = """\
 
 def test_hosts_are_counted_apart(tmp_path: Path) -> None:
     tally = both(tmp_path, TWO_HOSTS)
-    timeline = tally.timeline()
+    timeline = timeline_of(tally)
     assert timeline is not None
     assert timeline.hosts == ("db-1", "web-1")
     first = timeline.slices[0]

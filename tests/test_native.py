@@ -28,7 +28,7 @@ from honeycast.events import EventKind
 from honeycast.rules import RULES, Action, RuleBook
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.sources import MAX_LINE, LogSource
-from honeycast.timeline import Tally
+from honeycast.tally import Tally
 
 DATA = Path(__file__).parent / "data"
 DEMO = Path(__file__).parents[1] / "examples" / "demo-auth.log"

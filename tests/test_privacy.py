@@ -12,7 +12,8 @@ from honeycast.build import BuildOptions, BuildResult, build
 from honeycast.privacy import INTERNAL_HOST, LOCAL_ACCOUNT, OWNER_ADDRESS, Privacy, truncate
 from honeycast.rules import RULES
 from honeycast.scan import ReadOptions
-from honeycast.timeline import Named, attacked, noted
+from honeycast.tally import Named, noted
+from honeycast.timeline import attacked
 
 LOG = Path(__file__).parent / "data" / "privacy-auth.log"
 

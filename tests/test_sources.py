@@ -17,6 +17,7 @@ from honeycast.errors import InputError
 from honeycast.events import event_record
 from honeycast.geo import Geolocator
 from honeycast.scan import ReadOptions, SilentReporter, locate, read_events, tally_logs
+from honeycast.timeline import timeline_of
 
 FORMATS = Path(__file__).parent / "data" / "formats"
 
@@ -105,8 +106,8 @@ def test_large_files_counted_on_all_cores_match_one_process(tmp_path: Path, monk
     monkeypatch.setattr(honeycast.scan, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(honeycast.scan, "BLOCK_BYTES", 4096)
     read = ReadOptions(logs=[str(demo)], year=2026, tz=UTC)
-    alone = tally_logs(read, 600, SilentReporter(), workers=1).timeline()
-    shared = tally_logs(read, 600, SilentReporter(), workers=2).timeline()
+    alone = timeline_of(tally_logs(read, 600, SilentReporter(), workers=1))
+    shared = timeline_of(tally_logs(read, 600, SilentReporter(), workers=2))
     assert alone is not None and shared is not None
     assert shared.totals == alone.totals
     assert shared.events == alone.events
@@ -124,6 +125,6 @@ def test_a_rotated_set_counted_side_by_side_matches_one_process(tmp_path: Path) 
     with lzma.open(tmp_path / "auth.log.2.xz", "wt") as stream:
         stream.write("".join(demo[:third]))
     read = ReadOptions(logs=[str(tmp_path / "auth.log*")], year=2026, tz=UTC)
-    alone = tally_logs(read, 600, SilentReporter(), workers=1).timeline()
-    shared = tally_logs(read, 600, SilentReporter(), workers=2).timeline()
+    alone = timeline_of(tally_logs(read, 600, SilentReporter(), workers=1))
+    shared = timeline_of(tally_logs(read, 600, SilentReporter(), workers=2))
     assert alone is not None and shared == alone

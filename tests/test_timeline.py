@@ -6,14 +6,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from honeycast.events import AuthEvent, EventKind
-from honeycast.timeline import Tally, Timeline, parse_slice, slice_floor
+from honeycast.slicing import parse_slice, slice_floor
+from honeycast.tally import Tally
+from honeycast.timeline import Timeline, timeline_of
 
 
-def timeline_of(located: list[tuple[AuthEvent, str | None]]) -> Timeline | None:
+def counted(located: list[tuple[AuthEvent, str | None]]) -> Timeline | None:
     tally = Tally(600)
     for one, country in located:
         tally.add(one, country)
-    return tally.timeline()
+    return timeline_of(tally)
 
 
 def event(
@@ -64,7 +66,7 @@ def test_only_failures_count_as_attempts_and_empty_slices_stay() -> None:
         (event(46, EventKind.DISCONNECTED, ip="192.0.2.9", probe=True), "documentation"),
         (event(47, EventKind.UNKNOWN), None),
     ]
-    timeline = timeline_of(located)
+    timeline = counted(located)
     assert timeline is not None
     assert [one.counts for one in timeline.slices] == [{"CN": 5}, {}, {}, {}, {"US": 1}]
     assert [one.attempts for one in timeline.slices] == [5, 0, 0, 0, 1]
@@ -92,11 +94,11 @@ def test_tallies_of_parts_add_up_to_the_whole() -> None:
         whole.add(one, country)
         (first if index % 3 else second).add(one, country)
     first.update(second)
-    assert first.timeline() == whole.timeline()
+    assert timeline_of(first) == timeline_of(whole)
 
 
 def test_no_events_gives_no_timeline() -> None:
-    assert timeline_of([]) is None
+    assert counted([]) is None
 
 
 def test_cores_are_counted_where_the_system_has_no_affinity_call(monkeypatch: pytest.MonkeyPatch) -> None:

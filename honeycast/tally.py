@@ -1,0 +1,384 @@
+"""Running counts while events stream past, per slice, host and address; parts of a log add up. No I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache, reduce
+from typing import NamedTuple, TypeVar
+
+from .events import AuthEvent
+from .rules import RULES, Action, RuleBook
+from .slicing import slice_key
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@lru_cache(maxsize=1024)
+def digest(text: str) -> str:
+    """Return the key a host name, an address or a user name is kept under in a site's history: the same in
+    every build, and no text to read back."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class Span(NamedTuple):
+    """A span of time a host's lines were read in: its first and last line's time, and how many lines were read
+    at that last instant."""
+
+    first: datetime
+    last: datetime
+    at_last: int
+
+
+class Named(NamedTuple):
+    """A user name an address tried (or that sshd called invalid), first at ``time``."""
+
+    time: datetime
+    user: str
+    invalid: bool
+
+
+def noted(kept: tuple[Named, ...], time: datetime, user: str, invalid: bool, limit: int) -> tuple[Named, ...]:
+    """Return the first ``limit`` distinct names with ``user`` (tried at ``time``) noted, earliest first.
+
+    Kept lists of parts of a log merge into the list of the whole: a name among the first few of the
+    whole is among the first few of the part it was first tried in. Nothing is made when nothing changes
+    (the common case: a name tried again, or a fourth one), as this runs for every failed line.
+    """
+    for index, known in enumerate(kept):
+        if known.user == user:
+            if time >= known.time and (known.invalid or not invalid):
+                return kept
+            time, invalid = min(time, known.time), known.invalid or invalid
+            kept = kept[:index] + kept[index + 1 :]
+            break
+    else:
+        if len(kept) == limit and time >= kept[-1].time:
+            return kept
+    return tuple(sorted((*kept, Named(time, user, invalid)), key=lambda one: one.time)[:limit])
+
+
+def _with_failures(login: tuple[datetime, str, str, int], part: Tally) -> tuple[datetime, str, str, int]:
+    """Return a login with the failures from its address that ``part`` read before it added."""
+    time, source, user, before = login
+    return time, source, user, before + part.failed_before(source, time)
+
+
+def _merge(mine: dict[K, V], theirs: dict[K, V], combine: Callable[[V, V], V]) -> None:
+    """Add ``theirs`` into ``mine``: a key in both takes ``combine(mine's, theirs)``, a new key theirs."""
+    for key, found in theirs.items():
+        known = mine.get(key)
+        mine[key] = found if known is None else combine(known, found)
+
+
+def _taken(counts: dict[str, int]) -> Counter[str]:
+    """Return counts as a Counter: the very one where it is one."""
+    return counts if type(counts) is Counter else Counter(counts)
+
+
+def added(parts: Iterable[dict[str, int]]) -> Counter[str]:
+    """Return counts added up."""
+    total: Counter[str] = Counter()
+    for part in parts:
+        total.update(part)
+    return total
+
+
+@dataclass(slots=True)
+class HostCounts:
+    """One host's counts in one slice, by address."""
+
+    sources: Counter[str] = field(default_factory=Counter)
+    """Attempts per address (or host name)."""
+    probes: Counter[str] = field(default_factory=Counter)
+    """Probe-only connections per address."""
+
+    def update(self, other: HostCounts) -> None:
+        self.sources += other.sources
+        self.probes += other.probes
+
+    def copy(self) -> HostCounts:
+        return HostCounts(Counter(self.sources), Counter(self.probes))
+
+    def counts(self) -> tuple[Counter[str], Counter[str]]:
+        """Return the attempts and the probes by address."""
+        return self.sources, self.probes
+
+
+@dataclass(slots=True)
+class SliceTally:
+    """One slice's counts, per host and address; per-country counts are derived when the timeline is made.
+
+    Keeping only what cannot be derived keeps a long log's tally small: a year of slices fits.
+    """
+
+    hosts: dict[str, HostCounts] = field(default_factory=dict)
+    """Per host (the server that logged the lines): attempts and probes by address."""
+    users: Counter[str] = field(default_factory=Counter)
+    """Attempts per user name tried, all hosts together."""
+
+    @property
+    def sources(self) -> Counter[str]:
+        """Return attempts per address, all hosts together."""
+        return self._summed("sources")
+
+    @property
+    def probes(self) -> Counter[str]:
+        """Return probe-only connections per address, all hosts together."""
+        return self._summed("probes")
+
+    def _summed(self, name: str) -> Counter[str]:
+        parts = [getattr(one, name) for one in self.hosts.values()]
+        if len(parts) == 1:
+            return parts[0]  # type: ignore[no-any-return]
+        return added(parts)
+
+    def host(self, name: str) -> HostCounts:
+        """Return the counts of one host, made where there are none yet."""
+        found = self.hosts.get(name)
+        if found is None:
+            found = self.hosts[name] = HostCounts()
+        return found
+
+    def update(self, other: SliceTally) -> None:
+        """Add another tally of the same slice into this one."""
+        for name, counts in other.hosts.items():
+            self.host(name).update(counts)
+        self.users += other.users
+
+    def copy(self) -> SliceTally:
+        return SliceTally({name: one.copy() for name, one in self.hosts.items()}, Counter(self.users))
+
+    def merged(self, other: SliceTally) -> SliceTally:
+        """Return this tally with ``other`` added into it."""
+        self.update(other)
+        return self
+
+
+@dataclass(slots=True)
+class Tally:
+    """Running counts while events stream past; ``timeline`` turns them into a ``Timeline``.
+
+    Tallies of parts of a log add up (``a.update(b)``), so inputs can be counted apart and merged.
+    """
+
+    slice_seconds: int
+    tz: tzinfo = UTC
+    """The build's zone: slices begin at its local midnight."""
+    slices: dict[datetime, SliceTally] = field(default_factory=dict)
+    """Per slice, keyed by the instant it starts (in UTC)."""
+    kinds: Counter[str] = field(default_factory=Counter)
+    sshd_lines: int = 0
+    """sshd lines read (a ``message repeated N times`` line is one)."""
+    years: dict[str, int] = field(default_factory=dict)
+    """Per input, the year its first yearless stamp was placed in from the file's modification time."""
+    country_of: dict[str, str] = field(default_factory=dict)
+    """Every source address seen, with its country or bucket."""
+    failures: dict[str, tuple[datetime, int, datetime]] = field(default_factory=dict)
+    """Per address: its first failed attempt, how many it made, and its last."""
+    names: dict[str, tuple[Named, ...]] = field(default_factory=dict)
+    """Per address: the first ``rules.attack_names`` user names it tried (or sshd called invalid), earliest first."""
+    accepted: list[tuple[datetime, str, str, int]] = field(default_factory=list)
+    """(time, address, user, failed attempts from the address before it) of every successful login."""
+    host: str | None = None
+    """``--host``: the name the lines of this tally's input are counted under, whatever host they name."""
+    covered: dict[str, tuple[Span, ...]] = field(default_factory=dict)
+    """Per host (by ``digest``), spans of time an earlier build counted: lines in them are read, counted in
+    nothing."""
+    spans: dict[str, list[Span]] = field(default_factory=dict)
+    """Per host, the first and last sshd line of each input read (``covered`` of a later build)."""
+    rules: RuleBook = RULES
+    """What each kind of line does (the names an address tried, its logins) and when a login is a compromise."""
+    _last_time: datetime | None = None
+    _last_start: datetime | None = None
+    _seen_at_end: Counter[tuple[str, int]] = field(default_factory=Counter)
+
+    def covers(self, host: str, time: datetime) -> bool:
+        """Return whether an earlier build counted this line of ``host`` at ``time``; asked once a line, in order.
+
+        A line at the very instant a span ends was counted there only up to the number of lines read at that
+        instant then: the log may have gone on within that second after it was read. (``is_covered`` in _scan.c.)
+        """
+        key = digest(self.host or host)
+        for index, (first, last, at_last) in enumerate(self.covered.get(key, ())):
+            if time < first or time > last:
+                continue
+            if time < last:
+                return True
+            self._seen_at_end[key, index] += 1
+            return self._seen_at_end[key, index] <= at_last
+        return False
+
+    def add(self, event: AuthEvent, country: str | None) -> None:
+        time = event.time
+        host = self.host or event.host
+        if event.count:  # a settlement (count 0) is no line of its own
+            read = self.spans.get(host)
+            if read is None:
+                self.spans[host] = [Span(time, time, 1)]
+            else:
+                # Each bound compared on its own, as the native scanner does: local stamps compare by wall
+                # clock and stamps with an offset by instant, so a stamp can lie before one and after the other.
+                first, last, at_last = read[-1]
+                if time > last:
+                    last, at_last = time, 1
+                elif not time < last:  # the same instant (== is False across zones for a time in a gap or fold)
+                    at_last += 1
+                read[-1] = Span(time if time < first else first, last, at_last)
+        if event.covered:
+            return
+        self.kinds[event.kind] += event.count
+        self.sshd_lines += event.count > 0
+        if country is None:
+            return
+        source = event.source_ip or event.source_host or ""
+        self.country_of[source] = country
+        if time != self._last_time:
+            self._last_time = time
+            self._last_start = slice_key(time, self.slice_seconds, self.tz)
+        start: datetime = self._last_start  # type: ignore[assignment]
+        part = self.slices.get(start)
+        if part is None:
+            part = self.slices[start] = SliceTally()
+        actions, limit = self.rules.of(event.kind), self.rules.attack_names
+        if event.attempts:
+            part.host(host).sources[source] += event.attempts
+            known = self.failures.get(source)
+            if known is None:
+                self.failures[source] = (time, event.attempts, time)
+            else:  # (conditionals: this runs for every failed line, and min/max calls cost more)
+                first, failed, last = known
+                self.failures[source] = (
+                    first if first <= time else time,
+                    failed + event.attempts,
+                    last if last >= time else time,
+                )
+            if event.user is not None:
+                part.users[event.user] += event.attempts
+                self.names[source] = noted(self.names.get(source, ()), time, event.user, False, limit)
+        elif actions & Action.NOTES_INVALID and event.user is not None:
+            self.names[source] = noted(self.names.get(source, ()), time, event.user, True, limit)
+        if event.probe:
+            part.host(host).probes[source] += 1
+        if actions & Action.LOGIN and event.count and event.user is not None:  # a line, not a settlement
+            self.accepted.append((time, source, event.user, self.failures.get(source, (time, 0, time))[1]))
+
+    def update(self, other: Tally) -> None:
+        """Add another tally into this one; ``other`` must not be used afterwards (its parts are taken over)."""
+        if other.slice_seconds != self.slice_seconds:
+            raise ValueError("cannot add tallies of different slice lengths")
+        if other.rules != self.rules:
+            raise ValueError("cannot add tallies counted by different rules")
+        self.kinds += other.kinds
+        self.sshd_lines += other.sshd_lines
+        for name, year in other.years.items():
+            self.years.setdefault(name, year)
+        for host, read in other.spans.items():
+            self.spans.setdefault(host, []).extend(read)
+        self._last_time = self._last_start = None
+        if not (self.country_of or self.failures or self.names or self.accepted or self.slices):
+            # Nothing to add to (the first part of a build): take the other's records as they are, not copied.
+            self.country_of, self.failures, self.names = other.country_of, other.failures, other.names
+            self.accepted, self.slices = other.accepted, other.slices
+            return
+        if not (other.country_of or other.failures or other.names or other.accepted or other.slices):
+            return  # nothing to add (a history that knew none of these addresses): the logins stay as they are
+        self.country_of.update(other.country_of)
+        # A login's failures before it, read in another part, are that part's failures before its time.
+        self.accepted = [
+            *(_with_failures(login, other) for login in self.accepted),
+            *(_with_failures(login, self) for login in other.accepted),
+        ]
+        _merge(self.failures, other.failures, lambda mine, theirs: (
+            min(mine[0], theirs[0]), mine[1] + theirs[1], max(mine[2], theirs[2])
+        ))  # fmt: skip
+        limit = self.rules.attack_names
+
+        def names(mine: tuple[Named, ...], theirs: tuple[Named, ...]) -> tuple[Named, ...]:
+            return reduce(lambda kept, one: noted(kept, one.time, one.user, one.invalid, limit), theirs, mine)
+
+        _merge(self.names, other.names, names)
+        _merge(self.slices, other.slices, SliceTally.merged)
+
+    def add_slice(
+        self,
+        start: datetime,
+        sources: dict[str, dict[str, int]],
+        probes: dict[str, dict[str, int]],
+        users: dict[str, int],
+    ) -> None:
+        """Add one slice's counts, counted elsewhere (per host: by address), to the slice starting at ``start``.
+
+        Counters given are taken over, not copied (the native scanner makes them for this): the caller lets go
+        of them.
+        """
+        part = SliceTally(users=_taken(users))
+        for kind, by_host in (("sources", sources), ("probes", probes)):
+            for host, counts in by_host.items():
+                name = self.host or host
+                found = part.hosts.get(name)
+                if found is None:
+                    part.hosts[name] = HostCounts(**{kind: _taken(counts)})
+                elif getattr(found, kind):  # hosts counted under one name (--host): added up
+                    getattr(found, kind).update(counts)
+                else:
+                    setattr(found, kind, _taken(counts))
+        known = self.slices.get(start)
+        if known is None:
+            self.slices[start] = part
+        else:
+            known.update(part)
+
+    def failed_before(self, source: str, time: datetime) -> int:
+        """Return the failed attempts from ``source`` in this tally before ``time``.
+
+        Exact when they all lie on one side of it (parts of a log read apart: a file, a range of one); where
+        they straddle it, those in the slices before ``time``'s own slice.
+        """
+        found = self.failures.get(source)
+        if found is None:
+            return 0
+        first, failed, last = found
+        if last <= time:
+            return failed
+        if first > time:
+            return 0
+        start = slice_key(time, self.slice_seconds, self.tz)
+        return sum(part.sources.get(source, 0) for key, part in self.slices.items() if key < start)
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        """Return the instants the first and the last counted slice start at, or None if none was counted."""
+        if not self.slices:
+            return None
+        return min(self.slices), max(self.slices)
+
+    def slices_needed(self) -> int:
+        """Return how many slices the timeline will have (about: a clock change moves it by one or two)."""
+        span = self.span()
+        if span is None:
+            return 0
+        return int((span[1] - span[0]).total_seconds()) // self.slice_seconds + 1
+
+    def coarsened(self, seconds: int) -> Tally:
+        """Return this tally in slices of ``seconds``, a whole number of this tally's slice length."""
+        if seconds == self.slice_seconds:
+            return self
+        if seconds % self.slice_seconds:
+            raise ValueError(f"cannot cut {self.slice_seconds} s slices into {seconds} s ones")
+        coarse = replace(self, slice_seconds=seconds, slices={}, _last_time=None, _last_start=None)
+        for key, part in sorted(self.slices.items()):
+            start = slice_key(key, seconds, self.tz)
+            mine = coarse.slices.get(start)
+            if mine is None:
+                coarse.slices[start] = part.copy()
+            else:
+                mine.update(part)
+        return coarse
+
+    def host_names(self) -> tuple[str, ...]:
+        """Return the hosts whose lines were read, sorted."""
+        return tuple(sorted(self.spans.keys() | {host for part in self.slices.values() for host in part.hosts}))
