@@ -17,8 +17,9 @@ from typing import Any
 
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
+from .headers import Classic, read_header
 from .rules import RULES, Action, RuleBook
-from .sshd import Classic, read_header, read_message
+from .sshd import read_message
 from .tally import Named, Span, Tally, digest
 
 try:

@@ -8,52 +8,32 @@ Where an address comes from
 
 Counting each attempt once
     One failed password can be logged up to three times (pam_unix, ``Failed password``, and a
-    ``message repeated`` wrapper). Lines are grouped by connection (host and sshd pid): a
-    ``Failed`` line always adds its count; a PAM failure adds nothing at first and is only
-    added when its connection ends without a ``Failed`` line having echoed it.
+    ``message repeated`` wrapper). Lines are grouped by connection (host and sshd pid,
+    ``connections.py``): a ``Failed`` line always adds its count; a PAM failure adds nothing at
+    first and is only added when its connection ends without a ``Failed`` line having echoed
+    it (``rules.py`` has every such rule).
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
+from .connections import Connections
 from .events import AuthEvent, EventKind
+from .headers import Classic, read_header
 from .rules import RULES, RuleBook
-from .rules import Action as A
 
 K = EventKind
 
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-_PROGRAM = r"(?P<program>sshd(?:-session)?(?:\(pam_unix\))?|\[sshd\])"
-_SYSLOG = re.compile(
-    r"(?P<stamp>(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d\d?) (?P<hms>\d\d:\d\d:\d\d)"
-    r"(?P<frac>\.\d+)?"
-    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?))"
-    r"(?: (?P<host>\S+))?(?: [a-z0-9]+\.[a-z]+)? " + _PROGRAM + r"(?:\[(?P<pid>\d+)\])?:? (?P<message>.*)"
-)
-# The shape nearly every line of a classic auth.log has, matched first because it is twice as
-# cheap as _SYSLOG, which covers every variant (and gives the same fields for these lines).
-_CLASSIC = re.compile(
-    r"(?P<stamp>(?P<mon>[A-Z][a-z]{2}) (?P<day>[ \d]\d) (?P<hms>\d\d:\d\d:\d\d)) (?P<host>\S+) (?P<program>sshd(?:-session)?)\[(?P<pid>\d+)\]: "
-)
-_RFC5424 = re.compile(
-    r"<\d{1,3}>1 (?P<iso>\S+) (?P<host>\S+) " + _PROGRAM + r" (?P<pid>\d+|-) \S+"
-    r' (?:-|(?:\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\])+) (?P<message>.*)'
-)
 _FIRST, _LAST = datetime(1, 1, 4), datetime(9999, 12, 28, 23, 59, 59, 999999)
 """Stamps outside these are not read: a day's slice and the next must fit in a datetime in any zone."""
 _MAX_DIGITS = 9
 """A repeat count longer than this is not one rsyslog wrote: the line is left as it is."""
-_MAX_PID_DIGITS = 18
-"""Longer process ids are no process ids: such a line is read without a connection."""
 _PREFIXES = ("error: ", "fatal: ", "PAM: ", "[ID ", "kernel:")
 _SOLARIS_ID = re.compile(r"\[ID \d+ [\w.]+\] ")
 _KERNEL_STAMP = re.compile(r"kernel: ?\[ *\d+\.\d+\]:? ")
@@ -238,97 +218,6 @@ def _strip_prefixes(message: str) -> str:
     return message
 
 
-@dataclass(slots=True)
-class _Pending:
-    """PAM failures of one line that no ``Failed`` line has echoed yet."""
-
-    time: datetime
-    user: str | None
-    times: int
-
-
-@dataclass(slots=True)
-class _Connection:
-    """One client connection: an sshd process (host and pid) serving one client address and port."""
-
-    seq: int
-    host: str
-    program: str
-    pid: int
-    source: str
-    ip: str | None
-    port: int | None
-    tried: bool = False
-    """Authentication was attempted (a failure, a PAM failure, or a login)."""
-    closed: bool = False
-    pending: deque[_Pending] = field(default_factory=deque)
-    """PAM failures no ``Failed`` line has echoed yet, oldest first."""
-    settled: int = 0
-    """PAM failures counted without a ``Failed`` line; a ``Failed`` line that still comes for them adds nothing."""
-
-
-class Classic(NamedTuple):
-    """A yearless syslog stamp, read but not yet placed in a year."""
-
-    text: str
-    month: int
-    day: int
-    hour: int
-    minute: int
-    second: int
-    micro: int
-
-
-Header = tuple[Classic | datetime, str, str, int | None, str]
-"""(stamp, host, program, pid, message) of an sshd line."""
-
-
-def read_header(line: str, tz: tzinfo) -> Header | None:
-    """Return the header fields of an sshd line, or None for any other line.
-
-    Dated stamps (RFC 3339, journald) become datetimes, naive ones in ``tz``; a yearless stamp
-    stays a ``Classic`` until the reader, which knows the year so far, places it.
-    """
-    if "sshd" not in line:
-        return None
-    first = line[:1]
-    if first == "{":
-        return _journal(line, tz)
-    classic = _CLASSIC.match(line)
-    if classic is not None:
-        stamp = _classic(classic["stamp"], classic["mon"], classic["day"], classic["hms"], None)
-        if stamp is None:
-            return None
-        pid = classic["pid"]
-        return (
-            stamp,
-            classic["host"],
-            classic["program"],
-            int(pid) if len(pid) <= _MAX_PID_DIGITS else None,
-            line[classic.end() :],
-        )
-    header = (_RFC5424 if first == "<" else _SYSLOG).match(line)
-    if header is None:
-        return None
-    iso = header["iso"]
-    time: Classic | datetime | None
-    if iso is not None:
-        time = _iso_time(iso, tz)
-    else:
-        time = _classic(header["stamp"], header["mon"], header["day"], header["hms"], header["frac"])
-    if time is None:
-        return None
-    pid = header["pid"]
-    program = header["program"]
-    return (
-        time,
-        header["host"] or "",
-        "sshd" if program == "[sshd]" else program,
-        int(pid) if pid and pid != "-" and len(pid) <= _MAX_PID_DIGITS else None,
-        header["message"],
-    )
-
-
 Message = tuple[int, EventKind, str | None, str | None, int | None, str | None, str | None, bool, int | None]
 """(count, kind, ip, host name, port, user, method, read two ways, the process it is about) of an sshd message."""
 
@@ -341,54 +230,6 @@ def read_message(message: str) -> Message:
         if repeated is not None and len(repeated["n"]) <= _MAX_DIGITS and int(repeated["n"]) >= 1:
             count, message = int(repeated["n"]), repeated["inner"]
     return (count, *_fields(message))
-
-
-@lru_cache(maxsize=1 << 16)
-def _classic(stamp: str, mon: str, day: str, hms: str, frac: str | None) -> Classic | None:
-    month = _MONTHS.get(mon)
-    if month is None:
-        return None
-    micro = int((frac[1:] + "000000")[:6]) if frac else 0
-    return Classic(
-        stamp if frac is None else stamp + frac, month, int(day), int(hms[:2]), int(hms[3:5]), int(hms[6:8]), micro
-    )
-
-
-def _iso_time(iso: str, tz: tzinfo) -> datetime | None:
-    try:
-        stamp = datetime.fromisoformat(iso.replace(",", "."))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=tz)
-
-
-def _journal(line: str, tz: tzinfo) -> Header | None:
-    """Read one record of ``journalctl -o json``."""
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(record, dict):
-        return None
-    program = record.get("SYSLOG_IDENTIFIER") or record.get("_COMM")
-    message = record.get("MESSAGE")
-    if program not in ("sshd", "sshd-session") or not isinstance(message, str):
-        return None
-    try:
-        time = datetime.fromtimestamp(int(record["__REALTIME_TIMESTAMP"]) / 1e6, UTC).astimezone(tz)
-        pid_text = record.get("SYSLOG_PID") or record.get("_PID")
-        pid = int(pid_text) if pid_text and len(str(pid_text)) <= _MAX_PID_DIGITS else None
-    except (KeyError, ValueError, TypeError, OverflowError, OSError):
-        return None
-    host = record.get("_HOSTNAME")
-    return time, _text(host) if isinstance(host, str) else "", program, pid, _text(message)
-
-
-def _text(value: str) -> str:
-    """Return JSON text with lone surrogates (``\\udc80``, no character) as U+FFFD, as bad bytes in a log become."""
-    if value.isascii():
-        return value
-    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 class SshdParser:
@@ -419,22 +260,13 @@ class SshdParser:
         """The year the first yearless stamp was placed in (None until one is read)."""
         self.reference = reference or datetime.now(tz)
         self.covers = covers
-        self.settled: list[AuthEvent] = []
+        self.connections = Connections(rules)
+        self.settled = self.connections.settled
         """Attempts counted for earlier lines (PAM failures whose connection ended): take them after each line."""
         self.two_ways = 0
         """Lines whose address reads two ways, counted for their connection's address or none."""
         self._last_month = 0
         self._stamps: dict[str, datetime | None] = {}
-        self._by_pid: dict[tuple[str, int], _Connection] = {}
-        self._endpoints: dict[tuple[str, str, int], _Connection] = {}
-        self._sessions: dict[tuple[str, str], _Connection] = {}
-        """The latest login from each address on each host."""
-        self._open: dict[int, _Connection] = {}
-        """Every connection remembered, by sequence number (oldest first)."""
-        self._waiting: dict[int, _Connection] = {}
-        """Connections that may hold pending PAM failures."""
-        self._seq = 0
-        self._swept: datetime | None = None
 
     def parse(self, line: str) -> AuthEvent | None:
         """Return the event an sshd line records (``unknown`` for unrecognised sshd lines), or None."""
@@ -453,174 +285,23 @@ class SshdParser:
         self.two_ways += two_ways
         if process is not None:
             pid = process
-        self._sweep(time)
+        connections = self.connections
+        connections.sweep(time)
         connection = None
         if pid is not None:
-            connection = self._connection(host, program, pid, ip or source_host, ip, port)
+            connection = connections.find(host, program, pid, ip or source_host, ip, port)
             if connection is not None and ip is None and source_host is None:
                 ip, port = connection.ip, connection.port
                 source_host = None if ip else connection.source
         covered = self.covers is not None and self.covers(host, time)
-        attempts, probe = self._count(time, kind, count, user, connection, covered)
+        attempts, probe = connections.count(time, kind, count, user, connection, covered)
         return AuthEvent(
             time, host, program, pid, kind, ip, port, user, method, count, attempts, probe, source_host, covered
         )
 
     def finish(self) -> None:
         """End of input: every connection is over, so its pending PAM failures count."""
-        for connection in self._waiting.values():
-            self._settle(connection)
-        self._waiting.clear()
-
-    def _connection(
-        self, host: str, program: str, pid: int, source: str | None, ip: str | None, port: int | None
-    ) -> _Connection | None:
-        """Return the connection a line belongs to, making it if it is new.
-
-        A connection is its client's address and port as well as its process: a line naming the address
-        and port of a connection not yet closed belongs to it whatever its pid (a session's logout is
-        written by a child process, a login timeout by the listener), and that pid joins it.
-        """
-        if source is not None and port is not None:
-            known = self._endpoints.get((host, source, port))
-            if known is not None and not known.closed:
-                self._by_pid[(host, pid)] = known
-                return known
-        known = self._by_pid.get((host, pid))
-        if source is None:
-            return known
-        if known is None and port is None:
-            # Older sshd writes a session's end without the port, from the session's own process:
-            # "Received disconnect from A: 11: disconnected by user". It ends the open login from A.
-            session = self._sessions.get((host, source))
-            if session is not None and not session.closed:
-                self._by_pid[(host, pid)] = session
-                return session
-        if known is not None and (known.ip is None) != (ip is None):
-            # A host name and an address for one process are one client: with UseDNS, PAM's rhost is the
-            # client's name where sshd's own lines have its address. The address names it from then on.
-            if ip is not None:
-                known.source, known.ip = source, ip
-            source, ip = known.source, known.ip
-        if known is not None and known.source == source and (known.port is None or port in (None, known.port)):
-            if port is not None and known.port is None:
-                known.port = port
-                self._endpoints[(host, source, port)] = known
-            return known
-        if known is not None:  # the pid serves another client now: the old connection is over
-            self._settle(known)
-        if len(self._open) >= self.rules.max_connections:
-            self._forget_older_half()
-        fresh = _Connection(self._seq, host, program, pid, source, ip, port)
-        self._seq += 1
-        self._open[fresh.seq] = fresh
-        self._by_pid[(host, pid)] = fresh
-        if port is not None:
-            self._endpoints[(host, source, port)] = fresh
-        return fresh
-
-    def _forget_older_half(self) -> None:
-        """Forget the older half of the connections (those that never logged their end), settling them."""
-        older = list(self._open.values())[: self.rules.max_connections // 2]
-        for connection in older:
-            self._settle(connection)
-            del self._open[connection.seq]
-            self._waiting.pop(connection.seq, None)
-        kept = older[-1].seq + 1
-        self._by_pid = {key: one for key, one in self._by_pid.items() if one.seq >= kept}
-        self._endpoints = {key: one for key, one in self._endpoints.items() if one.seq >= kept}
-        self._sessions = {key: one for key, one in self._sessions.items() if one.seq >= kept}
-
-    def _sweep(self, time: datetime) -> None:
-        """Settle connections whose last PAM failure is over ``idle`` old; looked at every ``sweep`` of log time."""
-        if self._swept is None:
-            self._swept = time
-            return
-        if time - self._swept < self.rules.sweep:
-            return
-        self._swept = time
-        for seq, connection in list(self._waiting.items()):
-            if not connection.pending:
-                del self._waiting[seq]
-            elif time - connection.pending[-1].time > self.rules.idle:
-                self._settle(connection)
-                del self._waiting[seq]
-
-    def _settle(self, connection: _Connection) -> None:
-        """Count a connection's pending PAM failures, each at its own time: no Failed line will echo them now."""
-        source_host = None if connection.ip else connection.source
-        for one in connection.pending:
-            self.settled.append(
-                AuthEvent(
-                    one.time,
-                    connection.host,
-                    connection.program,
-                    connection.pid,
-                    K.PAM_FAILURE,
-                    connection.ip,
-                    connection.port,
-                    one.user,
-                    None,
-                    0,
-                    one.times,
-                    False,
-                    source_host,
-                )
-            )
-            connection.settled += one.times
-        connection.pending.clear()
-
-    def _count(
-        self,
-        time: datetime,
-        kind: EventKind,
-        count: int,
-        user: str | None,
-        connection: _Connection | None,
-        covered: bool,
-    ) -> tuple[int, bool]:
-        """Return the attempts a line adds and whether it ends a connection that never tried to authenticate.
-
-        A PAM failure an earlier build counted (``covered``) waits for nothing: a ``Failed`` line echoing it adds
-        nothing for it.
-        """
-        actions = self.rules.of(kind)
-        if connection is None:
-            return (count if actions & A.ATTEMPT else 0), bool(actions & A.ENDS and not actions & A.TRIES)
-        attempts, probe = 0, False
-        if actions & A.TRIES:
-            connection.tried = True
-        if actions & A.ATTEMPT:
-            echoed = count
-            pending = connection.pending
-            while echoed and pending:  # the PAM failures this line echoes
-                first = pending[0]
-                taken = min(echoed, first.times)
-                echoed -= taken
-                first.times -= taken
-                if not first.times:
-                    pending.popleft()
-            already = min(echoed, connection.settled)
-            connection.settled -= already
-            attempts = count - already
-        if actions & A.WAITS and covered:
-            connection.settled += count  # counted by an earlier build: a Failed line echoing it adds nothing
-        elif actions & A.WAITS:
-            if not connection.pending:
-                self._waiting[connection.seq] = connection
-            connection.pending.append(_Pending(time, user, count))
-            if len(connection.pending) >= self.rules.max_pending:
-                self._settle(connection)
-        if actions & A.KEEPS_OWN:
-            connection.pending = deque(one for one in connection.pending if one.user != user)
-        if actions & A.SETTLES:
-            self._settle(connection)
-        if actions & A.SESSION:
-            self._sessions[(connection.host, connection.source)] = connection
-        if actions & A.ENDS:
-            probe = not connection.tried and not connection.closed
-            connection.closed = True
-        return attempts, probe
+        self.connections.finish()
 
     def _classic_time(self, stamp: Classic) -> datetime | None:
         month = stamp.month

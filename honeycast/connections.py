@@ -1,0 +1,220 @@
+"""Which connection each sshd line belongs to, and what it adds to the counts by the rule book. No I/O.
+
+A connection is an sshd process (host and pid) serving one client address and port. Its lines are grouped so
+that each attempt counts once: a ``Failed`` line echoes the PAM failures waiting on its connection, and a PAM
+failure no ``Failed`` line echoes counts when its connection is settled (``rules.Action``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .events import AuthEvent, EventKind
+from .rules import Action as A
+from .rules import RuleBook
+
+
+@dataclass(slots=True)
+class _Pending:
+    """PAM failures of one line that no ``Failed`` line has echoed yet."""
+
+    time: datetime
+    user: str | None
+    times: int
+
+
+@dataclass(slots=True)
+class _Connection:
+    """One client connection: an sshd process (host and pid) serving one client address and port."""
+
+    seq: int
+    host: str
+    program: str
+    pid: int
+    source: str
+    ip: str | None
+    port: int | None
+    tried: bool = False
+    """Authentication was attempted (a failure, a PAM failure, or a login)."""
+    closed: bool = False
+    pending: deque[_Pending] = field(default_factory=deque)
+    """PAM failures no ``Failed`` line has echoed yet, oldest first."""
+    settled: int = 0
+    """PAM failures counted without a ``Failed`` line; a ``Failed`` line that still comes for them adds nothing."""
+
+
+class Connections:
+    """The connections of one input's lines, as they are read."""
+
+    def __init__(self, rules: RuleBook) -> None:
+        self.rules = rules
+        self.settled: list[AuthEvent] = []
+        """Attempts counted for earlier lines (PAM failures whose connection ended): take them after each line."""
+        self._by_pid: dict[tuple[str, int], _Connection] = {}
+        self._endpoints: dict[tuple[str, str, int], _Connection] = {}
+        self._sessions: dict[tuple[str, str], _Connection] = {}
+        """The latest login from each address on each host."""
+        self._open: dict[int, _Connection] = {}
+        """Every connection remembered, by sequence number (oldest first)."""
+        self._waiting: dict[int, _Connection] = {}
+        """Connections that may hold pending PAM failures."""
+        self._seq = 0
+        self._swept: datetime | None = None
+
+    def finish(self) -> None:
+        """End of input: every connection is over, so its pending PAM failures count."""
+        for connection in self._waiting.values():
+            self._settle(connection)
+        self._waiting.clear()
+
+    def find(
+        self, host: str, program: str, pid: int, source: str | None, ip: str | None, port: int | None
+    ) -> _Connection | None:
+        """Return the connection a line belongs to, making it if it is new.
+
+        A connection is its client's address and port as well as its process: a line naming the address
+        and port of a connection not yet closed belongs to it whatever its pid (a session's logout is
+        written by a child process, a login timeout by the listener), and that pid joins it.
+        """
+        if source is not None and port is not None:
+            known = self._endpoints.get((host, source, port))
+            if known is not None and not known.closed:
+                self._by_pid[(host, pid)] = known
+                return known
+        known = self._by_pid.get((host, pid))
+        if source is None:
+            return known
+        if known is None and port is None:
+            # Older sshd writes a session's end without the port, from the session's own process:
+            # "Received disconnect from A: 11: disconnected by user". It ends the open login from A.
+            session = self._sessions.get((host, source))
+            if session is not None and not session.closed:
+                self._by_pid[(host, pid)] = session
+                return session
+        if known is not None and (known.ip is None) != (ip is None):
+            # A host name and an address for one process are one client: with UseDNS, PAM's rhost is the
+            # client's name where sshd's own lines have its address. The address names it from then on.
+            if ip is not None:
+                known.source, known.ip = source, ip
+            source, ip = known.source, known.ip
+        if known is not None and known.source == source and (known.port is None or port in (None, known.port)):
+            if port is not None and known.port is None:
+                known.port = port
+                self._endpoints[(host, source, port)] = known
+            return known
+        if known is not None:  # the pid serves another client now: the old connection is over
+            self._settle(known)
+        if len(self._open) >= self.rules.max_connections:
+            self._forget_older_half()
+        fresh = _Connection(self._seq, host, program, pid, source, ip, port)
+        self._seq += 1
+        self._open[fresh.seq] = fresh
+        self._by_pid[(host, pid)] = fresh
+        if port is not None:
+            self._endpoints[(host, source, port)] = fresh
+        return fresh
+
+    def _forget_older_half(self) -> None:
+        """Forget the older half of the connections (those that never logged their end), settling them."""
+        older = list(self._open.values())[: self.rules.max_connections // 2]
+        for connection in older:
+            self._settle(connection)
+            del self._open[connection.seq]
+            self._waiting.pop(connection.seq, None)
+        kept = older[-1].seq + 1
+        self._by_pid = {key: one for key, one in self._by_pid.items() if one.seq >= kept}
+        self._endpoints = {key: one for key, one in self._endpoints.items() if one.seq >= kept}
+        self._sessions = {key: one for key, one in self._sessions.items() if one.seq >= kept}
+
+    def sweep(self, time: datetime) -> None:
+        """Settle connections whose last PAM failure is over ``idle`` old; looked at every ``sweep`` of log time."""
+        if self._swept is None:
+            self._swept = time
+            return
+        if time - self._swept < self.rules.sweep:
+            return
+        self._swept = time
+        for seq, connection in list(self._waiting.items()):
+            if not connection.pending:
+                del self._waiting[seq]
+            elif time - connection.pending[-1].time > self.rules.idle:
+                self._settle(connection)
+                del self._waiting[seq]
+
+    def _settle(self, connection: _Connection) -> None:
+        """Count a connection's pending PAM failures, each at its own time: no Failed line will echo them now."""
+        source_host = None if connection.ip else connection.source
+        for one in connection.pending:
+            self.settled.append(
+                AuthEvent(
+                    one.time,
+                    connection.host,
+                    connection.program,
+                    connection.pid,
+                    EventKind.PAM_FAILURE,
+                    connection.ip,
+                    connection.port,
+                    one.user,
+                    None,
+                    0,
+                    one.times,
+                    False,
+                    source_host,
+                )
+            )
+            connection.settled += one.times
+        connection.pending.clear()
+
+    def count(
+        self,
+        time: datetime,
+        kind: EventKind,
+        count: int,
+        user: str | None,
+        connection: _Connection | None,
+        covered: bool,
+    ) -> tuple[int, bool]:
+        """Return the attempts a line adds and whether it ends a connection that never tried to authenticate.
+
+        A PAM failure an earlier build counted (``covered``) waits for nothing: a ``Failed`` line echoing it adds
+        nothing for it.
+        """
+        actions = self.rules.of(kind)
+        if connection is None:
+            return (count if actions & A.ATTEMPT else 0), bool(actions & A.ENDS and not actions & A.TRIES)
+        attempts, probe = 0, False
+        if actions & A.TRIES:
+            connection.tried = True
+        if actions & A.ATTEMPT:
+            echoed = count
+            pending = connection.pending
+            while echoed and pending:  # the PAM failures this line echoes
+                first = pending[0]
+                taken = min(echoed, first.times)
+                echoed -= taken
+                first.times -= taken
+                if not first.times:
+                    pending.popleft()
+            already = min(echoed, connection.settled)
+            connection.settled -= already
+            attempts = count - already
+        if actions & A.WAITS and covered:
+            connection.settled += count  # counted by an earlier build: a Failed line echoing it adds nothing
+        elif actions & A.WAITS:
+            if not connection.pending:
+                self._waiting[connection.seq] = connection
+            connection.pending.append(_Pending(time, user, count))
+            if len(connection.pending) >= self.rules.max_pending:
+                self._settle(connection)
+        if actions & A.KEEPS_OWN:
+            connection.pending = deque(one for one in connection.pending if one.user != user)
+        if actions & A.SETTLES:
+            self._settle(connection)
+        if actions & A.SESSION:
+            self._sessions[(connection.host, connection.source)] = connection
+        if actions & A.ENDS:
+            probe = not connection.tried and not connection.closed
+            connection.closed = True
+        return attempts, probe
