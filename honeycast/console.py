@@ -16,7 +16,8 @@ from rich.markup import escape
 from .errors import HoneycastError, InputError, NothingNew, UsageError
 from .events import AuthEvent, EventKind, event_record
 from .geo import Geolocator
-from .scan import locate, read_events
+from .readers import locate
+from .scan import read_events
 from .site import snippets
 
 if TYPE_CHECKING:

@@ -316,12 +316,12 @@ def test_the_year_placed_from_the_modification_time_is_noted_also_for_a_file_cut
 ) -> None:
     import os
 
-    from honeycast import scan
+    from honeycast import ranges
 
     log = tmp_path / "auth.log"
     log.write_text("Nov 29 06:04:42 h sshd[1]: Failed password for root from 203.0.113.4 port 1 ssh2\n" * 2000)
     os.utime(log, (1_764_547_200, 1_764_547_200))  # 2025-12-01: the November stamps are 2025's
-    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(ranges, "PARALLEL_MIN_BYTES", 1)
     for workers in (1, 2):
         tally, _ = tallied([str(log)], use_native, year=None, workers=workers)
         assert tally.years == {str(log): 2025}

@@ -23,7 +23,7 @@ from mutations import mutated
 from readers import assert_same_counts, assert_same_tallies, counted, tallied
 
 from examples import examples
-from honeycast import native, scan
+from honeycast import native, ranges, readers
 from honeycast.events import EventKind
 from honeycast.rules import RULES, Action, RuleBook
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
@@ -377,7 +377,7 @@ def test_standard_input_counts_as_the_same_file(tmp_path: Path, monkeypatch: pyt
 
 
 def test_ranges_on_all_cores_count_as_the_python_reader_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(ranges, "PARALLEL_MIN_BYTES", 1)
     log = tmp_path / "auth.log"
     log.write_bytes(DEMO.read_bytes() * 2)
     assert_same_counts([str(log)], workers=2)
@@ -397,11 +397,11 @@ def test_ranges_cover_every_line_once(tmp_path: Path) -> None:
     starts = [0, 8, 18, 19, 20, 450, len(log.read_bytes())]
     seen: list[bytes] = []
     for start, end in pairwise(starts):
-        job = scan._Range(str(log), start, end, 2026, datetime(2026, 12, 1, tzinfo=UTC))
-        seen += b"".join(scan._range_blocks(job)).splitlines()
+        job = ranges.Job(str(log), start, end, 2026, datetime(2026, 12, 1, tzinfo=UTC))
+        seen += b"".join(ranges.range_blocks(job)).splitlines()
     assert seen == lines
-    first_range = scan._Range(str(log), 0, 50, None, datetime.now(UTC))
-    assert [line.encode() for line in scan._range_lines(first_range)] == lines[:6]  # lines start at 0, 9, ..., 45
+    first_range = ranges.Job(str(log), 0, 50, None, datetime.now(UTC))
+    assert [line.encode() for line in ranges.range_lines(first_range)] == lines[:6]  # lines start at 0, 9, ..., 45
 
 
 def test_a_truncated_compressed_file_warns_the_same(tmp_path: Path) -> None:
@@ -446,8 +446,8 @@ def test_a_failing_part_stops_the_others(tmp_path: Path, monkeypatch: pytest.Mon
     good = tmp_path / "auth.log"
     good.write_bytes(DEMO.read_bytes() * 4)
     outcomes: dict[str, str] = {}
-    count_job = scan._count_job
-    file_blocks = scan._file_blocks
+    count = readers.NativeReader.count
+    file_blocks = ranges.file_blocks
 
     def slowly(source: LogSource) -> Iterator[bytes]:  # the good file takes far longer than the broken one
         for block in file_blocks(source):
@@ -456,18 +456,18 @@ def test_a_failing_part_stops_the_others(tmp_path: Path, monkeypatch: pytest.Mon
                     time.sleep(0.01)
                 yield block[start : start + (1 << 16)]
 
-    monkeypatch.setattr(scan, "_file_blocks", slowly)
+    monkeypatch.setattr(readers, "file_blocks", slowly)
 
-    def recorded(job: scan._Range, *args: Any) -> Tally:
+    def recorded(self: readers.NativeReader, job: ranges.Job, *args: Any) -> Tally:
         try:
-            counted = count_job(job, *args)
+            counted = count(self, job, *args)
         except BaseException as error:
             outcomes[Path(job.path).name] = type(error).__name__
             raise
         outcomes[Path(job.path).name] = "finished"
         return counted
 
-    monkeypatch.setattr(scan, "_count_job", recorded)
+    monkeypatch.setattr(readers.NativeReader, "count", recorded)
     with pytest.raises(InputError, match="compressed data ends early"):
         tally_logs(ReadOptions(logs=[str(bad), str(good)], year=2026, tz=UTC), 600, Strict(), workers=2)
     # The good file stops at its next block, or never starts if the broken one failed first.
@@ -503,7 +503,7 @@ def test_lines_too_long_to_read_are_skipped_alike_and_in_bounded_memory(
             stepwise.feed(data[at : at + step])
         stepwise.finish()
         assert scanned(stepwise) == whole_counts
-    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)  # ranges of the file, as a large one is cut
+    monkeypatch.setattr(ranges, "PARALLEL_MIN_BYTES", 1)  # ranges of the file, as a large one is cut
     for use_native in (True, False):
         tally, warnings = tallied([str(log)], use_native, workers=2)
         assert sum(tally.kinds.values()) == 2 and len(warnings) == 2  # each range warns of its own
@@ -650,10 +650,12 @@ def test_the_scanner_refuses_calls_out_of_order_and_is_collected() -> None:
 
 def test_the_reader_is_an_option_that_travels_with_the_read(monkeypatch: pytest.MonkeyPatch) -> None:
     read = ReadOptions(logs=[], year=None, tz=UTC)
-    assert read.native() is True and ReadOptions(logs=[], year=None, tz=UTC, reader="python").native() is False
+    assert read.counter().name == "native" and read.counter().threads
+    python = ReadOptions(logs=[], year=None, tz=UTC, reader="python").counter()
+    assert python.name == "python" and not python.threads
     with pytest.raises(ValueError, match="'fortran': expected auto or one of native, python"):
-        ReadOptions(logs=[], year=None, tz=UTC, reader="fortran").native()
-    monkeypatch.setitem(scan.READERS, "native", lambda: False)  # as where no compiler built the scanner
-    assert read.native() is False
+        ReadOptions(logs=[], year=None, tz=UTC, reader="fortran").counter()
+    monkeypatch.setattr(native, "AVAILABLE", False)  # as where no compiler built the scanner
+    assert read.counter().name == "python"
     with pytest.raises(ValueError, match="cannot run here"):
-        ReadOptions(logs=[], year=None, tz=UTC, reader="native").native()
+        ReadOptions(logs=[], year=None, tz=UTC, reader="native").counter()

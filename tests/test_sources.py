@@ -16,7 +16,8 @@ from pytest_regressions.data_regression import DataRegressionFixture
 from honeycast.errors import InputError
 from honeycast.events import event_record
 from honeycast.geo import Geolocator
-from honeycast.scan import ReadOptions, SilentReporter, locate, read_events, tally_logs
+from honeycast.readers import locate
+from honeycast.scan import ReadOptions, SilentReporter, read_events, tally_logs
 from honeycast.timeline import timeline_of
 
 FORMATS = Path(__file__).parent / "data" / "formats"
@@ -100,11 +101,11 @@ def test_bad_bytes_and_crlf_are_tolerated(tmp_path: Path) -> None:
 
 
 def test_large_files_counted_on_all_cores_match_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import honeycast.scan
+    import honeycast.ranges
 
     demo = Path(__file__).parents[1] / "examples" / "demo-auth.log"
-    monkeypatch.setattr(honeycast.scan, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(honeycast.scan, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(honeycast.ranges, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(honeycast.ranges, "BLOCK_BYTES", 4096)
     read = ReadOptions(logs=[str(demo)], year=2026, tz=UTC)
     alone = timeline_of(tally_logs(read, 600, SilentReporter(), workers=1))
     shared = timeline_of(tally_logs(read, 600, SilentReporter(), workers=2))

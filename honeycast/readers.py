@@ -1,0 +1,218 @@
+"""The readers honeycast counts with, chosen by name or by what can run here; both give the same counts.
+
+``native``: the compiled scanner (``_scan.c`` through ``native.py``); it reads without Python's global lock, so the
+ranges of a large file are counted on threads of one process. ``python``: the reference reader (``sshd.py``), in
+processes. ``auto`` takes the first in ``READERS`` that can run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from . import native
+from .events import AuthEvent
+from .geo import HOSTNAME, Geolocator
+from .ranges import WHOLE, Job, file_blocks, range_blocks, range_lines
+from .sources import MAX_LINE, READ_ERRORS, LogSource
+from .sshd import SshdParser
+from .tally import Tally
+
+if TYPE_CHECKING:
+    from .scan import ReadOptions, Reporter
+
+
+class Stopped(Exception):
+    """Counting was stopped from outside (another part failed or was interrupted)."""
+
+
+class Reader(Protocol):
+    """A way of counting an input's lines."""
+
+    name: str
+    threads: bool
+    """It reads without Python's global lock: ranges of one file are counted on threads, not processes."""
+
+    def available(self) -> bool:
+        """Whether it can run here."""
+
+    def count(
+        self,
+        job: Job,
+        read: ReadOptions,
+        slice_seconds: int,
+        reporter: Reporter,
+        geo: Geolocator,
+        stop: threading.Event | None = None,
+    ) -> Tally:
+        """Return the tally of a whole input or of a range of one; ``stop`` set: stop at the next block."""
+
+
+class NativeReader:
+    """The compiled scanner, where it was built at install."""
+
+    name = "native"
+    threads = True
+
+    def available(self) -> bool:
+        return native.AVAILABLE
+
+    def count(
+        self,
+        job: Job,
+        read: ReadOptions,
+        slice_seconds: int,
+        reporter: Reporter,
+        geo: Geolocator,
+        stop: threading.Event | None = None,
+    ) -> Tally:
+        """Count with the native scanner: blocks of bytes, connections and counts in C."""
+        counter = native.NativeCount(
+            slice_seconds, read.tz, job.year, job.reference, read.covered, read.host_of(job.path), read.rules
+        )
+        source = LogSource(job.path)
+        warnings = []
+        done = 0
+        whole = True
+        try:
+            for block in range_blocks(job) if job.end != WHOLE else file_blocks(source):
+                if stop is not None and stop.is_set():
+                    raise Stopped
+                counter.feed(block)
+                if counter.lines - done >= 50_000:
+                    reporter.advance(counter.lines - done)
+                    done = counter.lines
+        except READ_ERRORS as error:  # the lines before the damage count, as the Python reader counts them
+            warnings.append(source.read_failure(error, counter.lines))
+            whole = False
+        counter.finish(last_line=whole)
+        reporter.advance(counter.lines - done)
+        result = counter.result()
+        step = timedelta(microseconds=result["backwards_step"])
+        warnings.extend(
+            skipped(
+                job.path, result["overlong"], result["backwards"], step, result["backwards_line"], result["two_ways"]
+            )
+        )
+        for warning in warnings:
+            reporter.warn(warning)
+        tally = counter.tally(result, geo)
+        note_year(tally, job, read, result["year"] or None)
+        return tally
+
+
+class PythonReader:
+    """The reference reader: every shape of line, everywhere Python runs."""
+
+    name = "python"
+    threads = False
+
+    def available(self) -> bool:
+        return True
+
+    def count(
+        self,
+        job: Job,
+        read: ReadOptions,
+        slice_seconds: int,
+        reporter: Reporter,
+        geo: Geolocator,
+        stop: threading.Event | None = None,
+    ) -> Tally:
+        """Count line by line with the reference reader."""
+        tally = Tally(slice_seconds, read.tz, host=read.host_of(job.path), covered=read.covered, rules=read.rules)
+        covers = tally.covers if read.covered else None
+        parser = SshdParser(read.tz, year=job.year, reference=job.reference, covers=covers, rules=read.rules)
+        lines = range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
+        tally_events(tally, events_of(lines, parser, reporter, job.path), geo)
+        note_year(tally, job, read, parser.first_year)
+        return tally
+
+
+READERS: dict[str, Reader] = {"native": NativeReader(), "python": PythonReader()}
+"""Every reader, the one ``auto`` prefers first."""
+
+
+def choose(name: str) -> Reader:
+    """Return the reader called ``name`` (``auto``: the first that can run here), refusing one that cannot run."""
+    if name == "auto":
+        return next(reader for reader in READERS.values() if reader.available())
+    reader = READERS.get(name)
+    if reader is None:
+        raise ValueError(f"reader {name!r}: expected auto or one of {', '.join(READERS)}")
+    if not reader.available():
+        raise ValueError(f"reader {name!r} cannot run here (the native scanner was not compiled)")
+    return reader
+
+
+def tally_events(tally: Tally, events: Iterable[AuthEvent], geo: Geolocator) -> None:
+    for event, country in locate(events, geo):
+        tally.add(event, country)
+
+
+def locate(events: Iterable[AuthEvent], geo: Geolocator) -> Iterator[tuple[AuthEvent, str | None]]:
+    """Pair each event with its source's country or bucket (None for a line that names no source)."""
+    country = geo.country
+    for event in events:
+        if event.source_ip is not None:
+            yield event, country(event.source_ip)
+        else:
+            yield event, HOSTNAME if event.source_host is not None else None
+
+
+def events_of(lines: Iterable[str], parser: SshdParser, reporter: Reporter, name: str) -> Iterator[AuthEvent]:
+    parse = parser.parse
+    settled = parser.settled
+    pending = 0
+    overlong = 0
+    latest: datetime | None = None
+    backwards: list[tuple[timedelta, int]] = []
+    for number, line in enumerate(lines, 1):
+        pending += 1
+        if pending == 50_000:
+            reporter.advance(pending)
+            pending = 0
+        if len(line) > MAX_LINE:
+            overlong += 1
+            continue
+        event = parse(line)
+        if event is not None:
+            if latest is not None and latest - event.time > parser.rules.backwards:
+                backwards.append((latest - event.time, number))
+            if latest is None or event.time > latest:
+                latest = event.time
+            if settled:  # attempts of earlier lines, counted now that their connection is over: before this line
+                yield from settled
+                settled.clear()
+            yield event
+    parser.finish()
+    yield from settled
+    settled.clear()
+    reporter.advance(pending)
+    step, line_number = max(backwards, key=lambda item: item[0]) if backwards else (timedelta(0), 0)
+    for warning in skipped(name, overlong, len(backwards), step, line_number, parser.two_ways):
+        reporter.warn(warning)
+
+
+def skipped(name: str, overlong: int, backwards: int, step: timedelta, line: int, two_ways: int) -> Iterator[str]:
+    """Yield the warnings about lines skipped for length, times that went backwards, and two-way addresses."""
+    if two_ways:
+        yield (
+            f"{name}: {two_ways:,} line{'s' if two_ways > 1 else ''} name{'' if two_ways > 1 else 's'} an address "
+            "two ways (a user name copies sshd's own text); counted for the connection's address, or for none"
+        )
+    if overlong:
+        yield f"{name}: skipped {overlong:,} line{'s' if overlong > 1 else ''} longer than 64 KiB"
+    if backwards:
+        yield (
+            f"{name}: time goes back {backwards:,} time{'s' if backwards > 1 else ''} "
+            f"(by {step} at line {line:,}); those lines are counted at their own time"
+        )
+
+
+def note_year(tally: Tally, job: Job, read: ReadOptions, year: int | None) -> None:
+    """Keep the year an input's yearless stamps were placed in, where the modification time decided it."""
+    if year is not None and read.year is None:
+        tally.years[job.path] = year
