@@ -45,7 +45,7 @@ enum {
 static const char *ACTION_NAMES[N_ACTIONS] = {"TRIES", "ATTEMPT", "WAITS", "KEEPS_OWN", "SETTLES", "SESSION",
                                               "ENDS", "NOTES_INVALID", "LOGIN"};
 
-#define INTERFACE 11 /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 12 /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define MAX_LINE (64 * 1024)
 #define MAX_CARRY (4 * MAX_LINE + 8)  /* a longer line has more than MAX_LINE characters however it decodes */
@@ -241,13 +241,14 @@ typedef struct { uint32_t slice, source, host; int64_t attempts, probes; } Cell;
 typedef struct { uint32_t slice, user; int64_t attempts; } UserCell;
 /* start: local wall clock in the build's zone; used: how many slices there were when one was last counted in. */
 typedef struct { int64_t start; uint32_t used; uint8_t fold; } SliceKey;
-#define NAMES_ROOM 8  /* room for the first user names of a source: the rule book's attack_names, at most */
 typedef struct { Time at; uint32_t user; uint8_t invalid; } Named;  /* timeline.Named */
 typedef struct {
     Time first, last; int64_t total; uint8_t failed, is_host, counted;  /* counted: a line of it was */
-    uint8_t names; Named name[NAMES_ROOM];  /* earliest first: attack_names of them at most */
+    uint8_t names; Named name[];  /* earliest first: room for the rule book's attack_names */
 } SourceInfo;
 typedef struct { Time time; uint32_t source, user; int64_t before; } Login;
+/* A source's record: its size is the scanner's, with room for the rule book's attack_names first names. */
+#define INFO(s, index) (*(SourceInfo *)((s)->source_info.items + (size_t)(index) * (s)->source_info.size))
 /* A span of time a host's lines were already counted in (by an earlier build): its events are read but not
  * counted. Bounds as Python compares them with a stamp (Tally.covers): a local stamp by wall clock, one with
  * an offset by instant. */
@@ -1130,7 +1131,7 @@ static int cell_put(Scanner *s, Map *m, uint64_t slice, uint64_t key, uint32_t i
 
 /* Add attempts and a probe of one source to the tally (Tally.add). user: a Name, or NO_NAME. */
 static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user, int64_t attempts, int probe) {
-    AT(s->source_info, SourceInfo, origin).counted = 1;
+    INFO(s, origin).counted = 1;
     int failed = 0;
     uint32_t slice = slice_of(s, t, &failed);
     if (failed) return -1;
@@ -1162,7 +1163,7 @@ static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user,
             }
             AT(s->user_cells, UserCell, index).attempts += attempts;
         }
-        SourceInfo *info = &AT(s->source_info, SourceInfo, origin);
+        SourceInfo *info = &INFO(s, origin);
         int64_t before = -1, after = 1;
         if (info->failed && (time_diff(s, &t, &info->first, &before) < 0 || time_diff(s, &t, &info->last, &after) < 0))
             return -1;
@@ -1246,10 +1247,10 @@ static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t 
             return &AT(s->connections, Connection, session);
         }
     }
-    if (known && AT(s->source_info, SourceInfo, known->source).is_host != AT(s->source_info, SourceInfo, source).is_host) {
+    if (known && INFO(s, known->source).is_host != INFO(s, source).is_host) {
         /* A host name and an address for one process are one client (PAM's rhost with UseDNS): the
          * address names it from then on. */
-        if (!AT(s->source_info, SourceInfo, source).is_host) known->source = source;
+        if (!INFO(s, source).is_host) known->source = source;
         source = known->source;
     }
     if (known && known->source == source && (known->port < 0 || port < 0 || known->port == port)) {
@@ -1444,14 +1445,14 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     if (tally(s, t, host, origin, &user, attempts, probe) < 0) return -1;
     if ((s->actions[kind] & A_NOTES_INVALID) && !attempts && named(&user)) {
         if (resolve(s, &s->users, &user) < 0) return -1;
-        if (note_name(s, &AT(s->source_info, SourceInfo, origin), (Named){t, user.id, 1}) < 0) return -1;
+        if (note_name(s, &INFO(s, origin), (Named){t, user.id, 1}) < 0) return -1;
     }
     if ((s->actions[kind] & A_LOGIN) && named(&user)) {
         if (resolve(s, &s->users, &user) < 0) return -1;
         Login *login = array_push(&s->logins);
         if (!login) return nomem(s);
         login->time = t; login->source = origin; login->user = user.id;
-        login->before = AT(s->source_info, SourceInfo, origin).total;
+        login->before = INFO(s, origin).total;
     }
     return 0;
 }
@@ -1655,8 +1656,8 @@ static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
         s->actions[k] = (uint16_t)action;
     }
     if (idle < 0 || sweep < 0 || backwards < 0 || max_pending < 1 || max_connections < 2 || attack_names < 1 ||
-        attack_names > NAMES_ROOM) {
-        PyErr_Format(PyExc_ValueError, "rules: a limit out of range (attack_names: 1 to %d)", NAMES_ROOM);
+        attack_names > UINT8_MAX) {
+        PyErr_SetString(PyExc_ValueError, "rules: a limit out of range (attack_names: 1 to 255)");
         return -1;
     }
     s->idle_us = idle; s->sweep_us = sweep; s->backwards_us = backwards;
@@ -1685,7 +1686,7 @@ static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     Py_INCREF(local_offset); Py_XSETREF(s->local_offset, local_offset);
     s->last_slice = NONE;
     s->last_host = NONE;
-    s->source_info.size = sizeof(SourceInfo);
+    s->source_info.size = sizeof(SourceInfo) + s->attack_names * sizeof(Named);
     s->connections.size = sizeof(Connection);
     s->waiting.size = sizeof(uint64_t);
     s->slices.size = sizeof(SliceKey);
@@ -1875,6 +1876,67 @@ static PyObject *string_list(Strings *strings) {
 }
 
 /* Everything counted, as plain Python values; honeycast/native.py turns it into a Tally. */
+/* The records results travel in: named fields, not positions (their names are native.py's to read; the types
+ * are made at import, described for type checkers in _scan.pyi). */
+static PyStructSequence_Field COUNTS_FIELDS[] = {
+    {"lines", "lines read"}, {"overlong", "lines skipped for length"}, {"sshd_lines", "sshd lines counted"},
+    {"two_ways", "lines naming an address two ways"}, {"year", "the year the first yearless stamp was placed in, or 0"},
+    {"backwards", "times the log stepped back further than the rule book's backwards"},
+    {"backwards_line", "the line of the longest step back"}, {"backwards_step", "its length in microseconds"},
+    {"kinds", "per kind, lines counted (None: none)"}, {"sources", "every source, by id"},
+    {"hosts", "ids of sources that are host names"}, {"users", "every user name, by id"},
+    {"slices", "every slice's SliceStart, by id"}, {"logins", "every Login"}, {"host_names", "every host, by id"},
+    {"host_spans", "every HostSpan"}, {"uncounted", "ids of sources read only in lines counted before"}, {NULL, NULL}};
+static PyStructSequence_Field SLICE_START_FIELDS[] = {
+    {"wall", "µs since 0001-01-01 on the build zone's clock"}, {"fold", "1 for the second of a repeated hour"},
+    {NULL, NULL}};
+static PyStructSequence_Field HOST_SPAN_FIELDS[] = {
+    {"host", "host id"}, {"first_wall", NULL}, {"first_offset", "UTC offset in seconds, or None: the build zone"},
+    {"first_fold", NULL}, {"last_wall", NULL}, {"last_offset", NULL}, {"last_fold", NULL},
+    {"at_last", "lines read at the last instant"}, {NULL, NULL}};
+static PyStructSequence_Field LOGIN_FIELDS[] = {
+    {"wall", NULL}, {"offset", NULL}, {"fold", NULL}, {"source", "source id"}, {"user", "user id"},
+    {"before", "failures from the source counted before it"}, {NULL, NULL}};
+static PyStructSequence_Field FAILURE_FIELDS[] = {
+    {"source", "source id"}, {"first_wall", NULL}, {"first_offset", NULL}, {"first_fold", NULL},
+    {"total", "failed attempts"}, {"last_wall", NULL}, {"last_offset", NULL}, {"last_fold", NULL},
+    {"names", "its first FirstNames, earliest first"}, {NULL, NULL}};
+static PyStructSequence_Field FIRST_NAME_FIELDS[] = {
+    {"user", "user id"}, {"wall", NULL}, {"offset", NULL}, {"fold", NULL}, {"invalid", "sshd called it invalid"},
+    {NULL, NULL}};
+static PyStructSequence_Field SLICE_COUNTS_FIELDS[] = {
+    {"attempts", "per host, attempts by address"}, {"probes", "per host, probes by address"},
+    {"users", "attempts by user name"}, {NULL, NULL}};
+#define RECORD(name, fields, doc) {name, doc, fields, sizeof(fields) / sizeof(fields[0]) - 1}
+static PyStructSequence_Desc RECORDS[] = {
+    RECORD("honeycast._scan.Counts", COUNTS_FIELDS, "What a scanner read and counted (result())."),
+    RECORD("honeycast._scan.SliceStart", SLICE_START_FIELDS, "Where a slice starts."),
+    RECORD("honeycast._scan.HostSpan", HOST_SPAN_FIELDS, "A host's first and last line."),
+    RECORD("honeycast._scan.Login", LOGIN_FIELDS, "A successful login."),
+    RECORD("honeycast._scan.Failure", FAILURE_FIELDS, "A source's failures and first names (failures())."),
+    RECORD("honeycast._scan.FirstName", FIRST_NAME_FIELDS, "A user name a source tried first."),
+    RECORD("honeycast._scan.SliceCounts", SLICE_COUNTS_FIELDS, "A slice's counts (slices())."),
+};
+enum { R_COUNTS, R_SLICE_START, R_HOST_SPAN, R_LOGIN, R_FAILURE, R_FIRST_NAME, R_SLICE_COUNTS, N_RECORDS };
+static PyTypeObject *record_types[N_RECORDS];
+
+/* A record of type ``kind`` holding ``values`` (references stolen; NULL among them: NULL with the error set). */
+static PyObject *record(int kind, int n, PyObject **values) {
+    PyObject *item = NULL;
+    for (int i = 0; i < n; i++)
+        if (!values[i]) goto fail;
+    item = PyStructSequence_New(record_types[kind]);
+    if (!item) goto fail;
+    for (int i = 0; i < n; i++) PyStructSequence_SET_ITEM(item, i, values[i]);
+    return item;
+fail:
+    for (int i = 0; i < n; i++) Py_XDECREF(values[i]);
+    return NULL;
+}
+#define RECORD_OF(kind, ...) \
+    record(kind, (int)(sizeof((PyObject *[]){__VA_ARGS__}) / sizeof(PyObject *)), (PyObject *[]){__VA_ARGS__})
+#define LL(value) PyLong_FromLongLong((long long)(value))
+
 static PyObject *Scanner_counts(Scanner *s);
 
 static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
@@ -1896,12 +1958,12 @@ static PyObject *Scanner_counts(Scanner *s) {
     if (!(sources = string_list(&s->sources)) || !(users = string_list(&s->users))) goto done;
     if (!(hosts = PyList_New(0)) || !(uncounted = PyList_New(0))) goto done;
     for (size_t i = 0; i < s->source_info.len; i++) {
-        if (!AT(s->source_info, SourceInfo, i).counted) {
+        if (!INFO(s, i).counted) {
             PyObject *index = PyLong_FromSize_t(i);
             if (!index || PyList_Append(uncounted, index) < 0) { Py_XDECREF(index); goto done; }
             Py_DECREF(index);
         }
-        if (AT(s->source_info, SourceInfo, i).is_host) {
+        if (INFO(s, i).is_host) {
             PyObject *index = PyLong_FromSize_t(i);
             if (!index || PyList_Append(hosts, index) < 0) { Py_XDECREF(index); goto done; }
             Py_DECREF(index);
@@ -1910,7 +1972,7 @@ static PyObject *Scanner_counts(Scanner *s) {
     if (!(slices = PyList_New(s->slices.len))) goto done;
     for (size_t i = 0; i < s->slices.len; i++) {
         SliceKey key = AT(s->slices, SliceKey, i);
-        PyObject *item = Py_BuildValue("(Li)", (long long)key.start, (int)key.fold);
+        PyObject *item = RECORD_OF(R_SLICE_START, LL(key.start), LL(key.fold));
         if (!item) goto done;
         PyList_SET_ITEM(slices, i, item);
     }
@@ -1918,29 +1980,24 @@ static PyObject *Scanner_counts(Scanner *s) {
     for (size_t i = 0; i < s->host_spans.len; i++) {
         HostSpan span = AT(s->host_spans, HostSpan, i);
         if (!span.seen) continue;
-        PyObject *item = Py_BuildValue("(nLNiLNiL)", (Py_ssize_t)i, (long long)span.first.wall,
-                                       offset_object(span.first.offset), span.first.fold, (long long)span.last.wall,
-                                       offset_object(span.last.offset), span.last.fold, (long long)span.at_last);
+        PyObject *item = RECORD_OF(R_HOST_SPAN, LL(i), LL(span.first.wall), offset_object(span.first.offset),
+                                   LL(span.first.fold), LL(span.last.wall), offset_object(span.last.offset),
+                                   LL(span.last.fold), LL(span.at_last));
         if (!item || PyList_Append(spans, item) < 0) { Py_XDECREF(item); goto done; }
         Py_DECREF(item);
     }
     if (!(logins = PyList_New(s->logins.len))) goto done;
     for (size_t i = 0; i < s->logins.len; i++) {
         Login l = AT(s->logins, Login, i);
-        PyObject *item = Py_BuildValue("(LNiIIL)", (long long)l.time.wall, offset_object(l.time.offset), l.time.fold,
-                                       l.source, l.user, (long long)l.before);
+        PyObject *item = RECORD_OF(R_LOGIN, LL(l.time.wall), offset_object(l.time.offset), LL(l.time.fold),
+                                   LL(l.source), LL(l.user), LL(l.before));
         if (!item) goto done;
         PyList_SET_ITEM(logins, i, item);
     }
-    result = Py_BuildValue("{s:L,s:L,s:L,s:L,s:i,s:L,s:L,s:L,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
-                           "lines", (long long)s->lines, "overlong", (long long)s->overlong,
-                           "sshd_lines", (long long)s->sshd_lines, "two_ways", (long long)s->two_ways,
-                           "year", s->first_year,
-                           "backwards", (long long)s->backwards, "backwards_line", (long long)s->backwards_line,
-                           "backwards_step", (long long)s->backwards_step,
-                           "kinds", kinds, "sources", sources, "hosts", hosts, "users", users, "slices", slices,
-                           "logins", logins, "host_names", host_names, "host_spans", spans,
-                           "uncounted", uncounted);
+    result = RECORD_OF(R_COUNTS, LL(s->lines), LL(s->overlong), LL(s->sshd_lines), LL(s->two_ways),
+                       LL(s->first_year), LL(s->backwards), LL(s->backwards_line), LL(s->backwards_step),
+                       Py_NewRef(kinds), Py_NewRef(sources), Py_NewRef(hosts), Py_NewRef(users), Py_NewRef(slices),
+                       Py_NewRef(logins), Py_NewRef(host_names), Py_NewRef(spans), Py_NewRef(uncounted));
 done:
     Py_XDECREF(kinds); Py_XDECREF(sources); Py_XDECREF(hosts); Py_XDECREF(users); Py_XDECREF(slices);
     Py_XDECREF(logins); Py_XDECREF(host_names); Py_XDECREF(spans); Py_XDECREF(uncounted);
@@ -1957,21 +2014,20 @@ static PyObject *Scanner_failures(Scanner *s, PyObject *args) {
     PyObject *failures = PyList_New(0);
     size_t first = start < 0 ? 0 : (size_t)start;
     for (size_t i = first; failures && i < s->source_info.len; i++) {
-        SourceInfo info = AT(s->source_info, SourceInfo, i);
-        if (!info.failed && !info.names) continue;
-        PyObject *names = PyTuple_New(info.names);
+        const SourceInfo *info = &INFO(s, i);
+        if (!info->failed && !info->names) continue;
+        PyObject *names = PyTuple_New(info->names);
         if (!names) { Py_CLEAR(failures); break; }
-        for (uint8_t k = 0; k < info.names; k++) {
-            Named n = info.name[k];
-            PyObject *one = Py_BuildValue("(ILNii)", n.user, (long long)n.at.wall, offset_object(n.at.offset),
-                                          n.at.fold, n.invalid);
+        for (uint8_t k = 0; k < info->names; k++) {
+            Named n = info->name[k];
+            PyObject *one = RECORD_OF(R_FIRST_NAME, LL(n.user), LL(n.at.wall), offset_object(n.at.offset),
+                                      LL(n.at.fold), PyBool_FromLong(n.invalid));
             if (!one) { Py_CLEAR(names); break; }
             PyTuple_SET_ITEM(names, k, one);
         }
-        PyObject *item = names ? Py_BuildValue("(nLNiLLNiN)", (Py_ssize_t)i, (long long)info.first.wall,
-                                               offset_object(info.first.offset), info.first.fold,
-                                               (long long)info.total, (long long)info.last.wall,
-                                               offset_object(info.last.offset), info.last.fold, names)
+        PyObject *item = names ? RECORD_OF(R_FAILURE, LL(i), LL(info->first.wall), offset_object(info->first.offset),
+                                           LL(info->first.fold), LL(info->total), LL(info->last.wall),
+                                           offset_object(info->last.offset), LL(info->last.fold), names)
                                : NULL;
         if (!item || PyList_Append(failures, item) < 0) { Py_XDECREF(item); Py_CLEAR(failures); }
         else Py_DECREF(item);
@@ -2102,7 +2158,7 @@ static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
             UserCell c = AT(s->user_cells, UserCell, i);
             if (dict_add(by_user, PyList_GET_ITEM(users, c.user), c.attempts) < 0) goto slice_fail;
         }
-        item = PyTuple_Pack(3, attempts, probes, by_user);
+        item = RECORD_OF(R_SLICE_COUNTS, Py_NewRef(attempts), Py_NewRef(probes), Py_NewRef(by_user));
     slice_fail:
         Py_XDECREF(attempts); Py_XDECREF(probes); Py_XDECREF(by_user);
         if (!item) goto fail;
@@ -2166,6 +2222,17 @@ PyMODINIT_FUNC PyInit__scan(void) {
         PyObject *name = PyUnicode_FromString(KIND_NAMES[k]);
         if (!name) Py_CLEAR(kinds);
         else PyTuple_SET_ITEM(kinds, k, name);
+    }
+    for (int r = 0; r < N_RECORDS; r++) {
+        if (!record_types[r] && !(record_types[r] = PyStructSequence_NewType(&RECORDS[r]))) {
+            Py_DECREF(m);
+            return NULL;
+        }
+        const char *name = strrchr(RECORDS[r].name, '.') + 1;
+        if (PyModule_AddObjectRef(m, name, (PyObject *)record_types[r]) < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
     }
     PyObject *actions = PyDict_New();
     for (int a = 0; actions && a < N_ACTIONS; a++) {

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from typing import Any
 
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
@@ -23,11 +22,11 @@ from .sshd import read_message
 from .tally import Named, Span, Tally, digest
 
 try:
-    from . import _scan  # type: ignore[attr-defined]
+    from . import _scan
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
-    _scan = None
+    _scan = None  # type: ignore[assignment]
 
-INTERFACE = 11
+INTERFACE = 12
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
 AVAILABLE = (
     _scan is not None
@@ -114,21 +113,21 @@ class NativeCount:
         """End the input; ``last_line`` false drops a line it was cut off in (a compressed file ending early)."""
         self._scanner.finish(last_line)
 
-    def result(self) -> dict[str, Any]:
-        """Return what was read and counted, as plain values (see Scanner_result in _scan.c)."""
-        return dict(self._scanner.result())
+    def result(self) -> _scan.Counts:
+        """Return what was read and counted (see Scanner_result in _scan.c)."""
+        return self._scanner.result()
 
-    def failures(self) -> list[tuple[Any, ...]]:
+    def failures(self) -> list[_scan.Failure]:
         """Return every source's failures and first names as plain values (see Scanner_failures in _scan.c),
         after which ``result`` is refused: the scanner has let go of them."""
         return list(self._scanner.failures(0))
 
-    def tally(self, result: dict[str, Any], geo: Geolocator) -> Tally:
+    def tally(self, result: _scan.Counts, geo: Geolocator) -> Tally:
         """Return the Tally of ``result()``, locating each distinct address once."""
         with _MAKING, _no_collection():  # hundreds of thousands of new records, none of them garbage
             return self._tally(result, geo)
 
-    def _tally(self, result: dict[str, Any], geo: Geolocator) -> Tally:
+    def _tally(self, result: _scan.Counts, geo: Geolocator) -> Tally:
         tz = self.tz
         origins: dict[int | None, datetime] = {None: _ORIGIN.replace(tzinfo=tz)}
         local = origins[None]
@@ -159,26 +158,27 @@ class NativeCount:
             made[wall, offset, fold] = moment
             return moment
 
-        sources: list[str] = result["sources"]
-        users: list[str] = result["users"]
-        hosts = set(result["hosts"])
+        sources, users = result.sources, result.users
+        hosts = set(result.hosts)
         if hosts:  # names the log gave in place of an address: not looked up
             located = iter(geo.countries([address for index, address in enumerate(sources) if index not in hosts]))
             countries = [HOSTNAME if index in hosts else next(located) for index in range(len(sources))]
         else:
             countries = geo.countries(sources)
         tally = Tally(self.slice_seconds, tz, host=self.host, rules=self.rules)
-        for kind, count in zip(_KINDS, result["kinds"], strict=True):
+        for kind, count in zip(_KINDS, result.kinds, strict=True):
             if count is not None:
                 tally.kinds[kind] = count
         tally.country_of = dict(zip(sources, countries, strict=True))
-        for index in result["uncounted"]:  # read only in lines an earlier build counted
+        for index in result.uncounted:  # read only in lines an earlier build counted
             del tally.country_of[sources[index]]
-        tally.sshd_lines = result["sshd_lines"]
-        host_names: list[str] = result["host_names"]
-        for index, wall, offset, fold, last_wall, last_offset, last_fold, at_last in result["host_spans"]:
-            first, last = time(wall, offset, fold), time(last_wall, last_offset, last_fold)
-            name = self.host or host_names[index]
+        tally.sshd_lines = result.sshd_lines
+        host_names = result.host_names
+        for span in result.host_spans:
+            first = time(span.first_wall, span.first_offset, span.first_fold)
+            last = time(span.last_wall, span.last_offset, span.last_fold)
+            at_last = span.at_last
+            name = self.host or host_names[span.host]
             known = tally.spans.get(name)
             if known is not None:  # hosts counted under one name (--host): one span
                 was = known[0]
@@ -186,30 +186,31 @@ class NativeCount:
                 first, last = min(first, was.first), max(last, was.last)
             tally.spans[name] = [Span(first, last, at_last)]
         per_slice = self._scanner.slices(sources, users, host_names, Counter)  # taken over as they are
-        starts = result["slices"]
+        starts = result.slices
         if len(starts) != len(per_slice):
             raise RuntimeError("the scanner gave counts for another number of slices than it named")
-        for index, (start, fold) in enumerate(starts):
-            by_address, probes, by_user = per_slice[index]
+        for index, start in enumerate(starts):
+            counts = per_slice[index]
             per_slice[index] = None  # what add_slice does not keep goes now, not after the last slice
+            assert counts is not None
             # A local time the clocks skipped names the instant of another slice: add_slice adds them up.
-            tally.add_slice(_wall_time(start, tz, fold).astimezone(UTC), by_address, probes, by_user)
+            moment = _wall_time(start.wall, tz, start.fold).astimezone(UTC)
+            tally.add_slice(moment, counts.attempts, counts.probes, counts.users)
         # A part at a time from the last, the scanner letting go of each as it comes: millions of addresses fit.
         for part in reversed(range(0, len(sources), _FAILURES_PART)):
-            for source, wall, offset, fold, total, last_wall, last_offset, last_fold, names in self._scanner.failures(
-                part
-            ):
-                address = sources[source]
-                if total:
-                    tally.failures[address] = (time(wall, offset, fold), total, time(last_wall, last_offset, last_fold))
-                if names:
+            for one in self._scanner.failures(part):
+                address = sources[one.source]
+                if one.total:
+                    first = time(one.first_wall, one.first_offset, one.first_fold)
+                    tally.failures[address] = (first, one.total, time(one.last_wall, one.last_offset, one.last_fold))
+                if one.names:
                     tally.names[address] = tuple(
-                        Named(time(at, at_offset, at_fold), users[user], bool(invalid))
-                        for user, at, at_offset, at_fold, invalid in names
+                        Named(time(name.wall, name.offset, name.fold), users[name.user], name.invalid)
+                        for name in one.names
                     )
         tally.accepted = [
-            (time(wall, offset, fold), sources[source], users[user], before)
-            for wall, offset, fold, source, user, before in result["logins"]
+            (time(login.wall, login.offset, login.fold), sources[login.source], users[login.user], login.before)
+            for login in result.logins
         ]
         return tally
 

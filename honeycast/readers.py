@@ -90,16 +90,14 @@ class NativeReader:
         counter.finish(last_line=whole)
         reporter.advance(counter.lines - done)
         result = counter.result()
-        step = timedelta(microseconds=result["backwards_step"])
+        step = timedelta(microseconds=result.backwards_step)
         warnings.extend(
-            skipped(
-                job.path, result["overlong"], result["backwards"], step, result["backwards_line"], result["two_ways"]
-            )
+            skipped(job.path, result.overlong, result.backwards, step, result.backwards_line, result.two_ways)
         )
         for warning in warnings:
             reporter.warn(warning)
         tally = counter.tally(result, geo)
-        note_year(tally, job, read, result["year"] or None)
+        note_year(tally, job, read, result.year or None)
         return tally
 
 
