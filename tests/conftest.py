@@ -7,13 +7,12 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
+from files import SMALL_LOG
 
 import examples  # noqa: F401  (registers the Hypothesis profiles before any test module is read)
 from honeycast.build import BuildOptions, BuildResult, build
 from honeycast.scan import ReadOptions
 
-DATA = Path(__file__).parent / "data"
-SMALL_LOG = DATA / "small-auth.log"
 CHROMIUM = "/usr/bin/chromium"
 # Every test process shares one map cache (tests/test_mapcache.py tests the cache itself in folders of its own).
 os.environ.setdefault("HONEYCAST_CACHE", str(Path(__file__).parent / ".cache" / "maps"))

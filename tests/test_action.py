@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from files import SMALL_LOG
 
 ROOT = Path(__file__).parents[1]
-SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
 EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
 
 

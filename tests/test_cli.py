@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from files import SMALL_LOG
 from typer.testing import CliRunner
 
 from honeycast.cli import app
 from honeycast.privacy import host_label
 from honeycast.stopwatch import STAGES
-
-SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
 
 runner = CliRunner()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from files import DEMO, SMALL_LOG
 from imageio_ffmpeg import get_ffmpeg_exe
 from typer.testing import CliRunner
 
@@ -24,9 +25,6 @@ import honeycast.build
 import honeycast.png
 from honeycast.cli import app
 
-DATA = Path(__file__).parent / "data"
-SMALL_LOG = DATA / "small-auth.log"
-DEMO = Path(__file__).parents[1] / "examples" / "demo-auth.log"
 runner = CliRunner()
 YEAR = ["--year", "2026", "--tz", "UTC"]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from files import SMALL_LOG
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap, LogNorm
 
@@ -19,7 +20,6 @@ from honeycast.paint import Scale
 from honeycast.projection import draw_layer
 from honeycast.shapes import load_countries
 
-SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
 SIZE = (320, 180)
 
 

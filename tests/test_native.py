@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from files import DATA, DEMO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mutations import mutated
@@ -30,8 +31,6 @@ from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.sources import MAX_LINE, LogSource
 from honeycast.tally import Tally
 
-DATA = Path(__file__).parent / "data"
-DEMO = Path(__file__).parents[1] / "examples" / "demo-auth.log"
 BERLIN = ZoneInfo("Europe/Berlin")
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from files import DEMO, SMALL_LOG
 from matplotlib import colormaps
 from matplotlib.colors import to_rgb
 from PIL import Image
@@ -27,9 +28,6 @@ from honeycast.paint import TICK_GAP, colour_ticks
 from honeycast.png import save_png
 from honeycast.render import Captioner, MapCanvas, palettes, render_frames
 from honeycast.video import GIF_MAX_AREA, gif_width, probe
-
-SMALL_LOG = Path(__file__).parent / "data" / "small-auth.log"
-DEMO = Path(__file__).parents[1] / "examples" / "demo-auth.log"
 
 
 def png_bytes(path: Path) -> bytes:

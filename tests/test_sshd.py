@@ -7,9 +7,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from readers import tallied
 
 from honeycast.events import AuthEvent, EventKind
+from honeycast.geo import HOSTNAME
+from honeycast.slicing import slice_key
 from honeycast.sshd import SshdParser, normalize_ip
+from honeycast.tally import Tally
 
 K = EventKind
 REFERENCE = datetime(2026, 12, 1, tzinfo=UTC)
@@ -28,6 +32,26 @@ def parse_all(*lines: str) -> list[AuthEvent]:
     events = [one.parse(line) for line in lines]
     assert all(event is not None for event in events)
     return events  # type: ignore[return-value]
+
+
+BOTH = pytest.mark.parametrize("reader", ["native", "python"])
+"""A grammar case run on each reader: the native scanner reads the common shapes itself, the rest through sshd.py."""
+
+
+def counted_by(reader: str, folder: Path, *lines: str) -> Tally:
+    """Return the tally one reader counts of ``lines``."""
+    log = folder / "auth.log"
+    log.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    tally, _ = tallied([str(log)], reader == "native")
+    return tally
+
+
+def attempts_by_user(tally: Tally) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for part in tally.slices.values():
+        for user, count in part.users.items():
+            total[user] = total.get(user, 0) + count
+    return total
 
 
 def parse_stream(*lines: str) -> list[AuthEvent]:
@@ -191,11 +215,19 @@ FAMILIES = [
 ]
 
 
+@BOTH
 @pytest.mark.parametrize(("message", "kind", "ip", "port", "user"), FAMILIES, ids=[f[1].value for f in FAMILIES])
-def test_families(message: str, kind: EventKind, ip: str | None, port: int | None, user: str | None) -> None:
-    event = parse(f"Nov 29 06:04:42 h sshd[7]: {message}")
-    assert event is not None
-    assert (event.kind, event.source_ip, event.source_port, event.user) == (kind, ip, port, user)
+def test_families(
+    message: str, kind: EventKind, ip: str | None, port: int | None, user: str | None, reader: str, tmp_path: Path
+) -> None:
+    line = f"Nov 29 06:04:42 h sshd[7]: {message}"
+    if reader == "python":
+        event = parse(line)
+        assert event is not None
+        assert (event.kind, event.source_ip, event.source_port, event.user) == (kind, ip, port, user)
+    tally = counted_by(reader, tmp_path, line)
+    assert tally.kinds == {kind: 1}
+    assert set(tally.country_of) == ({ip} if ip else set())
 
 
 @pytest.mark.parametrize(
@@ -235,9 +267,15 @@ def test_families(message: str, kind: EventKind, ip: str | None, port: int | Non
         ),
     ],
 )
-def test_address_comes_from_sshds_tail_not_the_user_name(line: str, expected: str | None) -> None:
-    event = parse(f"Nov 29 06:12:03 h sshd[2044]: {line}")
-    assert event is not None and event.source_ip == expected
+@BOTH
+def test_address_comes_from_sshds_tail_not_the_user_name(
+    line: str, expected: str | None, reader: str, tmp_path: Path
+) -> None:
+    if reader == "python":
+        event = parse(f"Nov 29 06:12:03 h sshd[2044]: {line}")
+        assert event is not None and event.source_ip == expected
+    tally = counted_by(reader, tmp_path, f"Nov 29 06:12:03 h sshd[2044]: {line}")
+    assert set(tally.country_of) == {expected}
 
 
 @pytest.mark.parametrize(
@@ -248,7 +286,17 @@ def test_address_comes_from_sshds_tail_not_the_user_name(line: str, expected: st
         "Disconnecting authenticating user a 8.8.8.8 port 22: Change of username or service not allowed: (a 45.1.2.3 port 9: x,ssh-connection)",
     ],
 )
-def test_a_line_with_two_readings_is_counted_for_its_connection_or_no_address(line: str) -> None:
+@BOTH
+def test_a_line_with_two_readings_is_counted_for_its_connection_or_no_address(
+    line: str, reader: str, tmp_path: Path
+) -> None:
+    opened = "Nov 29 06:12:02 h sshd[2044]: Connection from 203.0.113.9 port 40000 on 10.0.0.1 port 22"
+    alone = counted_by(reader, tmp_path, f"Nov 29 06:12:03 h sshd[2044]: {line}")
+    assert (alone.country_of, alone.sshd_lines) == ({}, 1)
+    after = counted_by(reader, tmp_path, opened, f"Nov 29 06:12:03 h sshd[2044]: {line}")
+    assert set(after.country_of) == {"203.0.113.9"}
+    if reader == "native":
+        return
     one = parser()
     event = one.parse(f"Nov 29 06:12:03 h sshd[2044]: {line}")
     assert event is not None and (event.source_ip, event.source_host) == (None, None)
@@ -274,16 +322,24 @@ def test_a_line_with_two_readings_is_counted_for_its_connection_or_no_address(li
         "x:y",
     ],
 )
-def test_awkward_user_names_are_kept_whole(user: str) -> None:
-    event = parse(f"Nov 29 06:04:42 h sshd[1]: Failed password for invalid user {user} from 8.8.4.4 port 2222 ssh2")
-    assert event is not None
-    assert (event.user, event.source_ip, event.source_port) == (user, "8.8.4.4", 2222)
+@BOTH
+def test_awkward_user_names_are_kept_whole(user: str, reader: str, tmp_path: Path) -> None:
+    line = f"Nov 29 06:04:42 h sshd[1]: Failed password for invalid user {user} from 8.8.4.4 port 2222 ssh2"
+    if reader == "python":
+        event = parse(line)
+        assert event is not None
+        assert (event.user, event.source_ip, event.source_port) == (user, "8.8.4.4", 2222)
+    tally = counted_by(reader, tmp_path, line)
+    assert (attempts_by_user(tally), set(tally.country_of)) == ({user: 1}, {"8.8.4.4"})
 
 
-def test_host_name_instead_of_address_is_kept_unresolved() -> None:
-    event = parse("May 29 20:56:52 imago sshd[28732]: error: PAM: Authentication failure for stefanor from example.com")
+@BOTH
+def test_host_name_instead_of_address_is_kept_unresolved(reader: str, tmp_path: Path) -> None:
+    line = "May 29 20:56:52 imago sshd[28732]: error: PAM: Authentication failure for stefanor from example.com"
+    event = parse(line)
     assert event is not None
     assert (event.source_ip, event.source_host) == (None, "example.com")
+    assert counted_by(reader, tmp_path, line).country_of == {"example.com": HOSTNAME}
 
 
 def test_absurd_repeat_counts_and_pids_are_not_read_as_such() -> None:
@@ -403,10 +459,16 @@ def test_ipv6_is_canonicalised() -> None:
         ),
     ],
 )
-def test_program_and_header_variants(line: str, program: str, host: str, pid: int | None) -> None:
-    event = parse(line)
-    assert event is not None and event.source_ip == "8.8.8.8"
-    assert (event.program, event.host, event.pid) == (program, host, pid)
+@BOTH
+def test_program_and_header_variants(
+    line: str, program: str, host: str, pid: int | None, reader: str, tmp_path: Path
+) -> None:
+    if reader == "python":
+        event = parse(line)
+        assert event is not None and event.source_ip == "8.8.8.8"
+        assert (event.program, event.host, event.pid) == (program, host, pid)
+    tally = counted_by(reader, tmp_path, line)
+    assert (set(tally.country_of), set(tally.spans), tally.sshd_lines) == ({"8.8.8.8"}, {host}, 1)
 
 
 @pytest.mark.parametrize(
@@ -423,9 +485,15 @@ def test_program_and_header_variants(line: str, program: str, host: str, pid: in
         ("2026-11-29T06:04:42Z", datetime(2026, 11, 29, 6, 4, 42, tzinfo=UTC)),
     ],
 )
-def test_timestamp_formats(stamp: str, expected: datetime) -> None:
-    event = parse(f"{stamp} h sshd[9]: Failed password for root from 8.8.8.8 port 1 ssh2")
-    assert event is not None and event.time == expected
+@BOTH
+def test_timestamp_formats(stamp: str, expected: datetime, reader: str, tmp_path: Path) -> None:
+    line = f"{stamp} h sshd[9]: Failed password for root from 8.8.8.8 port 1 ssh2"
+    if reader == "python":
+        event = parse(line)
+        assert event is not None and event.time == expected
+    tally = counted_by(reader, tmp_path, line)
+    assert list(tally.slices) == [slice_key(expected, 600, UTC)]
+    assert tally.spans["h"][0].first == expected
 
 
 def test_rfc5424_with_structured_data() -> None:
@@ -471,8 +539,12 @@ def test_journald_json_record() -> None:
         "",
     ],
 )
-def test_lines_that_are_not_sshd_events(line: str) -> None:
-    assert parse(line) is None
+@BOTH
+def test_lines_that_are_not_sshd_events(line: str, reader: str, tmp_path: Path) -> None:
+    if reader == "python":
+        assert parse(line) is None
+    tally = counted_by(reader, tmp_path, line)
+    assert (tally.sshd_lines, dict(tally.kinds), tally.slices) == (0, {}, {})
 
 
 def test_yearless_year_comes_from_the_reference_time() -> None:

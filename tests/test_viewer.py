@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from files import DATA
 from playwright.sync_api import expect
 
 from honeycast.build import BuildOptions, BuildResult, build
@@ -22,7 +23,6 @@ from honeycast.geo import Geolocator
 from honeycast.privacy import host_label
 from honeycast.scan import ReadOptions
 
-DATA = Path(__file__).parent / "data"
 FIRST = "2026-11-29 06:00–06:10 UTC"
 
 
