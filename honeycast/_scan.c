@@ -256,8 +256,18 @@ typedef struct { int64_t first_wall, first_instant, last_wall, last_instant, las
 typedef struct { uint8_t known; uint32_t first, count; } HostCover;  /* a host's spans in Scanner.covered */
 typedef struct { Time first, last; int64_t at_last; uint8_t seen; } HostSpan;  /* a host's first and last line */
 
+/* What counting asks of the Python side, the one way it does: the build zone's offsets, and the spans an earlier
+ * build counted of a host's lines (appended to spans as Covered records). Each returns 0, or -1 with a Python
+ * error set; the glue takes the GIL for it and lets it go again (with_python). */
+typedef struct {
+    int (*local_offset)(void *scanner, int64_t wall, uint8_t fold, int64_t *seconds);
+    int (*to_local)(void *scanner, int64_t instant, int32_t *offset, uint8_t *fold);
+    int (*covered)(void *scanner, const char *host, size_t length, Array *spans);
+} Hooks;
+
 typedef struct {
     PyObject_HEAD
+    Hooks hooks;
     int64_t slice_us;
     int year, first_year, last_month, ref_year, ref_month, ref_day;
     PyObject *header, *fields, *local_offset, *to_local;
@@ -333,6 +343,17 @@ static int nomem(Scanner *s) {
     hold(s);
     PyErr_NoMemory();
     return -1;
+}
+
+/* Run call(s, args) with the GIL: taken back here if feed() let it go, and let go again once the call succeeds
+ * (a failure keeps it, to raise). The one place counting enters Python. */
+typedef int (*PythonCall)(Scanner *s, void *args);
+static int with_python(Scanner *s, PythonCall call, void *args) {
+    int released = s->released != NULL;
+    hold(s);
+    int r = call(s, args);
+    if (r == 0 && released) let_go(s);
+    return r;
 }
 
 /* ---------------------------------------------------------------- dates */
@@ -950,13 +971,8 @@ static int time_diff_zoned(Scanner *s, Time a, Time b, int64_t *diff) {
             instants[i] = both[i].wall - (int64_t)both[i].offset * US;
             continue;
         }
-        int released = s->released != NULL;
-        hold(s);
-        PyObject *offset = PyObject_CallFunction(s->local_offset, "Li", (long long)both[i].wall, (int)both[i].fold);
-        long long seconds = offset ? PyLong_AsLongLong(offset) : -1;
-        Py_XDECREF(offset);
-        if (seconds == -1 && PyErr_Occurred()) return -1;
-        if (released) let_go(s);
+        int64_t seconds;
+        if (s->hooks.local_offset(s, both[i].wall, both[i].fold, &seconds) < 0) return -1;
         instants[i] = both[i].wall - seconds * US;
     }
     *diff = instants[0] - instants[1];
@@ -978,15 +994,10 @@ static int local_time(Scanner *s, Time t, int64_t *wall, uint8_t *fold) {
     }
     int64_t bucket = instant >= 0 ? instant / ZONE_BUCKET_US : -1;
     if (bucket != s->zone_bucket) {
-        int released = s->released != NULL;
-        hold(s);
-        PyObject *answer = PyObject_CallFunction(s->to_local, "L", (long long)instant);
-        int offset = 0, folded = 0;
-        int ok = answer && PyArg_ParseTuple(answer, "ii", &offset, &folded);
-        Py_XDECREF(answer);
-        if (!ok) return -1;
-        if (released) let_go(s);
-        s->zone_bucket = bucket; s->zone_bucket_offset = offset; s->zone_bucket_fold = (uint8_t)folded;
+        int32_t offset;
+        uint8_t folded;
+        if (s->hooks.to_local(s, instant, &offset, &folded) < 0) return -1;
+        s->zone_bucket = bucket; s->zone_bucket_offset = offset; s->zone_bucket_fold = folded;
     }
     *wall = instant + (int64_t)s->zone_bucket_offset * US; *fold = s->zone_bucket_fold;
     return 0;
@@ -1014,36 +1025,12 @@ static uint32_t slice_of(Scanner *s, Time t, int *failed) {
     return id;
 }
 
-/* Ask Python once for the spans an earlier build counted of a host's lines. */
+/* Ask once for the spans an earlier build counted of a host's lines. */
 static int ask_cover(Scanner *s, uint32_t host, HostCover *cover) {
-    int released = s->released != NULL;
-    hold(s);
-    PyObject *name = PyUnicode_DecodeUTF8(s->hosts.bytes + s->hosts.start[host], s->hosts.length[host],
-                                          "surrogatepass");
-    PyObject *spans = name ? PyObject_CallOneArg(s->covers, name) : NULL;
-    Py_XDECREF(name);
-    if (!spans) return -1;
-    if (!PyTuple_Check(spans)) {
-        Py_DECREF(spans);
-        PyErr_SetString(PyExc_TypeError, "covered spans must be a tuple");
-        return -1;
-    }
     cover->first = (uint32_t)s->covered.len;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(spans); i++) {
-        long long first_wall, first_instant, last_wall, last_instant, last_lines;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spans, i), "LLLLL", &first_wall, &first_instant, &last_wall,
-                              &last_instant, &last_lines)) {
-            Py_DECREF(spans);
-            return -1;
-        }
-        Covered *c = array_push(&s->covered);
-        if (!c) { Py_DECREF(spans); PyErr_NoMemory(); return -1; }
-        *c = (Covered){first_wall, first_instant, last_wall, last_instant, last_lines, 0};
-    }
-    Py_DECREF(spans);
+    if (s->hooks.covered(s, s->hosts.bytes + s->hosts.start[host], s->hosts.length[host], &s->covered) < 0) return -1;
     cover->count = (uint32_t)s->covered.len - cover->first;
     cover->known = 1;
-    if (released) let_go(s);
     return 0;
 }
 
@@ -1512,6 +1499,17 @@ static int python_message(Scanner *s, Header *h, PyObject *message) {
     return event(s, h->time, h->host, has_pid, pid, kind, count, source, ip == Py_None, port, user_name);
 }
 
+/* A message the fast path could not read, for the reference to read. */
+typedef struct { Header *h; const char *m, *end; } MessageAsk;
+static int decoded_message(Scanner *s, void *args) {
+    MessageAsk *a = args;
+    PyObject *text = PyUnicode_DecodeUTF8(a->m, a->end - a->m, "replace");
+    if (!text) return -1;
+    int result = python_message(s, a->h, text);
+    Py_DECREF(text);
+    return result;
+}
+
 /* The message of a header read here (bytes) or by the reference (a str). */
 static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
     if (h->time.wall < FIRST_WALL || h->time.wall > LAST_WALL) return 0;  /* as if the line had no valid time */
@@ -1534,13 +1532,7 @@ static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
         return event(s, h->time, h->host, h->has_pid, h->pid, f.kind, count, source, 0, f.port, user);
     }
     if (message_str) return python_message(s, h, message_str);
-    hold(s);
-    PyObject *text = PyUnicode_DecodeUTF8(m, end - m, "replace");
-    if (!text) return -1;
-    int result = python_message(s, h, text);
-    Py_DECREF(text);
-    if (result == 0) let_go(s);
-    return result;
+    return with_python(s, decoded_message, &(MessageAsk){h, m, end});
 }
 
 static int python_line_held(Scanner *s, const char *p, Py_ssize_t n);
@@ -1549,12 +1541,9 @@ static int python_line_held(Scanner *s, const char *p, Py_ssize_t n);
  * It returns None (no sshd event), -1 (a line over the length limit), or
  * (stamp, host, pid, message) where stamp is (month, day, h, m, s, µs) for a yearless
  * stamp or (y, mo, d, h, mi, s, µs, offset or None, fold) for a dated one. */
-static int python_line(Scanner *s, const char *p, Py_ssize_t n) {
-    hold(s);
-    int r = python_line_held(s, p, n);
-    if (r == 0) let_go(s);
-    return r;
-}
+typedef struct { const char *p; Py_ssize_t n; } LineAsk;
+static int line_held(Scanner *s, void *args) { return python_line_held(s, ((LineAsk *)args)->p, ((LineAsk *)args)->n); }
+static int python_line(Scanner *s, const char *p, Py_ssize_t n) { return with_python(s, line_held, &(LineAsk){p, n}); }
 
 static int python_line_held(Scanner *s, const char *p, Py_ssize_t n) {
     PyObject *line = PyBytes_FromStringAndSize(p, n);
@@ -1630,6 +1619,66 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
     return r;
 }
 
+/* The hooks counting calls (Hooks), answered by the callables native.py hands over. */
+typedef struct { int64_t wall; uint8_t fold; int64_t *seconds; } OffsetAsk;
+static int ask_local_offset(Scanner *s, void *args) {
+    OffsetAsk *a = args;
+    PyObject *offset = PyObject_CallFunction(s->local_offset, "Li", (long long)a->wall, (int)a->fold);
+    long long seconds = offset ? PyLong_AsLongLong(offset) : -1;
+    Py_XDECREF(offset);
+    if (seconds == -1 && PyErr_Occurred()) return -1;
+    *a->seconds = seconds;
+    return 0;
+}
+static int hook_local_offset(void *scanner, int64_t wall, uint8_t fold, int64_t *seconds) {
+    return with_python(scanner, ask_local_offset, &(OffsetAsk){wall, fold, seconds});
+}
+
+typedef struct { int64_t instant; int32_t *offset; uint8_t *fold; } LocalAsk;
+static int ask_to_local(Scanner *s, void *args) {
+    LocalAsk *a = args;
+    PyObject *answer = PyObject_CallFunction(s->to_local, "L", (long long)a->instant);
+    int offset = 0, folded = 0;
+    int ok = answer && PyArg_ParseTuple(answer, "ii", &offset, &folded);
+    Py_XDECREF(answer);
+    if (!ok) return -1;
+    *a->offset = offset; *a->fold = (uint8_t)folded;
+    return 0;
+}
+static int hook_to_local(void *scanner, int64_t instant, int32_t *offset, uint8_t *fold) {
+    return with_python(scanner, ask_to_local, &(LocalAsk){instant, offset, fold});
+}
+
+typedef struct { const char *host; size_t length; Array *spans; } CoverAsk;
+static int ask_covered(Scanner *s, void *args) {
+    CoverAsk *a = args;
+    PyObject *name = PyUnicode_DecodeUTF8(a->host, (Py_ssize_t)a->length, "surrogatepass");
+    PyObject *spans = name ? PyObject_CallOneArg(s->covers, name) : NULL;
+    Py_XDECREF(name);
+    if (!spans) return -1;
+    if (!PyTuple_Check(spans)) {
+        Py_DECREF(spans);
+        PyErr_SetString(PyExc_TypeError, "covered spans must be a tuple");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(spans); i++) {
+        long long first_wall, first_instant, last_wall, last_instant, last_lines;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spans, i), "LLLLL", &first_wall, &first_instant, &last_wall,
+                              &last_instant, &last_lines)) {
+            Py_DECREF(spans);
+            return -1;
+        }
+        Covered *c = array_push(a->spans);
+        if (!c) { Py_DECREF(spans); PyErr_NoMemory(); return -1; }
+        *c = (Covered){first_wall, first_instant, last_wall, last_instant, last_lines, 0};
+    }
+    Py_DECREF(spans);
+    return 0;
+}
+static int hook_covered(void *scanner, const char *host, size_t length, Array *spans) {
+    return with_python(scanner, ask_covered, &(CoverAsk){host, length, spans});
+}
+
 static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
                             "zone_offset", "covered", "rules", NULL};
@@ -1677,6 +1726,7 @@ static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
         s->zone_offset = (int32_t)offset;
     }
     s->zone_bucket = INT64_MIN;
+    s->hooks = (Hooks){hook_local_offset, hook_to_local, hook_covered};
     Py_INCREF(to_local); Py_XSETREF(s->to_local, to_local);
     s->slice_us = slice * US;
     s->year = year; s->last_month = 0;
