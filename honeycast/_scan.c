@@ -256,13 +256,39 @@ typedef struct { int64_t first_wall, first_instant, last_wall, last_instant, las
 typedef struct { uint8_t known; uint32_t first, count; } HostCover;  /* a host's spans in Scanner.covered */
 typedef struct { Time first, last; int64_t at_last; uint8_t seen; } HostSpan;  /* a host's first and last line */
 
-/* What counting asks of the Python side, the one way it does: the build zone's offsets, and the spans an earlier
- * build counted of a host's lines (appended to spans as Covered records). Each returns 0, or -1 with a Python
- * error set; the glue takes the GIL for it and lets it go again (with_python). */
+/* A line's header as the reference reader (sshd.py) reads it, for a line the fast path cannot read. The bytes
+ * stay valid until the next question of the same kind. */
+typedef struct {
+    int yearless;  /* a classic stamp: month to micro, the year placed here; else a dated one */
+    int year, month, day, hour, minute, second, micro, fold;
+    int32_t offset;  /* LOCAL: the build zone's */
+    const char *host; size_t host_length;
+    int has_pid; uint64_t pid;
+    const char *message; size_t message_length; int message_ascii;
+} ReadHeader;
+enum { NO_SSHD_LINE, HEADER_READ, OVERLONG };
+
+/* A message's fields as the reference reader reads them (sshd.read_message). */
+typedef struct {
+    int64_t count; int kind;
+    const char *address; size_t address_length; int address_is_host;  /* address NULL: none */
+    int64_t port;  /* -1: none */
+    const char *user; size_t user_length;  /* NULL: none */
+    int two_ways;
+    int64_t process;  /* the sshd process the line is about, or -1 */
+} ReadFields;
+
+/* What counting asks of the Python side, the one way it does: the build zone's offsets, the spans an earlier
+ * build counted of a host's lines (appended to spans as Covered records), and the reference reader's reading of
+ * a line the fast path cannot read (its header; a message's fields, raw: the line's own bytes, else text the
+ * header gave). Each returns 0 (read_header: what it found), or -1 with a Python error set; the glue takes the
+ * GIL for each and lets it go again (with_python). */
 typedef struct {
     int (*local_offset)(void *scanner, int64_t wall, uint8_t fold, int64_t *seconds);
     int (*to_local)(void *scanner, int64_t instant, int32_t *offset, uint8_t *fold);
     int (*covered)(void *scanner, const char *host, size_t length, Array *spans);
+    int (*read_header)(void *scanner, const char *line, size_t length, ReadHeader *header);
+    int (*read_fields)(void *scanner, const char *message, size_t length, int raw, ReadFields *fields);
 } Hooks;
 
 typedef struct {
@@ -271,6 +297,7 @@ typedef struct {
     int64_t slice_us;
     int year, first_year, last_month, ref_year, ref_month, ref_day;
     PyObject *header, *fields, *local_offset, *to_local;
+    PyObject *held[4];  /* the bytes the last ReadHeader (0, 1) and ReadFields (2, 3) point into */
     int32_t zone_offset;  /* the build zone's fixed UTC offset, or LOCAL where it has rules */
     int64_t zone_bucket; int32_t zone_bucket_offset; uint8_t zone_bucket_fold;
     char *carry; size_t carry_len, carry_room;
@@ -1455,72 +1482,32 @@ static uint32_t add_source(Scanner *s, const char *p, size_t n, int is_host) {
     return id;
 }
 
-static uint32_t intern_str(Strings *strings, PyObject *text) {
-    PyObject *bytes = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
-    if (!bytes) return NONE;
-    uint32_t id = intern(strings, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes));
-    Py_DECREF(bytes);
-    return id;
-}
-
-/* Ask the reference for a message's fields: (count, kind, ip, host name, port or -1, user, read two ways,
- * the sshd process the line is about or -1). */
-static int python_message(Scanner *s, Header *h, PyObject *message) {
-    PyObject *result = PyObject_CallOneArg(s->fields, message);
-    if (!result) return -1;
-    long long count, port, process;
-    int kind, two_ways;
-    PyObject *ip, *source_host, *user;
-    if (!PyArg_ParseTuple(result, "LiOOLOpL", &count, &kind, &ip, &source_host, &port, &user, &two_ways, &process) ||
-        kind < 0 || kind >= N_KINDS) {
-        Py_DECREF(result);
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad fields");
-        return -1;
+/* Count a message by the reference reader's reading of its fields. */
+static int reference_fields(Scanner *s, Header *h, const char *m, size_t n, int raw) {
+    ReadFields f;
+    if (s->hooks.read_fields(s, m, n, raw, &f) < 0) return -1;
+    Name source = NO_NAME, user = NO_NAME;
+    if (f.address) {
+        source.id = add_source(s, f.address, f.address_length, f.address_is_host);
+        if (source.id == NONE) return nomem(s);
     }
-    Name source = NO_NAME, user_name = NO_NAME;
-    PyObject *address = ip != Py_None ? ip : source_host;
-    if (address != Py_None) {
-        PyObject *bytes = PyUnicode_AsEncodedString(address, "utf-8", "surrogatepass");
-        if (bytes) {
-            source.id = add_source(s, PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes), ip == Py_None);
-            Py_DECREF(bytes);
-        }
-        if (source.id == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
+    if (f.user) {
+        user.id = intern(&s->users, f.user, f.user_length);
+        if (user.id == NONE) return nomem(s);
     }
-    if (user != Py_None) {
-        user_name.id = intern_str(&s->users, user);
-        if (user_name.id == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
-    }
-    Py_DECREF(result);
-    s->two_ways += two_ways;
+    s->two_ways += f.two_ways;
     int has_pid = h->has_pid;
     uint64_t pid = h->pid;
-    if (process >= 0) { has_pid = 1; pid = (uint64_t)process; }
-    return event(s, h->time, h->host, has_pid, pid, kind, count, source, ip == Py_None, port, user_name);
+    if (f.process >= 0) { has_pid = 1; pid = (uint64_t)f.process; }
+    return event(s, h->time, h->host, has_pid, pid, f.kind, f.count, source, f.address_is_host, f.port, user);
 }
 
-/* A message the fast path could not read, for the reference to read. */
-typedef struct { Header *h; const char *m, *end; } MessageAsk;
-static int decoded_message(Scanner *s, void *args) {
-    MessageAsk *a = args;
-    PyObject *text = PyUnicode_DecodeUTF8(a->m, a->end - a->m, "replace");
-    if (!text) return -1;
-    int result = python_message(s, a->h, text);
-    Py_DECREF(text);
-    return result;
-}
-
-/* The message of a header read here (bytes) or by the reference (a str). */
-static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
+/* The message of a header: read here where the fast path can, else by the reference. from_line: its bytes are
+ * the line's own (not text the reference's header reading gave); ascii: they are all ASCII. */
+static int handle_message(Scanner *s, Header *h, int from_line, int ascii) {
     if (h->time.wall < FIRST_WALL || h->time.wall > LAST_WALL) return 0;  /* as if the line had no valid time */
     const char *m = h->message, *end = h->message + h->message_len;
-    if (message_str) {
-        if (!PyUnicode_IS_ASCII(message_str)) return python_message(s, h, message_str);
-        Py_ssize_t n;
-        m = PyUnicode_AsUTF8AndSize(message_str, &n);
-        if (!m) return -1;
-        end = m + n;
-    }
+    if (!from_line && !ascii) return reference_fields(s, h, m, h->message_len, 0);
     int64_t count = 1;
     const char *inner = m, *inner_end = end;
     if (m < end && *m == 'm' && !repeated(&inner, &inner_end, &count)) { inner = m; inner_end = end; count = 1; }
@@ -1531,80 +1518,39 @@ static int handle_message(Scanner *s, Header *h, PyObject *message_str) {
         if (f.user) user = (Name){f.user, (size_t)(f.user_end - f.user), NONE};
         return event(s, h->time, h->host, h->has_pid, h->pid, f.kind, count, source, 0, f.port, user);
     }
-    if (message_str) return python_message(s, h, message_str);
-    return with_python(s, decoded_message, &(MessageAsk){h, m, end});
+    return reference_fields(s, h, m, h->message_len, from_line);
 }
 
-static int python_line_held(Scanner *s, const char *p, Py_ssize_t n);
-
-/* A line the fast header could not read: the reference reads its header.
- * It returns None (no sshd event), -1 (a line over the length limit), or
- * (stamp, host, pid, message) where stamp is (month, day, h, m, s, µs) for a yearless
- * stamp or (y, mo, d, h, mi, s, µs, offset or None, fold) for a dated one. */
-typedef struct { const char *p; Py_ssize_t n; } LineAsk;
-static int line_held(Scanner *s, void *args) { return python_line_held(s, ((LineAsk *)args)->p, ((LineAsk *)args)->n); }
-static int python_line(Scanner *s, const char *p, Py_ssize_t n) { return with_python(s, line_held, &(LineAsk){p, n}); }
-
-static int python_line_held(Scanner *s, const char *p, Py_ssize_t n) {
-    PyObject *line = PyBytes_FromStringAndSize(p, n);
-    if (!line) return -1;
-    PyObject *result = PyObject_CallOneArg(s->header, line);
-    Py_DECREF(line);
-    if (!result) return -1;
-    if (result == Py_None) { Py_DECREF(result); return 0; }
-    if (PyLong_Check(result)) { s->overlong++; Py_DECREF(result); return 0; }
-    PyObject *stamp, *host, *pid, *message;
-    if (!PyArg_ParseTuple(result, "OUOU", &stamp, &host, &pid, &message) || !PyTuple_Check(stamp)) {
-        Py_DECREF(result);
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad header");
-        return -1;
-    }
+/* A line the fast header could not read: the reference reads its header. */
+static int reference_line(Scanner *s, const char *p, size_t n) {
+    ReadHeader r;
+    int found = s->hooks.read_header(s, p, n, &r);
+    if (found < 0) return -1;
+    if (found == OVERLONG) s->overlong++;
+    if (found != HEADER_READ) return 0;
     Header h;
-    int ok;
-    if (PyTuple_GET_SIZE(stamp) == 6) {
-        int mo, d, hh, mi, sec, us;
-        if (!PyArg_ParseTuple(stamp, "iiiiii", &mo, &d, &hh, &mi, &sec, &us)) { Py_DECREF(result); return -1; }
-        ok = classic_time(s, &h.time, mo, d, hh, mi, sec, us) == 0;
-    } else {
-        int y, mo, d, hh, mi, sec, us, fold;
-        PyObject *offset;
-        if (!PyArg_ParseTuple(stamp, "iiiiiiiOi", &y, &mo, &d, &hh, &mi, &sec, &us, &offset, &fold)) {
-            Py_DECREF(result);
-            return -1;
-        }
-        int32_t off = LOCAL;
-        if (offset != Py_None) {
-            long value = PyLong_AsLong(offset);
-            if (value == -1 && PyErr_Occurred()) { Py_DECREF(result); return -1; }
-            off = (int32_t)value;
-        }
-        ok = make_time(&h.time, y, mo, d, hh, mi, sec, us, off, fold) == 0;
-    }
-    if (!ok) { Py_DECREF(result); return 0; }
-    h.host = intern_str(&s->hosts, host);
-    if (h.host == NONE) { Py_DECREF(result); if (!PyErr_Occurred()) PyErr_NoMemory(); return -1; }
-    h.has_pid = pid != Py_None;
-    h.pid = 0;
-    if (h.has_pid) {
-        h.pid = (uint64_t)PyLong_AsUnsignedLongLongMask(pid);
-        if (PyErr_Occurred()) { Py_DECREF(result); return -1; }
-    }
-    h.message = NULL; h.message_len = 0;
-    int r = handle_message(s, &h, message);
-    Py_DECREF(result);
-    return r;
+    int ok = r.yearless ? classic_time(s, &h.time, r.month, r.day, r.hour, r.minute, r.second, r.micro) == 0
+                        : make_time(&h.time, r.year, r.month, r.day, r.hour, r.minute, r.second, r.micro, r.offset,
+                                    r.fold) == 0;
+    if (!ok) return 0;
+    h.host = intern(&s->hosts, r.host, r.host_length);
+    if (h.host == NONE) return nomem(s);
+    h.has_pid = r.has_pid;
+    h.pid = r.pid;
+    h.message = r.message; h.message_len = r.message_length;
+    return handle_message(s, &h, 0, r.message_ascii);
 }
 
 static int line(Scanner *s, const char *p, Py_ssize_t n) {
     while (n > 0 && p[n - 1] == '\r') n--;
     s->lines++;
-    if (n > MAX_LINE) return python_line(s, p, n);
+    if (n > MAX_LINE) return reference_line(s, p, (size_t)n);
     Header h;
     int read = fast_header(s, p, n, &h);  /* a header it reads names sshd */
     if (read == -2) return nomem(s);
     if (read < 0) return 0;
-    if (read == 0) return n >= 4 && memmem(p, n, "sshd", 4) ? python_line(s, p, n) : 0;
-    return handle_message(s, &h, NULL);
+    if (read == 0) return n >= 4 && memmem(p, n, "sshd", 4) ? reference_line(s, p, (size_t)n) : 0;
+    return handle_message(s, &h, 1, 1);
 }
 
 /* ---------------------------------------------------------------- the Python type */
@@ -1679,6 +1625,91 @@ static int hook_covered(void *scanner, const char *host, size_t length, Array *s
     return with_python(scanner, ask_covered, &(CoverAsk){host, length, spans});
 }
 
+/* Keep text as UTF-8 bytes (lone surrogates kept) in held[slot]: the reading points into them until the next. */
+static const char *held_text(Scanner *s, int slot, PyObject *text, size_t *length) {
+    PyObject *bytes = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+    if (!bytes) return NULL;
+    Py_XSETREF(s->held[slot], bytes);
+    *length = (size_t)PyBytes_GET_SIZE(bytes);
+    return PyBytes_AS_STRING(bytes);
+}
+
+/* The header callable returns None (no sshd event), -1 (a line over the length limit), or (stamp, host, pid,
+ * message) where stamp is (month, day, h, m, s, µs) for a yearless stamp or (y, mo, d, h, mi, s, µs, offset or
+ * None, fold) for a dated one. */
+typedef struct { const char *line; size_t length; ReadHeader *out; int found; } HeaderAsk;
+static int ask_header(Scanner *s, void *args) {
+    HeaderAsk *a = args;
+    PyObject *line = PyBytes_FromStringAndSize(a->line, (Py_ssize_t)a->length);
+    if (!line) return -1;
+    PyObject *result = PyObject_CallOneArg(s->header, line);
+    Py_DECREF(line);
+    if (!result) return -1;
+    a->found = result == Py_None ? NO_SSHD_LINE : PyLong_Check(result) ? OVERLONG : HEADER_READ;
+    if (a->found != HEADER_READ) { Py_DECREF(result); return 0; }
+    ReadHeader *r = a->out;
+    PyObject *stamp, *host, *pid, *message;
+    int ok = PyArg_ParseTuple(result, "OUOU", &stamp, &host, &pid, &message) && PyTuple_Check(stamp);
+    if (ok && PyTuple_GET_SIZE(stamp) == 6) {
+        r->yearless = 1;
+        ok = PyArg_ParseTuple(stamp, "iiiiii", &r->month, &r->day, &r->hour, &r->minute, &r->second, &r->micro);
+    } else if (ok) {
+        PyObject *offset;
+        r->yearless = 0;
+        ok = PyArg_ParseTuple(stamp, "iiiiiiiOi", &r->year, &r->month, &r->day, &r->hour, &r->minute, &r->second,
+                              &r->micro, &offset, &r->fold);
+        r->offset = LOCAL;
+        if (ok && offset != Py_None) {
+            long value = PyLong_AsLong(offset);
+            ok = !(value == -1 && PyErr_Occurred());
+            r->offset = (int32_t)value;
+        }
+    }
+    r->has_pid = ok && pid != Py_None;
+    r->pid = r->has_pid ? (uint64_t)PyLong_AsUnsignedLongLongMask(pid) : 0;
+    ok = ok && !PyErr_Occurred();
+    ok = ok && (r->host = held_text(s, 0, host, &r->host_length)) &&
+         (r->message = held_text(s, 1, message, &r->message_length));
+    if (ok) r->message_ascii = PyUnicode_IS_ASCII(message);
+    Py_DECREF(result);
+    if (!ok && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad header");
+    return ok ? 0 : -1;
+}
+static int hook_read_header(void *scanner, const char *line, size_t length, ReadHeader *header) {
+    HeaderAsk ask = {line, length, header, NO_SSHD_LINE};
+    if (with_python(scanner, ask_header, &ask) < 0) return -1;
+    return ask.found;
+}
+
+/* The fields callable returns (count, kind, ip, host name, port or -1, user, read two ways, process or -1). */
+typedef struct { const char *message; size_t length; int raw; ReadFields *out; } FieldsAsk;
+static int ask_fields(Scanner *s, void *args) {
+    FieldsAsk *a = args;
+    PyObject *text = PyUnicode_DecodeUTF8(a->message, (Py_ssize_t)a->length, a->raw ? "replace" : "surrogatepass");
+    PyObject *result = text ? PyObject_CallOneArg(s->fields, text) : NULL;
+    Py_XDECREF(text);
+    if (!result) return -1;
+    ReadFields *f = a->out;
+    long long count, port, process;
+    PyObject *ip, *source_host, *user;
+    int ok = PyArg_ParseTuple(result, "LiOOLOpL", &count, &f->kind, &ip, &source_host, &port, &user, &f->two_ways,
+                              &process) && f->kind >= 0 && f->kind < N_KINDS;
+    if (ok) {
+        f->count = count; f->port = port; f->process = process;
+        PyObject *address = ip != Py_None ? ip : source_host;
+        f->address_is_host = ip == Py_None;
+        f->address = NULL; f->user = NULL;
+        if (address != Py_None) ok = (f->address = held_text(s, 2, address, &f->address_length)) != NULL;
+        if (ok && user != Py_None) ok = (f->user = held_text(s, 3, user, &f->user_length)) != NULL;
+    }
+    Py_DECREF(result);
+    if (!ok && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad fields");
+    return ok ? 0 : -1;
+}
+static int hook_read_fields(void *scanner, const char *message, size_t length, int raw, ReadFields *fields) {
+    return with_python(scanner, ask_fields, &(FieldsAsk){message, length, raw, fields});
+}
+
 static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
                             "zone_offset", "covered", "rules", NULL};
@@ -1726,7 +1757,7 @@ static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
         s->zone_offset = (int32_t)offset;
     }
     s->zone_bucket = INT64_MIN;
-    s->hooks = (Hooks){hook_local_offset, hook_to_local, hook_covered};
+    s->hooks = (Hooks){hook_local_offset, hook_to_local, hook_covered, hook_read_header, hook_read_fields};
     Py_INCREF(to_local); Py_XSETREF(s->to_local, to_local);
     s->slice_us = slice * US;
     s->year = year; s->last_month = 0;
@@ -1767,6 +1798,7 @@ static int Scanner_traverse(Scanner *s, visitproc visit, void *arg) {
 
 static int Scanner_clear(Scanner *s) {
     Py_CLEAR(s->header); Py_CLEAR(s->fields); Py_CLEAR(s->local_offset); Py_CLEAR(s->to_local); Py_CLEAR(s->covers);
+    for (int i = 0; i < 4; i++) Py_CLEAR(s->held[i]);
     return 0;
 }
 
