@@ -19,6 +19,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,13 +292,13 @@ typedef struct {
     int (*read_fields)(void *scanner, const char *message, size_t length, int raw, ReadFields *fields);
 } Hooks;
 
+/* Everything a scanner reads and counts with, in plain C. */
 typedef struct {
-    PyObject_HEAD
     Hooks hooks;
+    int no_memory;  /* an allocation failed: the glue raises MemoryError */
+    int has_covers;  /* spans an earlier build counted may be asked for (hooks.covered) */
     int64_t slice_us;
     int year, first_year, last_month, ref_year, ref_month, ref_day;
-    PyObject *header, *fields, *local_offset, *to_local;
-    PyObject *held[4];  /* the bytes the last ReadHeader (0, 1) and ReadFields (2, 3) point into */
     int32_t zone_offset;  /* the build zone's fixed UTC offset, or LOCAL where it has rules */
     int64_t zone_bucket; int32_t zone_bucket_offset; uint8_t zone_bucket_fold;
     char *carry; size_t carry_len, carry_room;
@@ -316,15 +317,12 @@ typedef struct {
     Array cells; Map cell_index;
     Array user_cells; Map user_cell_index;
     Array logins;
-    PyObject *covers;  /* host name -> its covered spans, asked once per host; or None */
     Array covered, host_cover, host_spans;
     Time last_time; uint32_t last_slice;
     uint32_t last_host; char last_host_text[256]; size_t last_host_len;
     /* what was read */
     int64_t lines, sshd_lines, two_ways, overlong, backwards, backwards_line, backwards_step;
     int has_latest; Time latest;
-    PyThreadState *released;  /* the GIL, while feed() reads without it */
-    int allow_threads;
     int state;  /* NEW, READING, FINISHED, SLICED, TAKEN or BROKEN: which methods may be called */
     /* the rule book (rules.RuleBook) */
     uint16_t actions[N_KINDS];
@@ -332,55 +330,12 @@ typedef struct {
     size_t max_pending, max_connections;
     uint8_t attack_names;
     int busy;   /* a method is running: another thread, or a callback, must not enter */
-} Scanner;
+} ScanState;
 
-/* A scanner's life: __init__, feed() any number of times, finish(), result() and then slices() once. */
-enum { NEW, READING, FINISHED, SLICED, TAKEN, BROKEN };
-static const char *STATE_TEXT[] = {"before __init__", "before finish()", "after finish()", "after slices()",
-                                   "after failures() took sources",
-                                   "after an error"};
-#define ALLOWED(state) (1 << (state))
-
-/* Begin a method: refused while another is running (the GIL is let go while reading) or in the wrong state. */
-static int enter(Scanner *s, int allowed, const char *method) {
-    if (s->busy) {
-        PyErr_Format(PyExc_RuntimeError, "Scanner.%s: the scanner is busy in another call", method);
-        return -1;
-    }
-    if (!(allowed & ALLOWED(s->state))) {
-        PyErr_Format(PyExc_RuntimeError, "Scanner.%s cannot be called %s", method, STATE_TEXT[s->state]);
-        return -1;
-    }
-    s->busy = 1;
-    return 0;
-}
-
-/* The fast path runs without the GIL, so ranges of a file can be read on threads side by side;
- * anything that touches Python objects takes it back first. */
-static void hold(Scanner *s) {
-    if (s->released) {
-        PyEval_RestoreThread(s->released);
-        s->released = NULL;
-    }
-}
-static void let_go(Scanner *s) {
-    if (s->allow_threads && !s->released) s->released = PyEval_SaveThread();
-}
-static int nomem(Scanner *s) {
-    hold(s);
-    PyErr_NoMemory();
+/* Allocation failed: plain code says so and returns -1; the glue raises MemoryError (raised). */
+static int nomem(ScanState *s) {
+    s->no_memory = 1;
     return -1;
-}
-
-/* Run call(s, args) with the GIL: taken back here if feed() let it go, and let go again once the call succeeds
- * (a failure keeps it, to raise). The one place counting enters Python. */
-typedef int (*PythonCall)(Scanner *s, void *args);
-static int with_python(Scanner *s, PythonCall call, void *args) {
-    int released = s->released != NULL;
-    hold(s);
-    int r = call(s, args);
-    if (r == 0 && released) let_go(s);
-    return r;
 }
 
 /* ---------------------------------------------------------------- dates */
@@ -426,7 +381,7 @@ static int month_number(const char *p) {
 }
 
 /* SshdParser._classic_time: the year of a yearless stamp, and New Year. -1: no valid time. */
-static int classic_time(Scanner *s, Time *t, int month, int day, int h, int mi, int sec, int us) {
+static int classic_time(ScanState *s, Time *t, int month, int day, int h, int mi, int sec, int us) {
     if (s->year == 0) {
         s->year = (month < s->ref_month || (month == s->ref_month && day <= s->ref_day)) ? s->ref_year : s->ref_year - 1;
     } else if (month < s->last_month - 6) {
@@ -555,11 +510,11 @@ typedef struct {
     uint32_t host;
     int has_pid;
     uint64_t pid;
-    const char *message; Py_ssize_t message_len;
+    const char *message; ptrdiff_t message_len;
 } Header;
 
 /* The headers of classic and RFC 3339 syslog. 1: read, 0: not certain, -1: no valid time (skip). */
-static int fast_header(Scanner *s, const char *p, Py_ssize_t n, Header *h) {
+static int fast_header(ScanState *s, const char *p, ptrdiff_t n, Header *h) {
     const char *end = p + n, *q;
     int iso = 0;
     if (n >= 16 && p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'a' && p[1] <= 'z' && p[2] >= 'a' && p[2] <= 'z' &&
@@ -966,7 +921,7 @@ typedef struct { const char *p; size_t n; uint32_t id; } Name;
 #define NO_NAME ((Name){NULL, 0, NONE})
 
 static int named(const Name *name) { return name->p != NULL || name->id != NONE; }
-static int resolve(Scanner *s, Strings *strings, Name *name) {
+static int resolve(ScanState *s, Strings *strings, Name *name) {
     if (name->id == NONE && name->p) {
         name->id = intern(strings, name->p, name->n);
         if (name->id == NONE) return nomem(s);
@@ -979,10 +934,10 @@ static uint64_t endpoint_key(uint32_t source, int64_t port) { return ((uint64_t)
 /* a - b in µs, as Python subtracts aware datetimes: by wall clock when both are in the reader's
  * zone (the same tzinfo), else by UTC instant — which for a local time needs the zone's offset
  * at that time, asked of Python (only logs that mix local and UTC-offset stamps get here). */
-static int time_diff_zoned(Scanner *s, Time a, Time b, int64_t *diff);
+static int time_diff_zoned(ScanState *s, Time a, Time b, int64_t *diff);
 
 /* a - b in µs: by wall clock where both are local stamps (nearly always: inline), else by instant. */
-static inline int time_diff(Scanner *s, const Time *a, const Time *b, int64_t *diff) {
+static inline int time_diff(ScanState *s, const Time *a, const Time *b, int64_t *diff) {
     if (a->offset == LOCAL && b->offset == LOCAL) {
         *diff = a->wall - b->wall;
         return 0;
@@ -990,7 +945,7 @@ static inline int time_diff(Scanner *s, const Time *a, const Time *b, int64_t *d
     return time_diff_zoned(s, *a, *b, diff);
 }
 
-static int time_diff_zoned(Scanner *s, Time a, Time b, int64_t *diff) {
+static int time_diff_zoned(ScanState *s, Time a, Time b, int64_t *diff) {
     int64_t instants[2];
     Time both[2] = {a, b};
     for (int i = 0; i < 2; i++) {
@@ -1009,7 +964,7 @@ static int time_diff_zoned(Scanner *s, Time a, Time b, int64_t *diff) {
 /* The local wall clock and fold of a time in the build's zone (datetime.astimezone). A time with a
  * UTC offset is converted: directly for a fixed zone, else with the zone's offset asked of Python
  * once per quarter hour of UTC (the zone changes its offset on such boundaries). */
-static int local_time(Scanner *s, Time t, int64_t *wall, uint8_t *fold) {
+static int local_time(ScanState *s, Time t, int64_t *wall, uint8_t *fold) {
     if (t.offset == LOCAL) {
         *wall = t.wall; *fold = t.fold;
         return 0;
@@ -1031,7 +986,7 @@ static int local_time(Scanner *s, Time t, int64_t *wall, uint8_t *fold) {
 }
 
 /* The slice holding a time: its start on the build zone's local clock, aligned to local midnight (Tally.add). */
-static uint32_t slice_of(Scanner *s, Time t, int *failed) {
+static uint32_t slice_of(ScanState *s, Time t, int *failed) {
     if (s->last_slice != NONE && t.wall == s->last_time.wall && t.offset == s->last_time.offset &&
         t.fold == s->last_time.fold)
         return s->last_slice;
@@ -1053,7 +1008,7 @@ static uint32_t slice_of(Scanner *s, Time t, int *failed) {
 }
 
 /* Ask once for the spans an earlier build counted of a host's lines. */
-static int ask_cover(Scanner *s, uint32_t host, HostCover *cover) {
+static int ask_cover(ScanState *s, uint32_t host, HostCover *cover) {
     cover->first = (uint32_t)s->covered.len;
     if (s->hooks.covered(s, s->hosts.bytes + s->hosts.start[host], s->hosts.length[host], &s->covered) < 0) return -1;
     cover->count = (uint32_t)s->covered.len - cover->first;
@@ -1064,8 +1019,8 @@ static int ask_cover(Scanner *s, uint32_t host, HostCover *cover) {
 /* Whether a host's line at t lies in a span an earlier build counted (Tally.covers): 1, 0, or -1 on error.
  * A line at the very instant a span ends is covered only up to the number of lines read at that instant
  * then: the log may have gone on within that second after it was read. Asked once per line, in order. */
-static int is_covered(Scanner *s, uint32_t host, Time t) {
-    if (s->covers == NULL) return 0;
+static int is_covered(ScanState *s, uint32_t host, Time t) {
+    if (!s->has_covers) return 0;
     HostCover *cover = array_reach(&s->host_cover, host);
     if (!cover) return nomem(s);
     if (!cover->known && ask_cover(s, host, cover) < 0) return -1;
@@ -1081,7 +1036,7 @@ static int is_covered(Scanner *s, uint32_t host, Time t) {
 }
 
 /* Note a user name a source tried, or that sshd called invalid, among its first (timeline.noted). */
-static int note_name(Scanner *s, SourceInfo *info, Named name) {
+static int note_name(ScanState *s, SourceInfo *info, Named name) {
     int64_t step;
     uint8_t at = info->names;
     for (uint8_t i = 0; i < info->names; i++) {
@@ -1116,7 +1071,7 @@ static int note_name(Scanner *s, SourceInfo *info, Named name) {
  * full, those of slices counted in no longer are forgotten before it grows, so it stays the size of what a log
  * counts at once, not of all it counted. A forgotten cell that is counted again gets a second record, which
  * Scanner_cells adds to the first. */
-static int cell_put(Scanner *s, Map *m, uint64_t slice, uint64_t key, uint32_t index) {
+static int cell_put(ScanState *s, Map *m, uint64_t slice, uint64_t key, uint32_t index) {
     if ((m->len + 1) * 2 > m->cap) {
         uint32_t now = (uint32_t)s->slices.len;
         size_t recent = 0;
@@ -1144,7 +1099,7 @@ static int cell_put(Scanner *s, Map *m, uint64_t slice, uint64_t key, uint32_t i
 }
 
 /* Add attempts and a probe of one source to the tally (Tally.add). user: a Name, or NO_NAME. */
-static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user, int64_t attempts, int probe) {
+static int tally(ScanState *s, Time t, uint32_t host, uint32_t origin, Name *user, int64_t attempts, int probe) {
     INFO(s, origin).counted = 1;
     int failed = 0;
     uint32_t slice = slice_of(s, t, &failed);
@@ -1191,7 +1146,7 @@ static int tally(Scanner *s, Time t, uint32_t host, uint32_t origin, Name *user,
 }
 
 /* Count a connection's pending PAM failures, each at its own time (SshdParser._settle). */
-static int settle(Scanner *s, Connection *c) {
+static int settle(ScanState *s, Connection *c) {
     for (uint32_t i = c->pending_first; i < c->pending_len; i++) {
         Pending *p = &c->pending[i];
         Name user = {NULL, 0, p->user};
@@ -1219,7 +1174,7 @@ static int map_shift(Map *m, uint32_t dropped) {
 }
 
 /* Forget the older half of the connections (those that never logged their end), settling them. */
-static int forget_older_half(Scanner *s) {
+static int forget_older_half(ScanState *s) {
     size_t total = s->connections.len, half = s->max_connections / 2;
     for (size_t i = 0; i < half; i++) {
         Connection *c = &AT(s->connections, Connection, i);
@@ -1242,7 +1197,7 @@ static int forget_older_half(Scanner *s) {
 }
 
 /* The connection a line belongs to, made if new (SshdParser._connection); NULL for none. */
-static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t source, int64_t port, int *failed) {
+static Connection *connection(ScanState *s, uint64_t host, uint64_t pid, uint32_t source, int64_t port, int *failed) {
     if (source != NONE && port >= 0) {
         uint32_t index = map_get(&s->endpoint_index, host, endpoint_key(source, port));
         if (index != NONE && !AT(s->connections, Connection, index).closed) {
@@ -1290,14 +1245,14 @@ static Connection *connection(Scanner *s, uint64_t host, uint64_t pid, uint32_t 
     return fresh;
 }
 
-static Connection *by_seq(Scanner *s, uint64_t seq) {
+static Connection *by_seq(ScanState *s, uint64_t seq) {
     if (!s->connections.len) return NULL;
     uint64_t first = AT(s->connections, Connection, 0).seq;
     return seq >= first && seq - first < s->connections.len ? &AT(s->connections, Connection, seq - first) : NULL;
 }
 
 /* Settle connections whose last PAM failure is over IDLE old, every SWEEP of log time (SshdParser._sweep). */
-static int sweep(Scanner *s, Time t) {
+static int sweep(ScanState *s, Time t) {
     if (!s->has_swept) { s->swept = t; s->has_swept = 1; return 0; }
     int64_t since;
     if (time_diff(s, &t, &s->swept, &since) < 0) return -1;
@@ -1322,7 +1277,7 @@ static int sweep(Scanner *s, Time t) {
 
 /* The reference's _count: attempts this line adds, and whether it ends a probe. covered: an earlier build
  * counted the line (a PAM failure of it was counted there, so it waits for nothing here). */
-static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, Connection *c, int covered,
+static int count_line(ScanState *s, Time t, int kind, int64_t count, Name *user, Connection *c, int covered,
                       int64_t *attempts, int *probe) {
     *attempts = 0; *probe = 0;
     unsigned actions = s->actions[kind];
@@ -1390,9 +1345,9 @@ static int count_line(Scanner *s, Time t, int kind, int64_t count, Name *user, C
 #define LAST_WALL (3652056LL * DAY_US - 1)            /* 9999-12-28 23:59:59.999999 */
 
 /* One sshd event: connection state, then the tally (Tally.add). source: an interned address or NONE. */
-static uint32_t add_source(Scanner *s, const char *p, size_t n, int is_host);
+static uint32_t add_source(ScanState *s, const char *p, size_t n, int is_host);
 
-static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, int kind, int64_t count,
+static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid, int kind, int64_t count,
                  Name source, int source_is_host, int64_t port, Name user) {
     if (s->has_latest) {
         int64_t step;
@@ -1471,7 +1426,7 @@ static int event(Scanner *s, Time t, uint32_t host, int has_pid, uint64_t pid, i
     return 0;
 }
 
-static uint32_t add_source(Scanner *s, const char *p, size_t n, int is_host) {
+static uint32_t add_source(ScanState *s, const char *p, size_t n, int is_host) {
     uint32_t id = intern(&s->sources, p, n);
     if (id == NONE) return NONE;
     while (s->source_info.len <= id) {
@@ -1483,7 +1438,7 @@ static uint32_t add_source(Scanner *s, const char *p, size_t n, int is_host) {
 }
 
 /* Count a message by the reference reader's reading of its fields. */
-static int reference_fields(Scanner *s, Header *h, const char *m, size_t n, int raw) {
+static int reference_fields(ScanState *s, Header *h, const char *m, size_t n, int raw) {
     ReadFields f;
     if (s->hooks.read_fields(s, m, n, raw, &f) < 0) return -1;
     Name source = NO_NAME, user = NO_NAME;
@@ -1504,7 +1459,7 @@ static int reference_fields(Scanner *s, Header *h, const char *m, size_t n, int 
 
 /* The message of a header: read here where the fast path can, else by the reference. from_line: its bytes are
  * the line's own (not text the reference's header reading gave); ascii: they are all ASCII. */
-static int handle_message(Scanner *s, Header *h, int from_line, int ascii) {
+static int handle_message(ScanState *s, Header *h, int from_line, int ascii) {
     if (h->time.wall < FIRST_WALL || h->time.wall > LAST_WALL) return 0;  /* as if the line had no valid time */
     const char *m = h->message, *end = h->message + h->message_len;
     if (!from_line && !ascii) return reference_fields(s, h, m, h->message_len, 0);
@@ -1522,7 +1477,7 @@ static int handle_message(Scanner *s, Header *h, int from_line, int ascii) {
 }
 
 /* A line the fast header could not read: the reference reads its header. */
-static int reference_line(Scanner *s, const char *p, size_t n) {
+static int reference_line(ScanState *s, const char *p, size_t n) {
     ReadHeader r;
     int found = s->hooks.read_header(s, p, n, &r);
     if (found < 0) return -1;
@@ -1541,7 +1496,7 @@ static int reference_line(Scanner *s, const char *p, size_t n) {
     return handle_message(s, &h, 0, r.message_ascii);
 }
 
-static int line(Scanner *s, const char *p, Py_ssize_t n) {
+static int line(ScanState *s, const char *p, ptrdiff_t n) {
     while (n > 0 && p[n - 1] == '\r') n--;
     s->lines++;
     if (n > MAX_LINE) return reference_line(s, p, (size_t)n);
@@ -1555,11 +1510,77 @@ static int line(Scanner *s, const char *p, Py_ssize_t n) {
 
 /* ---------------------------------------------------------------- the Python type */
 
-static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds);
+/* The Python type: a ScanState, and what the glue keeps of Python for it. */
+typedef struct {
+    PyObject_HEAD
+    ScanState s;
+    PyObject *header, *fields, *local_offset, *to_local;
+    PyObject *covers;  /* host name -> its covered spans, asked once per host; or None */
+    PyObject *held[4];  /* the bytes the last ReadHeader (0, 1) and ReadFields (2, 3) point into */
+    PyThreadState *released;  /* the GIL, while feed() reads without it */
+    int allow_threads;
+} Scanner;
+#define SCANNER(state) ((Scanner *)((char *)(state) - offsetof(Scanner, s)))
 
-static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
-    if (enter(s, ALLOWED(NEW), "__init__") < 0) return -1;
-    int r = Scanner_start(s, args, kwds);
+/* A scanner's life: __init__, feed() any number of times, finish(), result() and then slices() once. */
+enum { NEW, READING, FINISHED, SLICED, TAKEN, BROKEN };
+static const char *STATE_TEXT[] = {"before __init__", "before finish()", "after finish()", "after slices()",
+                                   "after failures() took sources",
+                                   "after an error"};
+#define ALLOWED(state) (1 << (state))
+
+/* Begin a method: refused while another is running (the GIL is let go while reading) or in the wrong state. */
+static int enter(Scanner *self, int allowed, const char *method) {
+    ScanState *s = &self->s;
+    if (s->busy) {
+        PyErr_Format(PyExc_RuntimeError, "Scanner.%s: the scanner is busy in another call", method);
+        return -1;
+    }
+    if (!(allowed & ALLOWED(s->state))) {
+        PyErr_Format(PyExc_RuntimeError, "Scanner.%s cannot be called %s", method, STATE_TEXT[s->state]);
+        return -1;
+    }
+    s->busy = 1;
+    return 0;
+}
+
+/* The fast path runs without the GIL, so ranges of a file can be read on threads side by side;
+ * anything that touches Python objects takes it back first. */
+static void hold(Scanner *self) {
+    if (self->released) {
+        PyEval_RestoreThread(self->released);
+        self->released = NULL;
+    }
+}
+static void let_go(Scanner *self) {
+    if (self->allow_threads && !self->released) self->released = PyEval_SaveThread();
+}
+
+/* Return NULL with an exception: the Python error a hook set, or MemoryError where plain code ran out of it. */
+static PyObject *raised(Scanner *self) {
+    hold(self);
+    if (!PyErr_Occurred()) PyErr_NoMemory();
+    return NULL;
+}
+
+/* Run call(s, args) with the GIL: taken back here if feed() let it go, and let go again once the call succeeds
+ * (a failure keeps it, to raise). The one place counting enters Python. */
+typedef int (*PythonCall)(Scanner *self, void *args);
+static int with_python(Scanner *self, PythonCall call, void *args) {
+    int released = self->released != NULL;
+    hold(self);
+    int r = call(self, args);
+    if (r == 0 && released) let_go(self);
+    return r;
+}
+
+
+static int Scanner_start(Scanner *self, PyObject *args, PyObject *kwds);
+
+static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(NEW), "__init__") < 0) return -1;
+    int r = Scanner_start(self, args, kwds);
     s->busy = 0;
     if (r == 0) s->state = READING;
     return r;
@@ -1567,9 +1588,9 @@ static int Scanner_init(Scanner *s, PyObject *args, PyObject *kwds) {
 
 /* The hooks counting calls (Hooks), answered by the callables native.py hands over. */
 typedef struct { int64_t wall; uint8_t fold; int64_t *seconds; } OffsetAsk;
-static int ask_local_offset(Scanner *s, void *args) {
+static int ask_local_offset(Scanner *self, void *args) {
     OffsetAsk *a = args;
-    PyObject *offset = PyObject_CallFunction(s->local_offset, "Li", (long long)a->wall, (int)a->fold);
+    PyObject *offset = PyObject_CallFunction(self->local_offset, "Li", (long long)a->wall, (int)a->fold);
     long long seconds = offset ? PyLong_AsLongLong(offset) : -1;
     Py_XDECREF(offset);
     if (seconds == -1 && PyErr_Occurred()) return -1;
@@ -1577,13 +1598,13 @@ static int ask_local_offset(Scanner *s, void *args) {
     return 0;
 }
 static int hook_local_offset(void *scanner, int64_t wall, uint8_t fold, int64_t *seconds) {
-    return with_python(scanner, ask_local_offset, &(OffsetAsk){wall, fold, seconds});
+    return with_python(SCANNER(scanner), ask_local_offset, &(OffsetAsk){wall, fold, seconds});
 }
 
 typedef struct { int64_t instant; int32_t *offset; uint8_t *fold; } LocalAsk;
-static int ask_to_local(Scanner *s, void *args) {
+static int ask_to_local(Scanner *self, void *args) {
     LocalAsk *a = args;
-    PyObject *answer = PyObject_CallFunction(s->to_local, "L", (long long)a->instant);
+    PyObject *answer = PyObject_CallFunction(self->to_local, "L", (long long)a->instant);
     int offset = 0, folded = 0;
     int ok = answer && PyArg_ParseTuple(answer, "ii", &offset, &folded);
     Py_XDECREF(answer);
@@ -1592,14 +1613,14 @@ static int ask_to_local(Scanner *s, void *args) {
     return 0;
 }
 static int hook_to_local(void *scanner, int64_t instant, int32_t *offset, uint8_t *fold) {
-    return with_python(scanner, ask_to_local, &(LocalAsk){instant, offset, fold});
+    return with_python(SCANNER(scanner), ask_to_local, &(LocalAsk){instant, offset, fold});
 }
 
 typedef struct { const char *host; size_t length; Array *spans; } CoverAsk;
-static int ask_covered(Scanner *s, void *args) {
+static int ask_covered(Scanner *self, void *args) {
     CoverAsk *a = args;
     PyObject *name = PyUnicode_DecodeUTF8(a->host, (Py_ssize_t)a->length, "surrogatepass");
-    PyObject *spans = name ? PyObject_CallOneArg(s->covers, name) : NULL;
+    PyObject *spans = name ? PyObject_CallOneArg(self->covers, name) : NULL;
     Py_XDECREF(name);
     if (!spans) return -1;
     if (!PyTuple_Check(spans)) {
@@ -1622,14 +1643,14 @@ static int ask_covered(Scanner *s, void *args) {
     return 0;
 }
 static int hook_covered(void *scanner, const char *host, size_t length, Array *spans) {
-    return with_python(scanner, ask_covered, &(CoverAsk){host, length, spans});
+    return with_python(SCANNER(scanner), ask_covered, &(CoverAsk){host, length, spans});
 }
 
 /* Keep text as UTF-8 bytes (lone surrogates kept) in held[slot]: the reading points into them until the next. */
-static const char *held_text(Scanner *s, int slot, PyObject *text, size_t *length) {
+static const char *held_text(Scanner *self, int slot, PyObject *text, size_t *length) {
     PyObject *bytes = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
     if (!bytes) return NULL;
-    Py_XSETREF(s->held[slot], bytes);
+    Py_XSETREF(self->held[slot], bytes);
     *length = (size_t)PyBytes_GET_SIZE(bytes);
     return PyBytes_AS_STRING(bytes);
 }
@@ -1638,11 +1659,11 @@ static const char *held_text(Scanner *s, int slot, PyObject *text, size_t *lengt
  * message) where stamp is (month, day, h, m, s, µs) for a yearless stamp or (y, mo, d, h, mi, s, µs, offset or
  * None, fold) for a dated one. */
 typedef struct { const char *line; size_t length; ReadHeader *out; int found; } HeaderAsk;
-static int ask_header(Scanner *s, void *args) {
+static int ask_header(Scanner *self, void *args) {
     HeaderAsk *a = args;
     PyObject *line = PyBytes_FromStringAndSize(a->line, (Py_ssize_t)a->length);
     if (!line) return -1;
-    PyObject *result = PyObject_CallOneArg(s->header, line);
+    PyObject *result = PyObject_CallOneArg(self->header, line);
     Py_DECREF(line);
     if (!result) return -1;
     a->found = result == Py_None ? NO_SSHD_LINE : PyLong_Check(result) ? OVERLONG : HEADER_READ;
@@ -1668,8 +1689,8 @@ static int ask_header(Scanner *s, void *args) {
     r->has_pid = ok && pid != Py_None;
     r->pid = r->has_pid ? (uint64_t)PyLong_AsUnsignedLongLongMask(pid) : 0;
     ok = ok && !PyErr_Occurred();
-    ok = ok && (r->host = held_text(s, 0, host, &r->host_length)) &&
-         (r->message = held_text(s, 1, message, &r->message_length));
+    ok = ok && (r->host = held_text(self, 0, host, &r->host_length)) &&
+         (r->message = held_text(self, 1, message, &r->message_length));
     if (ok) r->message_ascii = PyUnicode_IS_ASCII(message);
     Py_DECREF(result);
     if (!ok && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad header");
@@ -1677,16 +1698,16 @@ static int ask_header(Scanner *s, void *args) {
 }
 static int hook_read_header(void *scanner, const char *line, size_t length, ReadHeader *header) {
     HeaderAsk ask = {line, length, header, NO_SSHD_LINE};
-    if (with_python(scanner, ask_header, &ask) < 0) return -1;
+    if (with_python(SCANNER(scanner), ask_header, &ask) < 0) return -1;
     return ask.found;
 }
 
 /* The fields callable returns (count, kind, ip, host name, port or -1, user, read two ways, process or -1). */
 typedef struct { const char *message; size_t length; int raw; ReadFields *out; } FieldsAsk;
-static int ask_fields(Scanner *s, void *args) {
+static int ask_fields(Scanner *self, void *args) {
     FieldsAsk *a = args;
     PyObject *text = PyUnicode_DecodeUTF8(a->message, (Py_ssize_t)a->length, a->raw ? "replace" : "surrogatepass");
-    PyObject *result = text ? PyObject_CallOneArg(s->fields, text) : NULL;
+    PyObject *result = text ? PyObject_CallOneArg(self->fields, text) : NULL;
     Py_XDECREF(text);
     if (!result) return -1;
     ReadFields *f = a->out;
@@ -1699,18 +1720,19 @@ static int ask_fields(Scanner *s, void *args) {
         PyObject *address = ip != Py_None ? ip : source_host;
         f->address_is_host = ip == Py_None;
         f->address = NULL; f->user = NULL;
-        if (address != Py_None) ok = (f->address = held_text(s, 2, address, &f->address_length)) != NULL;
-        if (ok && user != Py_None) ok = (f->user = held_text(s, 3, user, &f->user_length)) != NULL;
+        if (address != Py_None) ok = (f->address = held_text(self, 2, address, &f->address_length)) != NULL;
+        if (ok && user != Py_None) ok = (f->user = held_text(self, 3, user, &f->user_length)) != NULL;
     }
     Py_DECREF(result);
     if (!ok && !PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad fields");
     return ok ? 0 : -1;
 }
 static int hook_read_fields(void *scanner, const char *message, size_t length, int raw, ReadFields *fields) {
-    return with_python(scanner, ask_fields, &(FieldsAsk){message, length, raw, fields});
+    return with_python(SCANNER(scanner), ask_fields, &(FieldsAsk){message, length, raw, fields});
 }
 
-static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
+static int Scanner_start(Scanner *self, PyObject *args, PyObject *kwds) {
+    ScanState *s = &self->s;
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
                             "zone_offset", "covered", "rules", NULL};
     int slice, year, ref_year, ref_month, ref_day, attack_names;
@@ -1758,13 +1780,13 @@ static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     }
     s->zone_bucket = INT64_MIN;
     s->hooks = (Hooks){hook_local_offset, hook_to_local, hook_covered, hook_read_header, hook_read_fields};
-    Py_INCREF(to_local); Py_XSETREF(s->to_local, to_local);
+    Py_INCREF(to_local); Py_XSETREF(self->to_local, to_local);
     s->slice_us = slice * US;
     s->year = year; s->last_month = 0;
     s->ref_year = ref_year; s->ref_month = ref_month; s->ref_day = ref_day;
-    Py_INCREF(header); Py_XSETREF(s->header, header);
-    Py_INCREF(fields); Py_XSETREF(s->fields, fields);
-    Py_INCREF(local_offset); Py_XSETREF(s->local_offset, local_offset);
+    Py_INCREF(header); Py_XSETREF(self->header, header);
+    Py_INCREF(fields); Py_XSETREF(self->fields, fields);
+    Py_INCREF(local_offset); Py_XSETREF(self->local_offset, local_offset);
     s->last_slice = NONE;
     s->last_host = NONE;
     s->source_info.size = sizeof(SourceInfo) + s->attack_names * sizeof(Named);
@@ -1787,24 +1809,26 @@ static int Scanner_start(Scanner *s, PyObject *args, PyObject *kwds) {
     }
     /* covered(host name) -> ((first wall, first instant, last wall, last instant, lines at last), ...), times in µs
      * (Tally.covers); asked once per host (ask_cover). */
-    Py_XSETREF(s->covers, covers == Py_None ? NULL : Py_NewRef(covers));
+    Py_XSETREF(self->covers, covers == Py_None ? NULL : Py_NewRef(covers));
+    s->has_covers = covers != Py_None;
     return 0;
 }
 
-static int Scanner_traverse(Scanner *s, visitproc visit, void *arg) {
-    Py_VISIT(s->header); Py_VISIT(s->fields); Py_VISIT(s->local_offset); Py_VISIT(s->to_local); Py_VISIT(s->covers);
+static int Scanner_traverse(Scanner *self, visitproc visit, void *arg) {
+    Py_VISIT(self->header); Py_VISIT(self->fields); Py_VISIT(self->local_offset); Py_VISIT(self->to_local); Py_VISIT(self->covers);
     return 0;
 }
 
-static int Scanner_clear(Scanner *s) {
-    Py_CLEAR(s->header); Py_CLEAR(s->fields); Py_CLEAR(s->local_offset); Py_CLEAR(s->to_local); Py_CLEAR(s->covers);
-    for (int i = 0; i < 4; i++) Py_CLEAR(s->held[i]);
+static int Scanner_clear(Scanner *self) {
+    Py_CLEAR(self->header); Py_CLEAR(self->fields); Py_CLEAR(self->local_offset); Py_CLEAR(self->to_local); Py_CLEAR(self->covers);
+    for (int i = 0; i < 4; i++) Py_CLEAR(self->held[i]);
     return 0;
 }
 
-static void Scanner_dealloc(Scanner *s) {
-    PyObject_GC_UnTrack(s);
-    Scanner_clear(s);
+static void Scanner_dealloc(Scanner *self) {
+    ScanState *s = &self->s;
+    PyObject_GC_UnTrack(self);
+    Scanner_clear(self);
     free(s->carry);
     strings_free(&s->hosts); strings_free(&s->sources); strings_free(&s->users);
     for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
@@ -1813,17 +1837,17 @@ static void Scanner_dealloc(Scanner *s) {
     free(s->covered.items); free(s->host_cover.items); free(s->host_spans.items);
     map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->session_index); map_free(&s->slice_index);
     map_free(&s->cell_index); map_free(&s->user_cell_index);
-    Py_TYPE(s)->tp_free((PyObject *)s);
+    Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 /* The end of a line too long to keep (over MAX_CARRY bytes): one line read, one skipped. */
-static void overlong_ended(Scanner *s) {
+static void overlong_ended(ScanState *s) {
     s->skipping = 0;
     s->lines++;
     s->overlong++;
 }
 
-static int keep_carry(Scanner *s, const char *p, size_t n) {
+static int keep_carry(ScanState *s, const char *p, size_t n) {
     if (s->carry_len + n > MAX_CARRY) {  /* overlong however it decodes: drop it, keep memory bounded */
         s->carry_len = 0;
         s->skipping = 1;
@@ -1840,23 +1864,25 @@ static int keep_carry(Scanner *s, const char *p, size_t n) {
     return 0;
 }
 
-static PyObject *Scanner_read(Scanner *s, PyObject *arg);
+static PyObject *Scanner_read(Scanner *self, PyObject *arg);
 
-static PyObject *Scanner_feed(Scanner *s, PyObject *arg) {
-    if (enter(s, ALLOWED(READING), "feed") < 0) return NULL;
-    PyObject *r = Scanner_read(s, arg);
+static PyObject *Scanner_feed(Scanner *self, PyObject *arg) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(READING), "feed") < 0) return NULL;
+    PyObject *r = Scanner_read(self, arg);
     s->busy = 0;
     if (!r) s->state = BROKEN;  /* a line was half counted: nothing more can be trusted */
     return r;
 }
 
-static PyObject *Scanner_read(Scanner *s, PyObject *arg) {
+static PyObject *Scanner_read(Scanner *self, PyObject *arg) {
+    ScanState *s = &self->s;
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const char *p = view.buf, *end = p + view.len;
     int failed = 0;
-    s->allow_threads = 1;
-    let_go(s);
+    self->allow_threads = 1;
+    let_go(self);
     if (s->carry_len) {
         const char *nl = memchr(p, '\n', end - p);
         if (keep_carry(s, p, (nl ? nl : end) - p) < 0) {
@@ -1895,37 +1921,39 @@ static PyObject *Scanner_read(Scanner *s, PyObject *arg) {
         failed = line(s, p, nl - p) < 0;
         p = nl + 1;
     }
-    s->allow_threads = 0;
-    hold(s);
+    self->allow_threads = 0;
+    hold(self);
     PyBuffer_Release(&view);
-    return failed ? NULL : Py_NewRef(Py_None);
+    return failed ? raised(self) : Py_NewRef(Py_None);
 }
 
-static PyObject *Scanner_end(Scanner *s, int last_line);
+static PyObject *Scanner_end(Scanner *self, int last_line);
 
-static PyObject *Scanner_finish(Scanner *s, PyObject *args) {
+static PyObject *Scanner_finish(Scanner *self, PyObject *args) {
+    ScanState *s = &self->s;
     int last_line = 1;
     if (!PyArg_ParseTuple(args, "|p", &last_line)) return NULL;
-    if (enter(s, ALLOWED(READING) | ALLOWED(FINISHED), "finish") < 0) return NULL;
-    PyObject *r = s->state == FINISHED ? Py_NewRef(Py_None) : Scanner_end(s, last_line);
+    if (enter(self, ALLOWED(READING) | ALLOWED(FINISHED), "finish") < 0) return NULL;
+    PyObject *r = s->state == FINISHED ? Py_NewRef(Py_None) : Scanner_end(self, last_line);
     s->busy = 0;
     s->state = r ? FINISHED : BROKEN;
     return r;
 }
 
 /* The input ends: read its last line unless it was cut off (last_line false), and settle every connection. */
-static PyObject *Scanner_end(Scanner *s, int last_line) {
+static PyObject *Scanner_end(Scanner *self, int last_line) {
+    ScanState *s = &self->s;
     if (s->skipping) overlong_ended(s);
     if (!last_line) s->carry_len = 0;
     if (s->carry_len) {
         size_t n = s->carry_len;
         s->carry_len = 0;
-        if (line(s, s->carry, (Py_ssize_t)n) < 0) return NULL;
+        if (line(s, s->carry, (Py_ssize_t)n) < 0) return raised(self);
     }
     /* The end of the input ends every connection: pending PAM failures count (SshdParser.finish). */
     for (size_t i = 0; i < s->waiting.len; i++) {
         Connection *c = by_seq(s, AT(s->waiting, uint64_t, i));
-        if (c && settle(s, c) < 0) return NULL;
+        if (c && settle(s, c) < 0) return raised(self);
     }
     /* Only the counts are needed from here on: free the connections and the lookup tables. */
     for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
@@ -2019,16 +2047,18 @@ fail:
     record(kind, (int)(sizeof((PyObject *[]){__VA_ARGS__}) / sizeof(PyObject *)), (PyObject *[]){__VA_ARGS__})
 #define LL(value) PyLong_FromLongLong((long long)(value))
 
-static PyObject *Scanner_counts(Scanner *s);
+static PyObject *Scanner_counts(Scanner *self);
 
-static PyObject *Scanner_result(Scanner *s, PyObject *unused) {
-    if (enter(s, ALLOWED(FINISHED) | ALLOWED(SLICED), "result") < 0) return NULL;
-    PyObject *r = Scanner_counts(s);
+static PyObject *Scanner_result(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED), "result") < 0) return NULL;
+    PyObject *r = Scanner_counts(self);
     s->busy = 0;
     return r;
 }
 
-static PyObject *Scanner_counts(Scanner *s) {
+static PyObject *Scanner_counts(Scanner *self) {
+    ScanState *s = &self->s;
     PyObject *kinds = PyTuple_New(N_KINDS), *sources = NULL, *hosts = NULL, *users = NULL, *slices = NULL,
              *logins = NULL, *host_names = NULL, *spans = NULL, *uncounted = NULL, *result = NULL;
     if (!kinds) return NULL;
@@ -2089,10 +2119,11 @@ done:
 /* The failures and first names of the sources with ids from start on that have either, one tuple each; the
  * scanner then lets go of those sources' records. Called from the last part back to the first, a log of millions
  * of addresses never holds them all twice: as records here and as Python values. */
-static PyObject *Scanner_failures(Scanner *s, PyObject *args) {
+static PyObject *Scanner_failures(Scanner *self, PyObject *args) {
+    ScanState *s = &self->s;
     Py_ssize_t start;
     if (!PyArg_ParseTuple(args, "n", &start)) return NULL;
-    if (enter(s, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "failures") < 0) return NULL;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "failures") < 0) return NULL;
     PyObject *failures = PyList_New(0);
     size_t first = start < 0 ? 0 : (size_t)start;
     for (size_t i = first; failures && i < s->source_info.len; i++) {
@@ -2193,12 +2224,13 @@ static size_t *group_by_slice(Array *records, size_t slices) {
 
 /* Per slice: (attempts by host and address, probes by host and address, attempts by user), given the
  * address, user and host strings of result(). */
-static PyObject *Scanner_cells(Scanner *s, PyObject *args);
+static PyObject *Scanner_cells(Scanner *self, PyObject *args);
 
-static PyObject *Scanner_slices(Scanner *s, PyObject *args) {
-    if (enter(s, ALLOWED(FINISHED), "slices") < 0) return NULL;
+static PyObject *Scanner_slices(Scanner *self, PyObject *args) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED), "slices") < 0) return NULL;
     size_t cells = s->cells.len;
-    PyObject *r = Scanner_cells(s, args);
+    PyObject *r = Scanner_cells(self, args);
     s->busy = 0;
     if (r) s->state = SLICED;
     else if (s->cells.len != cells) s->state = BROKEN;  /* counts were let go of: they cannot be asked for again */
@@ -2213,7 +2245,8 @@ static void array_shrink(Array *a, size_t len) {
 
 /* The slices are made from the last back to the first, the records of each let go of as its dictionaries are made:
  * a year of slices is never held both as records here and as Python values. */
-static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
+static PyObject *Scanner_cells(Scanner *self, PyObject *args) {
+    ScanState *s = &self->s;
     PyObject *sources, *users, *hosts, *make;
     if (!PyArg_ParseTuple(args, "O!O!O!O", &PyList_Type, &sources, &PyList_Type, &users, &PyList_Type, &hosts, &make))
         return NULL;
@@ -2257,7 +2290,7 @@ static PyObject *Scanner_cells(Scanner *s, PyObject *args) {
 fail:
     free(cell_first); free(user_first);
     Py_XDECREF(result);
-    return NULL;
+    return raised(self);
 }
 
 static PyMethodDef Scanner_methods[] = {
@@ -2274,7 +2307,7 @@ static PyMethodDef Scanner_methods[] = {
 };
 
 static PyMemberDef Scanner_members[] = {
-    {"lines", T_LONGLONG, offsetof(Scanner, lines), READONLY, "Lines read so far."},
+    {"lines", T_LONGLONG, offsetof(Scanner, s.lines), READONLY, "Lines read so far."},
     {NULL, 0, 0, 0, NULL},
 };
 
