@@ -1,4 +1,4 @@
-"""Compile honeycast's native scanner (honeycast/_scan.c) into the wheel.
+"""Compile honeycast's native scanner (honeycast/_scan/, one unit through module.c) into the wheel.
 
 Without a C compiler the package still installs and works: honeycast then counts with its
 Python reader, which gives the same results more slowly.
@@ -17,7 +17,8 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("honeycast") / "_scan.c"
+SOURCE = Path("honeycast") / "_scan" / "module.c"
+"""The scanner's glue, which includes its other rooms."""
 
 
 def compile_scanner(root: Path, folder: Path) -> Path:

@@ -1,4 +1,4 @@
-# The native scanner (_scan.c) as type checkers see it: its records have named fields, read by name.
+# The native scanner (_scan/) as type checkers see it: its records have named fields, read by name.
 # A time is three fields: wall (µs since 0001-01-01 on its own clock), offset (its UTC offset in seconds, or None
 # for the build's zone) and fold (1 for the second of a repeated hour).
 

@@ -1,4 +1,4 @@
-"""Count an input with the native scanner (``_scan.c``), where it was built.
+"""Count an input with the native scanner (``_scan/``), where it was built.
 
 The scanner reads the common line shapes itself and calls back into ``sshd.py`` for every
 other line, so both readers agree by construction on the rare shapes and are tested against
@@ -27,7 +27,7 @@ except ImportError:  # not compiled (no C compiler at install): the Python reade
     _scan = None  # type: ignore[assignment]
 
 INTERFACE = 12
-"""The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan.c)."""
+"""The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan/scan.h)."""
 AVAILABLE = (
     _scan is not None
     and getattr(_scan, "INTERFACE", None) == INTERFACE
@@ -114,11 +114,11 @@ class NativeCount:
         self._scanner.finish(last_line)
 
     def result(self) -> _scan.Counts:
-        """Return what was read and counted (see Scanner_result in _scan.c)."""
+        """Return what was read and counted (see Scanner_result in _scan/module.c)."""
         return self._scanner.result()
 
     def failures(self) -> list[_scan.Failure]:
-        """Return every source's failures and first names as plain values (see Scanner_failures in _scan.c),
+        """Return every source's failures and first names as plain values (see Scanner_failures in _scan/module.c),
         after which ``result`` is refused: the scanner has let go of them."""
         return list(self._scanner.failures(0))
 
@@ -216,7 +216,7 @@ class NativeCount:
 
     def _covers(self, host: str) -> tuple[tuple[int, int, int, int, int], ...]:
         """Return the spans an earlier build counted of a host's lines as the scanner compares them
-        (``is_covered`` in _scan.c): µs since 0001-01-01 of the wall clock in the build's zone (for stamps
+        (``is_covered`` in _scan/count.c): µs since 0001-01-01 of the wall clock in the build's zone (for stamps
         without an offset) and of the instant (for stamps with one)."""
         found = self._covered.get(digest(self.host or host), ())
         return tuple((*_clocks(first, self.tz), *_clocks(last, self.tz), at_last) for first, last, at_last in found)
@@ -233,7 +233,7 @@ class NativeCount:
         return (int(offset.total_seconds()) if offset is not None else 0), local.fold
 
     def _header(self, raw: bytes) -> object:
-        """Read the header of a line the scanner is not certain of (see ``python_line`` in _scan.c)."""
+        """Read the header of a line the scanner is not certain of (see ``reference_line`` in _scan/count.c)."""
         line = raw.decode("utf-8", "replace")
         if len(line) > _scan.MAX_LINE:
             return -1

@@ -1,6 +1,6 @@
 """The readers honeycast counts with, chosen by name or by what can run here; both give the same counts.
 
-``native``: the compiled scanner (``_scan.c`` through ``native.py``); it reads without Python's global lock, so the
+``native``: the compiled scanner (``_scan/`` through ``native.py``); it reads without Python's global lock, so the
 ranges of a large file are counted on threads of one process. ``python``: the reference reader (``sshd.py``), in
 processes. ``auto`` takes the first in ``READERS`` that can run.
 """

@@ -1,6 +1,6 @@
 """The one rule book both readers count by: what each kind of sshd line does, and the limits connections are kept in.
 
-``sshd.py`` reads it for every line; the native scanner (``_scan.c``) is handed it when it is made and keeps no
+``sshd.py`` reads it for every line; the native scanner (``_scan/``) is handed it when it is made and keeps no
 copy of its own, so a rule changed here is changed for both. README.md ("What counts as an attempt") tells the
 rules in words.
 """

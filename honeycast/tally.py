@@ -201,7 +201,7 @@ class Tally:
         """Return whether an earlier build counted this line of ``host`` at ``time``; asked once a line, in order.
 
         A line at the very instant a span ends was counted there only up to the number of lines read at that
-        instant then: the log may have gone on within that second after it was read. (``is_covered`` in _scan.c.)
+        instant then: the log may have gone on within that second after it was read. (``is_covered`` in _scan/count.c.)
         """
         key = digest(self.host or host)
         for index, (first, last, at_last) in enumerate(self.covered.get(key, ())):

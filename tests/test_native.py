@@ -134,7 +134,7 @@ def scanned(counter: native.NativeCount) -> tuple[object, ...]:
 
 
 def test_the_native_scanner_is_built() -> None:
-    assert native.AVAILABLE, "honeycast/_scan.c was not compiled at install (is a C compiler installed?)"
+    assert native.AVAILABLE, "honeycast/_scan/ was not compiled at install (is a C compiler installed?)"
     from honeycast import _scan
 
     assert _scan.MAX_LINE == MAX_LINE  # both readers skip the same overlong lines

@@ -13,7 +13,7 @@ cp -r honeycast/*.py honeycast/data "$work/honeycast/"
 suffix=$(python -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 include=$(python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 gcc -shared -fPIC -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-    -I"$include" honeycast/_scan.c -o "$work/honeycast/_scan$suffix"
+    -I"$include" honeycast/_scan/module.c -o "$work/honeycast/_scan$suffix"
 
 export PYTHONPATH="$work" PYTHONSAFEPATH=1  # not the sources in the current folder
 # The Python reader's worker processes start from a fresh server, not forked from the tests' process: this
