@@ -21,8 +21,8 @@ from files import DEMO, SMALL_LOG
 from imageio_ffmpeg import get_ffmpeg_exe
 from typer.testing import CliRunner
 
-import honeycast.build
 import honeycast.png
+import honeycast.staging
 from honeycast.cli import app
 
 runner = CliRunner()
@@ -365,7 +365,7 @@ def test_a_full_disk_while_force_swaps_files_in_puts_every_file_back(
 ) -> None:
     out, before = forced_folder(tmp_path)
     calls = 0
-    real = honeycast.build._place
+    real = honeycast.staging._place
 
     def fill_disk(source: Path, target: Path) -> None:
         nonlocal calls
@@ -374,7 +374,7 @@ def test_a_full_disk_while_force_swaps_files_in_puts_every_file_back(
             raise OSError(errno.ENOSPC, "No space left on device", str(target))
         real(source, target)
 
-    monkeypatch.setattr(honeycast.build, "_place", fill_disk)
+    monkeypatch.setattr(honeycast.staging, "_place", fill_disk)
     result = runner.invoke(app, ["build", str(DEMO), str(out), *YEAR, "--size", "640x360", "--force", "--slice", "1h"])
     assert result.exit_code == 3
     assert stderr_lines(result) == [f"honeycast: error: {out}: cannot write: No space left on device"]
