@@ -1,4 +1,4 @@
-/* honeycast's native scanner: what its rooms share. Plain C but for module.c, the Python glue.
+/* honeycast's native scanner: what its rooms share. Plain C but for module.c and the two rooms it includes last.
  *
  * honeycast/sshd.py is the reference reader. The scanner reads the common shapes itself (classic and RFC 3339
  * syslog headers; the families that fill a brute-force log) and asks the reference, through hooks, about every
@@ -7,11 +7,14 @@
  * in exactly one way: printable ASCII messages, user names without spaces, canonical addresses.
  *
  * The rooms, compiled as one unit by module.c (so the hot path inlines across them):
- *   table.c    hashing, maps, interned strings, growable arrays
- *   state.h    the records and the ScanState a scanner counts in; the Hooks it asks Python through
- *   grammar.c  dates and times, a line's header, sshd's messages
- *   count.c    connections, PAM settlement, slices and cells: the counting, by the rule book
- *   module.c   the Python type: arguments, the GIL, the hooks' answers, results as records
+ *   table.c        hashing, maps, interned strings, growable arrays
+ *   state.h        the records and the ScanState a scanner counts in; the Hooks it asks Python through
+ *   grammar.c      dates and times, a line's header, sshd's messages
+ *   count.c        times in the build zone, slices, first names, cells: the tally, by the rule book
+ *   connections.c  connections and PAM settlement: what a line adds, by the actions of its kind
+ *   lines.c        a line end to end (the reference reader through the hooks where needed); blocks into lines
+ *   module.c       the Python type: arguments, GC, the GIL (with_python); hooks.c answers the hooks from
+ *                  Python, records.c hands the counts over as records (module.c includes both: the glue)
  */
 #ifndef HONEYCAST_SCAN_H
 #define HONEYCAST_SCAN_H

@@ -1,0 +1,197 @@
+/* Connections and PAM settlement (connections.py): which connection a line belongs to, and what it adds by the
+ * actions the rule book gives its kind. */
+
+/* Count a connection's pending PAM failures, each at its own time (SshdParser._settle). */
+static int settle(ScanState *s, Connection *c) {
+    for (uint32_t i = c->pending_first; i < c->pending_len; i++) {
+        Pending *p = &c->pending[i];
+        Name user = {NULL, 0, p->user};
+        if (tally(s, p->time, (uint32_t)c->host, c->source, &user, p->times, 0) < 0) return -1;
+        c->settled += p->times;
+    }
+    c->pending_first = c->pending_len = 0;
+    return 0;
+}
+
+/* A map whose values are connection indices, without those below `dropped` and the rest moved down. */
+static int map_shift(Map *m, uint32_t dropped) {
+    Map kept;
+    if (map_init(&kept, m->cap) < 0) { map_free(&kept); return -1; }
+    for (size_t i = 0; i < m->cap; i++) {
+        Slot slot = m->slots[i];
+        if (slot.v != NONE && slot.v >= dropped && map_put(&kept, slot.a, slot.b, slot.v - dropped) < 0) {
+            map_free(&kept);
+            return -1;
+        }
+    }
+    map_free(m);
+    *m = kept;
+    return 0;
+}
+
+/* Forget the older half of the connections (those that never logged their end), settling them. */
+static int forget_older_half(ScanState *s) {
+    size_t total = s->connections.len, half = s->max_connections / 2;
+    for (size_t i = 0; i < half; i++) {
+        Connection *c = &AT(s->connections, Connection, i);
+        if (settle(s, c) < 0) return -1;
+        free(c->pending);
+    }
+    memmove(s->connections.items, &AT(s->connections, Connection, half), (total - half) * sizeof(Connection));
+    s->connections.len = total - half;
+    if (map_shift(&s->connection_index, (uint32_t)half) < 0 || map_shift(&s->endpoint_index, (uint32_t)half) < 0 ||
+        map_shift(&s->session_index, (uint32_t)half) < 0)
+        return nomem(s);
+    uint64_t first = s->connections.len ? AT(s->connections, Connection, 0).seq : s->next_seq;
+    size_t keep = 0;
+    for (size_t i = 0; i < s->waiting.len; i++) {
+        uint64_t seq = AT(s->waiting, uint64_t, i);
+        if (seq >= first) AT(s->waiting, uint64_t, keep++) = seq;
+    }
+    s->waiting.len = keep;
+    return 0;
+}
+
+/* The connection a line belongs to, made if new (SshdParser._connection); NULL for none. */
+static Connection *connection(ScanState *s, uint64_t host, uint64_t pid, uint32_t source, int64_t port, int *failed) {
+    if (source != NONE && port >= 0) {
+        uint32_t index = map_get(&s->endpoint_index, host, endpoint_key(source, port));
+        if (index != NONE && !AT(s->connections, Connection, index).closed) {
+            if (map_put(&s->connection_index, host, pid, index) < 0) { *failed = 1; nomem(s); return NULL; }
+            return &AT(s->connections, Connection, index);
+        }
+    }
+    uint32_t index = map_get(&s->connection_index, host, pid);
+    Connection *known = index == NONE ? NULL : &AT(s->connections, Connection, index);
+    if (source == NONE) return known;
+    if (!known && port < 0) {
+        /* A session's end written without the port by its own process ends the open login from there. */
+        uint32_t session = map_get(&s->session_index, host, source);
+        if (session != NONE && !AT(s->connections, Connection, session).closed) {
+            if (map_put(&s->connection_index, host, pid, session) < 0) { *failed = 1; nomem(s); return NULL; }
+            return &AT(s->connections, Connection, session);
+        }
+    }
+    if (known && INFO(s, known->source).is_host != INFO(s, source).is_host) {
+        /* A host name and an address for one process are one client (PAM's rhost with UseDNS): the
+         * address names it from then on. */
+        if (!INFO(s, source).is_host) known->source = source;
+        source = known->source;
+    }
+    if (known && known->source == source && (known->port < 0 || port < 0 || known->port == port)) {
+        if (port >= 0 && known->port < 0) {
+            known->port = port;
+            if (map_put(&s->endpoint_index, host, endpoint_key(source, port), index) < 0) {
+                *failed = 1; nomem(s); return NULL;
+            }
+        }
+        return known;
+    }
+    if (known && settle(s, known) < 0) { *failed = 1; return NULL; }  /* the pid serves another client now */
+    if (s->connections.len >= s->max_connections && forget_older_half(s) < 0) { *failed = 1; return NULL; }
+    Connection *fresh = array_push(&s->connections);
+    if (!fresh) { *failed = 1; nomem(s); return NULL; }
+    fresh->seq = s->next_seq++;
+    fresh->host = host; fresh->pid = pid; fresh->source = source; fresh->port = port;
+    index = (uint32_t)(s->connections.len - 1);
+    if (map_put(&s->connection_index, host, pid, index) < 0 ||
+        (port >= 0 && map_put(&s->endpoint_index, host, endpoint_key(source, port), index) < 0)) {
+        *failed = 1; nomem(s); return NULL;
+    }
+    return fresh;
+}
+
+static Connection *by_seq(ScanState *s, uint64_t seq) {
+    if (!s->connections.len) return NULL;
+    uint64_t first = AT(s->connections, Connection, 0).seq;
+    return seq >= first && seq - first < s->connections.len ? &AT(s->connections, Connection, seq - first) : NULL;
+}
+
+/* Settle connections whose last PAM failure is over IDLE old, every SWEEP of log time (SshdParser._sweep). */
+static int sweep(ScanState *s, Time t) {
+    if (!s->has_swept) { s->swept = t; s->has_swept = 1; return 0; }
+    int64_t since;
+    if (time_diff(s, &t, &s->swept, &since) < 0) return -1;
+    if (since < s->sweep_us) return 0;
+    s->swept = t;
+    size_t keep = 0;
+    for (size_t i = 0; i < s->waiting.len; i++) {
+        uint64_t seq = AT(s->waiting, uint64_t, i);
+        Connection *c = by_seq(s, seq);
+        if (!c) continue;
+        if (c->pending_first < c->pending_len) {
+            int64_t idle;
+            if (time_diff(s, &t, &c->pending[c->pending_len - 1].time, &idle) < 0) return -1;
+            if (idle <= s->idle_us) { AT(s->waiting, uint64_t, keep++) = seq; continue; }
+            if (settle(s, c) < 0) return -1;
+        }
+        c->waiting = 0;
+    }
+    s->waiting.len = keep;
+    return 0;
+}
+
+/* The reference's _count: attempts this line adds, and whether it ends a probe. covered: an earlier build
+ * counted the line (a PAM failure of it was counted there, so it waits for nothing here). */
+static int count_line(ScanState *s, Time t, int kind, int64_t count, Name *user, Connection *c, int covered,
+                      int64_t *attempts, int *probe) {
+    *attempts = 0; *probe = 0;
+    unsigned actions = s->actions[kind];
+    if (!c) {
+        *attempts = (actions & A_ATTEMPT) ? count : 0;
+        *probe = (actions & A_ENDS) && !(actions & A_TRIES);
+        return 0;
+    }
+    /* The actions in rules.Action's order, as SshdParser._count does them. */
+    if (actions & A_TRIES) c->tried = 1;
+    if (actions & A_ATTEMPT) {
+        int64_t echoed = count;
+        while (echoed && c->pending_first < c->pending_len) {  /* the PAM failures this line echoes */
+            Pending *first = &c->pending[c->pending_first];
+            int64_t taken = echoed < first->times ? echoed : first->times;
+            echoed -= taken;
+            first->times -= taken;
+            if (!first->times) c->pending_first++;
+        }
+        if (c->pending_first == c->pending_len) c->pending_first = c->pending_len = 0;
+        int64_t already = echoed < c->settled ? echoed : c->settled;
+        c->settled -= already;
+        *attempts = count - already;
+    }
+    if ((actions & A_WAITS) && covered) {
+        c->settled += count;  /* counted by an earlier build: a Failed line echoing it adds nothing */
+    } else if (actions & A_WAITS) {
+        if (resolve(s, &s->users, user) < 0) return -1;
+        if (c->pending_len == c->pending_room) {
+            uint32_t room = c->pending_room ? c->pending_room * 2 : 4;
+            Pending *grown = realloc(c->pending, room * sizeof *grown);
+            if (!grown) return nomem(s);
+            c->pending = grown; c->pending_room = room;
+        }
+        c->pending[c->pending_len++] = (Pending){t, user->id, count};
+        if (c->pending_len - c->pending_first >= s->max_pending && settle(s, c) < 0) return -1;
+        if (!c->waiting) {
+            uint64_t *seq = array_push(&s->waiting);
+            if (!seq) return nomem(s);
+            *seq = c->seq;
+            c->waiting = 1;
+        }
+    }
+    if (actions & A_KEEPS_OWN) {
+        if (resolve(s, &s->users, user) < 0) return -1;
+        uint32_t keep = c->pending_first;
+        for (uint32_t i = c->pending_first; i < c->pending_len; i++)
+            if (c->pending[i].user != user->id) c->pending[keep++] = c->pending[i];
+        c->pending_len = keep;
+    }
+    if ((actions & A_SETTLES) && settle(s, c) < 0) return -1;
+    if (actions & A_SESSION) {
+        uint32_t index = (uint32_t)(c - (Connection *)s->connections.items);
+        if (map_put(&s->session_index, c->host, c->source, index) < 0) return nomem(s);
+    }
+    if (actions & A_ENDS) {
+        *probe = !c->tried && !c->closed;
+        c->closed = 1;
+    }
+    return 0;
+}
