@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any, Final, final
 
 INTERFACE: Final[int]
-MAX_LINE: Final[int]
 KINDS: Final[tuple[str, ...]]
 ACTIONS: Final[dict[str, int]]
 
@@ -145,6 +144,7 @@ class Scanner:
         zone_offset: int | None,
         covered: Callable[[str], tuple[tuple[int, int, int, int, int], ...]] | None,
         rules: tuple[tuple[int, ...], int, int, int, int, int, int],
+        max_line: int,
     ) -> None: ...
     def feed(self, block: bytes) -> None: ...
     def finish(self, last_line: bool = True) -> None: ...

@@ -18,6 +18,7 @@ from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .headers import Classic, read_header
 from .rules import RULES, Action, RuleBook
+from .sources import MAX_LINE
 from .sshd import read_message
 from .tally import Named, Span, Tally, digest
 
@@ -26,7 +27,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None  # type: ignore[assignment]
 
-INTERFACE = 12
+INTERFACE = 13
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan/scan.h)."""
 AVAILABLE = (
     _scan is not None
@@ -99,6 +100,7 @@ class NativeCount:
             None if fixed is None else int(fixed.total_seconds()),
             self._covers if covered else None,
             book(rules),
+            MAX_LINE,
         )
 
     @property
@@ -235,7 +237,7 @@ class NativeCount:
     def _header(self, raw: bytes) -> object:
         """Read the header of a line the scanner is not certain of (see ``reference_line`` in _scan/count.c)."""
         line = raw.decode("utf-8", "replace")
-        if len(line) > _scan.MAX_LINE:
+        if len(line) > MAX_LINE:
             return -1
         header = read_header(line, self.tz)
         if header is None:

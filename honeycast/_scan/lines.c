@@ -160,7 +160,7 @@ static int reference_line(ScanState *s, const char *p, size_t n) {
 static int line(ScanState *s, const char *p, ptrdiff_t n) {
     while (n > 0 && p[n - 1] == '\r') n--;
     s->lines++;
-    if (n > MAX_LINE) return reference_line(s, p, (size_t)n);
+    if ((size_t)n > s->max_line) return reference_line(s, p, (size_t)n);
     Header h;
     int read = fast_header(s, p, n, &h);  /* a header it reads names sshd */
     if (read == -2) return nomem(s);
@@ -169,7 +169,7 @@ static int line(ScanState *s, const char *p, ptrdiff_t n) {
     return handle_message(s, &h, 1, 1);
 }
 
-/* The end of a line too long to keep (over MAX_CARRY bytes): one line read, one skipped. */
+/* The end of a line too long to keep (over max_carry bytes): one line read, one skipped. */
 static void overlong_ended(ScanState *s) {
     s->skipping = 0;
     s->lines++;
@@ -177,7 +177,7 @@ static void overlong_ended(ScanState *s) {
 }
 
 static int keep_carry(ScanState *s, const char *p, size_t n) {
-    if (s->carry_len + n > MAX_CARRY) {  /* overlong however it decodes: drop it, keep memory bounded */
+    if (s->carry_len + n > s->max_carry) {  /* overlong however it decodes: drop it, keep memory bounded */
         s->carry_len = 0;
         s->skipping = 1;
         return 0;

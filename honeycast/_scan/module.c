@@ -95,16 +95,22 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
 static int Scanner_start(Scanner *self, PyObject *args, PyObject *kwds) {
     ScanState *s = &self->s;
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
-                            "zone_offset", "covered", "rules", NULL};
+                            "zone_offset", "covered", "rules", "max_line", NULL};
     int slice, year, ref_year, ref_month, ref_day, attack_names;
     long long idle, sweep, backwards;
-    Py_ssize_t max_pending, max_connections;
+    Py_ssize_t max_pending, max_connections, max_line;
     PyObject *header, *fields, *local_offset, *to_local, *zone_offset, *covers, *actions;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOO(O!LLnniL)", names, &slice, &year, &ref_year,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOO(O!LLnniL)n", names, &slice, &year, &ref_year,
                                      &ref_month, &ref_day, &header, &fields, &local_offset, &to_local, &zone_offset,
                                      &covers, &PyTuple_Type, &actions, &idle, &sweep, &max_pending,
-                                     &max_connections, &attack_names, &backwards))
+                                     &max_connections, &attack_names, &backwards, &max_line))
         return -1;
+    if (max_line < 1 || max_line > (PY_SSIZE_T_MAX - 8) / 4) {
+        PyErr_SetString(PyExc_ValueError, "max_line out of range");
+        return -1;
+    }
+    s->max_line = (size_t)max_line;
+    s->max_carry = 4 * (size_t)max_line + 8;
     if (PyTuple_GET_SIZE(actions) != N_KINDS) {
         PyErr_SetString(PyExc_ValueError, "rules: one action set per kind");
         return -1;
@@ -250,7 +256,7 @@ static PyObject *Scanner_read(Scanner *self, PyObject *arg) {
             if (keep_carry(s, p, end - p) < 0) failed = nomem(s);
             break;
         }
-        if (nl - p > MAX_CARRY) {  /* a whole overlong line inside this block */
+        if ((size_t)(nl - p) > s->max_carry) {  /* a whole overlong line inside this block */
             overlong_ended(s);
             p = nl + 1;
             continue;
@@ -374,7 +380,6 @@ PyMODINIT_FUNC PyInit__scan(void) {
     int failed = !kinds || !actions || PyModule_AddObjectRef(m, "KINDS", kinds) < 0 ||
                  PyModule_AddObjectRef(m, "ACTIONS", actions) < 0 ||
                  PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0 ||
-                 PyModule_AddIntConstant(m, "MAX_LINE", MAX_LINE) < 0 ||
                  PyModule_AddIntConstant(m, "INTERFACE", INTERFACE) < 0;
     Py_XDECREF(kinds);
     Py_XDECREF(actions);

@@ -52,10 +52,8 @@ enum {
 static const char *ACTION_NAMES[N_ACTIONS] = {"TRIES", "ATTEMPT", "WAITS", "KEEPS_OWN", "SETTLES", "SESSION",
                                               "ENDS", "NOTES_INVALID", "LOGIN"};
 
-#define INTERFACE 12 /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 13 /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
-#define MAX_LINE (64 * 1024)
-#define MAX_CARRY (4 * MAX_LINE + 8)  /* a longer line has more than MAX_LINE characters however it decodes */
 #define LOCAL INT32_MIN          /* a time in the reader's own zone, not a fixed offset */
 #define US 1000000LL
 #define DAY_US (86400LL * US)

@@ -82,7 +82,9 @@ typedef struct {
     int32_t zone_offset;  /* the build zone's fixed UTC offset, or LOCAL where it has rules */
     int64_t zone_bucket; int32_t zone_bucket_offset; uint8_t zone_bucket_fold;
     char *carry; size_t carry_len, carry_room;
-    int skipping;  /* inside a line longer than MAX_CARRY: its bytes are dropped until its end */
+    int skipping;  /* inside a line longer than max_carry: its bytes are dropped until its end */
+    size_t max_line;  /* sources.MAX_LINE: a longer line is not read (the reference reader says so) */
+    size_t max_carry;  /* 4 * max_line + 8: a line of more bytes has more than max_line characters however it decodes */
     /* interned strings */
     Strings hosts, sources, users;
     Array source_info;  /* SourceInfo per source id */
