@@ -11,10 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .archive import FOLDER, INDEX, read_history, write_history
 from .errors import InputError, NothingNew, OutputError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
-from .history import FOLDER, INDEX, History, add_timeline, hidden_names, read_history, write_history, zone_name
+from .history import History, add_timeline, hidden_names, zone_name
 from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, tally_logs
 from .site import SiteMeta, slices_document, write_site

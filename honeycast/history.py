@@ -5,36 +5,24 @@ day's slices as they were published, per host, and an index (``data/history/inde
 totals, and per host the spans of time whose lines were counted. ``build --append`` reads them back, counts only
 the lines of the new logs outside those spans, and adds its slices to the days: a rotated log read again the
 next night is not counted twice. Everything in it was published already (owners left out, names masked).
+
+This module is the history in memory and what a build adds to it; archive.py reads and writes its files.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import re
-import shutil
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
 from .geo import HOSTNAME
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
-from .shapes import country_names
-from .site import SLICE_TOP, dump_json, script, top_counts
+from .site import SLICE_TOP, top_counts
 from .slicing import DAY, next_slice, slice_key
 from .tally import Named, Span, Tally, digest
 from .timeline import Timeline
-
-HISTORY_VERSION = 1
-"""Version of the history documents; a change that removes or redefines a key increments it."""
-FOLDER = Path("data") / "history"
-INDEX = "index.json"
-ATTACKERS = "attackers.json"
 
 
 @dataclass(slots=True)
@@ -51,6 +39,8 @@ class History:
     files were checked against. Its files are carried over as they are, never read again."""
     source: Path | None = None
     """The folder the history was read from: where the days read only when a build adds to them lie."""
+    read_day: Callable[[str], dict[str, Any]] | None = None
+    """Reads a day an earlier build kept (by name), when this build adds to it (archive.read_history sets it)."""
     covered: dict[str, list[Span]] = field(default_factory=dict)
     """Per host (by ``digest``): spans of time whose lines were counted, merged where they overlap."""
     hosts: dict[str, str] = field(default_factory=dict)
@@ -125,110 +115,6 @@ def zone_name(tz: tzinfo) -> str:
     return str(getattr(tz, "key", None) or tz)
 
 
-def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History | None:
-    """Return the history kept in the site at ``out``, or None if it keeps none."""
-    folder = out / FOLDER
-    index_path = folder / INDEX
-    if not index_path.is_file():
-        return None
-    index = _load(index_path)
-    if index.get("version") != HISTORY_VERSION:
-        raise InputError(
-            f"{index_path}: history version {index.get('version')!r}; this honeycast reads {HISTORY_VERSION}"
-        )
-    try:
-        kept = int(index["slice_seconds"])
-        if slice_seconds and slice_seconds != kept:
-            raise InputError(
-                f"{index_path}: the history is kept in slices of {kept} s; --append keeps them (leave out --slice)"
-            )
-        if index["timezone"] != timezone:
-            raise InputError(
-                f"{index_path}: the history is kept in {index['timezone']}; build with --tz {index['timezone']}"
-            )
-        history = History(kept, timezone, hosts={str(key): str(name) for key, name in index["hosts"].items()})
-        for key, found in index["covered"].items():
-            history.covered[str(key)] = [
-                Span(datetime.fromisoformat(a), datetime.fromisoformat(b), int(n)) for a, b, n in found
-            ]
-        entries = [_index_entry(entry, index_path) for entry in index["days"]]
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise InputError(f"{index_path}: not a honeycast history index ({error!r})") from None
-    history.source = folder
-    for entry in entries:
-        day = entry["day"]
-        if "sha256" not in entry:  # written before days carried digests: read whole, and written anew
-            history.days[day] = _load_day(folder, day)
-            continue
-        for suffix, expected in sorted(entry["sha256"].items()):
-            path = folder / f"{day}.{suffix}"
-            try:
-                found = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError as error:
-                raise InputError(f"{path}: cannot read the site's history: {error.strerror or error}") from None
-            if found != expected:
-                raise InputError(f"{path}: damaged (not the file the index lists); rebuild the site without --append")
-        history.kept[day] = entry
-    if (folder / ATTACKERS).exists():
-        attackers = _load(folder / ATTACKERS)
-        if not all(isinstance(one, list) and len(one) == 4 for one in attackers.values()):
-            raise InputError(f"{folder / ATTACKERS}: not the attacks of a honeycast history")
-        history.attackers = attackers
-    return history
-
-
-_DAY = re.compile(r"\d{4}-\d\d-\d\d")
-_INDEXED = ("attempts", "totals", "probes", "hosts")
-"""What the index keeps of each day's document, besides its name and digests."""
-_DIGEST = re.compile(r"[0-9a-f]{64}")
-
-
-def _index_entry(entry: Any, index_path: Path) -> dict[str, Any]:
-    """Return a day's entry in the index, checked: what is kept of it is what the index says of the day."""
-    day = str(entry["day"])
-    if not _DAY.fullmatch(day):  # a name that becomes a file's: nothing else
-        raise InputError(f"{index_path}: {day!r} is no day")
-    checked = {
-        "day": day,
-        "attempts": int(entry["attempts"]),
-        "totals": {str(code): int(count) for code, count in entry["totals"].items()},
-        "probes": {str(code): int(count) for code, count in entry["probes"].items()},
-        "hosts": {
-            str(name): {"attempts": int(one["attempts"]), "probes": int(one["probes"])}
-            for name, one in entry["hosts"].items()
-        },
-    }
-    if "sha256" in entry:
-        digests = {str(suffix): str(value) for suffix, value in entry["sha256"].items()}
-        if set(digests) != {"json", "js"} or not all(_DIGEST.fullmatch(value) for value in digests.values()):
-            raise ValueError(f"sha256 of {checked['day']}: {entry['sha256']!r}")
-        checked["sha256"] = digests
-    return checked
-
-
-def _load_day(folder: Path, day: str) -> dict[str, Any]:
-    """Return a day of the history as kept, read from ``folder`` and checked."""
-    path = folder / f"{day}.json"
-    document = _load(path)
-    if not (
-        isinstance(document.get("slices"), dict)
-        and isinstance(document.get("logins"), dict)
-        and isinstance(document.get("compromises"), list)
-    ):
-        raise InputError(f"{path}: not a day of a honeycast history")
-    return document
-
-
-def _load(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise InputError(f"{path}: cannot read the site's history: {error}") from None
-    if not isinstance(document, dict):
-        raise InputError(f"{path}: not a history document")
-    return document
-
-
 def add_timeline(
     history: History, timeline: Timeline, spans: dict[str, list[Span]], published: Callable[[str], str]
 ) -> None:
@@ -276,14 +162,14 @@ def add_timeline(
         }
         kept = history._compromises.get(day["day"])
         if kept is None:
-            kept = history._compromises[day["day"]] = {_compromise_key(one) for one in day["compromises"]}
-        known = _compromise_key(record)
+            kept = history._compromises[day["day"]] = {compromise_key(one) for one in day["compromises"]}
+        known = compromise_key(record)
         if known not in kept:
             kept.add(known)
             day["compromises"].append(record)
 
 
-def _compromise_key(record: dict[str, Any]) -> tuple[Any, ...]:
+def compromise_key(record: dict[str, Any]) -> tuple[Any, ...]:
     """Return what orders a day's compromises and tells them apart: time, address, then the rest."""
     return (
         str(record.get("time")), str(record.get("address")), str(record.get("country")), str(record.get("user")),
@@ -295,8 +181,8 @@ def _day(history: History, day: date, tz: tzinfo) -> dict[str, Any]:
     """Return a day of the history, made with every slice of it empty where it has none yet."""
     name = day.isoformat()
     found = history.days.get(name)
-    if found is None and name in history.kept and history.source is not None:  # read only now it gains counts
-        found = history.days[name] = _load_day(history.source, name)
+    if found is None and name in history.kept and history.read_day is not None:  # read only now it gains counts
+        found = history.days[name] = history.read_day(name)
         del history.kept[name]
     if found is None:
         found = history.days[name] = _empty_day(day, history, tz)
@@ -350,96 +236,3 @@ def _merged(spans: list[Span]) -> list[Span]:
         elif not one.last < was.last:
             joined[-1] = Span(was.first, was.last, max(was.at_last, one.at_last))
     return joined
-
-
-def day_document(history: History, day: str) -> dict[str, Any]:
-    """Return a day as the viewer reads it: its slices in order, empty ones included, and its totals."""
-    kept = history.days[day]
-    slices = [
-        {"start": start, **entry, "attempts": sum(entry["counts"].values())} for start, entry in kept["slices"].items()
-    ]
-    slices.sort(key=lambda one: datetime.fromisoformat(one["start"]).astimezone(UTC))
-    totals: Counter[str] = Counter()
-    probes: Counter[str] = Counter()
-    hosts: dict[str, dict[str, int]] = {}
-    for one in slices:
-        totals.update(one["counts"])
-        probes.update(one["probes"])
-        for name, counts in one["hosts"].items():
-            found = hosts.setdefault(name, {"attempts": 0, "probes": 0})
-            found["attempts"] += sum(counts["counts"].values())
-            found["probes"] += sum(counts["probes"].values())
-    return {
-        "version": HISTORY_VERSION,
-        "day": day,
-        "slice_seconds": history.slice_seconds,
-        "timezone": history.timezone,
-        "attempts": sum(totals.values()),
-        "totals": dict(sorted(totals.items())),
-        "probes": dict(sorted(probes.items())),
-        "hosts": dict(sorted(hosts.items())),
-        "slices": slices,
-        "logins": dict(sorted(kept["logins"].items())),
-        "compromises": kept["compromises"],
-    }
-
-
-def index_document(history: History, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Return the history's index: its days with their totals and the digests of their files, its hosts, and the
-    spans counted per host."""
-    days = [entries[day] for day in sorted(entries)]
-    names = country_names()
-    codes = {code for entry in days for code in (*entry["totals"], *entry["probes"])}
-    return {
-        "version": HISTORY_VERSION,
-        "slice_seconds": history.slice_seconds,
-        "timezone": history.timezone,
-        "countries": {code: names.get(code, code) for code in sorted(codes)},
-        "hosts": dict(sorted(history.hosts.items())),
-        "covered": {
-            key: [[one.first.isoformat(), one.last.isoformat(), one.at_last] for one in found]
-            for key, found in sorted(history.covered.items())
-        },
-        "days": days,
-    }
-
-
-def write_history(out: Path, history: History) -> None:
-    """Write the history into a site being built: each day as JSON and as a script (for pages opened from disk).
-
-    Days this build added nothing to are carried over as the files they were (linked where the file system
-    can), so a night's build writes what it adds, not the whole archive again.
-    """
-    folder = out / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    entries = {}
-    for day in sorted(history.days):  # dump_json sorts keys: the same bytes whatever order days were added in
-        history.days[day]["compromises"].sort(key=_compromise_key)
-        kept = (dump_json(history.days[day]) + "\n").encode("utf-8")
-        document = day_document(history, day)
-        shown = script("HONEYCAST_DAY", dump_json(document)).encode("utf-8")
-        (folder / f"{day}.json").write_bytes(kept)
-        (folder / f"{day}.js").write_bytes(shown)
-        entries[day] = {
-            "day": day,
-            **{name: document[name] for name in _INDEXED},
-            "sha256": {"json": hashlib.sha256(kept).hexdigest(), "js": hashlib.sha256(shown).hexdigest()},
-        }
-    for day, entry in history.kept.items():
-        assert history.source is not None
-        for suffix in ("json", "js"):
-            _carry(history.source / f"{day}.{suffix}", folder / f"{day}.{suffix}")
-        entries[day] = entry
-    (folder / ATTACKERS).write_text(dump_json(history.attackers) + "\n", encoding="utf-8")
-    text = dump_json(index_document(history, entries))
-    (folder / INDEX).write_text(text + "\n", encoding="utf-8")
-    (folder / "index.js").write_text(script("HONEYCAST_HISTORY", text), encoding="utf-8")
-
-
-def _carry(source: Path, target: Path) -> None:
-    """Put a file of the earlier site into the new one: a second name for it where the file system allows (the
-    old site is removed when the new one is in place), else a copy."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
