@@ -133,6 +133,7 @@ def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, worker
         return tally
     # Several files (a rotated set) are counted side by side, one job each; large plain files are cut into ranges.
     alongside = workers > 1 and sum(not source.is_stdin for source in found) > 1
+    reader = read.counter()
     with Geolocator(read.geoip_db) as geo:
         for source in found:
             if workers > 1 and splittable(source):
@@ -142,23 +143,21 @@ def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, worker
             if alongside and not source.is_stdin:
                 jobs.append(whole)
             else:
-                tally.update(read.counter().count(whole, read, slice_seconds, reporter, geo))
-        if jobs and read.counter().threads:
-            _count_on_threads(tally, jobs, read, reporter, geo, workers)
+                tally.update(reader.count(whole, read, slice_seconds, reporter, geo))
+        if jobs and reader.threads:
+            _count_on_threads(reader, tally, jobs, read, reporter, geo, workers)
         elif jobs:
-            _count_in_processes(tally, jobs, read, reporter, geo, workers)
+            _count_in_processes(reader, tally, jobs, read, reporter, geo, workers)
     return tally
 
 
 def _count_on_threads(
-    tally: Tally, jobs: list[Job], read: ReadOptions, reporter: Reporter, geo: Geolocator, workers: int
+    reader: Reader, tally: Tally, jobs: list[Job], read: ReadOptions, reporter: Reporter, geo: Geolocator, workers: int
 ) -> None:
-    """Count jobs on threads: the native scanner reads without the GIL, so nothing is copied between processes."""
+    """Count jobs on threads: the reader reads without the GIL, so nothing is copied between processes."""
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [
-            pool.submit(read.counter().count, job, read, tally.slice_seconds, reporter, geo, stop) for job in jobs
-        ]
+        futures = [pool.submit(reader.count, job, read, tally.slice_seconds, reporter, geo, stop) for job in jobs]
         try:
             for future in futures:
                 tally.update(future.result())
@@ -169,15 +168,15 @@ def _count_on_threads(
 
 
 def _count_in_processes(
-    tally: Tally, jobs: list[Job], read: ReadOptions, reporter: Reporter, geo: Geolocator, workers: int
+    reader: Reader, tally: Tally, jobs: list[Job], read: ReadOptions, reporter: Reporter, geo: Geolocator, workers: int
 ) -> None:
-    """Count jobs with the Python reader on all cores; this process takes every workers-th job itself."""
+    """Count jobs with a reader that needs the GIL on all cores; this process takes every workers-th job itself."""
     own, others = jobs[::workers], [job for index, job in enumerate(jobs) if index % workers]
     seconds = tally.slice_seconds
     with ProcessPoolExecutor(max_workers=workers - 1, initializer=ignore_interrupts) as pool:
         results = pool.map(_count_range, others, [read] * len(others), [seconds] * len(others))
         for job in own:
-            tally.update(read.counter().count(job, read, seconds, reporter, geo))
+            tally.update(reader.count(job, read, seconds, reporter, geo))
         for part, lines, warnings in results:
             tally.update(part)
             reporter.advance(lines)

@@ -192,7 +192,6 @@ def _slice(
     country_of = tally.country_of
     country = country_of.__getitem__
     counted, probing = part.sources, part.probes
-    sources: dict[str, int] = counted
     # Every address of every slice passes here: looked up and counted in C where Python lets it be.
     countries = list(map(country, counted))
     addresses: Counter[str] = Counter(countries)
@@ -204,16 +203,15 @@ def _slice(
     for address, count in probing.items():
         place = country(address)
         probes[place] = probes.get(place, 0) + count
-    if owners and not (owners.isdisjoint(counted) and owners.isdisjoint(probing)):
-        sources = dict(counted)
-        for address in counted.keys() & owners:  # the owner's own addresses: taken back out
-            del sources[address]
-            _take(attempts, country(address), counted[address])
+    sources = dict(counted)  # as counted: every use of a slice's addresses sorts what it takes
+    for address in counted.keys() & owners:  # the owner's own addresses (few, often none): taken back out
+        del sources[address]
+        _take(attempts, country(address), counted[address])
+        _take(addresses, country(address), 1)
+    for address in probing.keys() & owners:
+        _take(probes, country(address), probing[address])
+        if address not in counted:
             _take(addresses, country(address), 1)
-        for address in probing.keys() & owners:
-            _take(probes, country(address), probing[address])
-            if address not in counted:
-                _take(addresses, country(address), 1)
     hosts: dict[str, dict[str, int]] = {}
     host_probes: dict[str, dict[str, int]] = {}
     for host in sorted(part.hosts) if per_host else ():
@@ -229,7 +227,7 @@ def _slice(
         end=end.astimezone(tally.tz),
         counts=dict(sorted(attempts.items())),
         probes=dict(sorted(probes.items())),
-        sources=dict(sources),  # as counted: every use of a slice's addresses sorts what it takes
+        sources=sources,
         users=dict(part.users),
         addresses=dict(sorted(addresses.items())),
         hosts=hosts,

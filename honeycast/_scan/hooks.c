@@ -1,7 +1,6 @@
 /* The answers to the hooks counting asks (Hooks in state.h), from the callables native.py hands over: each run
  * by with_python, which holds the GIL for it. Part of module.c, the Python glue. */
 
-/* The hooks counting calls (Hooks), answered by the callables native.py hands over. */
 typedef struct { int64_t wall; uint8_t fold; int64_t *seconds; } OffsetAsk;
 static int ask_local_offset(Scanner *self, void *args) {
     OffsetAsk *a = args;
