@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import schema
 from .errors import InputError
 from .history import History, compromise_key
 from .shapes import country_names
@@ -32,34 +33,45 @@ ATTACKERS = "attackers.json"
 
 
 def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History | None:
-    """Return the history kept in the site at ``out``, or None if it keeps none."""
+    """Return the history kept in the site at ``out``, or None if it keeps none. Every document is checked
+    (``schema``) before anything of it is used: a field that is not what honeycast writes is one InputError
+    naming the file and the field."""
     folder = out / FOLDER
     index_path = folder / INDEX
-    if not index_path.is_file():
+    if not index_path.is_file() and not index_path.is_symlink():
         return None
     index = _load(index_path)
-    if index.get("version") != HISTORY_VERSION:
-        raise InputError(
-            f"{index_path}: history version {index.get('version')!r}; this honeycast reads {HISTORY_VERSION}"
-        )
+    version = index.get("version")
+    if version != HISTORY_VERSION or type(version) is not int:
+        raise InputError(f"{index_path}: history version {version!r}; this honeycast reads {HISTORY_VERSION}")
     try:
-        kept = int(index["slice_seconds"])
-        if slice_seconds and slice_seconds != kept:
-            raise InputError(
-                f"{index_path}: the history is kept in slices of {kept} s; --append keeps them (leave out --slice)"
-            )
-        if index["timezone"] != timezone:
-            raise InputError(
-                f"{index_path}: the history is kept in {index['timezone']}; build with --tz {index['timezone']}"
-            )
-        history = History(kept, timezone, hosts={str(key): str(name) for key, name in index["hosts"].items()})
-        for key, found in index["covered"].items():
-            history.covered[str(key)] = [
-                Span(datetime.fromisoformat(a), datetime.fromisoformat(b), int(n)) for a, b, n in found
+        kept = schema.positive(schema.field(index, "slice_seconds"), "slice_seconds")
+        if kept > MAX_SLICE_SECONDS:
+            raise schema.Invalid("slice_seconds", f"expected at most {MAX_SLICE_SECONDS} (a year), found {kept}")
+        zone = schema.text(schema.field(index, "timezone"), "timezone")
+        hosts = schema.mapping(schema.field(index, "hosts"), "hosts")
+        history = History(
+            kept,
+            zone,
+            hosts={schema.text(key, "hosts"): schema.text(name, _at("hosts", key)) for key, name in hosts.items()},
+        )
+        for key, found in schema.mapping(schema.field(index, "covered"), "covered").items():
+            where = _at("covered", schema.text(key, "covered"))
+            history.covered[key] = [
+                _span(one, f"{where}[{number}]") for number, one in enumerate(schema.listing(found, where))
             ]
-        entries = [_index_entry(entry, index_path) for entry in index["days"]]
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise InputError(f"{index_path}: not a honeycast history index ({error!r})") from None
+        entries = [
+            _index_entry(entry, f"days[{number}]")
+            for number, entry in enumerate(schema.listing(schema.field(index, "days"), "days"))
+        ]
+    except schema.Invalid as problem:
+        raise InputError(f"{index_path}: {problem}") from None
+    if slice_seconds and slice_seconds != kept:
+        raise InputError(
+            f"{index_path}: the history is kept in slices of {kept} s; --append keeps them (leave out --slice)"
+        )
+    if zone != timezone:
+        raise InputError(f"{index_path}: the history is kept in {zone}; build with --tz {zone}")
     history.source = folder
     history.read_day = functools.partial(load_day, folder)
     for entry in entries:
@@ -69,6 +81,7 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
             continue
         for suffix, expected in sorted(entry["sha256"].items()):
             path = folder / f"{day}.{suffix}"
+            _refuse_link(path)
             try:
                 found = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError as error:
@@ -76,64 +89,161 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
             if found != expected:
                 raise InputError(f"{path}: damaged (not the file the index lists); rebuild the site without --append")
         history.kept[day] = entry
-    if (folder / ATTACKERS).exists():
-        attackers = _load(folder / ATTACKERS)
-        if not all(isinstance(one, list) and len(one) == 4 for one in attackers.values()):
-            raise InputError(f"{folder / ATTACKERS}: not the attacks of a honeycast history")
-        history.attackers = attackers
+    attackers_path = folder / ATTACKERS
+    if attackers_path.exists() or attackers_path.is_symlink():
+        attackers = _load(attackers_path)
+        try:
+            history.attackers = {
+                schema.text(key, "(a key)"): _attacker(one, _at("", key)) for key, one in attackers.items()
+            }
+        except schema.Invalid as problem:
+            raise InputError(f"{attackers_path}: {problem}") from None
     return history
 
 
-_DAY = re.compile(r"\d{4}-\d\d-\d\d")
+MAX_SLICE_SECONDS = 366 * 86400
 _INDEXED = ("attempts", "totals", "probes", "hosts")
 """What the index keeps of each day's document, besides its name and digests."""
+_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
+_PLAIN_KEY = re.compile(r"[\w.:+-]{1,64}")
 
 
-def _index_entry(entry: Any, index_path: Path) -> dict[str, Any]:
+def _at(where: str, key: str) -> str:
+    """The name of the field ``key`` of ``where``: a key from the document is shown as data, on one line."""
+    shown = key if _PLAIN_KEY.fullmatch(key) else json.dumps(key[:64])
+    return f"{where}.{shown}" if where else shown
+
+
+def _span(value: Any, where: str) -> Span:
+    first, last, lines = schema.listing(value, where, 3)
+    first_at, last_at = schema.moment(first, f"{where}[0]"), schema.moment(last, f"{where}[1]")
+    if last_at < first_at:
+        raise schema.Invalid(where, f"ends ({last}) before it begins ({first})")
+    return Span(first_at, last_at, schema.count(lines, f"{where}[2]"))
+
+
+def _index_entry(entry: Any, where: str) -> dict[str, Any]:
     """Return a day's entry in the index, checked: what is kept of it is what the index says of the day."""
-    day = str(entry["day"])
-    if not _DAY.fullmatch(day):  # a name that becomes a file's: nothing else
-        raise InputError(f"{index_path}: {day!r} is no day")
-    checked = {
+    entry = schema.mapping(entry, where)
+    day = schema.text(schema.field(entry, "day", f"{where}."), f"{where}.day")
+    if not _DAY.fullmatch(day) or not _is_date(day):  # a name that becomes a file's: nothing else
+        raise schema.Invalid(f"{where}.day", f"expected a day (YYYY-MM-DD), found {json.dumps(day[:40])}")
+    checked: dict[str, Any] = {
         "day": day,
-        "attempts": int(entry["attempts"]),
-        "totals": {str(code): int(count) for code, count in entry["totals"].items()},
-        "probes": {str(code): int(count) for code, count in entry["probes"].items()},
+        "attempts": schema.count(schema.field(entry, "attempts", f"{where}."), f"{where}.attempts"),
+        "totals": schema.counts(schema.field(entry, "totals", f"{where}."), f"{where}.totals"),
+        "probes": schema.counts(schema.field(entry, "probes", f"{where}."), f"{where}.probes"),
         "hosts": {
-            str(name): {"attempts": int(one["attempts"]), "probes": int(one["probes"])}
-            for name, one in entry["hosts"].items()
+            schema.text(name, f"{where}.hosts"): {
+                kind: schema.count(
+                    schema.field(schema.mapping(one, _at(f"{where}.hosts", name)), kind, ""),
+                    _at(f"{where}.hosts", name) + f".{kind}",
+                )
+                for kind in ("attempts", "probes")
+            }
+            for name, one in schema.mapping(schema.field(entry, "hosts", f"{where}."), f"{where}.hosts").items()
         },
     }
     if "sha256" in entry:
-        digests = {str(suffix): str(value) for suffix, value in entry["sha256"].items()}
-        if set(digests) != {"json", "js"} or not all(_DIGEST.fullmatch(value) for value in digests.values()):
-            raise ValueError(f"sha256 of {checked['day']}: {entry['sha256']!r}")
-        checked["sha256"] = digests
+        digests = schema.mapping(entry["sha256"], f"{where}.sha256")
+        if set(digests) != {"json", "js"} or not all(
+            isinstance(one, str) and _DIGEST.fullmatch(one) for one in digests.values()
+        ):
+            raise schema.Invalid(f"{where}.sha256", "expected the SHA-256 digests of the day's json and js files")
+        checked["sha256"] = dict(digests)
     return checked
 
 
+def _is_date(day: str) -> bool:
+    try:
+        datetime.strptime(day, "%Y-%m-%d")
+    except ValueError:
+        return False
+    return True
+
+
+def _attacker(value: Any, where: str) -> list[Any]:
+    """An address's attacks: first failure, failures, last failure, and the first names it tried."""
+    first, failures, last, names = schema.listing(value, where, 4)
+    for index, one in ((0, first), (2, last)):
+        if one is not None:
+            schema.moment(one, f"{where}[{index}]")
+    schema.count(failures, f"{where}[1]")
+    for number, name in enumerate(schema.listing(names, f"{where}[3]")):
+        at, user, invalid = schema.listing(name, f"{where}[3][{number}]", 3)
+        schema.moment(at, f"{where}[3][{number}][0]")
+        schema.text(user, f"{where}[3][{number}][1]")
+        if invalid not in (0, 1) or type(invalid) is not int:
+            raise schema.Invalid(
+                f"{where}[3][{number}][2]", f"expected 0 or 1, found {json.dumps(invalid, default=str)}"
+            )
+    return [first, failures, last, names]
+
+
 def load_day(folder: Path, day: str) -> dict[str, Any]:
-    """Return a day of the history as kept, read from ``folder`` and checked."""
+    """Return a day of the history as kept, read from ``folder`` and checked field by field."""
     path = folder / f"{day}.json"
     document = _load(path)
-    if not (
-        isinstance(document.get("slices"), dict)
-        and isinstance(document.get("logins"), dict)
-        and isinstance(document.get("compromises"), list)
-    ):
-        raise InputError(f"{path}: not a day of a honeycast history")
-    return document
+    try:
+        return _check_day(document, day)
+    except schema.Invalid as problem:
+        raise InputError(f"{path}: {problem}") from None
+
+
+def _check_day(document: dict[str, Any], day: str) -> dict[str, Any]:
+    if schema.field(document, "day") != day:
+        raise schema.Invalid("day", f"expected {day}, found {json.dumps(document['day'], default=str)[:40]}")
+    slices = {}
+    for key, entry in schema.mapping(schema.field(document, "slices"), "slices").items():
+        where = _at("slices", schema.text(key, "slices"))
+        schema.moment(key, where)
+        entry = schema.mapping(entry, where)
+        checked: dict[str, Any] = {
+            name: schema.counts(schema.field(entry, name, f"{where}."), f"{where}.{name}")
+            for name in ("counts", "probes", "addresses")
+        }
+        for name in ("top_sources", "top_users"):
+            checked[name] = schema.top(schema.field(entry, name, f"{where}."), f"{where}.{name}")
+        hosts = {}
+        for host, both in schema.mapping(schema.field(entry, "hosts", f"{where}."), f"{where}.hosts").items():
+            at = _at(f"{where}.hosts", schema.text(host, f"{where}.hosts"))
+            both = schema.mapping(both, at)
+            hosts[host] = {
+                name: schema.counts(schema.field(both, name, f"{at}."), f"{at}.{name}") for name in ("counts", "probes")
+            }
+        checked["hosts"] = hosts
+        slices[key] = checked
+    compromises = []
+    for number, record in enumerate(schema.listing(schema.field(document, "compromises"), "compromises")):
+        where = f"compromises[{number}]"
+        record = schema.mapping(record, where)
+        schema.moment(schema.field(record, "time", f"{where}."), f"{where}.time")
+        for name in ("address", "country", "user"):
+            schema.text(schema.field(record, name, f"{where}."), f"{where}.{name}")
+        schema.count(schema.field(record, "failures", f"{where}."), f"{where}.failures")
+        compromises.append({name: record[name] for name in ("time", "address", "country", "user", "failures")})
+    return {
+        "day": day,
+        "slices": slices,
+        "logins": schema.counts(schema.field(document, "logins"), "logins"),
+        "compromises": compromises,
+    }
+
+
+def _refuse_link(path: Path) -> None:
+    """A file of the history that is a symbolic link could lead anywhere: it is refused, as the writes refuse it."""
+    if path.is_symlink():
+        raise InputError(f"{path}: a symbolic link; a site's history is read only from its own files")
 
 
 def _load(path: Path) -> dict[str, Any]:
+    _refuse_link(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise InputError(f"{path}: cannot read the site's history: {error}") from None
-    if not isinstance(document, dict):
-        raise InputError(f"{path}: not a history document")
-    return document
+        return schema.load(path)
+    except (OSError, ValueError, RecursionError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error).splitlines()[0]
+        raise InputError(f"{path}: cannot read the site's history: {reason}") from None
 
 
 def day_document(history: History, day: str) -> dict[str, Any]:

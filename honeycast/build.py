@@ -184,7 +184,10 @@ def _sliced(tally: Tally, options: BuildOptions, reporter: Reporter, appended: b
         )
     if span is None:
         raise InputError(_nothing_found(options.read.logs, tally.sshd_lines))
-    tally = tally.coarsened(options.slice_seconds or auto_slice(*span))
+    length = options.slice_seconds or auto_slice(*span)
+    if length % tally.slice_seconds:  # --slice auto over a history kept in longer slices: the history's
+        length = tally.slice_seconds
+    tally = tally.coarsened(length)
     needed = tally.slices_needed()
     first, last = (moment.astimezone(options.read.tz) for moment in span)
     if needed > MAX_SLICES:

@@ -7,6 +7,8 @@ import hashlib
 import json
 import logging
 import random
+import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,10 @@ from typing import Any
 import distributed
 import pytest
 from playwright.sync_api import expect
+from typer.testing import CliRunner
 
 from honeycast.build import BuildOptions, build
+from honeycast.cli import app
 from honeycast.errors import InputError, NothingNew
 from honeycast.scan import ReadOptions
 
@@ -263,3 +267,146 @@ def test_a_history_written_before_days_had_digests_is_read_whole_and_gains_them(
     _build([first, second], whole, append=False)
     assert _days(out) == _days(whole)
     assert all("sha256" in entry for entry in json.loads(index_path.read_text())["days"])
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """Return a change that sets the field at ``path`` (keys and list indices split by ``/``) to ``value``."""
+
+    def change(document: dict[str, Any]) -> None:
+        *parents, last = path.split("/")
+        found: Any = document
+        for key in parents:
+            found = found[int(key)] if isinstance(found, list) else found[key]
+        found[int(last) if isinstance(found, list) else last] = value
+
+    return change
+
+
+def _first_slice(document: dict[str, Any]) -> dict[str, Any]:
+    return next(one for one in document["slices"].values() if one["counts"])
+
+
+def _raw(text: str) -> Callable[[Any], str]:
+    """Return a change that replaces the whole file with ``text``."""
+    return lambda _: text
+
+
+# (file, what is done to it, the field the error names). A change of a day's file keeps the index's digests true,
+# as someone editing a published site on purpose would.
+TAMPERED: list[tuple[str, Callable[[Any], Any], str]] = [
+    ("index.json", _set("slice_seconds", 0), "slice_seconds: expected a number above 0"),
+    ("index.json", _set("slice_seconds", -3600), "slice_seconds: expected a count"),
+    (
+        "index.json",
+        _set("days/0/attempts", "5"),
+        'days[0].attempts: expected a count (a whole number from 0 to 2^53 - 1), found "5"',
+    ),
+    ("index.json", _set("days/0/attempts", None), "days[0].attempts: expected a count"),
+    ("index.json", _set("days/0/attempts", -1), "days[0].attempts: expected a count"),
+    ("index.json", _set("days/0/attempts", True), "days[0].attempts: expected a count"),
+    ("index.json", _set("days/0/totals/CN", 1.5), "days[0].totals.CN: expected a count"),
+    ("index.json", _set("days/0/totals/CN", 10**30), "days[0].totals.CN: expected a count"),
+    (
+        "index.json",
+        _raw('{"version": 1, "slice_seconds": 1e400}'),
+        "slice_seconds: expected a count (a whole number from 0 to 2^53 - 1), found 1E+400",
+    ),
+    ("index.json", _raw('{"version": 1, "slice_seconds": Infinity}'), "cannot read the site's history: Infinity"),
+    ("index.json", _set("days/0/day", "../../x"), 'days[0].day: expected a day (YYYY-MM-DD), found "../../x"'),
+    ("index.json", _set("covered", {"k": [["2026-10-01T06:00:00+00:00", "x", 1]]}), "covered.k[0][1]: expected a time"),
+    ("index.json", _raw('{"version": 1, "slice'), "cannot read the site's history"),
+    ("index.json", _raw("[1, 2]"), "(the document): expected an object"),
+    (
+        "2026-10-01.json",
+        lambda day: _first_slice(day).update(top_sources=[["61.177.172.1", 1, 2]]),
+        ".top_sources[0]: expected a list of 2 items",
+    ),
+    (
+        "2026-10-01.json",
+        lambda day: day["slices"].update({"../../x": day["slices"].popitem()[1]}),
+        'slices."../../x": expected a time',
+    ),
+    ("2026-10-01.json", lambda day: _first_slice(day)["counts"].update(CN=1e30), ".counts.CN: expected a count"),
+    ("2026-10-01.json", _set("compromises", [{"time": "yesterday"}]), "compromises[0].time: expected a time"),
+    (
+        "attackers.json",
+        lambda attackers: attackers.update(x=["2026-10-01T06:00:00+00:00", 3, None]),
+        "x: expected a list of 4 items",
+    ),
+    ("attackers.json", lambda attackers: attackers.update(x=[None, -3, None, []]), "x[1]: expected a count"),
+    (
+        "attackers.json",
+        lambda attackers: attackers.update(x=[None, 3, None, [["now", "root", 0]]]),
+        "x[3][0][0]: expected a time",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def first_night(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Return a site of one night and a log of later that day (the build adds to the day's file, so reads it)."""
+    folder = tmp_path_factory.mktemp("night")
+    first, _ = _two_days(folder)
+    _build([first], folder / "site", append=False)
+    later = folder / "later.log"
+    later.write_text(Path(first).read_text().replace("T06:", "T07:"))
+    return folder / "site", str(later)
+
+
+@pytest.mark.parametrize(("name", "change", "field"), TAMPERED, ids=[case[2].split(":")[0] for case in TAMPERED])
+def test_a_tampered_history_is_one_line_naming_file_and_field(
+    first_night: tuple[Path, str], tmp_path: Path, name: str, change: Callable[[Any], Any], field: str
+) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(first_night[0], site)
+    path = site / "data" / "history" / name
+    document = json.loads(path.read_text())
+    replaced = change(document)  # a whole new text, or None where the document was changed in place
+    text = replaced if isinstance(replaced, str) else json.dumps(document)
+    path.write_text(text)
+    if name.startswith("2026-"):  # a deliberate edit: the index's digest is made to match
+        index_path = site / "data" / "history" / "index.json"
+        index = json.loads(index_path.read_text())
+        index["days"][0]["sha256"]["json"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        index_path.write_text(json.dumps(index))
+    before = {one: one.read_bytes() for one in site.rglob("*") if one.is_file()}
+    result = CliRunner().invoke(
+        app, ["build", first_night[1], str(site), "--append", "--tz", "UTC", "--no-frames", "--size", "320x180"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"honeycast: error: {path}: "), result.stderr
+    assert field in result.stderr, result.stderr
+    assert {one: one.read_bytes() for one in site.rglob("*") if one.is_file()} == before
+
+
+def test_a_history_file_that_is_a_link_out_of_the_site_is_refused(
+    first_night: tuple[Path, str], tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(first_night[0], site)
+    day = site / "data" / "history" / "2026-10-01.json"
+    outside = tmp_path / "elsewhere.json"
+    outside.write_bytes(day.read_bytes())
+    day.unlink()
+    day.symlink_to(outside)
+    result = CliRunner().invoke(
+        app, ["build", first_night[1], str(site), "--append", "--tz", "UTC", "--no-frames", "--size", "320x180"]
+    )
+    assert result.exit_code == 2, result.output
+    assert (
+        result.stderr == f"honeycast: error: {day}: a symbolic link; a site's history is read only from its own files\n"
+    )
+
+
+def test_append_with_slice_auto_keeps_the_history_s_longer_slices(
+    first_night: tuple[Path, str], tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(first_night[0], site)
+    result = CliRunner().invoke(
+        app, ["build", first_night[1], str(site), "--append", "--tz", "UTC", "--no-frames", "--size", "320x180"]
+    )
+    assert result.exit_code == 0, result.output  # auto would pick ten minutes for the hour of new lines
+    assert json.loads((site / "data" / "slices.json").read_text())["slice_seconds"] == 3600

@@ -1,0 +1,114 @@
+"""The history's documents as ``build --append`` reads them back: untrusted input, checked field by field.
+
+A published site may be edited, truncated or hostile. Every value is checked for its type and range before it
+is used, and the first that is not what honeycast writes is refused with the file and the field it is in
+(``days[3].totals.CN``). README, "History", documents every key these checks enforce.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+MAX_COUNT = 2**53 - 1
+"""The largest count kept: every count stays exact as a JavaScript number, so the viewer adds it up exactly."""
+MAX_TEXT = 1024
+"""The longest key or name kept (a country code, a bucket, a host's shown name, a digest, a user name)."""
+
+
+class Invalid(ValueError):
+    """A value that is not what the history keeps there."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+
+
+def parse(text: str) -> Any:
+    """Return a JSON document; numbers with a fraction or exponent are kept as written (``Decimal``), never as a
+    float that rounds or overflows to infinity, and ``NaN`` and ``Infinity`` are refused."""
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
+    return json.loads(text, parse_float=decimal.Decimal, parse_constant=constant)
+
+
+def _shown(value: Any) -> str:
+    shown = json.dumps(value, default=str) if not isinstance(value, decimal.Decimal) else str(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def count(value: Any, field: str) -> int:
+    """A count: a whole JSON number from 0 to ``MAX_COUNT`` (not a string, boolean, fraction or null)."""
+    if type(value) is not int or not 0 <= value <= MAX_COUNT:
+        raise Invalid(field, f"expected a count (a whole number from 0 to 2^53 - 1), found {_shown(value)}")
+    return value
+
+
+def positive(value: Any, field: str) -> int:
+    """A count above zero."""
+    found = count(value, field)
+    if found == 0:
+        raise Invalid(field, "expected a number above 0, found 0")
+    return found
+
+
+def text(value: Any, field: str) -> str:
+    """A string of at most ``MAX_TEXT`` characters."""
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise Invalid(field, f"expected a string of at most {MAX_TEXT} characters, found {_shown(value)}")
+    return value
+
+
+def moment(value: Any, field: str) -> datetime:
+    """A time with its UTC offset, as ISO 8601 text."""
+    try:
+        found = datetime.fromisoformat(text(value, field))
+    except ValueError:
+        found = None
+    if found is None or found.utcoffset() is None:
+        raise Invalid(field, f"expected a time with its UTC offset (ISO 8601), found {_shown(value)}")
+    return found
+
+
+def mapping(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(field, f"expected an object, found {_shown(value)}")
+    return value
+
+
+def listing(value: Any, field: str, length: int | None = None) -> list[Any]:
+    if not isinstance(value, list) or (length is not None and len(value) != length):
+        expected = "a list" if length is None else f"a list of {length} items"
+        raise Invalid(field, f"expected {expected}, found {_shown(value)}")
+    return value
+
+
+def counts(value: Any, field: str) -> dict[str, int]:
+    """An object of counts by name."""
+    return {text(key, f"{field}.{key}"): count(one, f"{field}.{key}") for key, one in mapping(value, field).items()}
+
+
+def top(value: Any, field: str) -> list[list[Any]]:
+    """A top list: pairs of a name and its count."""
+    found = []
+    for index, pair in enumerate(listing(value, field)):
+        name, number = listing(pair, f"{field}[{index}]", 2)
+        found.append([text(name, f"{field}[{index}][0]"), count(number, f"{field}[{index}][1]")])
+    return found
+
+
+def field(document: dict[str, Any], key: str, where: str = "") -> Any:
+    """The value at ``key``, which must be there."""
+    if key not in document:
+        raise Invalid(f"{where}{key}", "missing")
+    return document[key]
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Return a history document (an object) read from ``path``; ValueError or OSError if it cannot be."""
+    document = parse(path.read_text(encoding="utf-8"))
+    return mapping(document, "(the document)")
