@@ -3,10 +3,15 @@
 A connection is an sshd process (host and pid) serving one client address and port. Its lines are grouped so
 that each attempt counts once: a ``Failed`` line echoes the PAM failures waiting on its connection, and a PAM
 failure no ``Failed`` line echoes counts when its connection is settled (``rules.Action``).
+
+A connection is over, and takes no more lines, when sshd would have ended it: a line that authenticates anew (a
+failure, a PAM failure, a login) never joins a connection that ended or logged in, nor one that has been quiet
+for ``idle`` (sshd's ``LoginGraceTime``); such a line with the same pid is a new client of a reused pid.
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +48,10 @@ class _Connection:
     """PAM failures no ``Failed`` line has echoed yet, oldest first."""
     settled: int = 0
     """PAM failures counted without a ``Failed`` line; a ``Failed`` line that still comes for them adds nothing."""
+    last: datetime | None = None
+    """The time of its latest line."""
+    session: bool = False
+    """The client logged in: the connection lasts until it ends, however quiet."""
 
 
 class Connections:
@@ -69,8 +78,23 @@ class Connections:
             self._settle(connection)
         self._waiting.clear()
 
+    def _takes(self, connection: _Connection, time: datetime, actions: A) -> bool:
+        """Whether a line at ``time`` doing ``actions`` may belong to ``connection``: no new authentication after
+        it ended or logged in, and no line at all once it has been quiet for ``idle`` (unless logged in)."""
+        if actions & _AUTHENTICATES and (connection.closed or connection.session):
+            return False
+        return connection.session or connection.last is None or time - connection.last <= self.rules.idle
+
     def find(
-        self, host: str, program: str, pid: int, source: str | None, ip: str | None, port: int | None
+        self,
+        host: str,
+        program: str,
+        pid: int,
+        source: str | None,
+        ip: str | None,
+        port: int | None,
+        time: datetime,
+        kind: EventKind,
     ) -> _Connection | None:
         """Return the connection a line belongs to, making it if it is new.
 
@@ -78,27 +102,34 @@ class Connections:
         and port of a connection not yet closed belongs to it whatever its pid (a session's logout is
         written by a child process, a login timeout by the listener), and that pid joins it.
         """
+        actions = self.rules.of(kind)
         if source is not None and port is not None:
             known = self._endpoints.get((host, source, port))
-            if known is not None and not known.closed:
+            if known is not None and not known.closed and self._takes(known, time, actions):
                 self._by_pid[(host, pid)] = known
                 return known
         known = self._by_pid.get((host, pid))
+        if known is not None and not self._takes(known, time, actions):
+            self._settle(known)  # over: whatever comes now is another client of a reused pid
+            known = None
         if source is None:
             return known
         if known is None and port is None:
             # Older sshd writes a session's end without the port, from the session's own process:
             # "Received disconnect from A: 11: disconnected by user". It ends the open login from A.
             session = self._sessions.get((host, source))
-            if session is not None and not session.closed:
+            if session is not None and not session.closed and self._takes(session, time, actions):
                 self._by_pid[(host, pid)] = session
                 return session
         if known is not None and (known.ip is None) != (ip is None):
             # A host name and an address for one process are one client: with UseDNS, PAM's rhost is the
-            # client's name where sshd's own lines have its address. The address names it from then on.
-            if ip is not None:
-                known.source, known.ip = source, ip
-            source, ip = known.source, known.ip
+            # client's name where sshd's own lines have its address. The address names it from then on;
+            # a name that spells out another address is another client.
+            name, address = (source, known.ip) if ip is None else (known.source, ip)
+            if not names_another(name, address):  # type: ignore[arg-type]
+                if ip is not None:
+                    known.source, known.ip = source, ip
+                source, ip = known.source, known.ip
         if known is not None and known.source == source and (known.port is None or port in (None, known.port)):
             if port is not None and known.port is None:
                 known.port = port
@@ -184,6 +215,10 @@ class Connections:
         actions = self.rules.of(kind)
         if connection is None:
             return (count if actions & A.ATTEMPT else 0), bool(actions & A.ENDS and not actions & A.TRIES)
+        connection.last = time
+        pending = connection.pending
+        if pending and time - pending[-1].time > self.rules.idle:
+            self._settle(connection)  # waited longer than sshd waits: counted, whenever a sweep would come
         attempts, probe = 0, False
         if actions & A.TRIES:
             connection.tried = True
@@ -197,6 +232,10 @@ class Connections:
                 first.times -= taken
                 if not first.times:
                     pending.popleft()
+                    # The same PAM line again, waiting right behind the one echoed, is a copy of it (a log
+                    # forwarded twice): sshd writes its Failed line before the next attempt's PAM line.
+                    while pending and pending[0].time == first.time and pending[0].user == first.user:
+                        pending.popleft()
             already = min(echoed, connection.settled)
             connection.settled -= already
             attempts = count - already
@@ -214,7 +253,25 @@ class Connections:
             self._settle(connection)
         if actions & A.SESSION:
             self._sessions[(connection.host, connection.source)] = connection
+            connection.session = True
         if actions & A.ENDS:
             probe = not connection.tried and not connection.closed
             connection.closed = True
         return attempts, probe
+
+
+_AUTHENTICATES = A.ATTEMPT | A.WAITS | A.LOGIN
+"""Actions of a line that authenticates anew: it never joins a connection that ended or logged in."""
+_QUAD = re.compile(r"(?=(?<![0-9])([0-9]{1,3})[.-]([0-9]{1,3})[.-]([0-9]{1,3})[.-]([0-9]{1,3})(?![0-9]))")
+"""Four numbers joined by dots or dashes, at every run of digits (overlapping: ``ec2-52-80-34-196`` holds two)."""
+
+
+def names_another(name: str, address: str) -> bool:
+    """Whether a host name spells out an IPv4 address (as ``host-37-47-209-65.example.net`` or, reversed,
+    ``65.209.47.37.in-addr.arpa`` do) that is not ``address``: then it names another client."""
+    if ":" in address:
+        return False
+    found = [[int(part) for part in match.groups()] for match in _QUAD.finditer(name)]
+    quads = [parts for parts in found if max(parts) <= 255]
+    spelled = {".".join(map(str, way)) for parts in quads for way in (parts, parts[::-1])}
+    return bool(quads) and address not in spelled

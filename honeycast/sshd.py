@@ -85,6 +85,8 @@ _TABLE: tuple[tuple[str, EventKind, str], ...] = (
     ("Disconnecting", K.TOO_MANY_FAILURES, r"Disconnecting(?: from)?" + _CLIENT + " " + _ADDRESS + r" port (?P<port>\d+): Too many authentication failures" + _PREAUTH),
     ("Disconnecting", K.DISCONNECTED, r"Disconnecting(?: from)?" + _CLIENT + " " + _ADDRESS + r" port (?P<port>\d+): .*$"),
     ("Connection", K.CONNECTION, r"Connection from " + _IP + r" port (?P<port>\d+)" + _ON + r"\s*$"),
+    # packet.c's sshpkt_fatal for an error with no line of its own (a corrupt or cut packet): the connection ends
+    ("Connection ssh_dispatch_run_fatal:", K.DISCONNECTED, r"(?:ssh_dispatch_run_fatal: )?Connection from" + _CLIENT + " " + _ADDRESS + r" port (?P<port>\d+): .*$"),
     ("Connection Disconnected", K.LOGOUT, r"(?:Connection (?:closed|reset) by|Disconnected from) user " + _USER + " " + _ADDRESS + _PORT + r"\s*$"),
     ("Connection Disconnected", K.DISCONNECTED, r"(?:Connection (?:closed|reset)|Disconnected) (?:by|from)" + _CLIENT + " " + _ADDRESS + _PORT + _PREAUTH),
     ("Received", K.RECEIVED_DISCONNECT, r"Received disconnect from (?P<ip>[^\s]+?)" + _PORT + r":\s*\d+: .*$"),
@@ -289,7 +291,7 @@ class SshdParser:
         connections.sweep(time)
         connection = None
         if pid is not None:
-            connection = connections.find(host, program, pid, ip or source_host, ip, port)
+            connection = connections.find(host, program, pid, ip or source_host, ip, port, time, kind)
             if connection is not None and ip is None and source_host is None:
                 ip, port = connection.ip, connection.port
                 source_host = None if ip else connection.source

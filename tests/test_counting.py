@@ -87,7 +87,7 @@ def test_pam_failures_count_at_their_own_time_when_the_pid_serves_another_client
     assert tally.slices[first].sources == {"198.51.100.9": 1}  # 12:12, not 12:40
 
 
-def test_pam_failures_echoed_by_failed_lines_count_once_whenever_they_settle(tmp_path: Path) -> None:
+def test_a_failed_line_after_a_quiet_longer_than_sshd_waits_is_another_attempt(tmp_path: Path) -> None:
     pam = (
         "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.4  user=root"
     )
@@ -96,14 +96,15 @@ def test_pam_failures_echoed_by_failed_lines_count_once_whenever_they_settle(tmp
         f"Jun 15 12:00:00 h sshd[7]: {pam}",
         f"Jun 15 12:00:02 h sshd[7]: {failed}",
         f"Jun 15 12:00:03 h sshd[7]: {pam}",
-        # a long quiet: the pending failure counts (idle), then its Failed line comes after all
+        # a long quiet: sshd's LoginGraceTime has ended the connection, so the waiting PAM failure counts (idle)
+        # and the next Failed line is a new client of the reused pid, not its echo
         "Jun 15 12:30:00 h sshd[9]: Server listening on 0.0.0.0 port 22.",
         f"Jun 15 12:31:00 h sshd[7]: {failed}",
         f"Jun 15 12:31:01 h sshd[7]: {pam}",
         f"Jun 15 12:31:02 h sshd[7]: message repeated 2 times: [ {failed}]",
     ]
     tally = both(tmp_path, "\n".join(lines) + "\n", year=2005)
-    assert attempts(tally) == {"203.0.113.4": 4}
+    assert attempts(tally) == {"203.0.113.4": 5}
 
 
 def test_a_flood_of_pam_lines_in_one_connection_counts_once_in_bounded_memory(tmp_path: Path) -> None:
@@ -429,3 +430,108 @@ def test_a_pam_failure_read_before_is_not_counted_again_by_its_failed_line(tmp_p
     rest, _ = tallied([str(whole_log)], True, covered=covered)
     assert attempts(rest) == {}
     assert attempts(tallied([str(whole_log)], True)[0]) == {"203.0.113.5": 1}
+
+
+PAM_ROOT = "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={}  user=root"
+
+
+@pytest.mark.parametrize("later", ["11:00:00", "08:00:03"])
+def test_a_reused_pid_does_not_attach_a_new_client_to_an_ended_connection(tmp_path: Path, later: str) -> None:
+    # pid 777 served a probe from Hong Kong that ended; hours or seconds later the pid serves a Polish client
+    # whose PAM line names it by host name (UseDNS). sshd made one attempt, from Poland.
+    tally = both(
+        tmp_path,
+        "Dec  6 08:00:01 web sshd[777]: Did not receive identification string from 45.43.33.218 port 40000\n"
+        f"Dec  6 {later} web sshd[777]: {PAM_ROOT.format('host-37-47-209-65.example.net')}\n"
+        f"Dec  6 {later} web sshd[777]: Failed password for root from 37.47.209.65 port 51000 ssh2\n",
+        year=2026,
+    )
+    assert attempts(tally) == {"37.47.209.65": 1}
+    assert probes(tally) == {"45.43.33.218": 1}
+
+
+def test_a_pam_line_naming_another_address_does_not_join_an_open_connection(tmp_path: Path) -> None:
+    # The Hong Kong client's connection never logged its end; the PAM line's host name spells another address
+    # (reversed, as a PTR name does), so it is a new client of the pid: its failure is its own attempt.
+    tally = both(
+        tmp_path,
+        "Dec  6 08:00:01 web sshd[777]: Failed password for root from 45.43.33.218 port 40000 ssh2\n"
+        f"Dec  6 08:00:05 web sshd[777]: {PAM_ROOT.format('65.209.47.37.dyn.example.net')}\n",
+        year=2026,
+    )
+    assert attempts(tally) == {"45.43.33.218": 1, "65.209.47.37.dyn.example.net": 1}
+
+
+def test_a_pam_line_whose_host_name_spells_the_address_joins_its_connection(tmp_path: Path) -> None:
+    tally = both(
+        tmp_path,
+        f"Dec  6 08:00:01 web sshd[777]: {PAM_ROOT.format('218-33-43-45.static.example.net')}\n"
+        "Dec  6 08:00:03 web sshd[777]: Failed password for root from 45.43.33.218 port 40000 ssh2\n",
+        year=2026,
+    )
+    assert attempts(tally) == {"45.43.33.218": 1}
+
+
+def test_a_pam_line_written_twice_counts_once(tmp_path: Path) -> None:
+    # A log forwarded twice by syslog: sshd writes a Failed line between two PAM failures of one connection.
+    pam = f"Dec  6 14:19:16 web sshd[4242]: {PAM_ROOT.format('61.177.172.19')}\n"
+    tally = both(
+        tmp_path,
+        pam + pam + "Dec  6 14:19:18 web sshd[4242]: Failed password for root from 61.177.172.19 port 50122 ssh2\n",
+        year=2026,
+    )
+    assert attempts(tally) == {"61.177.172.19": 1}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ssh_dispatch_run_fatal: Connection from 1.2.3.4 port 5555: incomplete message [preauth]",
+        "ssh_dispatch_run_fatal: Connection from 1.2.3.4 port 5555: message authentication code incorrect [preauth]",
+        "ssh_dispatch_run_fatal: Connection from authenticating user root 1.2.3.4 port 5555: Broken pipe [preauth]",
+        "fatal: ssh_dispatch_run_fatal: Connection from invalid user admin 1.2.3.4 port 5555: Connection corrupted",
+        "Connection from 1.2.3.4 port 5555: invalid format [preauth]",
+    ],
+)
+def test_a_connection_that_ends_in_a_fatal_packet_error_is_a_probe(tmp_path: Path, message: str) -> None:
+    tally = both(tmp_path, f"Dec  6 08:00:01 web sshd[5]: {message}\n", year=2026)
+    assert probes(tally) == {"1.2.3.4": 1}
+    assert attempts(tally) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "joins"),
+    [
+        (
+            "ec2-52-80-34-196.cn-north-1.compute.amazonaws.com.cn",
+            True,
+        ),  # 2-52-80-34 is no address of it; 52-80-34-196 is
+        ("196.34.80.52.in-addr.example.net", True),
+        ("host-052-080-034-196.example.net", True),
+        ("mail.example.net", True),  # spells no address: nothing tells them apart
+        ("host-52-80-34-197.example.net", False),
+        ("a1-2-3-4-5.example.net", False),
+        ("x-300-80-34-196.example.net", True),  # 300 is no part of an address
+    ],
+)
+def test_a_pam_host_name_joins_the_connection_unless_it_spells_another_address(
+    tmp_path: Path, name: str, joins: bool
+) -> None:
+    tally = both(
+        tmp_path,
+        f"Dec  6 08:00:01 web sshd[9]: {PAM_ROOT.format(name)}\n"
+        "Dec  6 08:00:03 web sshd[9]: Failed password for root from 52.80.34.196 port 40000 ssh2\n",
+        year=2026,
+    )
+    assert attempts(tally) == ({"52.80.34.196": 1} if joins else {name: 1, "52.80.34.196": 1})
+
+
+def test_two_pam_lines_no_failed_line_echoes_are_two_attempts(tmp_path: Path) -> None:
+    # fail2ban's sshd test log: two tries in one second, then a login as another user; no Failed line echoes them.
+    pam = "Mar  7 18:53:32 bar sshd[1559]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=root rhost=192.0.2.116\n"
+    tally = both(
+        tmp_path,
+        pam + pam + "Mar  7 18:53:34 bar sshd[1559]: Accepted password for known from 192.0.2.116 port 52100 ssh2\n",
+        year=2005,
+    )
+    assert attempts(tally) == {"192.0.2.116": 2}

@@ -220,9 +220,9 @@ def test_both_readers_count_alike_by_any_rule_book(data: bytes, rules: RuleBook)
 
 
 def test_a_changed_limit_changes_both_readers_counts(tmp_path: Path) -> None:
-    # A PAM failure waits for the Failed line that echoes it, or counts at its own time once its connection has
-    # been quiet for the book's idle time: with a book of 30 seconds it counts at 06:00, and the Failed line two
-    # minutes later echoes it (one attempt either way).
+    # A PAM failure waits for the Failed line that echoes it; a connection quiet for the book's idle time is over
+    # (sshd's LoginGraceTime ended it). With a book of 30 seconds the PAM failure counts at 06:00 and the Failed
+    # line two minutes later is a new client of the reused pid: two attempts, where the default book counts one.
     log = tmp_path / "idle.log"
     log.write_text(
         "Nov 29 06:00:00 web sshd[7]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
@@ -233,11 +233,11 @@ def test_a_changed_limit_changes_both_readers_counts(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     quick = RULES._replace(idle=timedelta(seconds=30), sweep=timedelta(seconds=1))
-    for rules, counted_at in ((RULES, "06:02"), (quick, "06:00")):
+    for rules, counted_at, attempts in ((RULES, "06:02", 1), (quick, "06:00", 2)):
         assert_same_tallies([str(log)], rules=rules)
         tally, _ = tallied([str(log)], True, rules=rules)
         first, failures, _ = tally.failures["203.0.113.7"]
-        assert (f"{first:%H:%M}", failures) == (counted_at, 1)
+        assert (f"{first:%H:%M}", failures) == (counted_at, attempts)
 
 
 def test_the_scanner_refuses_a_rule_book_it_cannot_hold() -> None:

@@ -52,31 +52,96 @@ static int forget_older_half(ScanState *s) {
     return 0;
 }
 
-/* The connection a line belongs to, made if new (SshdParser._connection); NULL for none. */
-static Connection *connection(ScanState *s, uint64_t host, uint64_t pid, uint32_t source, int64_t port, int *failed) {
+/* Whether a line at t doing `actions` may belong to c (Connections._takes): no new authentication after it ended or
+ * logged in, and no line at all once it has been quiet for IDLE (unless logged in). 1, 0, or -1 on error. */
+static int takes(ScanState *s, const Connection *c, Time t, unsigned actions) {
+    if ((actions & (A_ATTEMPT | A_WAITS | A_LOGIN)) && (c->closed || c->session)) return 0;
+    if (c->session) return 1;
+    int64_t quiet;
+    if (time_diff(s, &t, &c->last, &quiet) < 0) return -1;
+    return quiet <= s->idle_us;
+}
+
+/* Whether a host name spells out an IPv4 address (four numbers to 255 joined by dots or dashes, either way round)
+ * that is not `address`: then it names another client (connections.names_another). */
+static int names_another(const char *name, size_t n, const char *address, size_t an) {
+    if (memchr(address, ':', an)) return 0;
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(name[i]) || (i > 0 && is_digit(name[i - 1]))) continue;
+        int parts[4], count = 0;
+        size_t j = i;
+        while (count < 4) {
+            size_t start = j;
+            int v = 0;
+            while (j < n && is_digit(name[j]) && j - start < 4) v = v * 10 + (name[j++] - '0');
+            if (j == start || j - start > 3) break;
+            parts[count++] = v;
+            if (count < 4) {
+                if (j >= n || (name[j] != '.' && name[j] != '-')) break;
+                j++;
+            }
+        }
+        if (count < 4 || (j < n && is_digit(name[j]))) continue;
+        if (parts[0] > 255 || parts[1] > 255 || parts[2] > 255 || parts[3] > 255) continue;
+        found = 1;
+        char forward[16], backward[16];
+        int fl = snprintf(forward, sizeof forward, "%d.%d.%d.%d", parts[0], parts[1], parts[2], parts[3]);
+        int bl = snprintf(backward, sizeof backward, "%d.%d.%d.%d", parts[3], parts[2], parts[1], parts[0]);
+        if (((size_t)fl == an && memcmp(forward, address, an) == 0) || ((size_t)bl == an && memcmp(backward, address, an) == 0))
+            return 0;
+    }
+    return found;
+}
+
+/* The connection a line belongs to, made if new (Connections.find); NULL for none. */
+static Connection *connection(ScanState *s, Time t, int kind, uint64_t host, uint64_t pid, uint32_t source, int64_t port,
+                              int *failed) {
+    unsigned actions = s->actions[kind];
     if (source != NONE && port >= 0) {
         uint32_t index = map_get(&s->endpoint_index, host, endpoint_key(source, port));
         if (index != NONE && !AT(s->connections, Connection, index).closed) {
-            if (map_put(&s->connection_index, host, pid, index) < 0) { *failed = 1; nomem(s); return NULL; }
-            return &AT(s->connections, Connection, index);
+            int taken = takes(s, &AT(s->connections, Connection, index), t, actions);
+            if (taken < 0) { *failed = 1; return NULL; }
+            if (taken) {
+                if (map_put(&s->connection_index, host, pid, index) < 0) { *failed = 1; nomem(s); return NULL; }
+                return &AT(s->connections, Connection, index);
+            }
         }
     }
     uint32_t index = map_get(&s->connection_index, host, pid);
     Connection *known = index == NONE ? NULL : &AT(s->connections, Connection, index);
+    if (known) {
+        int taken = takes(s, known, t, actions);
+        if (taken < 0) { *failed = 1; return NULL; }
+        if (!taken) {  /* over: whatever comes now is another client of a reused pid */
+            if (settle(s, known) < 0) { *failed = 1; return NULL; }
+            known = NULL;
+            index = NONE;
+        }
+    }
     if (source == NONE) return known;
     if (!known && port < 0) {
         /* A session's end written without the port by its own process ends the open login from there. */
         uint32_t session = map_get(&s->session_index, host, source);
         if (session != NONE && !AT(s->connections, Connection, session).closed) {
-            if (map_put(&s->connection_index, host, pid, session) < 0) { *failed = 1; nomem(s); return NULL; }
-            return &AT(s->connections, Connection, session);
+            int taken = takes(s, &AT(s->connections, Connection, session), t, actions);
+            if (taken < 0) { *failed = 1; return NULL; }
+            if (taken) {
+                if (map_put(&s->connection_index, host, pid, session) < 0) { *failed = 1; nomem(s); return NULL; }
+                return &AT(s->connections, Connection, session);
+            }
         }
     }
     if (known && INFO(s, known->source).is_host != INFO(s, source).is_host) {
         /* A host name and an address for one process are one client (PAM's rhost with UseDNS): the
-         * address names it from then on. */
-        if (!INFO(s, source).is_host) known->source = source;
-        source = known->source;
+         * address names it from then on; a name that spells out another address is another client. */
+        uint32_t name = INFO(s, source).is_host ? source : known->source, address = name == source ? known->source : source;
+        if (!names_another(s->sources.bytes + s->sources.start[name], s->sources.length[name],
+                           s->sources.bytes + s->sources.start[address], s->sources.length[address])) {
+            if (!INFO(s, source).is_host) known->source = source;
+            source = known->source;
+        }
     }
     if (known && known->source == source && (known->port < 0 || port < 0 || known->port == port)) {
         if (port >= 0 && known->port < 0) {
@@ -92,7 +157,7 @@ static Connection *connection(ScanState *s, uint64_t host, uint64_t pid, uint32_
     Connection *fresh = array_push(&s->connections);
     if (!fresh) { *failed = 1; nomem(s); return NULL; }
     fresh->seq = s->next_seq++;
-    fresh->host = host; fresh->pid = pid; fresh->source = source; fresh->port = port;
+    fresh->host = host; fresh->pid = pid; fresh->source = source; fresh->port = port; fresh->last = t;
     index = (uint32_t)(s->connections.len - 1);
     if (map_put(&s->connection_index, host, pid, index) < 0 ||
         (port >= 0 && map_put(&s->endpoint_index, host, endpoint_key(source, port), index) < 0)) {
@@ -142,7 +207,13 @@ static int count_line(ScanState *s, Time t, int kind, int64_t count, Name *user,
         *probe = (actions & A_ENDS) && !(actions & A_TRIES);
         return 0;
     }
-    /* The actions in rules.Action's order, as SshdParser._count does them. */
+    c->last = t;
+    if (c->pending_first < c->pending_len) {
+        int64_t waited;
+        if (time_diff(s, &t, &c->pending[c->pending_len - 1].time, &waited) < 0) return -1;
+        if (waited > s->idle_us && settle(s, c) < 0) return -1;  /* waited longer than sshd waits: counted */
+    }
+    /* The actions in rules.Action's order, as Connections.count does them. */
     if (actions & A_TRIES) c->tried = 1;
     if (actions & A_ATTEMPT) {
         int64_t echoed = count;
@@ -151,7 +222,17 @@ static int count_line(ScanState *s, Time t, int kind, int64_t count, Name *user,
             int64_t taken = echoed < first->times ? echoed : first->times;
             echoed -= taken;
             first->times -= taken;
-            if (!first->times) c->pending_first++;
+            if (!first->times) {
+                c->pending_first++;
+                /* The same PAM line again, waiting right behind the one echoed, is a copy of it (a log forwarded
+                 * twice): sshd writes its Failed line before the next attempt's PAM line. */
+                while (c->pending_first < c->pending_len && c->pending[c->pending_first].user == first->user) {
+                    int64_t apart;
+                    if (time_diff(s, &c->pending[c->pending_first].time, &first->time, &apart) < 0) return -1;
+                    if (apart) break;
+                    c->pending_first++;
+                }
+            }
         }
         if (c->pending_first == c->pending_len) c->pending_first = c->pending_len = 0;
         int64_t already = echoed < c->settled ? echoed : c->settled;
@@ -186,6 +267,7 @@ static int count_line(ScanState *s, Time t, int kind, int64_t count, Name *user,
     }
     if ((actions & A_SETTLES) && settle(s, c) < 0) return -1;
     if (actions & A_SESSION) {
+        c->session = 1;
         uint32_t index = (uint32_t)(c - (Connection *)s->connections.items);
         if (map_put(&s->session_index, c->host, c->source, index) < 0) return nomem(s);
     }

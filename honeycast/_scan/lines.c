@@ -64,7 +64,7 @@ static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid,
     Connection *c = NULL;
     if (has_pid) {
         int failed = 0;
-        c = connection(s, host, pid, origin, port, &failed);
+        c = connection(s, t, kind, host, pid, origin, port, &failed);
         if (failed) return -1;
         if (c && origin == NONE) origin = c->source;
     }

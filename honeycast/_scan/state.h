@@ -13,8 +13,9 @@ typedef struct {
     uint64_t host, pid, seq;
     uint32_t source;
     int64_t port;                 /* -1 until a line names it */
-    uint8_t tried, closed, waiting;
+    uint8_t tried, closed, waiting, session;
     int64_t settled;
+    Time last;                    /* its latest line */
     Pending *pending; uint32_t pending_first, pending_len, pending_room;  /* a queue: [first, len) */
 } Connection;
 
