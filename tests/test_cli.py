@@ -472,7 +472,10 @@ def test_append_keeps_the_history_and_refuses_what_does_not_fit_it(tmp_path: Pat
     for text, message in (
         ("{not json", f"{index}: cannot read the site's history: "),
         (json.dumps({"version": 1}), f"{index}: slice_seconds: missing"),
-        (json.dumps({**good, "days": [{"day": "../../x"}]}), f'{index}: days[0].day: expected a day (YYYY-MM-DD), found "../../x"'),
+        (
+            json.dumps({**good, "days": [{"day": "../../x"}]}),
+            f'{index}: days[0].day: expected a day (YYYY-MM-DD), found "../../x"',
+        ),
         (json.dumps({**good, "version": 7}), f"{index}: history version 7; this honeycast reads 1"),
     ):
         index.write_text(text)
