@@ -33,7 +33,7 @@ class HostSpan(tuple[Any, ...]):
     @property
     def last_fold(self) -> int: ...
     @property
-    def at_last(self) -> int: ...
+    def at_last(self) -> tuple[int, ...]: ...
 
 @final
 class Login(tuple[Any, ...]):
@@ -142,7 +142,7 @@ class Scanner:
         local_offset: Callable[[int, int], int],
         to_local: Callable[[int], tuple[int, int]],
         zone_offset: int | None,
-        covered: Callable[[str], tuple[tuple[int, int, int, int, int], ...]] | None,
+        covered: Callable[[str], tuple[tuple[int, int, int, int, int, tuple[int, ...]], ...]] | None,
         rules: tuple[tuple[int, ...], int, int, int, int, int, int],
         max_line: int,
     ) -> None: ...

@@ -23,10 +23,13 @@ from .errors import InputError
 from .history import History, compromise_key
 from .shapes import country_names
 from .site import dump_json, script
-from .tally import Span
+from .tally import ANY_LINE, Span
 
-HISTORY_VERSION = 1
-"""Version of the history documents; a change that removes or redefines a key increments it."""
+HISTORY_VERSION = 2
+"""Version of the history documents; a change that removes or redefines a key increments it. Version 2: a covered
+span's last item lists the lines read at its last instant by key, where version 1 gave their number."""
+READS = (1, 2)
+"""The versions ``--append`` reads."""
 FOLDER = Path("data") / "history"
 INDEX = "index.json"
 ATTACKERS = "attackers.json"
@@ -42,8 +45,8 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
         return None
     index = _load(index_path)
     version = index.get("version")
-    if version != HISTORY_VERSION or type(version) is not int:
-        raise InputError(f"{index_path}: history version {version!r}; this honeycast reads {HISTORY_VERSION}")
+    if version not in READS or type(version) is not int:
+        raise InputError(f"{index_path}: history version {version!r}; this honeycast reads {READS[0]} to {READS[-1]}")
     try:
         kept = schema.positive(schema.field(index, "slice_seconds"), "slice_seconds")
         if kept > MAX_SLICE_SECONDS:
@@ -58,7 +61,7 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
         for key, found in schema.mapping(schema.field(index, "covered"), "covered").items():
             where = _at("covered", schema.text(key, "covered"))
             history.covered[key] = [
-                _span(one, f"{where}[{number}]") for number, one in enumerate(schema.listing(found, where))
+                _span(one, f"{where}[{number}]", version) for number, one in enumerate(schema.listing(found, where))
             ]
         entries = [
             _index_entry(entry, f"days[{number}]")
@@ -102,6 +105,9 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
 
 
 MAX_SLICE_SECONDS = 366 * 86400
+MAX_AT_LAST = 1_000_000
+"""The most lines a span keeps of its last instant (a second of one host's sshd lines holds far fewer)."""
+_LINE_KEY = re.compile(r"[0-9a-f]{8}|\*")
 _INDEXED = ("attempts", "totals", "probes", "hosts")
 """What the index keeps of each day's document, besides its name and digests."""
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
@@ -115,12 +121,17 @@ def _at(where: str, key: str) -> str:
     return f"{where}.{shown}" if where else shown
 
 
-def _span(value: Any, where: str) -> Span:
+def _span(value: Any, where: str, version: int) -> Span:
     first, last, lines = schema.listing(value, where, 3)
     first_at, last_at = schema.moment(first, f"{where}[0]"), schema.moment(last, f"{where}[1]")
     if last_at < first_at:
         raise schema.Invalid(where, f"ends ({last}) before it begins ({first})")
-    return Span(first_at, last_at, schema.count(lines, f"{where}[2]"))
+    if version == 1:  # the lines at the last instant by number only: each stands for any line there
+        return Span(first_at, last_at, (ANY_LINE,) * min(schema.count(lines, f"{where}[2]"), MAX_AT_LAST))
+    keys = schema.listing(lines, f"{where}[2]")
+    if len(keys) > MAX_AT_LAST or not all(isinstance(one, str) and _LINE_KEY.fullmatch(one) for one in keys):
+        raise schema.Invalid(f"{where}[2]", f"expected at most {MAX_AT_LAST:,} line keys (eight hex digits each)")
+    return Span(first_at, last_at, tuple(sorted(keys)))
 
 
 def _index_entry(entry: Any, where: str) -> dict[str, Any]:
@@ -291,7 +302,7 @@ def index_document(history: History, entries: dict[str, dict[str, Any]]) -> dict
         "countries": {code: names.get(code, code) for code in sorted(codes)},
         "hosts": dict(sorted(history.hosts.items())),
         "covered": {
-            key: [[one.first.isoformat(), one.last.isoformat(), one.at_last] for one in found]
+            key: [[one.first.isoformat(), one.last.isoformat(), list(one.at_last)] for one in found]
             for key, found in sorted(history.covered.items())
         },
         "days": days,

@@ -21,7 +21,7 @@ from .geo import HOSTNAME
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .site import SLICE_TOP, top_counts
 from .slicing import DAY, next_slice, slice_key
-from .tally import Named, Span, Tally, digest
+from .tally import Named, Span, Tally, digest, joined_lines
 from .timeline import Timeline
 
 
@@ -234,5 +234,5 @@ def _merged(spans: list[Span]) -> list[Span]:
         if one.last > was.last:
             joined[-1] = Span(was.first, one.last, one.at_last)
         elif not one.last < was.last:
-            joined[-1] = Span(was.first, was.last, max(was.at_last, one.at_last))
+            joined[-1] = Span(was.first, was.last, joined_lines(was.at_last, one.at_last))
     return joined

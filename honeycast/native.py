@@ -20,7 +20,7 @@ from .headers import Classic, read_header
 from .rules import RULES, Action, RuleBook
 from .sources import MAX_LINE
 from .sshd import read_message
-from .tally import Named, Span, Tally, digest
+from .tally import ANY_LINE, Named, Span, Tally, digest
 
 try:
     from . import _scan
@@ -179,12 +179,13 @@ class NativeCount:
         for span in result.host_spans:
             first = time(span.first_wall, span.first_offset, span.first_fold)
             last = time(span.last_wall, span.last_offset, span.last_fold)
-            at_last = span.at_last
+            at_last = tuple(sorted(f"{key:08x}" for key in span.at_last))
             name = self.host or host_names[span.host]
             known = tally.spans.get(name)
             if known is not None:  # hosts counted under one name (--host): one span
                 was = known[0]
-                at_last = at_last if last > was.last else was.at_last if last < was.last else at_last + was.at_last
+                if not last > was.last:
+                    at_last = was.at_last if last < was.last else tuple(sorted((*at_last, *was.at_last)))
                 first, last = min(first, was.first), max(last, was.last)
             tally.spans[name] = [Span(first, last, at_last)]
         per_slice = self._scanner.slices(sources, users, host_names, Counter)  # taken over as they are
@@ -216,12 +217,21 @@ class NativeCount:
         ]
         return tally
 
-    def _covers(self, host: str) -> tuple[tuple[int, int, int, int, int], ...]:
+    def _covers(self, host: str) -> tuple[tuple[int, int, int, int, int, tuple[int, ...]], ...]:
         """Return the spans an earlier build counted of a host's lines as the scanner compares them
         (``is_covered`` in _scan/count.c): µs since 0001-01-01 of the wall clock in the build's zone (for stamps
-        without an offset) and of the instant (for stamps with one)."""
+        without an offset) and of the instant (for stamps with one), the lines at the last instant known by number
+        only, and the keys of the others."""
         found = self._covered.get(digest(self.host or host), ())
-        return tuple((*_clocks(first, self.tz), *_clocks(last, self.tz), at_last) for first, last, at_last in found)
+        return tuple(
+            (
+                *_clocks(first, self.tz),
+                *_clocks(last, self.tz),
+                at_last.count(ANY_LINE),
+                tuple(int(key, 16) for key in at_last if key != ANY_LINE),
+            )
+            for first, last, at_last in found
+        )
 
     def _local_offset(self, wall: int, fold: int) -> int:
         """Return the UTC offset, in seconds, of a wall-clock time in the reader's zone."""

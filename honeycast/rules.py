@@ -97,6 +97,12 @@ class RuleBook(NamedTuple):
 
 _INDEX = {kind: index for index, kind in enumerate(EventKind)}
 
+
+def kind_index(kind: EventKind) -> int:
+    """Return a kind's place in ``EventKind`` (and in ``RuleBook.actions``): how the scanner knows it."""
+    return _INDEX[kind]
+
+
 RULES = RuleBook(
     actions=tuple(ACTIONS[kind] for kind in EventKind),
     idle=timedelta(minutes=10),

@@ -26,7 +26,8 @@ from typing import NamedTuple
 from .connections import Connections
 from .events import AuthEvent, EventKind
 from .headers import Classic, read_header
-from .rules import RULES, RuleBook
+from .rules import RULES, RuleBook, kind_index
+from .tally import line_key
 
 K = EventKind
 
@@ -248,10 +249,10 @@ class SshdParser:
         tz: tzinfo,
         year: int | None = None,
         reference: datetime | None = None,
-        covers: Callable[[str, datetime], bool] | None = None,
+        covers: Callable[[str, datetime, str], bool] | None = None,
         rules: RuleBook = RULES,
     ) -> None:
-        """``covers(host, time)``: whether an earlier build counted this line of the host (asked once a line);
+        """``covers(host, time, line)``: whether an earlier build counted this line of the host (its ``line_key``);
         ``rules``: what each kind of line does, and the limits connections are kept in."""
         if year is not None and not 1 <= year <= 9999:
             raise ValueError(f"year {year} is outside 1 to 9999")
@@ -287,6 +288,7 @@ class SshdParser:
         self.two_ways += two_ways
         if process is not None:
             pid = process
+        key = line_key(pid, kind_index(kind), ip or source_host, port, user, count)  # as the line gives them
         connections = self.connections
         connections.sweep(time)
         connection = None
@@ -295,10 +297,10 @@ class SshdParser:
             if connection is not None and ip is None and source_host is None:
                 ip, port = connection.ip, connection.port
                 source_host = None if ip else connection.source
-        covered = self.covers is not None and self.covers(host, time)
+        covered = self.covers is not None and self.covers(host, time, key)
         attempts, probe = connections.count(time, kind, count, user, connection, covered)
         return AuthEvent(
-            time, host, program, pid, kind, ip, port, user, method, count, attempts, probe, source_host, covered
+            time, host, program, pid, kind, ip, port, user, method, count, attempts, probe, source_host, covered, key
         )
 
     def finish(self) -> None:

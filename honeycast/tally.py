@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -26,12 +27,44 @@ def digest(text: str) -> str:
 
 
 class Span(NamedTuple):
-    """A span of time a host's lines were read in: its first and last line's time, and how many lines were read
-    at that last instant."""
+    """A span of time a host's lines were read in: its first and last line's time, and the lines read at that last
+    instant (the log may go on within that second after it was read)."""
 
     first: datetime
     last: datetime
-    at_last: int
+    at_last: tuple[str, ...]
+    """Each line read at the last instant by its ``line_key``, sorted (a line read twice is there twice). A history
+    written before lines had keys gives ``ANY_LINE`` for each line it read there."""
+
+
+ANY_LINE = "*"
+"""A line at a span's last instant known only by number: it stands for whichever line is read there first."""
+
+
+def line_key(
+    pid: int | None, kind_index: int, source: str | None, port: int | None, user: str | None, count: int
+) -> str:
+    """Return the key of an sshd line among its host's lines at one instant: CRC-32 of its own fields (pid, kind by
+    its index in ``EventKind``, address or host name and port as the line gives them, user, repeat count), as eight
+    hex digits. Both readers make it alike (``line_key`` in _scan/count.c)."""
+    text = "\x1f".join(
+        (
+            "" if pid is None else str(pid),
+            str(kind_index),
+            source or "",
+            "" if port is None else str(port),
+            user or "",
+            str(count),
+        )
+    )
+    return f"{zlib.crc32(text.encode('utf-8', 'surrogatepass')):08x}"
+
+
+def joined_lines(one: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the lines at one instant that two reads of it found, each as often as the read that found it most
+    often (the same log read twice holds its lines once)."""
+    counts = Counter(one) | Counter(other)
+    return tuple(sorted(counts.elements()))
 
 
 class Named(NamedTuple):
@@ -195,13 +228,15 @@ class Tally:
     """What each kind of line does (the names an address tried, its logins) and when a login is a compromise."""
     _last_time: datetime | None = None
     _last_start: datetime | None = None
-    _seen_at_end: Counter[tuple[str, int]] = field(default_factory=Counter)
+    _left_at_end: dict[tuple[str, int], Counter[str]] = field(default_factory=dict)
 
-    def covers(self, host: str, time: datetime) -> bool:
-        """Return whether an earlier build counted this line of ``host`` at ``time``; asked once a line, in order.
+    def covers(self, host: str, time: datetime, line: str) -> bool:
+        """Return whether an earlier build counted this line of ``host`` at ``time`` (``line``: its ``line_key``).
 
-        A line at the very instant a span ends was counted there only up to the number of lines read at that
-        instant then: the log may have gone on within that second after it was read. (``is_covered`` in _scan/count.c.)
+        At the very instant a span ends, the earlier build counted the lines it read there, each once: the log
+        may have gone on within that second after it was read, and another input of the host may hold other
+        lines of that second. A line a span holds no more of (nor ``ANY_LINE``) is new. (``is_covered`` in
+        _scan/count.c.)
         """
         key = digest(self.host or host)
         for index, (first, last, at_last) in enumerate(self.covered.get(key, ())):
@@ -209,8 +244,14 @@ class Tally:
                 continue
             if time < last:
                 return True
-            self._seen_at_end[key, index] += 1
-            return self._seen_at_end[key, index] <= at_last
+            left = self._left_at_end.get((key, index))
+            if left is None:
+                left = self._left_at_end[key, index] = Counter(at_last)
+            for found in (line, ANY_LINE):
+                if left[found] > 0:
+                    left[found] -= 1
+                    return True
+            return False
         return False
 
     def add(self, event: AuthEvent, country: str | None) -> None:
@@ -219,15 +260,15 @@ class Tally:
         if event.count:  # a settlement (count 0) is no line of its own
             read = self.spans.get(host)
             if read is None:
-                self.spans[host] = [Span(time, time, 1)]
+                self.spans[host] = [Span(time, time, (event.line_key,))]
             else:
                 # Each bound compared on its own, as the native scanner does: local stamps compare by wall
                 # clock and stamps with an offset by instant, so a stamp can lie before one and after the other.
                 first, last, at_last = read[-1]
                 if time > last:
-                    last, at_last = time, 1
+                    last, at_last = time, (event.line_key,)
                 elif not time < last:  # the same instant (== is False across zones for a time in a gap or fold)
-                    at_last += 1
+                    at_last = tuple(sorted((*at_last, event.line_key)))
                 read[-1] = Span(time if time < first else first, last, at_last)
         if event.covered:
             return

@@ -8,6 +8,7 @@ import json
 import logging
 import random
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -410,3 +411,81 @@ def test_append_with_slice_auto_keeps_the_history_s_longer_slices(
     )
     assert result.exit_code == 0, result.output  # auto would pick ten minutes for the hour of new lines
     assert json.loads((site / "data" / "slices.json").read_text())["slice_seconds"] == 3600
+
+
+def _attempts(out: Path) -> dict[str, int]:
+    """Return the attempts per country of every day a site's history keeps."""
+    index = json.loads((out / "data" / "history" / "index.json").read_text())
+    total: Counter[str] = Counter()
+    for entry in index["days"]:
+        total.update(entry["totals"])
+    return dict(total)
+
+
+def _read(logs: list[str], out: Path, append: bool, reader: str) -> None:
+    read = ReadOptions(logs=logs, year=2026, tz=UTC, reader=reader)
+    build(BuildOptions(read=read, out=out, slice_seconds=3600, size=(320, 180), frames=False, append=append, fps=12))
+
+
+BOUNDARY = """\
+Dec  6 14:19:16 web sshd[4242]: Invalid user admin from 61.177.172.19 port 50122
+Dec  6 14:19:16 web sshd[4242]: input_userauth_request: invalid user admin [preauth]
+Dec  6 14:19:16 web sshd[4242]: pam_unix(sshd:auth): check pass; user unknown
+Dec  6 14:19:16 web sshd[4242]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=61.177.172.19
+Dec  6 14:19:18 web sshd[4242]: Failed password for invalid user admin from 61.177.172.19 port 50122 ssh2
+Dec  6 14:19:20 web sshd[4242]: Failed password for invalid user admin from 61.177.172.19 port 50122 ssh2
+Dec  6 14:19:21 web sshd[4242]: Connection closed by invalid user admin 61.177.172.19 port 50122 [preauth]
+""".splitlines(keepends=True)
+
+
+@pytest.mark.parametrize("reader", ["native", "python"])
+def test_append_counts_a_second_cut_between_two_logs_as_one_build_does(tmp_path: Path, reader: str) -> None:
+    # logrotate cut the log within a second: auth.log.1 ends with three lines of 14:19:16, auth.log begins with a
+    # fourth. The night after, both are read again: the fourth line was never counted, so it counts now.
+    rotated, live = tmp_path / "auth.log.1", tmp_path / "auth.log"
+    rotated.write_text("".join(BOUNDARY[:3]))
+    live.write_text("".join(BOUNDARY[3:]))
+    whole = tmp_path / "whole.log"
+    whole.write_text("".join(BOUNDARY))
+    _read([str(whole)], tmp_path / "one", append=False, reader=reader)
+    nightly = tmp_path / "nightly"
+    _read([str(rotated)], nightly, append=False, reader=reader)
+    _read([str(rotated), str(live)], nightly, append=True, reader=reader)
+    assert _attempts(tmp_path / "one") == {"CN": 2}
+    assert _attempts(nightly) == {"CN": 2}
+
+
+@pytest.mark.parametrize("reader", ["native", "python"])
+def test_two_logs_of_one_host_in_one_second_count_each_line_once(tmp_path: Path, reader: str) -> None:
+    # m1.log ends with a failure at 08:26:22; m2.log (the same host) has another address's failure in that second.
+    m1, m2 = tmp_path / "m1.log", tmp_path / "m2.log"
+    m1.write_text(
+        "Dec  6 08:26:20 web sshd[10]: Failed password for root from 61.177.172.19 port 1 ssh2\n"
+        "Dec  6 08:26:22 web sshd[10]: Failed password for root from 61.177.172.19 port 1 ssh2\n"
+    )
+    m2.write_text("Dec  6 08:26:22 web sshd[20]: Failed password for root from 45.135.232.18 port 2 ssh2\n")
+    _read([str(m1), str(m2)], tmp_path / "one", append=False, reader=reader)
+    _read([str(m1)], tmp_path / "nightly", append=False, reader=reader)
+    _read([str(m1), str(m2)], tmp_path / "nightly", append=True, reader=reader)
+    assert _attempts(tmp_path / "one") == {"CN": 2, "DE": 1}
+    assert _attempts(tmp_path / "nightly") == _attempts(tmp_path / "one")
+
+
+def test_a_version_1_history_knows_the_lines_of_its_last_instant_by_number(
+    first_night: tuple[Path, str], tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(first_night[0], site)
+    index_path = site / "data" / "history" / "index.json"
+    index = json.loads(index_path.read_text())
+    index["version"] = 1
+    for spans in index["covered"].values():
+        for span in spans:
+            span[2] = len(span[2])
+    index_path.write_text(json.dumps(index))
+    with pytest.raises(NothingNew):  # every line of the first night, the last instant's included, was counted
+        _build([str(first_night[0].parent / "first.log")], site, append=True)
+    _build([first_night[1]], site, append=True)
+    index = json.loads(index_path.read_text())
+    assert index["version"] == 2
+    assert all(isinstance(span[2], list) for spans in index["covered"].values() for span in spans)

@@ -103,10 +103,79 @@ static int ask_cover(ScanState *s, uint32_t host, HostCover *cover) {
     return 0;
 }
 
+/* ---------------------------------------------------------------- which line at an instant */
+
+static uint32_t crc_table[256];
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+}
+/* CRC-32 as zlib.crc32 computes it: crc_bytes(crc_bytes(0, a), b) is the CRC of a then b. */
+static uint32_t crc_bytes(uint32_t crc, const char *p, size_t n) {
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) crc = crc_table[(crc ^ (uint8_t)p[i]) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+static uint32_t crc_number(uint32_t crc, uint64_t value) {
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)value);
+    return crc_bytes(crc, digits, (size_t)n);
+}
+
+/* A line's key among its host's lines at one instant (tally.line_key): CRC-32 of its pid, kind, address or host
+ * name and port as the line gives them, user and repeat count, joined by 0x1f. */
+static uint32_t line_key(int has_pid, uint64_t pid, int kind, const char *source, size_t source_n, int64_t port,
+                         const char *user, size_t user_n, int64_t count) {
+    uint32_t crc = 0;
+    if (has_pid) crc = crc_number(crc, pid);
+    crc = crc_bytes(crc, "\x1f", 1);
+    crc = crc_number(crc, (uint64_t)kind);
+    crc = crc_bytes(crc, "\x1f", 1);
+    crc = crc_bytes(crc, source, source_n);
+    crc = crc_bytes(crc, "\x1f", 1);
+    if (port >= 0) crc = crc_number(crc, (uint64_t)port);
+    crc = crc_bytes(crc, "\x1f", 1);
+    crc = crc_bytes(crc, user, user_n);
+    crc = crc_bytes(crc, "\x1f", 1);
+    return crc_number(crc, (uint64_t)count);
+}
+
+/* A name's bytes: interned, or still in the line. */
+static void name_bytes(const Strings *strings, const Name *name, const char **p, size_t *n) {
+    if (name->id != NONE) { *p = strings->bytes + strings->start[name->id]; *n = strings->length[name->id]; }
+    else if (name->p) { *p = name->p; *n = name->n; }
+    else { *p = ""; *n = 0; }
+}
+static void source_bytes(const ScanState *s, uint32_t source, const char **p, size_t *n) {
+    if (source == NONE) { *p = ""; *n = 0; return; }
+    *p = s->sources.bytes + s->sources.start[source]; *n = s->sources.length[source];
+}
+
+/* Keep a line at its host's last instant, by its fields: its key is made only if the result is taken. */
+static int note_at_last(HostSpan *span, int has_pid, uint64_t pid, int kind, uint32_t source, int64_t port,
+                        const char *user, size_t user_n, int64_t count) {
+    if (span->names_len + user_n > span->names_room) {
+        size_t room = (span->names_len + user_n) * 2 + 64;
+        char *grown = realloc(span->names, room);
+        if (!grown) return -1;
+        span->names = grown; span->names_room = room;
+    }
+    if (user_n) memcpy(span->names + span->names_len, user, user_n);
+    span->lines.size = sizeof(LineRef);
+    LineRef *ref = array_push(&span->lines);
+    if (!ref) return -1;
+    *ref = (LineRef){pid, port, count, source, (uint32_t)span->names_len, (uint32_t)user_n, (uint8_t)kind, (uint8_t)has_pid};
+    span->names_len += user_n;
+    return 0;
+}
+
 /* Whether a host's line at t lies in a span an earlier build counted (Tally.covers): 1, 0, or -1 on error.
- * A line at the very instant a span ends is covered only up to the number of lines read at that instant
- * then: the log may have gone on within that second after it was read. Asked once per line, in order. */
-static int is_covered(ScanState *s, uint32_t host, Time t) {
+ * At the very instant a span ends, the lines read there then are covered, each once, known by key: the log may
+ * have gone on within that second after it was read, and another input may hold other lines of it. */
+static int is_covered(ScanState *s, uint32_t host, Time t, uint32_t (*key)(void *), void *line) {
     if (!s->has_covers) return 0;
     HostCover *cover = array_reach(&s->host_cover, host);
     if (!cover) return nomem(s);
@@ -117,7 +186,11 @@ static int is_covered(ScanState *s, uint32_t host, Time t) {
         if (t.offset != LOCAL) { at = t.wall - (int64_t)t.offset * US; first = c->first_instant; last = c->last_instant; }
         if (at < first || at > last) continue;
         if (at < last) return 1;
-        return ++c->seen <= c->last_lines;
+        uint32_t found = key(line);
+        for (size_t k = 0; k < c->count; k++)
+            if (!c->used[k] && c->keys[k] == found) { c->used[k] = 1; return 1; }
+        if (c->any > 0) { c->any--; return 1; }
+        return 0;
     }
     return 0;
 }

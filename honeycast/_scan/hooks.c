@@ -43,15 +43,26 @@ static int ask_covered(Scanner *self, void *args) {
         return -1;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(spans); i++) {
-        long long first_wall, first_instant, last_wall, last_instant, last_lines;
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spans, i), "LLLLL", &first_wall, &first_instant, &last_wall,
-                              &last_instant, &last_lines)) {
+        long long first_wall, first_instant, last_wall, last_instant, any;
+        PyObject *keys;
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(spans, i), "LLLLLO!", &first_wall, &first_instant, &last_wall,
+                              &last_instant, &any, &PyTuple_Type, &keys)) {
             Py_DECREF(spans);
             return -1;
         }
+        Py_ssize_t count = PyTuple_GET_SIZE(keys);
         Covered *c = array_push(a->spans);
         if (!c) { Py_DECREF(spans); PyErr_NoMemory(); return -1; }
-        *c = (Covered){first_wall, first_instant, last_wall, last_instant, last_lines, 0};
+        *c = (Covered){first_wall, first_instant, last_wall, last_instant, any, NULL, NULL, 0};
+        c->keys = malloc((size_t)(count ? count : 1) * sizeof *c->keys);
+        c->used = calloc((size_t)(count ? count : 1), 1);
+        if (!c->keys || !c->used) { Py_DECREF(spans); PyErr_NoMemory(); return -1; }
+        c->count = (size_t)count;
+        for (Py_ssize_t k = 0; k < count; k++) {
+            unsigned long key = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(keys, k));
+            if (key == (unsigned long)-1 && PyErr_Occurred()) { Py_DECREF(spans); return -1; }
+            c->keys[k] = (uint32_t)key;
+        }
     }
     Py_DECREF(spans);
     return 0;

@@ -8,6 +8,19 @@
 /* One sshd event: connection state, then the tally (Tally.add). source: an interned address or NONE. */
 static uint32_t add_source(ScanState *s, const char *p, size_t n, int is_host);
 
+/* A line's own fields, for its key (asked only of a line at the very instant a covered span ends). */
+typedef struct {
+    ScanState *s; int has_pid; uint64_t pid; int kind; uint32_t source; int64_t port;
+    const char *user; size_t user_n; int64_t count;
+} LineFields;
+static uint32_t key_of_fields(void *line) {
+    LineFields *f = line;
+    const char *source;
+    size_t source_n;
+    source_bytes(f->s, f->source, &source, &source_n);
+    return line_key(f->has_pid, f->pid, f->kind, source, source_n, f->port, f->user, f->user_n, f->count);
+}
+
 static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid, int kind, int64_t count,
                  Name source, int source_is_host, int64_t port, Name user) {
     if (s->has_latest) {
@@ -23,29 +36,6 @@ static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid,
         s->has_latest = 1;
     }
 
-    HostSpan *span = array_reach(&s->host_spans, host);
-    if (!span) return nomem(s);
-    if (!span->seen) {
-        span->first = span->last = t;
-        span->at_last = 1;
-        span->seen = 1;
-    } else {
-        int64_t before, after;
-        if (time_diff(s, &t, &span->first, &before) < 0 || time_diff(s, &t, &span->last, &after) < 0) return -1;
-        if (before < 0) span->first = t;
-        if (after > 0) { span->last = t; span->at_last = 1; }
-        else if (after == 0) span->at_last++;
-    }
-    /* A line an earlier build counted is read for its connection, and counted in nothing. */
-    int covered = is_covered(s, host, t);
-    if (covered < 0) return -1;
-    int counted = !covered;
-    if (counted) {
-        s->sshd_lines++;
-        s->kinds[kind] += count;
-        s->kind_seen[kind] = 1;
-    }
-    if (sweep(s, t) < 0) return -1;
     if (source.p && source.id == NONE && has_pid) {
         /* Most lines repeat their connection's address: compare bytes instead of hashing them. */
         uint32_t index = map_get(&s->connection_index, host, pid);
@@ -61,6 +51,35 @@ static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid,
         if (source.id == NONE) return nomem(s);
     }
     uint32_t origin = source.id;
+    const char *user_p;
+    size_t user_n;
+    name_bytes(&s->users, &user, &user_p, &user_n);
+
+    HostSpan *span = array_reach(&s->host_spans, host);
+    if (!span) return nomem(s);
+    int at_last = 1;
+    if (!span->seen) {
+        span->first = span->last = t;
+        span->seen = 1;
+    } else {
+        int64_t before, after;
+        if (time_diff(s, &t, &span->first, &before) < 0 || time_diff(s, &t, &span->last, &after) < 0) return -1;
+        if (before < 0) span->first = t;
+        if (after > 0) { span->last = t; span->lines.len = 0; span->names_len = 0; }
+        at_last = after >= 0;
+    }
+    if (at_last && note_at_last(span, has_pid, pid, kind, origin, port, user_p, user_n, count) < 0) return nomem(s);
+    /* A line an earlier build counted is read for its connection, and counted in nothing. */
+    LineFields fields = {s, has_pid, pid, kind, origin, port, user_p, user_n, count};
+    int covered = is_covered(s, host, t, key_of_fields, &fields);
+    if (covered < 0) return -1;
+    int counted = !covered;
+    if (counted) {
+        s->sshd_lines++;
+        s->kinds[kind] += count;
+        s->kind_seen[kind] = 1;
+    }
+    if (sweep(s, t) < 0) return -1;
     Connection *c = NULL;
     if (has_pid) {
         int failed = 0;

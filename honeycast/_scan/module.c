@@ -174,8 +174,8 @@ static int Scanner_start(Scanner *self, PyObject *args, PyObject *kwds) {
         PyErr_NoMemory();
         return -1;
     }
-    /* covered(host name) -> ((first wall, first instant, last wall, last instant, lines at last), ...), times in µs
-     * (Tally.covers); asked once per host (ask_cover). */
+    /* covered(host name) -> ((first wall, first instant, last wall, last instant, lines known by number only, keys
+     * of the lines at the last instant), ...), times in µs (Tally.covers); asked once per host (ask_cover). */
     Py_XSETREF(self->covers, covers == Py_None ? NULL : Py_NewRef(covers));
     s->has_covers = covers != Py_None;
     return 0;
@@ -201,6 +201,12 @@ static void Scanner_dealloc(Scanner *self) {
     for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
     free(s->connections.items); free(s->waiting.items); free(s->source_info.items); free(s->slices.items);
     free(s->cells.items); free(s->user_cells.items); free(s->logins.items);
+    for (size_t i = 0; i < s->covered.len; i++) {
+        free(AT(s->covered, Covered, i).keys); free(AT(s->covered, Covered, i).used);
+    }
+    for (size_t i = 0; i < s->host_spans.len; i++) {
+        free(AT(s->host_spans, HostSpan, i).lines.items); free(AT(s->host_spans, HostSpan, i).names);
+    }
     free(s->covered.items); free(s->host_cover.items); free(s->host_spans.items);
     map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->session_index); map_free(&s->slice_index);
     map_free(&s->cell_index); map_free(&s->user_cell_index);
@@ -351,6 +357,7 @@ static PyTypeObject ScannerType = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "honeycast's native line scanner.", -1, NULL};
 
 PyMODINIT_FUNC PyInit__scan(void) {
+    crc_init();
     if (PyType_Ready(&ScannerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;

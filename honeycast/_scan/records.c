@@ -34,7 +34,7 @@ static PyStructSequence_Field SLICE_START_FIELDS[] = {
 static PyStructSequence_Field HOST_SPAN_FIELDS[] = {
     {"host", "host id"}, {"first_wall", NULL}, {"first_offset", "UTC offset in seconds, or None: the build zone"},
     {"first_fold", NULL}, {"last_wall", NULL}, {"last_offset", NULL}, {"last_fold", NULL},
-    {"at_last", "lines read at the last instant"}, {NULL, NULL}};
+    {"at_last", "the keys of the lines read at the last instant"}, {NULL, NULL}};
 static PyStructSequence_Field LOGIN_FIELDS[] = {
     {"wall", NULL}, {"offset", NULL}, {"fold", NULL}, {"source", "source id"}, {"user", "user id"},
     {"before", "failures from the source counted before it"}, {NULL, NULL}};
@@ -123,9 +123,20 @@ static PyObject *Scanner_counts(Scanner *self) {
     for (size_t i = 0; i < s->host_spans.len; i++) {
         HostSpan span = AT(s->host_spans, HostSpan, i);
         if (!span.seen) continue;
+        PyObject *keys = PyTuple_New((Py_ssize_t)span.lines.len);
+        for (size_t k = 0; keys && k < span.lines.len; k++) {
+            LineRef ref = AT(span.lines, LineRef, k);
+            const char *source;
+            size_t source_n;
+            source_bytes(s, ref.source, &source, &source_n);
+            PyObject *key = PyLong_FromUnsignedLong(line_key(ref.has_pid, ref.pid, ref.kind, source, source_n, ref.port,
+                                                             ref.user_len ? span.names + ref.user_at : "", ref.user_len, ref.count));
+            if (!key) Py_CLEAR(keys);
+            else PyTuple_SET_ITEM(keys, (Py_ssize_t)k, key);
+        }
         PyObject *item = RECORD_OF(R_HOST_SPAN, LL(i), LL(span.first.wall), offset_object(span.first.offset),
                                    LL(span.first.fold), LL(span.last.wall), offset_object(span.last.offset),
-                                   LL(span.last.fold), LL(span.at_last));
+                                   LL(span.last.fold), keys);
         if (!item || PyList_Append(spans, item) < 0) { Py_XDECREF(item); goto done; }
         Py_DECREF(item);
     }

@@ -34,9 +34,18 @@ typedef struct { Time time; uint32_t source, user; int64_t before; } Login;
 /* A span of time a host's lines were already counted in (by an earlier build): its events are read but not
  * counted. Bounds as Python compares them with a stamp (Tally.covers): a local stamp by wall clock, one with
  * an offset by instant. */
-typedef struct { int64_t first_wall, first_instant, last_wall, last_instant, last_lines, seen; } Covered;
+typedef struct {
+    int64_t first_wall, first_instant, last_wall, last_instant;
+    int64_t any;        /* lines at the last instant known by number only (tally.ANY_LINE): each matches one line */
+    uint32_t *keys;     /* the lines read at the last instant, by line key */
+    uint8_t *used;      /* which of them a line read here was already */
+    size_t count;
+} Covered;
 typedef struct { uint8_t known; uint32_t first, count; } HostCover;  /* a host's spans in Scanner.covered */
-typedef struct { Time first, last; int64_t at_last; uint8_t seen; } HostSpan;  /* a host's first and last line */
+/* A line at a host's last instant, by the fields its key is made of (line_key); its user's bytes in the span. */
+typedef struct { uint64_t pid; int64_t port, count; uint32_t source, user_at, user_len; uint8_t kind, has_pid; } LineRef;
+/* A host's first and last line, and the lines at that last instant (keyed only when the result is taken). */
+typedef struct { Time first, last; uint8_t seen; Array lines; char *names; size_t names_len, names_room; } HostSpan;
 
 /* A line's header as the reference reader (sshd.py) reads it, for a line the fast path cannot read. The bytes
  * stay valid until the next question of the same kind. */
