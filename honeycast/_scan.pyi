@@ -35,6 +35,10 @@ class HostSpan(tuple[Any, ...]):
     @property
     def at_last(self) -> tuple[int, ...]: ...
 
+Clock = tuple[int, int | None, int]
+"""A time as the scanner keeps it: µs since 0001-01-01 of its wall clock, its UTC offset (None: the build's zone),
+fold."""
+
 @final
 class Login(tuple[Any, ...]):
     @property
@@ -47,8 +51,6 @@ class Login(tuple[Any, ...]):
     def source(self) -> int: ...
     @property
     def user(self) -> int: ...
-    @property
-    def before(self) -> int: ...
 
 @final
 class FirstName(tuple[Any, ...]):
@@ -145,8 +147,30 @@ class Scanner:
         covered: Callable[[str], tuple[tuple[int, int, int, int, int, tuple[int, ...]], ...]] | None,
         rules: tuple[tuple[int, ...], int, int, int, int, int, int],
         max_line: int,
+        head: int = -1,
     ) -> None: ...
     def feed(self, block: bytes) -> None: ...
+    def head(self) -> tuple[bytes, list[Clock | None]]: ...
+    def edges(self) -> tuple[Clock | None, list[tuple[int, Clock]]]: ...
+    def carried(
+        self,
+    ) -> list[
+        tuple[
+            str,
+            int,
+            str,
+            int,
+            int,
+            int,
+            int,
+            int,
+            int,
+            tuple[Clock, int] | None,
+            Clock,
+            tuple[tuple[Clock, str | None, int], ...],
+            int,
+        ]
+    ]: ...
     def finish(self, last_line: bool = True) -> None: ...
     def result(self) -> Counts: ...
     def failures(self, start: int) -> list[Failure]: ...

@@ -114,6 +114,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     with clock.stage("count"):
         hidden_names(counted_fine)
         counted_fine.update(history.attack_tally(counted_fine))  # attacks that began before this build's logs
+        counted_fine.count_logins()
         tally = _sliced(counted_fine, options, reporter, appended=bool(read.covered))
         reporter.check()  # with --strict, every input problem found is reported now, before anything is written
         counted = timeline_of(tally)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .events import AuthEvent, EventKind
 from .rules import Action as A
@@ -52,6 +54,37 @@ class _Connection:
     """The time of its latest line."""
     session: bool = False
     """The client logged in: the connection lasts until it ends, however quiet."""
+    head: bool = False
+    """Its lines are left to the join (``SshdParser(head=…)``): it may go on a connection an earlier part left open."""
+    epoch: int = 0
+    """How often its host's log had gone back in time when it began: where that has happened since, it is over."""
+    ended: tuple[datetime, EventKind] | None = None
+    """It ended without having tried to authenticate, at this time by a line of this kind: a probe, decided when it is
+    over (a line that tries after its end, as a logout after a session's ``Received disconnect``, makes it none)."""
+
+
+JOIN_SKEW = timedelta(minutes=1)
+"""How far out of time order lines may be where a log is cut: the join looks this much further."""
+
+
+class Carried(NamedTuple):
+    """A connection still open where a part of a log ends, handed to the part after it (``Connections.seed``)."""
+
+    host: str
+    program: str
+    pid: int
+    source: str
+    ip: str | None
+    port: int | None
+    tried: bool
+    closed: bool
+    session: bool
+    session_key: bool
+    """It is the latest login from its address on its host (a later end line without a port ends it)."""
+    ended: tuple[datetime, EventKind] | None
+    last: datetime
+    pending: tuple[tuple[datetime, str | None, int], ...]
+    settled: int
 
 
 class Connections:
@@ -71,19 +104,83 @@ class Connections:
         """Connections that may hold pending PAM failures."""
         self._seq = 0
         self._swept: datetime | None = None
+        self.clocks: dict[str, datetime] = {}
+        """Per host, the log's clock: the latest time read of its lines. A connection is quiet for as long as its
+        host's log has gone on since its last line, so a log that goes back in time (a file read twice, a clock set
+        back) joins no old connection; and the logs of several hosts may be read in any order."""
+        self._hints: dict[str, datetime | None] = {}
+        self._epochs: dict[str, int] = {}
+        """Per host, how often its log has gone back in time (``_restart``)."""
+        self._base: dict[str, datetime] = {}
 
-    def finish(self) -> None:
-        """End of input: every connection is over, so its pending PAM failures count."""
+    def finish(self, carry: bool = False) -> list[Carried]:
+        """End of input: every connection is over, so its pending PAM failures count; with ``carry`` those a later
+        part of the log may go on (quiet for less than ``idle`` and a minute by their host's clock, or logged in
+        and open) are returned instead, as they are."""
+        carried = []
+        reach = self.rules.idle + JOIN_SKEW
+        for connection in self._open.values() if carry else ():
+            assert connection.last is not None
+            if connection.head or self._gone(connection):  # its lines were left to the join, which keeps it; or over
+                continue
+            quiet = self.clocks[connection.host] - connection.last
+            if (connection.session and not connection.closed) or quiet <= reach:
+                carried.append(self._carried(connection))
+                self._waiting.pop(connection.seq, None)
         for connection in self._waiting.values():
-            self._settle(connection)
+            self._over(connection)
         self._waiting.clear()
+        return carried
+
+    def _carried(self, connection: _Connection) -> Carried:
+        assert connection.last is not None
+        return Carried(
+            connection.host, connection.program, connection.pid, connection.source, connection.ip, connection.port,
+            connection.tried, connection.closed, connection.session,
+            self._sessions.get((connection.host, connection.source)) is connection, connection.ended, connection.last,
+            tuple((one.time, one.user, one.times) for one in connection.pending), connection.settled,
+        )  # fmt: skip
+
+    def seed(self, carried: Iterable[Carried], clocks: dict[str, datetime] | None = None) -> None:
+        """Take over connections an earlier part of the log left open, oldest first, as if its lines were read
+        (``clocks``: each host's clock where the parts before ended)."""
+        self.clocks = dict(clocks or {})
+        self._base = dict(self.clocks)
+        for one in carried:
+            fresh = _Connection(self._seq, one.host, one.program, one.pid, one.source, one.ip, one.port)
+            fresh.tried, fresh.closed, fresh.session, fresh.last = one.tried, one.closed, one.session, one.last
+            fresh.pending = deque(_Pending(time, user, times) for time, user, times in one.pending)
+            fresh.settled, fresh.ended = one.settled, one.ended
+            self._seq += 1
+            self._open[fresh.seq] = fresh
+            self._by_pid[(one.host, one.pid)] = fresh
+            if one.port is not None:
+                self._endpoints[(one.host, one.source, one.port)] = fresh
+            if one.session_key:
+                self._sessions[(one.host, one.source)] = fresh
+            if fresh.pending or fresh.ended:
+                self._waiting[fresh.seq] = fresh
+
+    def follow(self, time: datetime, kind: EventKind, connection: _Connection) -> None:
+        """A line left to the join: it moves its connection along (its time, its end, its login), counting nothing."""
+        actions = self.rules.of(kind)
+        connection.head = True
+        connection.last = time
+        if actions & A.SESSION:
+            self._sessions[(connection.host, connection.source)] = connection
+            connection.session = True
+        if actions & A.ENDS:
+            connection.closed = True
 
     def _takes(self, connection: _Connection, time: datetime, actions: A) -> bool:
         """Whether a line at ``time`` doing ``actions`` may belong to ``connection``: no new authentication after
-        it ended or logged in, and no line at all once it has been quiet for ``idle`` (unless logged in)."""
-        if actions & _AUTHENTICATES and (connection.closed or connection.session):
+        it ended or logged in, and no line at all once it has been quiet for ``idle`` by its host's clock (unless
+        it is an open login), nor after its host's log went back in time."""
+        if self._gone(connection) or (actions & _AUTHENTICATES and (connection.closed or connection.session)):
             return False
-        return connection.session or connection.last is None or time - connection.last <= self.rules.idle
+        open_session = connection.session and not connection.closed
+        quiet = self.clocks[connection.host] - connection.last if connection.last is not None else None
+        return open_session or quiet is None or quiet <= self.rules.idle
 
     def find(
         self,
@@ -110,7 +207,7 @@ class Connections:
                 return known
         known = self._by_pid.get((host, pid))
         if known is not None and not self._takes(known, time, actions):
-            self._settle(known)  # over: whatever comes now is another client of a reused pid
+            self._over(known)  # whatever comes now is another client of a reused pid
             known = None
         if source is None:
             return known
@@ -136,10 +233,11 @@ class Connections:
                 self._endpoints[(host, source, port)] = known
             return known
         if known is not None:  # the pid serves another client now: the old connection is over
-            self._settle(known)
+            self._over(known)
         if len(self._open) >= self.rules.max_connections:
             self._forget_older_half()
         fresh = _Connection(self._seq, host, program, pid, source, ip, port)
+        fresh.epoch = self._epochs.get(host, 0)
         self._seq += 1
         self._open[fresh.seq] = fresh
         self._by_pid[(host, pid)] = fresh
@@ -151,7 +249,7 @@ class Connections:
         """Forget the older half of the connections (those that never logged their end), settling them."""
         older = list(self._open.values())[: self.rules.max_connections // 2]
         for connection in older:
-            self._settle(connection)
+            self._over(connection)
             del self._open[connection.seq]
             self._waiting.pop(connection.seq, None)
         kept = older[-1].seq + 1
@@ -159,20 +257,71 @@ class Connections:
         self._endpoints = {key: one for key, one in self._endpoints.items() if one.seq >= kept}
         self._sessions = {key: one for key, one in self._sessions.items() if one.seq >= kept}
 
-    def sweep(self, time: datetime) -> None:
-        """Settle connections whose last PAM failure is over ``idle`` old; looked at every ``sweep`` of log time."""
+    def hint(self, host: str, clock: datetime | None) -> None:
+        """Set a host's clock before a line to where the reader of its part had it (``clock``: it read lines the
+        join does not), never behind where the parts before left it (unless that reader began again)."""
+        if clock is None:
+            return
+        previous = self._hints.get(host)
+        if previous is not None and previous - clock > self.rules.backwards:
+            self._base.pop(host, None)  # the part's reader began again here: its log went back in time
+        self._hints[host] = clock
+        base = self._base.get(host)
+        self.clocks[host] = clock if base is None or clock > base else base
+
+    def sweep(self, time: datetime, host: str) -> None:
+        """Move ``host``'s clock to ``time``; settle connections whose last PAM failure is over ``idle`` old, and
+        decide the probes of ended connections quiet that long (over: no later line joins them), by their hosts'
+        clocks; looked at every ``sweep`` of log time, to free memory (the counts are the same whenever it looks)."""
+        now = self.clocks.get(host)
+        if now is not None and now - time > self.rules.backwards:
+            self._restart(host)  # the host's log went back in time (a file read twice, a clock set back)
+            self.clocks[host] = time
+        elif now is None or time > now:
+            self.clocks[host] = time
         if self._swept is None:
             self._swept = time
             return
         if time - self._swept < self.rules.sweep:
             return
         self._swept = time
+        idle = self.rules.idle
         for seq, connection in list(self._waiting.items()):
-            if not connection.pending:
-                del self._waiting[seq]
-            elif time - connection.pending[-1].time > self.rules.idle:
+            assert connection.last is not None
+            now = self.clocks[connection.host]
+            if connection.pending and now - connection.pending[-1].time > idle:
                 self._settle(connection)
+            if connection.ended is not None and now - connection.last > idle:
+                self._over(connection)
+            if not connection.pending and connection.ended is None:
                 del self._waiting[seq]
+
+    def _restart(self, host: str) -> None:
+        """Every connection of ``host`` is over: where its log steps back further than ``backwards``, none goes on.
+        They stay where they are, gone: a line that finds one takes it for over."""
+        self._epochs[host] = self._epochs.get(host, 0) + 1
+        for seq, connection in list(self._waiting.items()):  # the others have nothing left to count
+            if connection.host == host:
+                self._over(connection)
+                del self._waiting[seq]
+
+    def _gone(self, connection: _Connection) -> bool:
+        """Whether its host's log has gone back in time since it began: it is over, and nothing joins it."""
+        return connection.epoch != self._epochs.get(connection.host, 0)
+
+    def _over(self, connection: _Connection) -> None:
+        """A connection no later line joins: its pending PAM failures count, and so does its probe if it ended
+        without ever trying to authenticate."""
+        self._settle(connection)
+        if connection.ended is not None and not connection.tried:
+            at, kind = connection.ended
+            source_host = None if connection.ip else connection.source
+            event = AuthEvent(
+                at, connection.host, connection.program, connection.pid, kind, connection.ip, connection.port,
+                None, None, 0, 0, True, source_host,
+            )  # fmt: skip
+            self.settled.append(event)
+        connection.ended = None
 
     def _settle(self, connection: _Connection) -> None:
         """Count a connection's pending PAM failures, each at its own time: no Failed line will echo them now."""
@@ -207,7 +356,8 @@ class Connections:
         connection: _Connection | None,
         covered: bool,
     ) -> tuple[int, bool]:
-        """Return the attempts a line adds and whether it ends a connection that never tried to authenticate.
+        """Return the attempts a line adds and whether it is a probe: a line of no connection that ends one (a
+        connection's probe is decided when it is over, and comes among ``settled``).
 
         A PAM failure an earlier build counted (``covered``) waits for nothing: a ``Failed`` line echoing it adds
         nothing for it.
@@ -217,11 +367,12 @@ class Connections:
             return (count if actions & A.ATTEMPT else 0), bool(actions & A.ENDS and not actions & A.TRIES)
         connection.last = time
         pending = connection.pending
-        if pending and time - pending[-1].time > self.rules.idle:
+        if pending and self.clocks[connection.host] - pending[-1].time > self.rules.idle:
             self._settle(connection)  # waited longer than sshd waits: counted, whenever a sweep would come
-        attempts, probe = 0, False
+        attempts = 0
         if actions & A.TRIES:
             connection.tried = True
+            connection.ended = None  # it tried after all: no probe
         if actions & A.ATTEMPT:
             echoed = count
             pending = connection.pending
@@ -255,9 +406,11 @@ class Connections:
             self._sessions[(connection.host, connection.source)] = connection
             connection.session = True
         if actions & A.ENDS:
-            probe = not connection.tried and not connection.closed
+            if not connection.tried and not connection.closed and not covered:
+                connection.ended = (time, kind)  # a probe, once it is over and has still not tried
+                self._waiting[connection.seq] = connection
             connection.closed = True
-        return attempts, probe
+        return attempts, False
 
 
 _AUTHENTICATES = A.ATTEMPT | A.WAITS | A.LOGIN

@@ -61,6 +61,7 @@ class History:
             first, failures, last, names = found
             if failures:
                 earlier.failures[address] = (datetime.fromisoformat(first), failures, datetime.fromisoformat(last))
+                earlier.earlier[address] = failures
             if names:
                 earlier.names[address] = tuple(
                     Named(datetime.fromisoformat(at), name, bool(bad)) for at, name, bad in names

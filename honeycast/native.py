@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from .connections import Carried
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .headers import Classic, read_header
 from .rules import RULES, Action, RuleBook
 from .sources import MAX_LINE
 from .sshd import read_message
-from .tally import ANY_LINE, Named, Span, Tally, digest
+from .tally import ANY_LINE, Named, Span, Tally, both_spans, digest
 
 try:
     from . import _scan
@@ -78,9 +79,10 @@ class NativeCount:
         covered: dict[str, tuple[Span, ...]] | None = None,
         host: str | None = None,
         rules: RuleBook = RULES,
+        head: timedelta | None = None,
     ) -> None:
         """``covered``, ``host`` and ``rules`` as in ``Tally``: spans counted before, the name all lines count
-        under, and the rules they are counted by."""
+        under, and the rules they are counted by; ``head``: a part of several (``readers.Segment``)."""
         self.slice_seconds = slice_seconds
         self.rules = rules
         self.tz = tz
@@ -101,6 +103,7 @@ class NativeCount:
             self._covers if covered else None,
             book(rules),
             MAX_LINE,
+            -1 if head is None else head // timedelta(microseconds=1),
         )
 
     @property
@@ -118,6 +121,34 @@ class NativeCount:
     def result(self) -> _scan.Counts:
         """Return what was read and counted (see Scanner_result in _scan/module.c)."""
         return self._scanner.result()
+
+    def part(
+        self, hosts: list[str]
+    ) -> tuple[list[str], list[datetime | None], list[Carried], datetime | None, dict[str, datetime]]:
+        """Return what a part of several leaves to the join: its head's lines and their hosts' clocks before each,
+        the connections open at its end, the time of its first line, and per host (``hosts``: by id) its clock at
+        the end (after ``finish``)."""
+        journal, clocks = self._scanner.head()
+        head = journal.decode("utf-8", "replace").split("\n")[:-1]
+        head_clocks = [None if clock is None else _moment(*clock, self.tz) for clock in clocks]
+        carried = [
+            Carried(
+                host, "sshd", pid, source, None if is_host else source, None if port < 0 else port, bool(tried),
+                bool(closed), bool(session), bool(session_key),
+                None if ended is None else (_moment(*ended[0], self.tz), _KINDS[ended[1]]), _moment(*last, self.tz),
+                tuple((_moment(*at, self.tz), user, times) for at, user, times in pending), settled,
+            )
+            for host, pid, source, is_host, port, tried, closed, session, session_key, ended, last, pending, settled
+            in self._scanner.carried()
+        ]  # fmt: skip
+        first, host_clocks = self._scanner.edges()
+        return (
+            head,
+            head_clocks,
+            carried,
+            None if first is None else _moment(*first, self.tz),
+            {hosts[host]: _moment(*clock, self.tz) for host, clock in host_clocks},
+        )
 
     def failures(self) -> list[_scan.Failure]:
         """Return every source's failures and first names as plain values (see Scanner_failures in _scan/module.c),
@@ -176,18 +207,15 @@ class NativeCount:
             del tally.country_of[sources[index]]
         tally.sshd_lines = result.sshd_lines
         host_names = result.host_names
-        for span in result.host_spans:
-            first = time(span.first_wall, span.first_offset, span.first_fold)
-            last = time(span.last_wall, span.last_offset, span.last_fold)
-            at_last = tuple(sorted(f"{key:08x}" for key in span.at_last))
-            name = self.host or host_names[span.host]
+        for found in result.host_spans:
+            read = Span(
+                time(found.first_wall, found.first_offset, found.first_fold),
+                time(found.last_wall, found.last_offset, found.last_fold),
+                tuple(sorted(f"{key:08x}" for key in found.at_last)),
+            )
+            name = self.host or host_names[found.host]
             known = tally.spans.get(name)
-            if known is not None:  # hosts counted under one name (--host): one span
-                was = known[0]
-                if not last > was.last:
-                    at_last = was.at_last if last < was.last else tuple(sorted((*at_last, *was.at_last)))
-                first, last = min(first, was.first), max(last, was.last)
-            tally.spans[name] = [Span(first, last, at_last)]
+            tally.spans[name] = [read if known is None else both_spans(known[0], read)]  # hosts under one --host
         per_slice = self._scanner.slices(sources, users, host_names, Counter)  # taken over as they are
         starts = result.slices
         if len(starts) != len(per_slice):
@@ -212,7 +240,7 @@ class NativeCount:
                         for name in one.names
                     )
         tally.accepted = [
-            (time(login.wall, login.offset, login.fold), sources[login.source], users[login.user], login.before)
+            (time(login.wall, login.offset, login.fold), sources[login.source], users[login.user], 0)
             for login in result.logins
         ]
         return tally
@@ -290,6 +318,14 @@ def _clocks(moment: datetime, tz: tzinfo) -> tuple[int, int]:
     wall = moment.astimezone(tz).replace(tzinfo=None) - _ORIGIN
     instant = moment.astimezone(UTC).replace(tzinfo=None) - _ORIGIN
     return wall // timedelta(microseconds=1), instant // timedelta(microseconds=1)
+
+
+def _moment(wall: int, offset: int | None, fold: int, zone: tzinfo) -> datetime:
+    """Return a time as the scanner keeps it: its wall clock in the build's zone, or with its own UTC offset."""
+    if offset is None:
+        return _wall_time(wall, zone, fold)
+    moment = _ORIGIN.replace(tzinfo=timezone(timedelta(seconds=offset))) + timedelta(microseconds=wall)
+    return moment.replace(fold=1) if fold else moment
 
 
 def _wall_time(wall: int, zone: tzinfo, fold: int) -> datetime:

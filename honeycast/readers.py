@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from . import native
+from .connections import Carried
 from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
 from .ranges import WHOLE, Job, file_blocks, range_blocks, range_lines
@@ -26,6 +27,27 @@ if TYPE_CHECKING:
 
 class Stopped(Exception):
     """Counting was stopped from outside (another part failed or was interrupted)."""
+
+
+class Segment(NamedTuple):
+    """What a reader counted of an input or a range of one. Read as one part of several (``head`` given), its first
+    lines and every line of their connections are left to the join (``head``), and the connections still open at
+    its end are handed on (``carried``): ``scan.join`` reads the parts on from one another, as one reader would."""
+
+    job: Job
+    tally: Tally
+    head: list[str]
+    head_clocks: list[datetime | None]
+    """Per line of the head, the log's clock before it in this part (None: its first line)."""
+    carried: list[Carried]
+    first: datetime | None
+    """The time of its first sshd line."""
+    clocks: dict[str, datetime]
+    """Per host its lines name, the log's clock where it ends (``Connections.clocks``)."""
+    year: int | None
+    """The year its first yearless stamp was placed in (its head is read in it again)."""
+    hosts: frozenset[str]
+    """The hosts its lines name."""
 
 
 class Reader(Protocol):
@@ -46,8 +68,10 @@ class Reader(Protocol):
         reporter: Reporter,
         geo: Geolocator,
         stop: threading.Event | None = None,
-    ) -> Tally:
-        """Return the tally of a whole input or of a range of one; ``stop`` set: stop at the next block."""
+        head: timedelta | None = None,
+    ) -> Segment:
+        """Return what a whole input or a range of one counts; ``stop`` set: stop at the next block; ``head``: it is
+        one part of several (``Segment``)."""
 
 
 class NativeReader:
@@ -67,10 +91,11 @@ class NativeReader:
         reporter: Reporter,
         geo: Geolocator,
         stop: threading.Event | None = None,
-    ) -> Tally:
+        head: timedelta | None = None,
+    ) -> Segment:
         """Count with the native scanner: blocks of bytes, connections and counts in C."""
         counter = native.NativeCount(
-            slice_seconds, read.tz, job.year, job.reference, read.covered, read.host_of(job.path), read.rules
+            slice_seconds, read.tz, job.year, job.reference, read.covered, read.host_of(job.path), read.rules, head
         )
         source = LogSource(job.path)
         warnings = []
@@ -96,9 +121,11 @@ class NativeReader:
         )
         for warning in warnings:
             reporter.warn(warning)
+        lines, head_clocks, carried, first, clocks = counter.part(result.host_names)
+        hosts = frozenset(result.host_names)
         tally = counter.tally(result, geo)
         note_year(tally, job, read, result.year or None)
-        return tally
+        return Segment(job, tally, lines, head_clocks, carried, first, clocks, result.year or None, hosts)
 
 
 class PythonReader:
@@ -118,15 +145,19 @@ class PythonReader:
         reporter: Reporter,
         geo: Geolocator,
         stop: threading.Event | None = None,
-    ) -> Tally:
+        head: timedelta | None = None,
+    ) -> Segment:
         """Count line by line with the reference reader."""
         tally = Tally(slice_seconds, read.tz, host=read.host_of(job.path), covered=read.covered, rules=read.rules)
         covers = tally.covers if read.covered else None
-        parser = SshdParser(read.tz, year=job.year, reference=job.reference, covers=covers, rules=read.rules)
+        parser = SshdParser(read.tz, year=job.year, reference=job.reference, covers=covers, rules=read.rules, head=head)
         lines = range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
         tally_events(tally, events_of(lines, parser, reporter, job.path), geo)
         note_year(tally, job, read, parser.first_year)
-        return tally
+        return Segment(
+            job, tally, parser.head_lines, parser.head_clocks, parser.carried, parser.first,
+            parser.connections.clocks, parser.first_year, parser.hosts,
+        )  # fmt: skip
 
 
 READERS: dict[str, Reader] = {"native": NativeReader(), "python": PythonReader()}

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
+from .connections import JOIN_SKEW, Carried
 from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import Geolocator
-from .ranges import WHOLE, Job, cut, splittable
-from .readers import Reader, choose, events_of
+from .ranges import WHOLE, Job, cut, range_lines, splittable
+from .readers import Reader, Segment, choose, events_of, tally_events
 from .rules import RULES, RuleBook
 from .sources import LogSource, sources
 from .sshd import SshdParser
-from .tally import Span, Tally
+from .tally import Span, Tally, both_spans
 
 
 class Reporter(Protocol):
@@ -120,47 +123,148 @@ def _source_events(source: LogSource, read: ReadOptions, reporter: Reporter) -> 
 def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, workers: int | None = None) -> Tally:
     """Return the tally of every input. Large plain files are cut into ranges counted on all cores.
 
-    Counting does not depend on the order of events, so ranges and files are counted apart and
-    their tallies added. A connection whose lines straddle a cut is seen as two halves, which can
-    move one probe or PAM-only attempt per cut; with cuts tens of megabytes apart this is noise.
+    Files and ranges are counted apart, side by side, as parts of one log: each leaves its first lines (and their
+    connections' later lines) and the connections still open at its end to ``join``, which reads the parts on
+    from one another in time order, as one reader reading them one after the other would.
     """
     workers = workers or usable_cores()
     found = usable_sources(read, reporter)
-    jobs: list[Job] = []
-    tally = Tally(slice_seconds, read.tz, rules=read.rules)
     if read.dask is not None:
-        _count_on_dask(tally, found, read, reporter)
-        return tally
-    # Several files (a rotated set) are counted side by side, one job each; large plain files are cut into ranges.
-    alongside = workers > 1 and sum(not source.is_stdin for source in found) > 1
+        return join(_count_on_dask(found, read, reporter, slice_seconds), read, slice_seconds)
+    jobs: list[Job] = []
+    for source in found:
+        if workers > 1 and splittable(source):
+            jobs.extend(cut(source, _parser(source, read), workers))
+        else:
+            jobs.append(Job(source.name, 0, WHOLE, read.year, source.modified()))
+    head = _head(read.rules) if len(jobs) > 1 else None
     reader = read.counter()
+    # Several files (a rotated set) are counted side by side, one job each; standard input in this process.
+    alongside = [job for job in jobs if job.path != "-"] if workers > 1 and len(jobs) > 1 else []
+    segments: list[Segment] = []
     with Geolocator(read.geoip_db) as geo:
-        for source in found:
-            if workers > 1 and splittable(source):
-                jobs.extend(cut(source, _parser(source, read), workers))
+        for job in jobs:
+            if job not in alongside:
+                segments.append(reader.count(job, read, slice_seconds, reporter, geo, head=head))
+        if alongside and reader.threads:
+            segments.extend(_count_on_threads(reader, alongside, read, slice_seconds, reporter, geo, workers, head))
+        elif alongside:
+            segments.extend(_count_in_processes(reader, alongside, read, slice_seconds, reporter, geo, workers, head))
+        place = {job: index for index, job in enumerate(jobs)}
+        segments.sort(key=lambda segment: place[segment.job])  # parts that begin at one instant: in the order given
+        return join(segments, read, slice_seconds, geo)
+
+
+def _head(rules: RuleBook) -> timedelta:
+    """How far into a part of a log its lines may go on a connection the part before left open."""
+    return rules.idle + JOIN_SKEW
+
+
+def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Geolocator | None = None) -> Tally:
+    """Return the tally of parts of a log counted apart (``Segment``), as one reader of them all would count it.
+
+    The parts are taken in the order one reader would read them (``_in_order``). Each part's head (its lines the
+    reader left, which may go on a connection an earlier part left open) is read by the reference reader, handed
+    the connections still open where the parts before ended and the log's clock there; what is open after it is
+    handed on with the part's own. A part that begins further back in time than the clock (a file read twice) is
+    read again whole from there. At the end, every connection is over.
+    """
+    tally = Tally(slice_seconds, read.tz, rules=read.rules)
+    if len(segments) == 1 and not segments[0].head and not segments[0].carried:
+        tally.update(segments[0].tally)
+        tally.count_logins()
+        return tally
+    with Geolocator(read.geoip_db) if geo is None else contextlib.nullcontext(geo) as located:
+        carried: list[Carried] = []
+        clocks: dict[str, datetime] = {}  # per host, the log's clock where the parts read so far ended
+        for segment in _in_order([one for one in segments if one.first is not None]):
+            part = Tally(
+                slice_seconds, read.tz, host=read.host_of(segment.job.path), covered=read.covered, rules=read.rules
+            )
+            parser = SshdParser(
+                read.tz,
+                year=segment.year,
+                reference=segment.job.reference,
+                covers=part.covers if read.covered else None,
+                rules=read.rules,
+                carried=carried,
+                clocks=clocks,
+            )
+            assert segment.first is not None
+            if any(one.host in segment.hosts and one.last > segment.first + JOIN_SKEW for one in carried):
+                # The log went back in time where it was cut (a file read twice, a clock set back): lines far into
+                # this part may go on connections the parts before left open. It is read again, whole, from them.
+                job = segment.job
+                whole = range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(lambda warning: None)
+                tally_events(part, _replayed(parser, whole, None), located)
+                carried, clocks = parser.carried, parser.connections.clocks
+                tally.update(part)
                 continue
-            whole = Job(source.name, 0, WHOLE, read.year, source.modified())
-            if alongside and not source.is_stdin:
-                jobs.append(whole)
-            else:
-                tally.update(reader.count(whole, read, slice_seconds, reporter, geo))
-        if jobs and reader.threads:
-            _count_on_threads(reader, tally, jobs, read, reporter, geo, workers)
-        elif jobs:
-            _count_in_processes(reader, tally, jobs, read, reporter, geo, workers)
+            tally_events(part, _replayed(parser, segment.head, segment.head_clocks), located)
+            carried = parser.carried + segment.carried
+            clocks = {**parser.connections.clocks, **segment.clocks}  # where the parts follow one another
+            head_spans, part.spans = part.spans, {}
+            part.update(segment.tally)
+            for host, (span,) in head_spans.items():  # one input: its head and the rest read as one span
+                rest = part.spans.get(host)
+                part.spans[host] = [span if rest is None else both_spans(span, rest[0])]
+            tally.update(part)
+        last = Tally(slice_seconds, read.tz, rules=read.rules)
+        parser = SshdParser(read.tz, rules=read.rules, carried=carried, clocks=clocks)
+        tally_events(last, _replayed(parser, [], None, carry=False), located)
+        tally.update(last)
+    for segment in segments:
+        if segment.first is None:
+            tally.update(segment.tally)
+    tally.count_logins()
     return tally
 
 
+def _in_order(segments: list[Segment]) -> list[Segment]:
+    """Return the parts in the order one reader would read them: the ranges of a file in the file's order, and the
+    files in the order of their first lines (a rotated set given in any order: newest first, by a pattern)."""
+    ranges: dict[str, list[Segment]] = {}
+    for segment in segments:
+        ranges.setdefault(segment.job.path, []).append(segment)
+    files = [sorted(found, key=lambda one: one.job.start) for found in ranges.values()]
+    files.sort(key=lambda found: found[0].first)  # type: ignore[arg-type, return-value]
+    return [segment for found in files for segment in found]
+
+
+def _replayed(
+    parser: SshdParser, lines: Iterable[str], clocks: list[datetime | None] | None, carry: bool = True
+) -> Iterator[AuthEvent]:
+    """Yield the events of a part's head read on from the connections the parts before left open, each line at the
+    clock its host had there for the part's reader (``clocks``: it read the lines between), then those of the
+    connections no later part can go on (with ``carry``; else every one: the log ends) as their failures settle."""
+    settled = parser.settled
+    for line, clock in zip(lines, clocks or itertools.repeat(None), strict=clocks is not None):
+        event = parser.parse(line, clock)
+        if event is not None:
+            yield from settled
+            settled.clear()
+            yield event
+    parser.carried = parser.connections.finish(carry)
+    yield from settled
+    settled.clear()
+
+
 def _count_on_threads(
-    reader: Reader, tally: Tally, jobs: list[Job], read: ReadOptions, reporter: Reporter, geo: Geolocator, workers: int
-) -> None:
+    reader: Reader,
+    jobs: list[Job],
+    read: ReadOptions,
+    seconds: int,
+    reporter: Reporter,
+    geo: Geolocator,
+    workers: int,
+    head: timedelta | None,
+) -> list[Segment]:
     """Count jobs on threads: the reader reads without the GIL, so nothing is copied between processes."""
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(reader.count, job, read, tally.slice_seconds, reporter, geo, stop) for job in jobs]
+        futures = [pool.submit(reader.count, job, read, seconds, reporter, geo, stop, head) for job in jobs]
         try:
-            for future in futures:
-                tally.update(future.result())
+            return [future.result() for future in futures]
         except BaseException:
             stop.set()  # Ctrl-C or an error: the other threads stop at their next block
             pool.shutdown(cancel_futures=True)
@@ -168,47 +272,60 @@ def _count_on_threads(
 
 
 def _count_in_processes(
-    reader: Reader, tally: Tally, jobs: list[Job], read: ReadOptions, reporter: Reporter, geo: Geolocator, workers: int
-) -> None:
+    reader: Reader,
+    jobs: list[Job],
+    read: ReadOptions,
+    seconds: int,
+    reporter: Reporter,
+    geo: Geolocator,
+    workers: int,
+    head: timedelta | None,
+) -> list[Segment]:
     """Count jobs with a reader that needs the GIL on all cores; this process takes every workers-th job itself."""
     own, others = jobs[::workers], [job for index, job in enumerate(jobs) if index % workers]
-    seconds = tally.slice_seconds
+    segments = []
     with ProcessPoolExecutor(max_workers=workers - 1, initializer=ignore_interrupts) as pool:
-        results = pool.map(_count_range, others, [read] * len(others), [seconds] * len(others))
+        results = pool.map(_count_range, others, [read] * len(others), [seconds] * len(others), [head] * len(others))
         for job in own:
-            tally.update(reader.count(job, read, seconds, reporter, geo))
-        for part, lines, warnings in results:
-            tally.update(part)
+            segments.append(reader.count(job, read, seconds, reporter, geo, head=head))
+        for segment, lines, warnings in results:
+            segments.append(segment)
             reporter.advance(lines)
             for warning in warnings:
                 reporter.warn(warning)
+    return segments
 
 
-def _count_on_dask(tally: Tally, found: list[LogSource], read: ReadOptions, reporter: Reporter) -> None:
-    """Count each file on a worker of the Dask cluster (standard input here) and add the tallies up in order."""
+def _count_on_dask(found: list[LogSource], read: ReadOptions, reporter: Reporter, seconds: int) -> list[Segment]:
+    """Count each file on a worker of the Dask cluster (standard input here)."""
     from .cluster import map_jobs
 
     assert read.dask is not None
+    head = _head(read.rules) if len(found) > 1 else None
+    segments = []
     files = [Job(source.name, 0, WHOLE, read.year, source.modified()) for source in found if not source.is_stdin]
     if len(files) < len(found):
         with Geolocator(read.geoip_db) as geo:
             stdin = Job("-", 0, WHOLE, read.year, LogSource("-").modified())
-            tally.update(read.counter().count(stdin, read, tally.slice_seconds, reporter, geo))
+            segments.append(read.counter().count(stdin, read, seconds, reporter, geo, head=head))
     alone = replace(read, dask=None)
-    for part, lines, warnings in map_jobs(
-        read.dask, _count_range, files, read=alone, slice_seconds=tally.slice_seconds
+    for segment, lines, warnings in map_jobs(
+        read.dask, _count_range, files, read=alone, slice_seconds=seconds, head=head
     ):
-        tally.update(part)
+        segments.append(segment)
         reporter.advance(lines)
         for warning in warnings:
             reporter.warn(warning)
+    return segments
 
 
-def _count_range(job: Job, read: ReadOptions, slice_seconds: int) -> tuple[Tally, int, list[str]]:
+def _count_range(
+    job: Job, read: ReadOptions, slice_seconds: int, head: timedelta | None = None
+) -> tuple[Segment, int, list[str]]:
     lines = _LineCount()
     with Geolocator(read.geoip_db) as geo:
-        tally = read.counter().count(job, read, slice_seconds, lines, geo)
-    return tally, lines.total, lines.warnings
+        segment = read.counter().count(job, read, slice_seconds, lines, geo, head=head)
+    return segment, lines.total, lines.warnings
 
 
 class _LineCount(SilentReporter):

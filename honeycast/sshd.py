@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
-from datetime import datetime, tzinfo
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
-from .connections import Connections
+from .connections import Carried, Connections
 from .events import AuthEvent, EventKind
 from .headers import Classic, read_header
 from .rules import RULES, RuleBook, kind_index
@@ -251,6 +251,9 @@ class SshdParser:
         reference: datetime | None = None,
         covers: Callable[[str, datetime, str], bool] | None = None,
         rules: RuleBook = RULES,
+        head: timedelta | None = None,
+        carried: Iterable[Carried] = (),
+        clocks: dict[str, datetime] | None = None,
     ) -> None:
         """``covers(host, time, line)``: whether an earlier build counted this line of the host (its ``line_key``);
         ``rules``: what each kind of line does, and the limits connections are kept in."""
@@ -264,6 +267,24 @@ class SshdParser:
         self.reference = reference or datetime.now(tz)
         self.covers = covers
         self.connections = Connections(rules)
+        self.connections.seed(carried, clocks)
+        self.head = head
+        """A part of a log after another: its lines up to ``head`` after its first, and every later line of their
+        connections, are left to the join (``head_lines``), which reads them on from where the part before ended."""
+        self.head_lines: list[str] = []
+        self.head_clocks: list[datetime | None] = []
+        """Per line of the head, the log's clock before it here (the join reads it on at that clock)."""
+        self._head_end: datetime | None = None
+        self._line = ""
+        self._clock: datetime | None = None
+        self.first: datetime | None = None
+        """The time of the first line read."""
+        self.latest: datetime | None = None
+        """The latest time read."""
+        self.carried: list[Carried] = []
+        """Connections open where a part of a log ends, for the part after it (after ``finish``)."""
+        self.hosts: frozenset[str] = frozenset()
+        """The hosts the lines read name."""
         self.settled = self.connections.settled
         """Attempts counted for earlier lines (PAM failures whose connection ended): take them after each line."""
         self.two_ways = 0
@@ -271,32 +292,51 @@ class SshdParser:
         self._last_month = 0
         self._stamps: dict[str, datetime | None] = {}
 
-    def parse(self, line: str) -> AuthEvent | None:
-        """Return the event an sshd line records (``unknown`` for unrecognised sshd lines), or None."""
+    def parse(self, line: str, clock: datetime | None = None) -> AuthEvent | None:
+        """Return the event an sshd line records (``unknown`` for unrecognised sshd lines), or None; ``clock``: its
+        host's clock before it where another reader read it (``Connections.hint``)."""
         header = read_header(line, self.tz)
         if header is None:
             return None
+        self._line = line
+        self._clock = clock
         stamp, host, program, pid, message = header
         time = stamp if isinstance(stamp, datetime) else self._classic_time(stamp)
         if time is None or not _FIRST <= time.replace(tzinfo=None) <= _LAST:
             return None
         return self.message(time, host, program, pid, message)
 
-    def message(self, time: datetime, host: str, program: str, pid: int | None, message: str) -> AuthEvent:
-        """Return the event for one sshd message whose header has already been read."""
+    def message(self, time: datetime, host: str, program: str, pid: int | None, message: str) -> AuthEvent | None:
+        """Return the event for one sshd message whose header has already been read (None: left to the join)."""
         count, kind, ip, source_host, port, user, method, two_ways, process = read_message(message)
         self.two_ways += two_ways
         if process is not None:
             pid = process
         key = line_key(pid, kind_index(kind), ip or source_host, port, user, count)  # as the line gives them
         connections = self.connections
-        connections.sweep(time)
+        connections.hint(host, self._clock)
+        before = connections.clocks.get(host)
+        connections.sweep(time, host)
         connection = None
         if pid is not None:
             connection = connections.find(host, program, pid, ip or source_host, ip, port, time, kind)
             if connection is not None and ip is None and source_host is None:
                 ip, port = connection.ip, connection.port
                 source_host = None if ip else connection.source
+        self.latest = max(connections.clocks.values())
+        if self.first is None:
+            self.first = time
+        if host not in self.hosts:
+            self.hosts = self.hosts | {host}
+        if self.head is not None:
+            if self._head_end is None:
+                self._head_end = time + self.head
+            if time <= self._head_end or (connection is not None and connection.head):
+                if connection is not None:
+                    connections.follow(time, kind, connection)
+                self.head_lines.append(self._line)
+                self.head_clocks.append(before)
+                return None
         covered = self.covers is not None and self.covers(host, time, key)
         attempts, probe = connections.count(time, kind, count, user, connection, covered)
         return AuthEvent(
@@ -304,8 +344,9 @@ class SshdParser:
         )
 
     def finish(self) -> None:
-        """End of input: every connection is over, so its pending PAM failures count."""
-        self.connections.finish()
+        """End of input: every connection is over, so its pending PAM failures count; in a part of a log (``head``),
+        those a later part may go on are kept in ``carried`` instead (``Connections.finish``)."""
+        self.carried = self.connections.finish(carry=self.head is not None)
 
     def _classic_time(self, stamp: Classic) -> datetime | None:
         month = stamp.month

@@ -60,6 +60,18 @@ def line_key(
     return f"{zlib.crc32(text.encode('utf-8', 'surrogatepass')):08x}"
 
 
+def both_spans(one: Span, other: Span) -> Span:
+    """Return the span of the lines of two spans read in one go (each line in one of them): from the first to the
+    last, with the lines at that last instant of both."""
+    if one.last > other.last:
+        at_last = one.at_last
+    elif other.last > one.last:
+        at_last = other.at_last
+    else:
+        at_last = tuple(sorted((*one.at_last, *other.at_last)))
+    return Span(min(one.first, other.first), max(one.last, other.last), at_last)
+
+
 def joined_lines(one: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
     """Return the lines at one instant that two reads of it found, each as often as the read that found it most
     often (the same log read twice holds its lines once)."""
@@ -78,27 +90,23 @@ class Named(NamedTuple):
 def noted(kept: tuple[Named, ...], time: datetime, user: str, invalid: bool, limit: int) -> tuple[Named, ...]:
     """Return the first ``limit`` distinct names with ``user`` (tried at ``time``) noted, earliest first.
 
-    Kept lists of parts of a log merge into the list of the whole: a name among the first few of the
-    whole is among the first few of the part it was first tried in. Nothing is made when nothing changes
-    (the common case: a name tried again, or a fourth one), as this runs for every failed line.
+    A name is kept with the time it was first tried and whether sshd called it invalid then (a later line calling
+    it invalid, as on another host, changes nothing: it was not so before that time). Kept lists of parts of a log
+    merge into the list of the whole: a name among the first few of the whole is among the first few of the part
+    it was first tried in, with its first time. Nothing is made when nothing changes (the common case: a name
+    tried again, or a fourth one), as this runs for every failed line.
     """
     for index, known in enumerate(kept):
         if known.user == user:
-            if time >= known.time and (known.invalid or not invalid):
+            if time > known.time or (time == known.time and (known.invalid or not invalid)):
                 return kept
-            time, invalid = min(time, known.time), known.invalid or invalid
-            kept = kept[:index] + kept[index + 1 :]
+            kept = kept[:index] + kept[index + 1 :]  # noted earlier than kept, or called invalid at that very time
             break
     else:
-        if len(kept) == limit and time >= kept[-1].time:
+        if len(kept) == limit and (time, user) >= (kept[-1].time, kept[-1].user):
             return kept
-    return tuple(sorted((*kept, Named(time, user, invalid)), key=lambda one: one.time)[:limit])
-
-
-def _with_failures(login: tuple[datetime, str, str, int], part: Tally) -> tuple[datetime, str, str, int]:
-    """Return a login with the failures from its address that ``part`` read before it added."""
-    time, source, user, before = login
-    return time, source, user, before + part.failed_before(source, time)
+    # Earliest first; names tried at one instant in the order of their text, so any part keeps the same ones.
+    return tuple(sorted((*kept, Named(time, user, invalid)), key=lambda one: (one.time, one.user))[:limit])
 
 
 def _merge(mine: dict[K, V], theirs: dict[K, V], combine: Callable[[V, V], V]) -> None:
@@ -216,7 +224,10 @@ class Tally:
     names: dict[str, tuple[Named, ...]] = field(default_factory=dict)
     """Per address: the first ``rules.attack_names`` user names it tried (or sshd called invalid), earliest first."""
     accepted: list[tuple[datetime, str, str, int]] = field(default_factory=list)
-    """(time, address, user, failed attempts from the address before it) of every successful login."""
+    """(time, address, user, failed attempts from the address before it) of every successful login: the failures
+    are set by ``count_logins`` once everything is counted."""
+    earlier: Counter[str] = field(default_factory=Counter)
+    """Per address, failed attempts earlier builds counted (a site's history): before every login of this one."""
     host: str | None = None
     """``--host``: the name the lines of this tally's input are counted under, whatever host they name."""
     covered: dict[str, tuple[Span, ...]] = field(default_factory=dict)
@@ -306,7 +317,7 @@ class Tally:
         if event.probe:
             part.host(host).probes[source] += 1
         if actions & Action.LOGIN and event.count and event.user is not None:  # a line, not a settlement
-            self.accepted.append((time, source, event.user, self.failures.get(source, (time, 0, time))[1]))
+            self.accepted.append((time, source, event.user, 0))
 
     def update(self, other: Tally) -> None:
         """Add another tally into this one; ``other`` must not be used afterwards (its parts are taken over)."""
@@ -324,16 +335,13 @@ class Tally:
         if not (self.country_of or self.failures or self.names or self.accepted or self.slices):
             # Nothing to add to (the first part of a build): take the other's records as they are, not copied.
             self.country_of, self.failures, self.names = other.country_of, other.failures, other.names
-            self.accepted, self.slices = other.accepted, other.slices
+            self.accepted, self.slices, self.earlier = other.accepted, other.slices, other.earlier
             return
         if not (other.country_of or other.failures or other.names or other.accepted or other.slices):
             return  # nothing to add (a history that knew none of these addresses): the logins stay as they are
         self.country_of.update(other.country_of)
-        # A login's failures before it, read in another part, are that part's failures before its time.
-        self.accepted = [
-            *(_with_failures(login, other) for login in self.accepted),
-            *(_with_failures(login, self) for login in other.accepted),
-        ]
+        self.accepted.extend(other.accepted)
+        self.earlier.update(other.earlier)
         _merge(self.failures, other.failures, lambda mine, theirs: (
             min(mine[0], theirs[0]), mine[1] + theirs[1], max(mine[2], theirs[2])
         ))  # fmt: skip
@@ -374,22 +382,25 @@ class Tally:
         else:
             known.update(part)
 
-    def failed_before(self, source: str, time: datetime) -> int:
-        """Return the failed attempts from ``source`` in this tally before ``time``.
-
-        Exact when they all lie on one side of it (parts of a log read apart: a file, a range of one); where
-        they straddle it, those in the slices before ``time``'s own slice.
-        """
-        found = self.failures.get(source)
-        if found is None:
-            return 0
-        first, failed, last = found
-        if last <= time:
-            return failed
-        if first > time:
-            return 0
-        start = slice_key(time, self.slice_seconds, self.tz)
-        return sum(part.sources.get(source, 0) for key, part in self.slices.items() if key < start)
+    def count_logins(self) -> None:
+        """Set each login's failed attempts before it: those from its address in earlier builds and in every slice
+        up to the login's own, whole. A slice is the finest grain every part of a log counts alike: where the
+        lines are cut, or whose connection a failure settled on, cannot move a failure across one."""
+        wanted = {source for _, source, _, _ in self.accepted}
+        if not wanted:
+            return
+        by_source: dict[str, list[tuple[datetime, int]]] = {source: [] for source in wanted}
+        for start, part in self.slices.items():
+            for source in wanted & part.sources.keys():
+                by_source[source].append((start, part.sources[source]))
+        for found in by_source.values():
+            found.sort()
+        counted = []
+        for time, source, user, _ in self.accepted:
+            own = slice_key(time, self.slice_seconds, self.tz)
+            failed = sum(count for start, count in by_source[source] if start <= own)
+            counted.append((time, source, user, self.earlier[source] + failed))
+        self.accepted = counted
 
     def span(self) -> tuple[datetime, datetime] | None:
         """Return the instants the first and the last counted slice start at, or None if none was counted."""

@@ -24,7 +24,8 @@ def test_parse_prints_one_json_object_per_event() -> None:
     result = runner.invoke(app, ["parse", str(SMALL_LOG), "--year", "2026", "--tz", "UTC"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(records) == 16
+    assert len(records) == 18  # 16 lines, and the probes of two connections, decided once they are over
+    assert [(one["time"][11:19], one["count"]) for one in records if one["probe"]] == [("06:13:01", 0), ("06:14:00", 0)]
     assert set(records[0]) == {
         "time",
         "host",
@@ -79,7 +80,8 @@ def test_parse_kinds_filter() -> None:
         "accepted",
     ]
     result = runner.invoke(app, ["parse", str(SMALL_LOG), "--year", "2026", "--kinds", "all"])
-    assert len(result.stdout.splitlines()) == 17  # the session-opened line is an sshd line of no known family
+    # the session-opened line is an sshd line of no known family; two records are probes decided later
+    assert len(result.stdout.splitlines()) == 19
     result = runner.invoke(app, ["parse", str(SMALL_LOG), "--kinds", "failed,nonsense"])
     assert result.exit_code == 2 and "--kinds 'failed,nonsense': unknown kind nonsense" in _error_line(result)
 
@@ -435,7 +437,7 @@ def test_parse_with_strict_prints_what_it_read_then_fails_for_what_it_skipped(tm
     empty.write_text("")
     result = runner.invoke(app, ["parse", str(SMALL_LOG), str(empty), "--year", "2026", "--tz", "UTC", "--strict"])
     assert result.exit_code == 2
-    assert len(result.stdout.splitlines()) == 16
+    assert len(result.stdout.splitlines()) == 18
     assert _error_line(result) == f"honeycast: error: {empty}: empty file, skipped (--strict)"
 
 

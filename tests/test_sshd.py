@@ -28,10 +28,12 @@ def parse(line: str) -> AuthEvent | None:
 
 
 def parse_all(*lines: str) -> list[AuthEvent]:
+    """Return the event of each line, then the records of what settles when the input ends (``SshdParser.settled``)."""
     one = parser()
     events = [one.parse(line) for line in lines]
     assert all(event is not None for event in events)
-    return events  # type: ignore[return-value]
+    one.finish()
+    return [*events, *one.settled]  # type: ignore[list-item]
 
 
 BOTH = pytest.mark.parametrize("reader", ["native", "python"])
@@ -404,8 +406,21 @@ def test_probe_is_a_connection_that_never_authenticated() -> None:
         "Nov 29 06:13:04 h sshd[51]: Connection closed by invalid user pi 203.0.113.77 port 60002 [preauth]",
         "Nov 29 06:13:05 h sshd[52]: Did not receive identification string from 203.0.113.78 port 1",
     )
-    assert [event.probe for event in events] == [False, True, False, False, False, False, True]
+    # A probe is decided when its connection is over (here: at the end of the input), as a record of no line of
+    # its own (count 0) at the time and of the kind of the line that ended it.
+    assert [event.probe for event in events if event.count] == [False] * 7
+    probes = [(event.time.second, event.pid, event.kind, event.count) for event in events if event.probe]
+    assert probes == [(1, 50, K.RECEIVED_DISCONNECT, 0), (5, 52, K.NO_IDENTIFICATION, 0)]
     assert sum(event.attempts for event in events) == 1
+
+
+def test_a_connection_that_tries_after_its_end_line_is_no_probe() -> None:
+    # A session's end, its login in a log read before: the logout after the disconnect says it had logged in.
+    events = parse_all(
+        "Nov 29 08:00:00 h sshd[60]: Received disconnect from 198.51.100.2 port 50000:11: disconnected by user",
+        "Nov 29 08:00:00 h sshd[60]: Disconnected from user admin 198.51.100.2 port 50000",
+    )
+    assert not any(event.probe for event in events)
 
 
 def test_lines_without_an_address_take_their_connections() -> None:

@@ -1,6 +1,13 @@
 /* Connections and PAM settlement (connections.py): which connection a line belongs to, and what it adds by the
  * actions the rule book gives its kind. */
 
+/* A host's clock: the latest time of its lines (its lines have been read, so it has one). */
+static Time *clock_of(ScanState *s, uint64_t host) { return &AT(s->host_clocks, HostClock, host).t; }
+/* Whether a connection's host's log has gone back in time since it began: it is over, and nothing joins it. */
+static int gone(const ScanState *s, const Connection *c) {
+    return c->epoch != AT(s->host_clocks, HostClock, c->host).epoch;
+}
+
 /* Count a connection's pending PAM failures, each at its own time (SshdParser._settle). */
 static int settle(ScanState *s, Connection *c) {
     for (uint32_t i = c->pending_first; i < c->pending_len; i++) {
@@ -10,6 +17,34 @@ static int settle(ScanState *s, Connection *c) {
         c->settled += p->times;
     }
     c->pending_first = c->pending_len = 0;
+    return 0;
+}
+
+/* A connection no later line joins (Connections._over): its pending PAM failures count, and its probe if it ended
+ * without ever trying to authenticate. */
+static int over(ScanState *s, Connection *c) {
+    if (settle(s, c) < 0) return -1;
+    Name none = NO_NAME;
+    if (c->ended && !c->tried && tally(s, c->ended_at, (uint32_t)c->host, c->source, &none, 0, 1) < 0) return -1;
+    c->ended = 0;
+    return 0;
+}
+
+static Connection *by_seq(ScanState *s, uint64_t seq) {
+    if (!s->connections.len) return NULL;
+    uint64_t first = AT(s->connections, Connection, 0).seq;
+    return seq >= first && seq - first < s->connections.len ? &AT(s->connections, Connection, seq - first) : NULL;
+}
+
+/* Every connection of a host is over (Connections._restart): where its log steps back further than BACKWARDS, none
+ * goes on. They stay where they are, gone: a line that finds one takes it for over. Only those waiting have anything
+ * left to count. */
+static int restart(ScanState *s, uint64_t host) {
+    AT(s->host_clocks, HostClock, host).epoch++;
+    for (size_t i = 0; i < s->waiting.len; i++) {
+        Connection *c = by_seq(s, AT(s->waiting, uint64_t, i));
+        if (c && c->host == host && over(s, c) < 0) return -1;
+    }
     return 0;
 }
 
@@ -34,7 +69,7 @@ static int forget_older_half(ScanState *s) {
     size_t total = s->connections.len, half = s->max_connections / 2;
     for (size_t i = 0; i < half; i++) {
         Connection *c = &AT(s->connections, Connection, i);
-        if (settle(s, c) < 0) return -1;
+        if (over(s, c) < 0) return -1;
         free(c->pending);
     }
     memmove(s->connections.items, &AT(s->connections, Connection, half), (total - half) * sizeof(Connection));
@@ -55,10 +90,11 @@ static int forget_older_half(ScanState *s) {
 /* Whether a line at t doing `actions` may belong to c (Connections._takes): no new authentication after it ended or
  * logged in, and no line at all once it has been quiet for IDLE (unless logged in). 1, 0, or -1 on error. */
 static int takes(ScanState *s, const Connection *c, Time t, unsigned actions) {
+    if (gone(s, c)) return 0;
     if ((actions & (A_ATTEMPT | A_WAITS | A_LOGIN)) && (c->closed || c->session)) return 0;
-    if (c->session) return 1;
-    int64_t quiet;
-    if (time_diff(s, &t, &c->last, &quiet) < 0) return -1;
+    if (c->session && !c->closed) return 1;
+    int64_t quiet;  /* by its host's clock: a log that goes back in time joins no old connection */
+    if (time_diff(s, clock_of(s, c->host), &c->last, &quiet) < 0) return -1;
     return quiet <= s->idle_us;
 }
 
@@ -115,7 +151,7 @@ static Connection *connection(ScanState *s, Time t, int kind, uint64_t host, uin
         int taken = takes(s, known, t, actions);
         if (taken < 0) { *failed = 1; return NULL; }
         if (!taken) {  /* over: whatever comes now is another client of a reused pid */
-            if (settle(s, known) < 0) { *failed = 1; return NULL; }
+            if (over(s, known) < 0) { *failed = 1; return NULL; }
             known = NULL;
             index = NONE;
         }
@@ -152,12 +188,13 @@ static Connection *connection(ScanState *s, Time t, int kind, uint64_t host, uin
         }
         return known;
     }
-    if (known && settle(s, known) < 0) { *failed = 1; return NULL; }  /* the pid serves another client now */
+    if (known && over(s, known) < 0) { *failed = 1; return NULL; }  /* the pid serves another client now */
     if (s->connections.len >= s->max_connections && forget_older_half(s) < 0) { *failed = 1; return NULL; }
     Connection *fresh = array_push(&s->connections);
     if (!fresh) { *failed = 1; nomem(s); return NULL; }
     fresh->seq = s->next_seq++;
     fresh->host = host; fresh->pid = pid; fresh->source = source; fresh->port = port; fresh->last = t;
+    fresh->epoch = AT(s->host_clocks, HostClock, host).epoch;
     index = (uint32_t)(s->connections.len - 1);
     if (map_put(&s->connection_index, host, pid, index) < 0 ||
         (port >= 0 && map_put(&s->endpoint_index, host, endpoint_key(source, port), index) < 0)) {
@@ -166,11 +203,6 @@ static Connection *connection(ScanState *s, Time t, int kind, uint64_t host, uin
     return fresh;
 }
 
-static Connection *by_seq(ScanState *s, uint64_t seq) {
-    if (!s->connections.len) return NULL;
-    uint64_t first = AT(s->connections, Connection, 0).seq;
-    return seq >= first && seq - first < s->connections.len ? &AT(s->connections, Connection, seq - first) : NULL;
-}
 
 /* Settle connections whose last PAM failure is over IDLE old, every SWEEP of log time (SshdParser._sweep). */
 static int sweep(ScanState *s, Time t) {
@@ -186,10 +218,15 @@ static int sweep(ScanState *s, Time t) {
         if (!c) continue;
         if (c->pending_first < c->pending_len) {
             int64_t idle;
-            if (time_diff(s, &t, &c->pending[c->pending_len - 1].time, &idle) < 0) return -1;
-            if (idle <= s->idle_us) { AT(s->waiting, uint64_t, keep++) = seq; continue; }
-            if (settle(s, c) < 0) return -1;
+            if (time_diff(s, clock_of(s, c->host), &c->pending[c->pending_len - 1].time, &idle) < 0) return -1;
+            if (idle > s->idle_us && settle(s, c) < 0) return -1;
         }
+        if (c->ended) {
+            int64_t quiet;
+            if (time_diff(s, clock_of(s, c->host), &c->last, &quiet) < 0) return -1;
+            if (quiet > s->idle_us && over(s, c) < 0) return -1;
+        }
+        if (c->pending_first < c->pending_len || c->ended) { AT(s->waiting, uint64_t, keep++) = seq; continue; }
         c->waiting = 0;
     }
     s->waiting.len = keep;
@@ -210,11 +247,11 @@ static int count_line(ScanState *s, Time t, int kind, int64_t count, Name *user,
     c->last = t;
     if (c->pending_first < c->pending_len) {
         int64_t waited;
-        if (time_diff(s, &t, &c->pending[c->pending_len - 1].time, &waited) < 0) return -1;
+        if (time_diff(s, clock_of(s, c->host), &c->pending[c->pending_len - 1].time, &waited) < 0) return -1;
         if (waited > s->idle_us && settle(s, c) < 0) return -1;  /* waited longer than sshd waits: counted */
     }
     /* The actions in rules.Action's order, as Connections.count does them. */
-    if (actions & A_TRIES) c->tried = 1;
+    if (actions & A_TRIES) { c->tried = 1; c->ended = 0; }  /* it tried after all: no probe */
     if (actions & A_ATTEMPT) {
         int64_t echoed = count;
         while (echoed && c->pending_first < c->pending_len) {  /* the PAM failures this line echoes */
@@ -272,8 +309,39 @@ static int count_line(ScanState *s, Time t, int kind, int64_t count, Name *user,
         if (map_put(&s->session_index, c->host, c->source, index) < 0) return nomem(s);
     }
     if (actions & A_ENDS) {
-        *probe = !c->tried && !c->closed;
+        if (!c->tried && !c->closed && !covered) {  /* a probe, once it is over and has still not tried */
+            c->ended = 1; c->ended_at = t; c->ended_kind = (uint8_t)kind;
+            if (!c->waiting) {
+                uint64_t *seq = array_push(&s->waiting);
+                if (!seq) return nomem(s);
+                *seq = c->seq;
+                c->waiting = 1;
+            }
+        }
         c->closed = 1;
+    }
+    return 0;
+}
+
+/* The end of a part of several: connections a later part may go on (not left to the join, and open after a login,
+ * or quiet for less than the head's reach) are handed on as they are, their waiting PAM failures with them. */
+static int hand_on(ScanState *s) {
+    for (size_t i = 0; i < s->connections.len; i++) {
+        Connection *c = &AT(s->connections, Connection, i);
+        if (c->head || gone(s, c)) continue;
+        int open = c->session && !c->closed;
+        if (!open) {
+            int64_t quiet;
+            if (time_diff(s, clock_of(s, c->host), &c->last, &quiet) < 0) return -1;
+            if (quiet > s->head_us) continue;
+        }
+        Connection *kept = array_push(&s->carried);
+        if (!kept) return nomem(s);
+        *kept = *c;
+        kept->session_key = map_get(&s->session_index, c->host, c->source) == (uint32_t)i;
+        c->pending = NULL;  /* moved: nothing is left to settle, nor a probe to decide */
+        c->pending_first = c->pending_len = c->pending_room = 0;
+        c->ended = 0;
     }
     return 0;
 }

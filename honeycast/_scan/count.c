@@ -195,6 +195,13 @@ static int is_covered(ScanState *s, uint32_t host, Time t, uint32_t (*key)(void 
     return 0;
 }
 
+/* The order of two user names' text, as Python orders strings (UTF-8 bytes keep the order of code points). */
+static int user_order(const ScanState *s, uint32_t a, uint32_t b) {
+    size_t an = s->users.length[a], bn = s->users.length[b];
+    int order = memcmp(s->users.bytes + s->users.start[a], s->users.bytes + s->users.start[b], an < bn ? an : bn);
+    return order ? order : (an > bn) - (an < bn);
+}
+
 /* Note a user name a source tried, or that sshd called invalid, among its first (timeline.noted). */
 static int note_name(ScanState *s, SourceInfo *info, Named name) {
     int64_t step;
@@ -203,22 +210,21 @@ static int note_name(ScanState *s, SourceInfo *info, Named name) {
         Named *known = &info->name[i];
         if (known->user != name.user) continue;
         if (time_diff(s, &name.at, &known->at, &step) < 0) return -1;
-        if (step >= 0 && (known->invalid || !name.invalid)) return 0;
-        if (step >= 0) name.at = known->at;
-        name.invalid |= known->invalid;
+        if (step > 0 || (step == 0 && (known->invalid || !name.invalid))) return 0;
+        /* noted earlier than kept (its time and flag replace the kept ones), or called invalid at that very time */
         memmove(known, known + 1, (size_t)(info->names - i - 1) * sizeof *known);
         at = --info->names;
         break;
     }
     if (at == s->attack_names) {
         if (time_diff(s, &name.at, &info->name[s->attack_names - 1].at, &step) < 0) return -1;
-        if (step >= 0) return 0;
+        if (step > 0 || (step == 0 && user_order(s, name.user, info->name[s->attack_names - 1].user) >= 0)) return 0;
         info->names--;  /* the latest of the kept names gives way */
     }
     uint8_t place = info->names;
-    while (place > 0) {
+    while (place > 0) {  /* earliest first; names of one instant in the order of their text (tally.noted) */
         if (time_diff(s, &name.at, &info->name[place - 1].at, &step) < 0) return -1;
-        if (step >= 0) break;
+        if (step > 0 || (step == 0 && user_order(s, name.user, info->name[place - 1].user) >= 0)) break;
         info->name[place] = info->name[place - 1];
         place--;
     }

@@ -8,6 +8,36 @@
 /* One sshd event: connection state, then the tally (Tally.add). source: an interned address or NONE. */
 static uint32_t add_source(ScanState *s, const char *p, size_t n, int is_host);
 
+/* A line of a part's head: it moves its connection along (its time, its end, its login) and is kept, as it came,
+ * for the join (Connections.follow); it counts in nothing here. */
+static int left_to_join(ScanState *s, Time t, int kind, Connection *c) {
+    if (c) {
+        unsigned actions = s->actions[kind];
+        c->head = 1;
+        c->last = t;
+        if (actions & A_SESSION) {
+            c->session = 1;
+            uint32_t index = (uint32_t)(c - (Connection *)s->connections.items);
+            if (map_put(&s->session_index, c->host, c->source, index) < 0) return nomem(s);
+        }
+        if (actions & A_ENDS) c->closed = 1;
+    }
+    if (s->journal_len + s->line_n + 1 > s->journal_room) {
+        size_t room = (s->journal_len + s->line_n + 1) * 2;
+        char *grown = realloc(s->journal, room);
+        if (!grown) return nomem(s);
+        s->journal = grown; s->journal_room = room;
+    }
+    if (s->line_n) memcpy(s->journal + s->journal_len, s->line_p, s->line_n);
+    s->journal_len += s->line_n;
+    s->journal[s->journal_len++] = '\n';
+    s->journal_clocks.size = sizeof(Time);
+    Time *clock = array_push(&s->journal_clocks);
+    if (!clock) return nomem(s);
+    *clock = s->had_latest ? s->before : (Time){INT64_MIN, LOCAL, 0};
+    return 0;
+}
+
 /* A line's own fields, for its key (asked only of a line at the very instant a covered span ends). */
 typedef struct {
     ScanState *s; int has_pid; uint64_t pid; int kind; uint32_t source; int64_t port;
@@ -23,17 +53,28 @@ static uint32_t key_of_fields(void *line) {
 
 static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid, int kind, int64_t count,
                  Name source, int source_is_host, int64_t port, Name user) {
-    if (s->has_latest) {
+    s->host_clocks.size = sizeof(HostClock);
+    HostClock *clock = array_reach(&s->host_clocks, host);  /* the host's clock (Connections.sweep) */
+    if (!clock) return nomem(s);
+    s->had_latest = clock->seen;
+    s->before = clock->t;
+    if (clock->seen) {
         int64_t step;
-        if (time_diff(s, &s->latest, &t, &step) < 0) return -1;
-        if (step > s->backwards_us) {
-            s->backwards++;
-            if (step > s->backwards_step) { s->backwards_step = step; s->backwards_line = s->lines; }
+        if (time_diff(s, &clock->t, &t, &step) < 0) return -1;
+        if (step > s->backwards_us) {  /* the host's log went back in time: its connections are over */
+            if (restart(s, host) < 0) return -1;
+            clock->t = t;
+        } else if (step < 0) {
+            clock->t = t;
         }
-        if (step < 0) s->latest = t;
     } else {
-        s->latest = t;
-        s->has_latest = 1;
+        clock->t = t;
+        clock->seen = 1;
+    }
+    if (!s->has_first) {
+        s->first = s->head_end = t;
+        s->head_end.wall += s->head_us;
+        s->has_first = 1;
     }
 
     if (source.p && source.id == NONE && has_pid) {
@@ -51,6 +92,31 @@ static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid,
         if (source.id == NONE) return nomem(s);
     }
     uint32_t origin = source.id;
+    if (sweep(s, t) < 0) return -1;
+    Connection *c = NULL;
+    if (has_pid) {
+        int failed = 0;
+        c = connection(s, t, kind, host, pid, origin, port, &failed);
+        if (failed) return -1;
+    }
+    if (s->head_us >= 0) {
+        int64_t beyond;
+        if (time_diff(s, &t, &s->head_end, &beyond) < 0) return -1;
+        if (beyond <= 0 || (c && c->head)) return left_to_join(s, t, kind, c);
+    }
+    if (c && origin == NONE) origin = c->source;
+    if (s->has_counted) {  /* a step back between the lines counted here (events_of) */
+        int64_t step;
+        if (time_diff(s, &s->counted_latest, &t, &step) < 0) return -1;
+        if (step > s->backwards_us) {
+            s->backwards++;
+            if (step > s->backwards_step) { s->backwards_step = step; s->backwards_line = s->lines; }
+        }
+        if (step < 0) s->counted_latest = t;
+    } else {
+        s->counted_latest = t;
+        s->has_counted = 1;
+    }
     const char *user_p;
     size_t user_n;
     name_bytes(&s->users, &user, &user_p, &user_n);
@@ -68,9 +134,9 @@ static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid,
         if (after > 0) { span->last = t; span->lines.len = 0; span->names_len = 0; }
         at_last = after >= 0;
     }
-    if (at_last && note_at_last(span, has_pid, pid, kind, origin, port, user_p, user_n, count) < 0) return nomem(s);
+    if (at_last && note_at_last(span, has_pid, pid, kind, source.id, port, user_p, user_n, count) < 0) return nomem(s);
     /* A line an earlier build counted is read for its connection, and counted in nothing. */
-    LineFields fields = {s, has_pid, pid, kind, origin, port, user_p, user_n, count};
+    LineFields fields = {s, has_pid, pid, kind, source.id, port, user_p, user_n, count};  /* as the line gives them */
     int covered = is_covered(s, host, t, key_of_fields, &fields);
     if (covered < 0) return -1;
     int counted = !covered;
@@ -78,14 +144,6 @@ static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid,
         s->sshd_lines++;
         s->kinds[kind] += count;
         s->kind_seen[kind] = 1;
-    }
-    if (sweep(s, t) < 0) return -1;
-    Connection *c = NULL;
-    if (has_pid) {
-        int failed = 0;
-        c = connection(s, t, kind, host, pid, origin, port, &failed);
-        if (failed) return -1;
-        if (c && origin == NONE) origin = c->source;
     }
     int64_t attempts;
     int probe;
@@ -101,7 +159,6 @@ static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid,
         Login *login = array_push(&s->logins);
         if (!login) return nomem(s);
         login->time = t; login->source = origin; login->user = user.id;
-        login->before = INFO(s, origin).total;
     }
     return 0;
 }
@@ -178,6 +235,7 @@ static int reference_line(ScanState *s, const char *p, size_t n) {
 
 static int line(ScanState *s, const char *p, ptrdiff_t n) {
     while (n > 0 && p[n - 1] == '\r') n--;
+    s->line_p = p; s->line_n = (size_t)n;
     s->lines++;
     if ((size_t)n > s->max_line) return reference_line(s, p, (size_t)n);
     Header h;

@@ -95,16 +95,17 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
 static int Scanner_start(Scanner *self, PyObject *args, PyObject *kwds) {
     ScanState *s = &self->s;
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
-                            "zone_offset", "covered", "rules", "max_line", NULL};
+                            "zone_offset", "covered", "rules", "max_line", "head", NULL};
     int slice, year, ref_year, ref_month, ref_day, attack_names;
-    long long idle, sweep, backwards;
+    long long idle, sweep, backwards, head = -1;
     Py_ssize_t max_pending, max_connections, max_line;
     PyObject *header, *fields, *local_offset, *to_local, *zone_offset, *covers, *actions;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOO(O!LLnniL)n", names, &slice, &year, &ref_year,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOO(O!LLnniL)n|L", names, &slice, &year, &ref_year,
                                      &ref_month, &ref_day, &header, &fields, &local_offset, &to_local, &zone_offset,
                                      &covers, &PyTuple_Type, &actions, &idle, &sweep, &max_pending,
-                                     &max_connections, &attack_names, &backwards, &max_line))
+                                     &max_connections, &attack_names, &backwards, &max_line, &head))
         return -1;
+    s->head_us = head < 0 ? -1 : head;  /* a part of several: how far its head goes (scan.join) */
     if (max_line < 1 || max_line > (PY_SSIZE_T_MAX - 8) / 4) {
         PyErr_SetString(PyExc_ValueError, "max_line out of range");
         return -1;
@@ -166,6 +167,7 @@ static int Scanner_start(Scanner *self, PyObject *args, PyObject *kwds) {
     s->covered.size = sizeof(Covered);
     s->host_cover.size = sizeof(HostCover);
     s->host_spans.size = sizeof(HostSpan);
+    s->carried.size = sizeof(Connection);
     if (strings_init(&s->hosts) < 0 || strings_init(&s->sources) < 0 || strings_init(&s->users) < 0 ||
         map_init(&s->connection_index, 1 << 12) < 0 || map_init(&s->endpoint_index, 1 << 12) < 0 ||
         map_init(&s->session_index, 1 << 8) < 0 ||
@@ -207,6 +209,8 @@ static void Scanner_dealloc(Scanner *self) {
     for (size_t i = 0; i < s->host_spans.len; i++) {
         free(AT(s->host_spans, HostSpan, i).lines.items); free(AT(s->host_spans, HostSpan, i).names);
     }
+    for (size_t i = 0; i < s->carried.len; i++) free(AT(s->carried, Connection, i).pending);
+    free(s->carried.items); free(s->journal); free(s->journal_clocks.items); free(s->host_clocks.items);
     free(s->covered.items); free(s->host_cover.items); free(s->host_spans.items);
     map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->session_index); map_free(&s->slice_index);
     map_free(&s->cell_index); map_free(&s->user_cell_index);
@@ -299,10 +303,12 @@ static PyObject *Scanner_end(Scanner *self, int last_line) {
         s->carry_len = 0;
         if (line(s, s->carry, (Py_ssize_t)n) < 0) return raised(self);
     }
-    /* The end of the input ends every connection: pending PAM failures count (SshdParser.finish). */
+    /* The end of the input ends every connection: pending PAM failures count (SshdParser.finish), but in a part
+     * of several those a later part may go on are handed on as they are. */
+    if (s->head_us >= 0 && hand_on(s) < 0) return raised(self);
     for (size_t i = 0; i < s->waiting.len; i++) {
         Connection *c = by_seq(s, AT(s->waiting, uint64_t, i));
-        if (c && settle(s, c) < 0) return raised(self);
+        if (c && over(s, c) < 0) return raised(self);
     }
     /* Only the counts are needed from here on: free the connections and the lookup tables. */
     for (size_t i = 0; i < s->connections.len; i++) free(AT(s->connections, Connection, i).pending);
@@ -330,6 +336,11 @@ static PyMethodDef Scanner_methods[] = {
     {"failures", (PyCFunction)Scanner_failures, METH_VARARGS,
      "failures(start): the failures and first names of the sources with ids from start on, then let go of them "
      "(result() is refused after it)."},
+    {"head", (PyCFunction)Scanner_head, METH_NOARGS,
+     "(lines, clocks): a part's head as it came, each line ending in \\n, and the log's clock before each (or None)."},
+    {"carried", (PyCFunction)Scanner_carried, METH_NOARGS, "The connections open at a part's end (once)."},
+    {"edges", (PyCFunction)Scanner_edges, METH_NOARGS,
+     "(first, clocks): the time of the first line (or None), and per host id its clock at the end."},
     {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "slices(sources, users, hosts, counts_type): the counts of each slice, keyed by address and user, in dictionaries counts_type() makes (once: the scanner lets go of them)."},
     {NULL, NULL, 0, NULL},
 };

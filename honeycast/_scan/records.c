@@ -36,8 +36,7 @@ static PyStructSequence_Field HOST_SPAN_FIELDS[] = {
     {"first_fold", NULL}, {"last_wall", NULL}, {"last_offset", NULL}, {"last_fold", NULL},
     {"at_last", "the keys of the lines read at the last instant"}, {NULL, NULL}};
 static PyStructSequence_Field LOGIN_FIELDS[] = {
-    {"wall", NULL}, {"offset", NULL}, {"fold", NULL}, {"source", "source id"}, {"user", "user id"},
-    {"before", "failures from the source counted before it"}, {NULL, NULL}};
+    {"wall", NULL}, {"offset", NULL}, {"fold", NULL}, {"source", "source id"}, {"user", "user id"}, {NULL, NULL}};
 static PyStructSequence_Field FAILURE_FIELDS[] = {
     {"source", "source id"}, {"first_wall", NULL}, {"first_offset", NULL}, {"first_fold", NULL},
     {"total", "failed attempts"}, {"last_wall", NULL}, {"last_offset", NULL}, {"last_fold", NULL},
@@ -144,7 +143,7 @@ static PyObject *Scanner_counts(Scanner *self) {
     for (size_t i = 0; i < s->logins.len; i++) {
         Login l = AT(s->logins, Login, i);
         PyObject *item = RECORD_OF(R_LOGIN, LL(l.time.wall), offset_object(l.time.offset), LL(l.time.fold),
-                                   LL(l.source), LL(l.user), LL(l.before));
+                                   LL(l.source), LL(l.user));
         if (!item) goto done;
         PyList_SET_ITEM(logins, i, item);
     }
@@ -333,4 +332,79 @@ fail:
     free(cell_first); free(user_first);
     Py_XDECREF(result);
     return raised(self);
+}
+
+/* ---------------------------------------------------------------- a part of several (scan.join) */
+
+static PyObject *time_tuple(Time t) { return Py_BuildValue("(LNi)", (long long)t.wall, offset_object(t.offset), (int)t.fold); }
+
+static PyObject *text_of(Strings *strings, uint32_t id) {
+    if (id == NONE) Py_RETURN_NONE;
+    return PyUnicode_DecodeUTF8(strings->bytes + strings->start[id], strings->length[id], "surrogatepass");
+}
+
+static PyObject *Scanner_head(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "head") < 0) return NULL;
+    PyObject *clocks = PyList_New((Py_ssize_t)s->journal_clocks.len);
+    for (size_t i = 0; clocks && i < s->journal_clocks.len; i++) {
+        Time t = AT(s->journal_clocks, Time, i);
+        PyObject *clock = t.wall == INT64_MIN ? Py_NewRef(Py_None) : time_tuple(t);
+        if (!clock) Py_CLEAR(clocks);
+        else PyList_SET_ITEM(clocks, (Py_ssize_t)i, clock);
+    }
+    PyObject *r = clocks ? Py_BuildValue("(y#N)", s->journal ? s->journal : "", (Py_ssize_t)s->journal_len, clocks) : NULL;
+    s->busy = 0;
+    return r;
+}
+
+static PyObject *Scanner_edges(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "edges") < 0) return NULL;
+    PyObject *clocks = PyList_New(0);
+    for (size_t i = 0; clocks && i < s->host_clocks.len; i++) {
+        HostClock clock = AT(s->host_clocks, HostClock, i);
+        PyObject *item = clock.seen ? Py_BuildValue("(nN)", (Py_ssize_t)i, time_tuple(clock.t)) : NULL;
+        if (clock.seen && (!item || PyList_Append(clocks, item) < 0)) Py_CLEAR(clocks);
+        Py_XDECREF(item);
+    }
+    PyObject *first = s->has_first ? time_tuple(s->first) : Py_NewRef(Py_None);
+    PyObject *r = NULL;
+    if (clocks && first) r = Py_BuildValue("(NN)", first, clocks);  /* both taken over, whatever comes of it */
+    else { Py_XDECREF(clocks); Py_XDECREF(first); }
+    s->busy = 0;
+    return r;
+}
+
+/* (host, pid, source, is_host, port or -1, tried, closed, session, session_key, ended (time and kind, or None), last,
+ * pending, settled) of each
+ * connection handed on; pending: (time, user or None, times) of each waiting PAM failure. Once: they are let go. */
+static PyObject *Scanner_carried(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "carried") < 0) return NULL;
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list && i < s->carried.len; i++) {
+        Connection *c = &AT(s->carried, Connection, i);
+        PyObject *pending = PyTuple_New(c->pending_len - c->pending_first);
+        for (uint32_t k = c->pending_first; pending && k < c->pending_len; k++) {
+            Pending *one = &c->pending[k];
+            PyObject *item = Py_BuildValue("(NNL)", time_tuple(one->time), text_of(&s->users, one->user),
+                                           (long long)one->times);
+            if (!item) Py_CLEAR(pending);
+            else PyTuple_SET_ITEM(pending, k - c->pending_first, item);
+        }
+        PyObject *ended = c->ended ? Py_BuildValue("(Ni)", time_tuple(c->ended_at), (int)c->ended_kind) : Py_NewRef(Py_None);
+        PyObject *item = pending && ended ? Py_BuildValue(
+            "(NKNiLiiiiNNNL)", text_of(&s->hosts, (uint32_t)c->host), (unsigned long long)c->pid,
+            text_of(&s->sources, c->source), c->source == NONE ? 0 : (int)INFO(s, c->source).is_host,
+            (long long)c->port, c->tried, c->closed, c->session, c->session_key, ended, time_tuple(c->last), pending,
+            (long long)c->settled) : NULL;
+        if (!item) { Py_XDECREF(pending); Py_XDECREF(ended); }
+        if (!item || PyList_Append(list, item) < 0) Py_CLEAR(list);
+        Py_XDECREF(item);
+    }
+    for (size_t i = 0; i < s->carried.len; i++) free(AT(s->carried, Connection, i).pending);
+    s->carried.len = 0;
+    s->busy = 0;
+    return list;
 }

@@ -14,6 +14,11 @@ typedef struct {
     uint32_t source;
     int64_t port;                 /* -1 until a line names it */
     uint8_t tried, closed, waiting, session;
+    uint8_t head;                 /* its lines are left to the join: it may go on one an earlier part left open */
+    uint8_t session_key;          /* handed on: it is the latest login from its address on its host */
+    uint32_t epoch;               /* how often its host's log had gone back in time when it began (Connections) */
+    uint8_t ended, ended_kind;    /* it ended without trying, by a line of this kind: a probe once it is over */
+    Time ended_at;
     int64_t settled;
     Time last;                    /* its latest line */
     Pending *pending; uint32_t pending_first, pending_len, pending_room;  /* a queue: [first, len) */
@@ -28,7 +33,7 @@ typedef struct {
     Time first, last; int64_t total; uint8_t failed, is_host, counted;  /* counted: a line of it was */
     uint8_t names; Named name[];  /* earliest first: room for the rule book's attack_names */
 } SourceInfo;
-typedef struct { Time time; uint32_t source, user; int64_t before; } Login;
+typedef struct { Time time; uint32_t source, user; } Login;
 /* A source's record: its size is the scanner's, with room for the rule book's attack_names first names. */
 #define INFO(s, index) (*(SourceInfo *)((s)->source_info.items + (size_t)(index) * (s)->source_info.size))
 /* A span of time a host's lines were already counted in (by an earlier build): its events are read but not
@@ -42,6 +47,7 @@ typedef struct {
     size_t count;
 } Covered;
 typedef struct { uint8_t known; uint32_t first, count; } HostCover;  /* a host's spans in Scanner.covered */
+typedef struct { Time t; uint8_t seen; uint32_t epoch; } HostClock;  /* epoch: how often it went back in time */
 /* A line at a host's last instant, by the fields its key is made of (line_key); its user's bytes in the span. */
 typedef struct { uint64_t pid; int64_t port, count; uint32_t source, user_at, user_len; uint8_t kind, has_pid; } LineRef;
 /* A host's first and last line, and the lines at that last instant (keyed only when the result is taken). */
@@ -114,7 +120,16 @@ typedef struct {
     uint32_t last_host; char last_host_text[256]; size_t last_host_len;
     /* what was read */
     int64_t lines, sshd_lines, two_ways, overlong, backwards, backwards_line, backwards_step;
-    int has_latest; Time latest;
+    Array host_clocks;  /* per host, the log's clock: the latest time of its lines (HostClock; Connections.clocks) */
+    int has_counted; Time counted_latest;  /* the latest time of a line counted here (for steps back) */
+    /* one part of several (scan.join): its head is left to the join, its open connections handed on */
+    int64_t head_us;  /* how far after its first line the head goes, or -1: not a part */
+    int has_first; Time first, head_end;
+    const char *line_p; size_t line_n;  /* the line being read, as it came */
+    char *journal; size_t journal_len, journal_room;  /* the head's lines, each ending in \n */
+    Array journal_clocks;  /* per line of the head, the log's clock before it (Time; wall LOCAL_NONE: none yet) */
+    int had_latest; Time before;  /* the clock before the line being read */
+    Array carried;  /* connections open at the end, handed on (Connection, their pending moved here) */
     int state;  /* NEW, READING, FINISHED, SLICED, TAKEN or BROKEN: which methods may be called */
     /* the rule book (rules.RuleBook) */
     uint16_t actions[N_KINDS];
