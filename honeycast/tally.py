@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache, reduce
+from itertools import accumulate
 from typing import NamedTuple, TypeVar
 
 from .events import AuthEvent
@@ -391,14 +393,20 @@ class Tally:
             return
         by_source: dict[str, list[tuple[datetime, int]]] = {source: [] for source in wanted}
         for start, part in self.slices.items():
-            for source in wanted & part.sources.keys():
-                by_source[source].append((start, part.sources[source]))
-        for found in by_source.values():
+            counts = part.sources  # summed over the slice's hosts: once
+            for source in wanted & counts.keys():
+                by_source[source].append((start, counts[source]))
+        starts: dict[str, list[datetime]] = {}
+        totals: dict[str, list[int]] = {}  # per source, its failures up to and including each of its slices
+        for source, found in by_source.items():
             found.sort()
+            starts[source] = [start for start, _ in found]
+            totals[source] = list(accumulate(count for _, count in found))
         counted = []
         for time, source, user, _ in self.accepted:
             own = slice_key(time, self.slice_seconds, self.tz)
-            failed = sum(count for start, count in by_source[source] if start <= own)
+            reach = bisect_right(starts[source], own)
+            failed = totals[source][reach - 1] if reach else 0
             counted.append((time, source, user, self.earlier[source] + failed))
         self.accepted = counted
 
