@@ -87,6 +87,35 @@ class Carried(NamedTuple):
     settled: int
 
 
+class HeadKey(NamedTuple):
+    """Who a connection of a part's head is: what a connection an earlier part left open would have to share with
+    it to be it (its pid, its address and port, or for a login ended without a port its address)."""
+
+    host: str
+    pid: int
+    source: str | None
+    port: int | None
+    last: datetime
+    open_login: bool
+
+
+def reaches(carried: Iterable[Carried], head: Iterable[HeadKey]) -> bool:
+    """Whether any connection an earlier part left open may be one of a later part's head."""
+    pids, endpoints, portless = set(), set(), set()
+    for one in head:
+        pids.add((one.host, one.pid))
+        if one.port is None:
+            portless.add((one.host, one.source))
+        else:
+            endpoints.add((one.host, one.source, one.port))
+    return any(
+        (one.host, one.pid) in pids
+        or (one.port is not None and (one.host, one.source, one.port) in endpoints)
+        or (one.session_key and (one.host, one.source) in portless)
+        for one in carried
+    )
+
+
 class Connections:
     """The connections of one input's lines, as they are read."""
 
@@ -131,6 +160,14 @@ class Connections:
             self._over(connection)
         self._waiting.clear()
         return carried
+
+    def head_keys(self) -> list[HeadKey]:
+        """Return who the connections of a part's head are (``HeadKey``)."""
+        return [
+            HeadKey(one.host, one.pid, one.source, one.port, one.last, one.session and not one.closed)  # type: ignore[arg-type]
+            for one in self._open.values()
+            if one.head
+        ]
 
     def _carried(self, connection: _Connection) -> Carried:
         assert connection.last is not None

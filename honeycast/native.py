@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
-from .connections import Carried
+from .connections import Carried, HeadKey
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .headers import Classic, read_header
@@ -122,12 +122,20 @@ class NativeCount:
         """Return what was read and counted (see Scanner_result in _scan/module.c)."""
         return self._scanner.result()
 
+    def head_keys(self) -> list[HeadKey]:
+        """Return who the connections of a part's head are (after ``finish``): ``scan.join`` reads the head at the
+        native scanner's speed where no connection the parts before left open is one of them."""
+        return [
+            HeadKey(host, pid, source, None if port < 0 else port, _moment(*last, self.tz), bool(open_login))
+            for host, pid, source, port, last, open_login in self._scanner.head_keys()
+        ]
+
     def part(
         self, hosts: list[str]
-    ) -> tuple[list[str], list[datetime | None], list[Carried], datetime | None, dict[str, datetime]]:
+    ) -> tuple[list[str], list[datetime | None], list[Carried], datetime | None, dict[str, datetime], bool]:
         """Return what a part of several leaves to the join: its head's lines and their hosts' clocks before each,
-        the connections open at its end, the time of its first line, and per host (``hosts``: by id) its clock at
-        the end (after ``finish``)."""
+        the connections open at its end, the time of its first line, per host (``hosts``: by id) its clock at the end,
+        and whether its head's lines kept to their hosts' clocks (within ``JOIN_SKEW``) (after ``finish``)."""
         journal, clocks = self._scanner.head()
         head = journal.decode("utf-8", "replace").split("\n")[:-1]
         head_clocks = [None if clock is None else _moment(*clock, self.tz) for clock in clocks]
@@ -141,13 +149,14 @@ class NativeCount:
             for host, pid, source, is_host, port, tried, closed, session, session_key, ended, last, pending, settled
             in self._scanner.carried()
         ]  # fmt: skip
-        first, host_clocks = self._scanner.edges()
+        first, host_clocks, disorder = self._scanner.edges()
         return (
             head,
             head_clocks,
             carried,
             None if first is None else _moment(*first, self.tz),
             {hosts[host]: _moment(*clock, self.tz) for host, clock in host_clocks},
+            not disorder,
         )
 
     def failures(self) -> list[_scan.Failure]:

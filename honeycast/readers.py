@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from . import native
-from .connections import Carried
+from .connections import Carried, HeadKey
 from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
 from .ranges import WHOLE, Job, file_blocks, range_blocks, range_lines
@@ -48,6 +48,13 @@ class Segment(NamedTuple):
     """The year its first yearless stamp was placed in (its head is read in it again)."""
     hosts: frozenset[str]
     """The hosts its lines name."""
+    head_keys: list[HeadKey]
+    """Who the connections of its head are (``connections.reaches``)."""
+    native: bool
+    """Its reader was the native scanner: its head may be read again by it."""
+    head_in_order: bool
+    """Its head's lines kept to their hosts' clocks (none further behind than ``JOIN_SKEW``): read on their own,
+    they are read at the clocks they were read at here."""
 
 
 class Reader(Protocol):
@@ -121,11 +128,13 @@ class NativeReader:
         )
         for warning in warnings:
             reporter.warn(warning)
-        lines, head_clocks, carried, first, clocks = counter.part(result.host_names)
+        lines, head_clocks, carried, first, clocks, in_order = counter.part(result.host_names)
         hosts = frozenset(result.host_names)
+        keys = counter.head_keys()
         tally = counter.tally(result, geo)
         note_year(tally, job, read, result.year or None)
-        return Segment(job, tally, lines, head_clocks, carried, first, clocks, result.year or None, hosts)
+        year = result.year or None
+        return Segment(job, tally, lines, head_clocks, carried, first, clocks, year, hosts, keys, True, in_order)
 
 
 class PythonReader:
@@ -156,7 +165,7 @@ class PythonReader:
         note_year(tally, job, read, parser.first_year)
         return Segment(
             job, tally, parser.head_lines, parser.head_clocks, parser.carried, parser.first,
-            parser.connections.clocks, parser.first_year, parser.hosts,
+            parser.connections.clocks, parser.first_year, parser.hosts, parser.connections.head_keys(), False, False,
         )  # fmt: skip
 
 

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
-from .connections import JOIN_SKEW, Carried
+from . import native
+from .connections import JOIN_SKEW, Carried, reaches
 from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import Geolocator
@@ -176,33 +177,47 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
         return tally
     with Geolocator(read.geoip_db) if geo is None else contextlib.nullcontext(geo) as located:
         carried: list[Carried] = []
+        expired: list[Carried] = []  # over: no later part reaches them (settled at the end, at their own times)
         clocks: dict[str, datetime] = {}  # per host, the log's clock where the parts read so far ended
         for segment in _in_order([one for one in segments if one.first is not None]):
-            part = Tally(
-                slice_seconds, read.tz, host=read.host_of(segment.job.path), covered=read.covered, rules=read.rules
-            )
-            parser = SshdParser(
-                read.tz,
-                year=segment.year,
-                reference=segment.job.reference,
-                covers=part.covers if read.covered else None,
-                rules=read.rules,
-                carried=carried,
-                clocks=clocks,
-            )
             assert segment.first is not None
-            if any(one.host in segment.hosts and one.last > segment.first + JOIN_SKEW for one in carried):
-                # The log went back in time where it was cut (a file read twice, a clock set back): lines far into
-                # this part may go on connections the parts before left open. It is read again, whole, from them.
-                job = segment.job
-                whole = range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(lambda warning: None)
-                tally_events(part, _replayed(parser, whole, None), located)
-                carried, clocks = parser.carried, parser.connections.clocks
-                tally.update(part)
-                continue
-            tally_events(part, _replayed(parser, segment.head, segment.head_clocks), located)
-            carried = parser.carried + segment.carried
-            clocks = {**parser.connections.clocks, **segment.clocks}  # where the parts follow one another
+            back = any(one.host in segment.hosts and one.last > segment.first + JOIN_SKEW for one in carried)
+            if not back and segment.native and segment.head_in_order and _apart(segment, carried, read.rules):
+                # No connection left open before is one of the head's, and the head's are over by the part's end:
+                # the head counts alone, as fast as the rest (those left open go on, their host's clock with them).
+                part = _head_alone(segment, read, slice_seconds, located)
+                clocks = {**clocks, **segment.clocks}
+                reach = read.rules.idle + JOIN_SKEW
+                going: list[Carried] = []
+                for one in carried:
+                    alive = (one.session and not one.closed) or clocks[one.host] - one.last <= reach
+                    (going if alive else expired).append(one)
+                carried = going + segment.carried
+            else:
+                part = Tally(
+                    slice_seconds, read.tz, host=read.host_of(segment.job.path), covered=read.covered, rules=read.rules
+                )
+                parser = SshdParser(
+                    read.tz,
+                    year=segment.year,
+                    reference=segment.job.reference,
+                    covers=part.covers if read.covered else None,
+                    rules=read.rules,
+                    carried=carried,
+                    clocks=clocks,
+                )
+                if back:
+                    # The log went back in time where it was cut (a file read twice, a clock set back): lines far
+                    # into this part may go on connections the parts before left open. It is read again, whole.
+                    job = segment.job
+                    whole = range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(lambda warning: None)
+                    tally_events(part, _replayed(parser, whole, None), located)
+                    carried, clocks = parser.carried, parser.connections.clocks
+                    tally.update(part)
+                    continue
+                tally_events(part, _replayed(parser, segment.head, segment.head_clocks), located)
+                carried = parser.carried + segment.carried
+                clocks = {**parser.connections.clocks, **segment.clocks}  # where the parts follow one another
             head_spans, part.spans = part.spans, {}
             part.update(segment.tally)
             for host, (span,) in head_spans.items():  # one input: its head and the rest read as one span
@@ -210,7 +225,7 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
                 part.spans[host] = [span if rest is None else both_spans(span, rest[0])]
             tally.update(part)
         last = Tally(slice_seconds, read.tz, rules=read.rules)
-        parser = SshdParser(read.tz, rules=read.rules, carried=carried, clocks=clocks)
+        parser = SshdParser(read.tz, rules=read.rules, carried=[*expired, *carried], clocks=clocks)
         tally_events(last, _replayed(parser, [], None, carry=False), located)
         tally.update(last)
     for segment in segments:
@@ -218,6 +233,25 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
             tally.update(segment.tally)
     tally.count_logins()
     return tally
+
+
+def _apart(segment: Segment, carried: list[Carried], rules: RuleBook) -> bool:
+    """Whether a part's head may be counted on its own: no connection left open before may be one of its
+    connections, and those are over by the part's end (none is handed on)."""
+    reach = rules.idle + JOIN_SKEW
+    over = all(not one.open_login and segment.clocks[one.host] - one.last > reach for one in segment.head_keys)
+    return over and not reaches(carried, segment.head_keys)
+
+
+def _head_alone(segment: Segment, read: ReadOptions, slice_seconds: int, geo: Geolocator) -> Tally:
+    """Return the tally of a part's head counted on its own by the native scanner."""
+    job = segment.job
+    counter = native.NativeCount(
+        slice_seconds, read.tz, segment.year, job.reference, read.covered, read.host_of(job.path), read.rules
+    )
+    counter.feed("".join(line if line.endswith("\n") else line + "\n" for line in segment.head).encode())
+    counter.finish()
+    return counter.tally(counter.result(), geo)
 
 
 def _in_order(segments: list[Segment]) -> list[Segment]:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache, reduce
-from itertools import accumulate
 from typing import NamedTuple, TypeVar
 
 from .events import AuthEvent
@@ -388,26 +386,25 @@ class Tally:
         """Set each login's failed attempts before it: those from its address in earlier builds and in every slice
         up to the login's own, whole. A slice is the finest grain every part of a log counts alike: where the
         lines are cut, or whose connection a failure settled on, cannot move a failure across one."""
-        wanted = {source for _, source, _, _ in self.accepted}
-        if not wanted:
+        if not self.accepted:
             return
-        by_source: dict[str, list[tuple[datetime, int]]] = {source: [] for source in wanted}
-        for start, part in self.slices.items():
-            counts = part.sources  # summed over the slice's hosts: once
-            for source in wanted & counts.keys():
-                by_source[source].append((start, counts[source]))
-        starts: dict[str, list[datetime]] = {}
-        totals: dict[str, list[int]] = {}  # per source, its failures up to and including each of its slices
-        for source, found in by_source.items():
-            found.sort()
-            starts[source] = [start for start, _ in found]
-            totals[source] = list(accumulate(count for _, count in found))
-        counted = []
-        for time, source, user, _ in self.accepted:
-            own = slice_key(time, self.slice_seconds, self.tz)
-            reach = bisect_right(starts[source], own)
-            failed = totals[source][reach - 1] if reach else 0
-            counted.append((time, source, user, self.earlier[source] + failed))
+        wanted = {source for _, source, _, _ in self.accepted}
+        logins = sorted(
+            (slice_key(time, self.slice_seconds, self.tz), index) for index, (time, *_) in enumerate(self.accepted)
+        )
+        running = dict.fromkeys(wanted, 0)  # failures from each address in the slices passed so far
+        counted = list(self.accepted)
+        waiting = iter(logins)
+        due = next(waiting, None)
+        for start in [*sorted(self.slices), None]:
+            while due is not None and (start is None or due[0] < start):  # its slice is behind: every failure is in
+                time, source, user, _ = counted[due[1]]
+                counted[due[1]] = (time, source, user, self.earlier[source] + running[source])
+                due = next(waiting, None)
+            if start is not None:
+                counts = self.slices[start].sources
+                for source in wanted & counts.keys():
+                    running[source] += counts[source]
         self.accepted = counted
 
     def span(self) -> tuple[datetime, datetime] | None:

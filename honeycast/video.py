@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import re
 import subprocess
@@ -97,11 +98,16 @@ def write_videos(
     takes a while); if it fails, the encoders are stopped.
     """
     encoders: list[_Encoder] = []
+    # The first frame before any encoder starts: processes that make frames are forked then, so none of them holds
+    # an encoder's input open (ffmpeg would wait for the end of a pipe that a frame worker still has).
+    frames = iter(frames)
+    first = next(frames, None)
     try:
         for output in outputs:
             encoders.append(_Encoder(output, size, fps))
         written = 0
-        for frame in frames:  # an error making a frame is not ffmpeg's: it propagates as it is
+        rest = itertools.chain([] if first is None else [first], frames)
+        for frame in rest:  # an error making a frame is not ffmpeg's: it propagates as it is
             data = np.ascontiguousarray(frame).data
             for encoder in encoders:
                 encoder.send(data)

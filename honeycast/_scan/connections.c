@@ -326,9 +326,17 @@ static int count_line(ScanState *s, Time t, int kind, int64_t count, Name *user,
 /* The end of a part of several: connections a later part may go on (not left to the join, and open after a login,
  * or quiet for less than the head's reach) are handed on as they are, their waiting PAM failures with them. */
 static int hand_on(ScanState *s) {
+    s->head_connections.size = sizeof(Connection);
     for (size_t i = 0; i < s->connections.len; i++) {
         Connection *c = &AT(s->connections, Connection, i);
-        if (c->head || gone(s, c)) continue;
+        if (c->head) {
+            Connection *kept = array_push(&s->head_connections);
+            if (!kept) return nomem(s);
+            *kept = *c;
+            kept->pending = NULL;
+            continue;
+        }
+        if (gone(s, c)) continue;
         int open = c->session && !c->closed;
         if (!open) {
             int64_t quiet;

@@ -11,6 +11,11 @@ static uint32_t add_source(ScanState *s, const char *p, size_t n, int is_host);
 /* A line of a part's head: it moves its connection along (its time, its end, its login) and is kept, as it came,
  * for the join (Connections.follow); it counts in nothing here. */
 static int left_to_join(ScanState *s, Time t, int kind, Connection *c) {
+    int64_t behind;
+    if (s->had_latest) {
+        if (time_diff(s, &s->before, &t, &behind) < 0) return -1;
+        if (behind > s->head_us - s->idle_us) s->head_disorder = 1;
+    }
     if (c) {
         unsigned actions = s->actions[kind];
         c->head = 1;
@@ -136,9 +141,12 @@ static int event(ScanState *s, Time t, uint32_t host, int has_pid, uint64_t pid,
     }
     if (at_last && note_at_last(span, has_pid, pid, kind, source.id, port, user_p, user_n, count) < 0) return nomem(s);
     /* A line an earlier build counted is read for its connection, and counted in nothing. */
-    LineFields fields = {s, has_pid, pid, kind, source.id, port, user_p, user_n, count};  /* as the line gives them */
-    int covered = is_covered(s, host, t, key_of_fields, &fields);
-    if (covered < 0) return -1;
+    int covered = 0;
+    if (s->has_covers) {
+        LineFields fields = {s, has_pid, pid, kind, source.id, port, user_p, user_n, count};  /* as the line gives them */
+        covered = is_covered(s, host, t, key_of_fields, &fields);
+        if (covered < 0) return -1;
+    }
     int counted = !covered;
     if (counted) {
         s->sshd_lines++;

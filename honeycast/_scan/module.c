@@ -210,7 +210,7 @@ static void Scanner_dealloc(Scanner *self) {
         free(AT(s->host_spans, HostSpan, i).lines.items); free(AT(s->host_spans, HostSpan, i).names);
     }
     for (size_t i = 0; i < s->carried.len; i++) free(AT(s->carried, Connection, i).pending);
-    free(s->carried.items); free(s->journal); free(s->journal_clocks.items); free(s->host_clocks.items);
+    free(s->carried.items); free(s->head_connections.items); free(s->journal); free(s->journal_clocks.items); free(s->host_clocks.items);
     free(s->covered.items); free(s->host_cover.items); free(s->host_spans.items);
     map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->session_index); map_free(&s->slice_index);
     map_free(&s->cell_index); map_free(&s->user_cell_index);
@@ -339,8 +339,11 @@ static PyMethodDef Scanner_methods[] = {
     {"head", (PyCFunction)Scanner_head, METH_NOARGS,
      "(lines, clocks): a part's head as it came, each line ending in \\n, and the log's clock before each (or None)."},
     {"carried", (PyCFunction)Scanner_carried, METH_NOARGS, "The connections open at a part's end (once)."},
+    {"head_keys", (PyCFunction)Scanner_head_keys, METH_NOARGS,
+     "(host, pid, source, port, last) of each connection of a part's head, before finish()."},
     {"edges", (PyCFunction)Scanner_edges, METH_NOARGS,
-     "(first, clocks): the time of the first line (or None), and per host id its clock at the end."},
+     "(first, clocks, disorder): the time of the first line (or None), per host id its clock at the end, and whether a "
+     "line of the head came further behind its host's clock than the skew."},
     {"slices", (PyCFunction)Scanner_slices, METH_VARARGS, "slices(sources, users, hosts, counts_type): the counts of each slice, keyed by address and user, in dictionaries counts_type() makes (once: the scanner lets go of them)."},
     {NULL, NULL, 0, NULL},
 };

@@ -358,6 +358,24 @@ static PyObject *Scanner_head(Scanner *self, PyObject *unused) {
     return r;
 }
 
+/* (host, pid, source or None, port or -1, last, open login) of each connection of a part's head (scan.join: whether the parts
+ * before can reach it). */
+static PyObject *Scanner_head_keys(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "head_keys") < 0) return NULL;
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list && i < s->head_connections.len; i++) {
+        Connection *c = &AT(s->head_connections, Connection, i);
+        PyObject *item = Py_BuildValue("(NKNLNi)", text_of(&s->hosts, (uint32_t)c->host), (unsigned long long)c->pid,
+                                       text_of(&s->sources, c->source), (long long)c->port, time_tuple(c->last),
+                                       c->session && !c->closed);
+        if (!item || PyList_Append(list, item) < 0) Py_CLEAR(list);
+        Py_XDECREF(item);
+    }
+    s->busy = 0;
+    return list;
+}
+
 static PyObject *Scanner_edges(Scanner *self, PyObject *unused) {
     ScanState *s = &self->s;
     if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "edges") < 0) return NULL;
@@ -370,7 +388,7 @@ static PyObject *Scanner_edges(Scanner *self, PyObject *unused) {
     }
     PyObject *first = s->has_first ? time_tuple(s->first) : Py_NewRef(Py_None);
     PyObject *r = NULL;
-    if (clocks && first) r = Py_BuildValue("(NN)", first, clocks);  /* both taken over, whatever comes of it */
+    if (clocks && first) r = Py_BuildValue("(NNi)", first, clocks, s->head_disorder);  /* both taken over, whatever comes of it */
     else { Py_XDECREF(clocks); Py_XDECREF(first); }
     s->busy = 0;
     return r;

@@ -129,7 +129,9 @@ typedef struct {
     char *journal; size_t journal_len, journal_room;  /* the head's lines, each ending in \n */
     Array journal_clocks;  /* per line of the head, the log's clock before it (Time; wall LOCAL_NONE: none yet) */
     int had_latest; Time before;  /* the clock before the line being read */
+    int head_disorder;  /* a line of the head came more than the skew (head - idle) behind its host's clock */
     Array carried;  /* connections open at the end, handed on (Connection, their pending moved here) */
+    Array head_connections;  /* at the end, the connections of the head (Connection, without their pending) */
     int state;  /* NEW, READING, FINISHED, SLICED, TAKEN or BROKEN: which methods may be called */
     /* the rule book (rules.RuleBook) */
     uint16_t actions[N_KINDS];
