@@ -113,8 +113,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         counted_fine = tally_logs(read, fine, reporter)
     with clock.stage("count"):
         hidden_names(counted_fine)
-        counted_fine.update(history.attack_tally(counted_fine))  # attacks that began before this build's logs
-        counted_fine.count_logins()
+        earlier = history.attack_tally(counted_fine)  # attacks that began before this build's logs
+        counted_fine.update(earlier)
+        if earlier.earlier:
+            counted_fine.count_logins()  # with the failures earlier builds counted
         tally = _sliced(counted_fine, options, reporter, appended=bool(read.covered))
         reporter.check()  # with --strict, every input problem found is reported now, before anything is written
         counted = timeline_of(tally)
