@@ -225,7 +225,9 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
                 part.spans[host] = [span if rest is None else both_spans(span, rest[0])]
             tally.update(part)
         last = Tally(slice_seconds, read.tz, rules=read.rules)
-        parser = SshdParser(read.tz, rules=read.rules, carried=[*expired, *carried], clocks=clocks)
+        # Only connections with something left to count: failures waiting, or a probe to decide.
+        left = [one for one in (*expired, *carried) if one.pending or one.ended is not None]
+        parser = SshdParser(read.tz, rules=read.rules, carried=left, clocks=clocks)
         tally_events(last, _replayed(parser, [], None, carry=False), located)
         tally.update(last)
     for segment in segments:
