@@ -90,6 +90,9 @@ _TABLE: tuple[tuple[str, EventKind, str], ...] = (
     ("Connection ssh_dispatch_run_fatal:", K.DISCONNECTED, r"(?:ssh_dispatch_run_fatal: )?Connection from" + _CLIENT + " " + _ADDRESS + r" port (?P<port>\d+): .*$"),
     ("Connection Disconnected", K.LOGOUT, r"(?:Connection (?:closed|reset) by|Disconnected from) user " + _USER + " " + _ADDRESS + _PORT + r"\s*$"),
     ("Connection Disconnected", K.DISCONNECTED, r"(?:Connection (?:closed|reset)|Disconnected) (?:by|from)" + _CLIENT + " " + _ADDRESS + _PORT + _PREAUTH),
+    # With a port (OpenSSH 7.4 and later) and without sshd's "[preauth]", the session's own process wrote it: the
+    # client had logged in (a disconnect message cannot come before the banner exchange, where lines go untagged).
+    ("Received", K.LOGOUT, r"Received disconnect from (?P<ip>[^\s]+?) port (?P<port>\d+):\s*\d+: (?!.*\[preauth\]\s*$).*$"),
     ("Received", K.RECEIVED_DISCONNECT, r"Received disconnect from (?P<ip>[^\s]+?)" + _PORT + r":\s*\d+: .*$"),
     ("Did", K.NO_IDENTIFICATION, r"Did not receive identification string from " + _IP + _PORT + r"\s*$"),
     ("Bad", K.BAD_PROTOCOL, r"Bad protocol version identification '.*' from " + _IP + _PORT + r"\s*$"),

@@ -138,7 +138,7 @@ def test_a_logout_from_the_sessions_own_process_is_no_probe(tmp_path: Path) -> N
         year=2026,
     )
     assert probes(tally) == {"192.0.2.11": 1, "203.0.113.50": 1}
-    assert tally.kinds["logout"] == 1
+    assert tally.kinds["logout"] == 2  # alice's two lines: the disconnect has her port and no [preauth]
 
 
 def test_a_login_timeout_logged_by_the_listener_joins_its_connection(tmp_path: Path) -> None:

@@ -168,6 +168,13 @@ FAMILIES = [
         58846,
         None,
     ),
+    (  # no "[preauth]" from sshd, a port: the session's own process wrote it after a login
+        "Received disconnect from 198.51.100.2 port 50000:11: disconnected by user",
+        K.LOGOUT,
+        "198.51.100.2",
+        50000,
+        None,
+    ),
     (
         "Received disconnect from 94.249.236.6: 3: com.jcraft.jsch.JSchException: Auth fail",
         K.RECEIVED_DISCONNECT,
@@ -415,9 +422,9 @@ def test_probe_is_a_connection_that_never_authenticated() -> None:
 
 
 def test_a_connection_that_tries_after_its_end_line_is_no_probe() -> None:
-    # A session's end, its login in a log read before: the logout after the disconnect says it had logged in.
+    # A session's end, its login in a log read before: the logout after the lost connection says it had logged in.
     events = parse_all(
-        "Nov 29 08:00:00 h sshd[60]: Received disconnect from 198.51.100.2 port 50000:11: disconnected by user",
+        "Nov 29 08:00:00 h sshd[60]: Connection closed by 198.51.100.2 port 50000",
         "Nov 29 08:00:00 h sshd[60]: Disconnected from user admin 198.51.100.2 port 50000",
     )
     assert not any(event.probe for event in events)

@@ -464,8 +464,13 @@ static int fast_fields(const char *m, const char *end, Fields *f) {
         q++;
         while (q < end && *q == ' ') q++;
         q = number(q, end, NULL);
-        f->kind = K_RECEIVED_DISCONNECT;
-        return q && starts(q, end, ": ");
+        if (!q || !starts(q, end, ": ")) return 0;
+        /* With a port and without sshd's "[preauth]", the session's own process wrote it: a logout (sshd.py). */
+        const char *tail = end;
+        while (tail > q && (tail[-1] == ' ' || tail[-1] == '\t')) tail--;
+        f->kind = f->port >= 0 && !(tail - q >= 9 && memcmp(tail - 9, "[preauth]", 9) == 0) ? K_LOGOUT
+                                                                                            : K_RECEIVED_DISCONNECT;
+        return 1;
     case 'D':
         if (starts(m, end, "Disconnected ")) {
             q = m + 13;
