@@ -43,10 +43,10 @@ def _script(rng: random.Random) -> list[list[str]]:
             ]
         ]
     if shape < 0.3:  # the owner's session: a login, and its end much later (with a logout line, or without)
-        end = [f"Received disconnect from {OWNER} port {port}:11: disconnected by user"]
+        logout = [f"Received disconnect from {OWNER} port {port}:11: disconnected by user"]
         if rng.random() < 0.5:
-            end.append(f"Disconnected from user admin {OWNER} port {port}")
-        return [[f"Accepted publickey for admin from {OWNER} port {port} ssh2: ED25519 SHA256:k"], end]
+            logout.append(f"Disconnected from user admin {OWNER} port {port}")
+        return [[f"Accepted publickey for admin from {OWNER} port {port} ssh2: ED25519 SHA256:k"], logout]
     steps = []
     if rng.random() < 0.3:
         steps.append([f"Invalid user {user} from {address} port {port}"])
