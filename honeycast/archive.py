@@ -23,7 +23,7 @@ from .errors import InputError
 from .history import History, compromise_key
 from .shapes import country_names
 from .site import dump_json, script
-from .tally import ANY_LINE, Span
+from .spans import ANY_LINE, Span
 
 HISTORY_VERSION = 2
 """Version of the history documents; a change that removes or redefines a key increments it. Version 2: a covered

@@ -64,7 +64,7 @@ class AuthEvent(NamedTuple):
     covered: bool = False
     """An earlier build counted this line (``--append``): it is read for its connection and counted in nothing."""
     line_key: str = ""
-    """Which line of its host at its instant this is (``tally.line_key`` of its own fields); "" for a settlement."""
+    """Which line of its host at its instant this is (``spans.line_key`` of its own fields); "" for a settlement."""
 
 
 def event_record(event: AuthEvent, country: str | None) -> dict[str, object]:

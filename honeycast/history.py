@@ -21,7 +21,8 @@ from .geo import HOSTNAME
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .site import SLICE_TOP, top_counts
 from .slicing import DAY, next_slice, slice_key
-from .tally import Named, Span, Tally, digest, joined_lines
+from .spans import Span, joined_lines
+from .tally import Named, Tally, digest
 from .timeline import Timeline
 
 

@@ -14,14 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
-from .connections import Carried, HeadKey
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .headers import Classic, read_header
+from .parts import Carried, HeadKey
 from .rules import RULES, Action, RuleBook
 from .sources import MAX_LINE
+from .spans import ANY_LINE, Span, both_spans
 from .sshd import read_message
-from .tally import ANY_LINE, Named, Span, Tally, both_spans, digest
+from .tally import Named, Tally, digest
 
 try:
     from . import _scan

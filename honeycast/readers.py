@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from . import native
-from .connections import Carried, HeadKey
 from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
+from .parts import Carried, HeadKey
 from .ranges import WHOLE, Job, file_blocks, range_blocks, range_lines
 from .sources import MAX_LINE, READ_ERRORS, LogSource
 from .sshd import SshdParser
@@ -49,7 +49,7 @@ class Segment(NamedTuple):
     hosts: frozenset[str]
     """The hosts its lines name."""
     head_keys: list[HeadKey]
-    """Who the connections of its head are (``connections.reaches``)."""
+    """Who the connections of its head are (``parts.reaches``)."""
     native: bool
     """Its reader was the native scanner: its head may be read again by it."""
     head_in_order: bool

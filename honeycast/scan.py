@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Protocol
 
 from . import native
-from .connections import JOIN_SKEW, Carried, reaches
 from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import Geolocator
+from .parts import JOIN_SKEW, Carried, reaches
 from .ranges import WHOLE, Job, cut, range_lines, splittable
 from .readers import Reader, Segment, choose, events_of, tally_events
 from .rules import RULES, RuleBook
 from .sources import LogSource, sources
+from .spans import Span, both_spans
 from .sshd import SshdParser
-from .tally import Span, Tally, both_spans
+from .tally import Tally
 
 
 class Reporter(Protocol):

@@ -23,11 +23,12 @@ from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
-from .connections import Carried, Connections
+from .connections import Connections
 from .events import AuthEvent, EventKind
 from .headers import Classic, read_header
+from .parts import Carried
 from .rules import RULES, RuleBook, kind_index
-from .tally import line_key
+from .spans import line_key
 
 K = EventKind
 

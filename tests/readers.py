@@ -7,7 +7,8 @@ from typing import Any
 
 from honeycast.rules import RULES, RuleBook
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
-from honeycast.tally import Span, Tally
+from honeycast.spans import Span
+from honeycast.tally import Tally
 from honeycast.timeline import Timeline, timeline_of
 
 

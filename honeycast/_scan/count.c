@@ -125,7 +125,7 @@ static uint32_t crc_number(uint32_t crc, uint64_t value) {
     return crc_bytes(crc, digits, (size_t)n);
 }
 
-/* A line's key among its host's lines at one instant (tally.line_key): CRC-32 of its pid, kind, address or host
+/* A line's key among its host's lines at one instant (spans.line_key): CRC-32 of its pid, kind, address or host
  * name and port as the line gives them, user and repeat count, joined by 0x1f. */
 static uint32_t line_key(int has_pid, uint64_t pid, int kind, const char *source, size_t source_n, int64_t port,
                          const char *user, size_t user_n, int64_t count) {

@@ -41,7 +41,7 @@ typedef struct { Time time; uint32_t source, user; } Login;
  * an offset by instant. */
 typedef struct {
     int64_t first_wall, first_instant, last_wall, last_instant;
-    int64_t any;        /* lines at the last instant known by number only (tally.ANY_LINE): each matches one line */
+    int64_t any;        /* lines at the last instant known by number only (spans.ANY_LINE): each matches one line */
     uint32_t *keys;     /* the lines read at the last instant, by line key */
     uint8_t *used;      /* which of them a line read here was already */
     size_t count;
