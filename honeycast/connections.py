@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .events import AuthEvent, EventKind
-from .parts import JOIN_SKEW, Carried, HeadKey
+from .parts import Carried, HeadKey, goes_on
 from .rules import Action as A
 from .rules import RuleBook
 
@@ -94,13 +94,12 @@ class Connections:
         part of the log may go on (quiet for less than ``idle`` and a minute by their host's clock, or logged in
         and open) are returned instead, as they are."""
         carried = []
-        reach = self.rules.idle + JOIN_SKEW
         for connection in self._open.values() if carry else ():
             assert connection.last is not None
             if connection.head or self._gone(connection):  # its lines were left to the join, which keeps it; or over
                 continue
-            quiet = self.clocks[connection.host] - connection.last
-            if (connection.session and not connection.closed) or quiet <= reach:
+            open_login = connection.session and not connection.closed
+            if goes_on(open_login, connection.last, self.clocks[connection.host], self.rules):
                 carried.append(self._carried(connection))
                 self._waiting.pop(connection.seq, None)
         for connection in self._waiting.values():
@@ -166,6 +165,16 @@ class Connections:
         quiet = self.clocks[connection.host] - connection.last if connection.last is not None else None
         return open_session or quiet is None or quiet <= self.rules.idle
 
+    def _adopted(
+        self, known: _Connection | None, host: str, pid: int, time: datetime, actions: A
+    ) -> _Connection | None:
+        """Return a connection a line names by another key than its pid (its address and port, or its address's
+        open login) if it is open and takes the line; the line's pid joins it."""
+        if known is None or known.closed or not self._takes(known, time, actions):
+            return None
+        self._by_pid[(host, pid)] = known
+        return known
+
     def find(
         self,
         host: str,
@@ -185,10 +194,9 @@ class Connections:
         """
         actions = self.rules.of(kind)
         if source is not None and port is not None:
-            known = self._endpoints.get((host, source, port))
-            if known is not None and not known.closed and self._takes(known, time, actions):
-                self._by_pid[(host, pid)] = known
-                return known
+            adopted = self._adopted(self._endpoints.get((host, source, port)), host, pid, time, actions)
+            if adopted is not None:
+                return adopted
         known = self._by_pid.get((host, pid))
         if known is not None and not self._takes(known, time, actions):
             self._over(known)  # whatever comes now is another client of a reused pid
@@ -198,10 +206,9 @@ class Connections:
         if known is None and port is None:
             # Older sshd writes a session's end without the port, from the session's own process:
             # "Received disconnect from A: 11: disconnected by user". It ends the open login from A.
-            session = self._sessions.get((host, source))
-            if session is not None and not session.closed and self._takes(session, time, actions):
-                self._by_pid[(host, pid)] = session
-                return session
+            adopted = self._adopted(self._sessions.get((host, source)), host, pid, time, actions)
+            if adopted is not None:
+                return adopted
         if known is not None and (known.ip is None) != (ip is None):
             # A host name and an address for one process are one client: with UseDNS, PAM's rhost is the
             # client's name where sshd's own lines have its address. The address names it from then on;

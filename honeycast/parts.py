@@ -8,9 +8,22 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from .events import EventKind
+from .rules import RuleBook
 
 JOIN_SKEW = timedelta(minutes=1)
 """How far out of time order lines may be where a log is cut: the join looks this much further."""
+
+
+def reach(rules: RuleBook) -> timedelta:
+    """How long after its last line a connection may still be gone on by a later part: ``idle`` and the skew (and
+    how far into a part its head goes)."""
+    return rules.idle + JOIN_SKEW
+
+
+def goes_on(open_login: bool, last: datetime, clock: datetime, rules: RuleBook) -> bool:
+    """Whether a later part may still go on a connection: an open login, or one quiet no longer than ``reach`` by its
+    host's clock."""
+    return open_login or clock - last <= reach(rules)
 
 
 class Carried(NamedTuple):

@@ -17,7 +17,7 @@ from . import native
 from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import Geolocator
-from .parts import JOIN_SKEW, Carried, reaches
+from .parts import JOIN_SKEW, Carried, goes_on, reach, reaches
 from .ranges import WHOLE, Job, cut, range_lines, splittable
 from .readers import Reader, Segment, choose, events_of, tally_events
 from .rules import RULES, RuleBook
@@ -139,7 +139,7 @@ def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, worker
             jobs.extend(cut(source, _parser(source, read), workers))
         else:
             jobs.append(Job(source.name, 0, WHOLE, read.year, source.modified()))
-    head = _head(read.rules) if len(jobs) > 1 else None
+    head = reach(read.rules) if len(jobs) > 1 else None
     reader = read.counter()
     # Several files (a rotated set) are counted side by side, one job each; standard input in this process.
     alongside = [job for job in jobs if job.path != "-"] if workers > 1 and len(jobs) > 1 else []
@@ -155,11 +155,6 @@ def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, worker
         place = {job: index for index, job in enumerate(jobs)}
         segments.sort(key=lambda segment: place[segment.job])  # parts that begin at one instant: in the order given
         return join(segments, read, slice_seconds, geo)
-
-
-def _head(rules: RuleBook) -> timedelta:
-    """How far into a part of a log its lines may go on a connection the part before left open."""
-    return rules.idle + JOIN_SKEW
 
 
 def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Geolocator | None = None) -> Tally:
@@ -188,11 +183,10 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
                 # the head counts alone, as fast as the rest (those left open go on, their host's clock with them).
                 part = _head_alone(segment, read, slice_seconds, located)
                 clocks = {**clocks, **segment.clocks}
-                reach = read.rules.idle + JOIN_SKEW
                 going: list[Carried] = []
                 for one in carried:
-                    alive = (one.session and not one.closed) or clocks[one.host] - one.last <= reach
-                    (going if alive else expired).append(one)
+                    open_login = one.session and not one.closed
+                    (going if goes_on(open_login, one.last, clocks[one.host], read.rules) else expired).append(one)
                 carried = going + segment.carried
             else:
                 part = Tally(
@@ -241,8 +235,7 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
 def _apart(segment: Segment, carried: list[Carried], rules: RuleBook) -> bool:
     """Whether a part's head may be counted on its own: no connection left open before may be one of its
     connections, and those are over by the part's end (none is handed on)."""
-    reach = rules.idle + JOIN_SKEW
-    over = all(not one.open_login and segment.clocks[one.host] - one.last > reach for one in segment.head_keys)
+    over = all(not goes_on(one.open_login, one.last, segment.clocks[one.host], rules) for one in segment.head_keys)
     return over and not reaches(carried, segment.head_keys)
 
 
@@ -338,7 +331,7 @@ def _count_on_dask(found: list[LogSource], read: ReadOptions, reporter: Reporter
     from .cluster import map_jobs
 
     assert read.dask is not None
-    head = _head(read.rules) if len(found) > 1 else None
+    head = reach(read.rules) if len(found) > 1 else None
     segments = []
     files = [Job(source.name, 0, WHOLE, read.year, source.modified()) for source in found if not source.is_stdin]
     if len(files) < len(found):

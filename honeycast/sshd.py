@@ -283,8 +283,6 @@ class SshdParser:
         self._clock: datetime | None = None
         self.first: datetime | None = None
         """The time of the first line read."""
-        self.latest: datetime | None = None
-        """The latest time read."""
         self.carried: list[Carried] = []
         """Connections open where a part of a log ends, for the part after it (after ``finish``)."""
         self.hosts: frozenset[str] = frozenset()
@@ -327,7 +325,6 @@ class SshdParser:
             if connection is not None and ip is None and source_host is None:
                 ip, port = connection.ip, connection.port
                 source_host = None if ip else connection.source
-        self.latest = max(connections.clocks.values())
         if self.first is None:
             self.first = time
         if host not in self.hosts:

@@ -130,20 +130,26 @@ static int names_another(const char *name, size_t n, const char *address, size_t
     return found;
 }
 
+/* A connection a line names by another key than its pid (its address and port, or its address's open login), if it
+ * is open and takes the line (Connections._adopted): the line's pid joins it. NULL if not, or on an error (*failed). */
+static Connection *adopted(ScanState *s, uint32_t index, uint64_t host, uint64_t pid, Time t, unsigned actions,
+                           int *failed) {
+    if (index == NONE || AT(s->connections, Connection, index).closed) return NULL;
+    int taken = takes(s, &AT(s->connections, Connection, index), t, actions);
+    if (taken < 0) { *failed = 1; return NULL; }
+    if (!taken) return NULL;
+    if (map_put(&s->connection_index, host, pid, index) < 0) { *failed = 1; nomem(s); return NULL; }
+    return &AT(s->connections, Connection, index);
+}
+
 /* The connection a line belongs to, made if new (Connections.find); NULL for none. */
 static Connection *connection(ScanState *s, Time t, int kind, uint64_t host, uint64_t pid, uint32_t source, int64_t port,
                               int *failed) {
     unsigned actions = s->actions[kind];
     if (source != NONE && port >= 0) {
-        uint32_t index = map_get(&s->endpoint_index, host, endpoint_key(source, port));
-        if (index != NONE && !AT(s->connections, Connection, index).closed) {
-            int taken = takes(s, &AT(s->connections, Connection, index), t, actions);
-            if (taken < 0) { *failed = 1; return NULL; }
-            if (taken) {
-                if (map_put(&s->connection_index, host, pid, index) < 0) { *failed = 1; nomem(s); return NULL; }
-                return &AT(s->connections, Connection, index);
-            }
-        }
+        Connection *c = adopted(s, map_get(&s->endpoint_index, host, endpoint_key(source, port)), host, pid, t, actions,
+                                failed);
+        if (c || *failed) return c;
     }
     uint32_t index = map_get(&s->connection_index, host, pid);
     Connection *known = index == NONE ? NULL : &AT(s->connections, Connection, index);
@@ -159,15 +165,8 @@ static Connection *connection(ScanState *s, Time t, int kind, uint64_t host, uin
     if (source == NONE) return known;
     if (!known && port < 0) {
         /* A session's end written without the port by its own process ends the open login from there. */
-        uint32_t session = map_get(&s->session_index, host, source);
-        if (session != NONE && !AT(s->connections, Connection, session).closed) {
-            int taken = takes(s, &AT(s->connections, Connection, session), t, actions);
-            if (taken < 0) { *failed = 1; return NULL; }
-            if (taken) {
-                if (map_put(&s->connection_index, host, pid, session) < 0) { *failed = 1; nomem(s); return NULL; }
-                return &AT(s->connections, Connection, session);
-            }
-        }
+        Connection *c = adopted(s, map_get(&s->session_index, host, source), host, pid, t, actions, failed);
+        if (c || *failed) return c;
     }
     if (known && INFO(s, known->source).is_host != INFO(s, source).is_host) {
         /* A host name and an address for one process are one client (PAM's rhost with UseDNS): the
