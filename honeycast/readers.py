@@ -132,8 +132,8 @@ class NativeReader:
         hosts = frozenset(result.host_names)
         keys = counter.head_keys()
         tally = counter.tally(result, geo)
-        note_year(tally, job, read, result.year or None)
         year = result.year or None
+        note_year(tally, job, read, year)
         return Segment(job, tally, lines, head_clocks, carried, first, clocks, year, hosts, keys, True, in_order)
 
 
