@@ -64,26 +64,25 @@ static int map_shift(Map *m, uint32_t dropped) {
     return 0;
 }
 
-/* Forget the older half of the connections (those that never logged their end), settling them. */
+/* Forget the older half of the connections (those that never logged their end), settling them. Only those waiting
+ * have anything to settle, or storage to let go of (the sweep frees the others'): the rest are not read again. */
 static int forget_older_half(ScanState *s) {
     size_t total = s->connections.len, half = s->max_connections / 2;
-    for (size_t i = 0; i < half; i++) {
-        Connection *c = &AT(s->connections, Connection, i);
-        if (over(s, c) < 0) return -1;
-        free(c->pending);
+    uint64_t first = AT(s->connections, Connection, half).seq;  /* the first one kept */
+    size_t keep = 0;
+    for (size_t i = 0; i < s->waiting.len; i++) {
+        uint64_t seq = AT(s->waiting, uint64_t, i);
+        if (seq >= first) { AT(s->waiting, uint64_t, keep++) = seq; continue; }
+        Connection *c = by_seq(s, seq);
+        if (c && over(s, c) < 0) return -1;
+        if (c) { free(c->pending); c->pending = NULL; }
     }
+    s->waiting.len = keep;
     memmove(s->connections.items, &AT(s->connections, Connection, half), (total - half) * sizeof(Connection));
     s->connections.len = total - half;
     if (map_shift(&s->connection_index, (uint32_t)half) < 0 || map_shift(&s->endpoint_index, (uint32_t)half) < 0 ||
         map_shift(&s->session_index, (uint32_t)half) < 0)
         return nomem(s);
-    uint64_t first = s->connections.len ? AT(s->connections, Connection, 0).seq : s->next_seq;
-    size_t keep = 0;
-    for (size_t i = 0; i < s->waiting.len; i++) {
-        uint64_t seq = AT(s->waiting, uint64_t, i);
-        if (seq >= first) AT(s->waiting, uint64_t, keep++) = seq;
-    }
-    s->waiting.len = keep;
     return 0;
 }
 
@@ -96,6 +95,21 @@ static int takes(ScanState *s, const Connection *c, Time t, unsigned actions) {
     int64_t quiet;  /* by its host's clock: a log that goes back in time joins no old connection */
     if (time_diff(s, clock_of(s, c->host), &c->last, &quiet) < 0) return -1;
     return quiet <= s->idle_us;
+}
+
+/* Whether some line may still join the connection of a slot (takes, for a line that does nothing). */
+static int joinable(void *context, const Slot *slot) {
+    ScanState *s = context;
+    Connection *c = &AT(s->connections, Connection, slot->v);
+    return takes(s, c, c->last, 0);
+}
+
+/* Put a connection's index in a map that finds it by pid or by address and port. Where the map is full, connections
+ * no line may join any more are let go first (the sweep settles what they left waiting): the map stays the size of
+ * the connections open at once, however many a day had. */
+static int index_put(ScanState *s, Map *m, uint64_t a, uint64_t b, uint32_t index) {
+    if ((m->len + 1) * 2 > m->cap && map_refit(m, joinable, s) < 0) return -1;
+    return map_put(m, a, b, index);
 }
 
 /* Whether a host name spells out an IPv4 address (four numbers to 255 joined by dots or dashes, either way round)
@@ -138,7 +152,7 @@ static Connection *adopted(ScanState *s, uint32_t index, uint64_t host, uint64_t
     int taken = takes(s, &AT(s->connections, Connection, index), t, actions);
     if (taken < 0) { *failed = 1; return NULL; }
     if (!taken) return NULL;
-    if (map_put(&s->connection_index, host, pid, index) < 0) { *failed = 1; nomem(s); return NULL; }
+    if (index_put(s, &s->connection_index, host, pid, index) < 0) { *failed = 1; nomem(s); return NULL; }
     return &AT(s->connections, Connection, index);
 }
 
@@ -181,7 +195,7 @@ static Connection *connection(ScanState *s, Time t, int kind, uint64_t host, uin
     if (known && known->source == source && (known->port < 0 || port < 0 || known->port == port)) {
         if (port >= 0 && known->port < 0) {
             known->port = port;
-            if (map_put(&s->endpoint_index, host, endpoint_key(source, port), index) < 0) {
+            if (index_put(s, &s->endpoint_index, host, endpoint_key(source, port), index) < 0) {
                 *failed = 1; nomem(s); return NULL;
             }
         }
@@ -195,8 +209,8 @@ static Connection *connection(ScanState *s, Time t, int kind, uint64_t host, uin
     fresh->host = host; fresh->pid = pid; fresh->source = source; fresh->port = port; fresh->last = t;
     fresh->epoch = AT(s->host_clocks, HostClock, host).epoch;
     index = (uint32_t)(s->connections.len - 1);
-    if (map_put(&s->connection_index, host, pid, index) < 0 ||
-        (port >= 0 && map_put(&s->endpoint_index, host, endpoint_key(source, port), index) < 0)) {
+    if (index_put(s, &s->connection_index, host, pid, index) < 0 ||
+        (port >= 0 && index_put(s, &s->endpoint_index, host, endpoint_key(source, port), index) < 0)) {
         *failed = 1; nomem(s); return NULL;
     }
     return fresh;
@@ -227,6 +241,8 @@ static int sweep(ScanState *s, Time t) {
         }
         if (c->pending_first < c->pending_len || c->ended) { AT(s->waiting, uint64_t, keep++) = seq; continue; }
         c->waiting = 0;
+        free(c->pending);  /* storage for pending failures is held only while waiting (forget_older_half) */
+        c->pending = NULL; c->pending_room = 0;
     }
     s->waiting.len = keep;
     return 0;

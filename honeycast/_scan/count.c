@@ -233,34 +233,18 @@ static int note_name(ScanState *s, SourceInfo *info, Named name) {
     return 0;
 }
 
+/* Whether a cell of this slot's slice was counted in since the last RECENT slices began. */
+static int recent_cell(void *context, const Slot *slot) {
+    ScanState *s = context;
+    return AT(s->slices, SliceKey, slot->a).used + RECENT >= (uint32_t)s->slices.len;
+}
+
 /* Put a cell's index in a map keyed by (slice, …). The map only finds the cells of recent slices: where it is
  * full, those of slices counted in no longer are forgotten before it grows, so it stays the size of what a log
  * counts at once, not of all it counted. A forgotten cell that is counted again gets a second record, which
  * Scanner_cells adds to the first. */
 static int cell_put(ScanState *s, Map *m, uint64_t slice, uint64_t key, uint32_t index) {
-    if ((m->len + 1) * 2 > m->cap) {
-        uint32_t now = (uint32_t)s->slices.len;
-        size_t recent = 0;
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->slots[i].v != NONE && AT(s->slices, SliceKey, m->slots[i].a).used + RECENT >= now) recent++;
-        if (recent < m->len) {
-            /* A quarter full at most and an eighth at least: a quarter of the room is filled before the next look. */
-            Map kept;
-            size_t cap = m->cap;
-            if ((recent + 1) * 4 > cap) cap *= 2;
-            else while (cap > (1 << 12) && (recent + 1) * 8 <= cap) cap /= 2;
-            if (map_init(&kept, cap) < 0) { map_free(&kept); return -1; }
-            for (size_t i = 0; i < m->cap; i++) {
-                Slot slot = m->slots[i];
-                if (slot.v != NONE && AT(s->slices, SliceKey, slot.a).used + RECENT >= now) {
-                    *map_slot(&kept, slot.a, slot.b) = slot.v;
-                    kept.len++;
-                }
-            }
-            map_free(m);
-            *m = kept;
-        }
-    }
+    if ((m->len + 1) * 2 > m->cap && map_refit(m, recent_cell, s) < 0) return -1;
     return map_put(m, slice, key, index);
 }
 

@@ -58,6 +58,6 @@ static const char *ACTION_NAMES[N_ACTIONS] = {"TRIES", "ATTEMPT", "WAITS", "KEEP
 #define US 1000000LL
 #define DAY_US (86400LL * US)
 #define ZONE_BUCKET_US (900LL * US)  /* the build zone's offset is asked once per quarter hour of UTC */
-#define RECENT 16  /* a slice counted in since the last this many slices began keeps its cells findable */
+#define RECENT 4  /* a slice counted in since the last this many slices began keeps its cells findable */
 
 #endif

@@ -54,6 +54,32 @@ static int map_put(Map *m, uint64_t a, uint64_t b, uint32_t v) {
     return 0;
 }
 
+/* A full map, refitted before it grows: only the entries `keep` keeps (1; 0 drops one, -1 is an error, after which
+ * the rest are kept), in a map a quarter full at most and an eighth at least (4096 slots or more). A map of what is
+ * live (recent cells, connections a line may still join) so stays the size of what is live, not of all there was. */
+static int map_refit(Map *m, int (*keep)(void *context, const Slot *slot), void *context) {
+    size_t kept = 0;
+    int error = 0;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->slots[i].v == NONE) continue;
+        int k = error ? 1 : keep(context, &m->slots[i]);
+        if (k < 0) error = 1;
+        if (k) kept++;
+        else m->slots[i].v = NONE;
+    }
+    size_t cap = m->cap;
+    if ((kept + 1) * 4 > cap) cap *= 2;
+    else while (cap > (1 << 12) && (kept + 1) * 8 <= cap) cap /= 2;
+    Map fit;
+    if (map_init(&fit, cap) < 0) { map_free(&fit); return -1; }
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].v != NONE) *map_slot(&fit, m->slots[i].a, m->slots[i].b) = m->slots[i].v;
+    fit.len = kept;
+    map_free(m);
+    *m = fit;
+    return error ? -1 : 0;
+}
+
 /* Interned byte strings: id ↔ bytes. */
 typedef struct {
     char *bytes; size_t used, size;
