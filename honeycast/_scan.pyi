@@ -2,12 +2,16 @@
 # A time is three fields: wall (µs since 0001-01-01 on its own clock), offset (its UTC offset in seconds, or None
 # for the build's zone) and fold (1 for the second of a repeated hour).
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, final
 
 INTERFACE: Final[int]
 KINDS: Final[tuple[str, ...]]
 ACTIONS: Final[dict[str, int]]
+
+def running_counts(
+    slices: Sequence[Sequence[Mapping[str, int]]], columns: dict[str, int], asks: list[tuple[int, int]]
+) -> list[int]: ...
 
 @final
 class SliceStart(tuple[int, int]):

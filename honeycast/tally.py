@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ from .events import AuthEvent
 from .rules import RULES, Action, RuleBook
 from .slicing import slice_key
 from .spans import ANY_LINE, Span
+from .sums import running_counts
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -335,23 +337,21 @@ class Tally:
         lines are cut, or whose connection a failure settled on, cannot move a failure across one."""
         if not self.accepted:
             return
-        wanted = {source for _, source, _, _ in self.accepted}
-        logins = sorted(
-            (slice_key(time, self.slice_seconds, self.tz), index) for index, (time, *_) in enumerate(self.accepted)
+        columns: dict[str, int] = {}
+        for _, source, _, _ in self.accepted:
+            columns.setdefault(source, len(columns))
+        starts = sorted(self.slices)
+        # Each login's failures are those of the slices up to its own: before the first slice starting after it.
+        asks = sorted(
+            (bisect.bisect_right(starts, slice_key(time, self.slice_seconds, self.tz)), columns[source], index)
+            for index, (time, source, _, _) in enumerate(self.accepted)
         )
-        running = dict.fromkeys(wanted, 0)  # failures from each address in the slices passed so far
+        slices = [[one.sources for one in self.slices[start].hosts.values()] for start in starts]
+        sums = running_counts(slices, columns, [(position, column) for position, column, _ in asks])
         counted = list(self.accepted)
-        waiting = iter(logins)
-        due = next(waiting, None)
-        for start in [*sorted(self.slices), None]:
-            while due is not None and (start is None or due[0] < start):  # its slice is behind: every failure is in
-                time, source, user, _ = counted[due[1]]
-                counted[due[1]] = (time, source, user, self.earlier[source] + running[source])
-                due = next(waiting, None)
-            if start is not None:
-                counts = self.slices[start].sources
-                for source in wanted & counts.keys():
-                    running[source] += counts[source]
+        for (_, _, index), failures in zip(asks, sums, strict=True):
+            time, source, user, _ = counted[index]
+            counted[index] = (time, source, user, self.earlier[source] + failures)
         self.accepted = counted
 
     def span(self) -> tuple[datetime, datetime] | None:

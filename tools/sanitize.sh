@@ -29,5 +29,5 @@ assert native.AVAILABLE, 'the sanitized scanner does not match these sources'
 print('sanitized scanner:', scan.__file__)
 "
 # A gigabyte without a line feed takes minutes under the sanitizers; shorter overlong lines take the same paths.
-python -m pytest -q -p no:cacheprovider tests/test_native.py tests/test_counting.py -k "not gigabyte"
+python -m pytest -q -p no:cacheprovider tests/test_native.py tests/test_counting.py tests/test_sums.py -k "not gigabyte"
 python benchmarks/fuzz_parse.py --lines 100000 --seed 11

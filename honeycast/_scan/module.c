@@ -368,7 +368,17 @@ static PyTypeObject ScannerType = {
     .tp_members = Scanner_members,
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "honeycast's native line scanner.", -1, NULL};
+#include "sums.c"
+
+static PyMethodDef module_functions[] = {
+    {"running_counts", running_counts, METH_VARARGS,
+     "running_counts(slices, columns, asks): for each (position, column) ask, the column's counts in slices before it."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_scan", "honeycast's native line scanner.", -1, module_functions,
+};
 
 PyMODINIT_FUNC PyInit__scan(void) {
     crc_init();

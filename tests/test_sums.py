@@ -1,0 +1,65 @@
+"""Running sums of counts slice by slice: the scanner's and the reference's answers are one; a login's failures."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from honeycast import sums
+from honeycast.tally import HostCounts, SliceTally, Tally
+
+ADDRESSES = [f"203.0.113.{n}" for n in range(6)]
+
+slices = st.lists(
+    st.lists(st.dictionaries(st.sampled_from(ADDRESSES), st.integers(0, 2**40), max_size=6), max_size=3), max_size=8
+)
+
+
+@pytest.mark.property
+@given(slices, st.lists(st.sampled_from(ADDRESSES), min_size=1, unique=True), st.data())
+def test_the_scanners_running_sums_are_the_references(
+    counts: sums.Slices, asked: list[str], data: st.DataObject
+) -> None:
+    assert sums._RUNNING is not None, "the scanner is built for the tests"
+    columns = {address: column for column, address in enumerate(asked)}
+    asks = sorted(
+        data.draw(st.lists(st.tuples(st.integers(0, len(counts)), st.integers(0, len(columns) - 1)), max_size=10))
+    )
+    expected = [
+        sum(one.get(asked[column], 0) for slice_ in counts[:position] for one in slice_) for position, column in asks
+    ]
+    assert sums.reference(counts, columns, asks) == expected
+    # The same address as another str object in each slice (as parts of a log give it) counts the same.
+    copied = [[{"".join(list(address)): n for address, n in one.items()} for one in slice_] for slice_ in counts]
+    assert sums._RUNNING(copied, columns, asks) == expected
+    assert sums._RUNNING(counts, columns, asks) == expected
+
+
+@pytest.mark.parametrize("running", [sums.reference, sums._RUNNING], ids=["reference", "scanner"])
+@pytest.mark.parametrize("asks", [[(1, 0), (0, 0)], [(0, 2)], [(0, -1)]], ids=["out of order", "no column", "below"])
+def test_bad_asks_are_refused(running: object, asks: list[sums.Ask]) -> None:
+    assert callable(running)
+    with pytest.raises(ValueError, match="asks are"):
+        running([[{"a": 1}]], {"a": 0, "b": 1}, asks)
+
+
+def test_a_login_counts_the_failures_of_whole_slices_up_to_its_own() -> None:
+    start = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+    tally = Tally(600, UTC)
+    for minutes, attempts in ((0, 3), (10, 4), (20, 5)):
+        tally.slices[start + timedelta(minutes=minutes)] = SliceTally(
+            hosts={"web": HostCounts(sources=Counter({"a": attempts, "b": 100}))}
+        )
+    tally.earlier["a"] = 7
+    tally.accepted = [
+        (start + timedelta(minutes=12), "a", "root", 0),  # in the second slice: its failures after it count too
+        (start - timedelta(minutes=1), "a", "root", 0),  # before every slice
+        (start + timedelta(hours=1), "a", "root", 0),  # after every slice
+        (start + timedelta(minutes=5), "c", "root", 0),  # an address that never failed
+    ]
+    tally.count_logins()
+    assert [before for *_, before in tally.accepted] == [7 + 3 + 4, 7, 7 + 12, 0]
