@@ -342,8 +342,10 @@ class Tally:
             columns.setdefault(source, len(columns))
         starts = sorted(self.slices)
         # Each login's failures are those of the slices up to its own: before the first slice starting after it.
+        # That is the first starting after the login itself: a slice's key is the instant it starts, and slices
+        # follow one another in time, clock changes and all (tests/test_sums.py).
         asks = sorted(
-            (bisect.bisect_right(starts, slice_key(time, self.slice_seconds, self.tz)), columns[source], index)
+            (bisect.bisect_right(starts, time), columns[source], index)
             for index, (time, source, _, _) in enumerate(self.accepted)
         )
         slices = [[one.sources for one in self.slices[start].hosts.values()] for start in starts]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from honeycast import sums
+from honeycast.slicing import slice_key
 from honeycast.tally import HostCounts, SliceTally, Tally
 
 ADDRESSES = [f"203.0.113.{n}" for n in range(6)]
@@ -63,3 +66,36 @@ def test_a_login_counts_the_failures_of_whole_slices_up_to_its_own() -> None:
     ]
     tally.count_logins()
     assert [before for *_, before in tally.accepted] == [7 + 3 + 4, 7, 7 + 12, 0]
+
+
+ZONES = [ZoneInfo(name) for name in ("America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata")]
+CHANGES = [  # days a zone's clocks change on (Lord Howe's by half an hour)
+    datetime(2026, 3, 8, tzinfo=UTC),
+    datetime(2026, 11, 1, tzinfo=UTC),
+    datetime(2026, 3, 29, tzinfo=UTC),
+    datetime(2026, 10, 25, tzinfo=UTC),
+    datetime(2026, 4, 4, 12, tzinfo=UTC),
+    datetime(2026, 10, 3, 12, tzinfo=UTC),
+]
+
+
+@pytest.mark.property
+@given(
+    st.sampled_from(ZONES),
+    st.sampled_from([60, 600, 1800, 3600, 7200, 10800, 86400]),
+    st.sampled_from(CHANGES),
+    st.lists(st.integers(-86400, 2 * 86400), min_size=1, max_size=40),
+    st.integers(-86400, 2 * 86400),
+)
+def test_the_slices_up_to_a_times_own_are_those_starting_by_it(
+    tz: ZoneInfo, seconds: int, day: datetime, offsets: list[int], at: int
+) -> None:
+    """What count_logins relies on: slices follow one another in time, so the slices starting at or before an
+    instant are those up to its own slice, across every clock change."""
+    starts = sorted({slice_key(day + timedelta(seconds=one), seconds, tz) for one in offsets})
+    when = (day + timedelta(seconds=at)).astimezone(tz)
+    for moment in (when, when.replace(fold=1), when.astimezone(UTC)):
+        key = slice_key(moment, seconds, tz)
+        assert key <= moment
+        assert slice_key(key, seconds, tz) == key
+        assert bisect.bisect_right(starts, moment) == bisect.bisect_right(starts, key)
