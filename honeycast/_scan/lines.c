@@ -277,3 +277,26 @@ static int keep_carry(ScanState *s, const char *p, size_t n) {
     s->carry_len += n;
     return 0;
 }
+
+/* A new scanner's empty state, its limits and hooks already set: -1 if memory runs out. */
+static int state_init(ScanState *s) {
+    s->last_slice = NONE;
+    s->last_host = NONE;
+    s->source_info.size = sizeof(SourceInfo) + s->attack_names * sizeof(Named);
+    s->connections.size = sizeof(Connection);
+    s->waiting.size = sizeof(uint64_t);
+    s->slices.size = sizeof(SliceKey);
+    s->cells.size = sizeof(Cell);
+    s->user_cells.size = sizeof(UserCell);
+    s->logins.size = sizeof(Login);
+    s->covered.size = sizeof(Covered);
+    s->host_cover.size = sizeof(HostCover);
+    s->host_spans.size = sizeof(HostSpan);
+    s->carried.size = sizeof(Connection);
+    if (strings_init(&s->hosts) < 0 || strings_init(&s->sources) < 0 || strings_init(&s->users) < 0) return -1;
+    if (map_init(&s->connection_index, 1 << 12) < 0 || map_init(&s->endpoint_index, 1 << 12) < 0 ||
+        map_init(&s->session_index, 1 << 8) < 0 || map_init(&s->slice_index, 1 << 8) < 0 ||
+        map_init(&s->cell_index, 1 << 12) < 0 || map_init(&s->user_cell_index, 1 << 12) < 0)
+        return -1;
+    return 0;
+}

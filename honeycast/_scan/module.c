@@ -155,24 +155,7 @@ static int Scanner_start(Scanner *self, PyObject *args, PyObject *kwds) {
     Py_INCREF(header); Py_XSETREF(self->header, header);
     Py_INCREF(fields); Py_XSETREF(self->fields, fields);
     Py_INCREF(local_offset); Py_XSETREF(self->local_offset, local_offset);
-    s->last_slice = NONE;
-    s->last_host = NONE;
-    s->source_info.size = sizeof(SourceInfo) + s->attack_names * sizeof(Named);
-    s->connections.size = sizeof(Connection);
-    s->waiting.size = sizeof(uint64_t);
-    s->slices.size = sizeof(SliceKey);
-    s->cells.size = sizeof(Cell);
-    s->user_cells.size = sizeof(UserCell);
-    s->logins.size = sizeof(Login);
-    s->covered.size = sizeof(Covered);
-    s->host_cover.size = sizeof(HostCover);
-    s->host_spans.size = sizeof(HostSpan);
-    s->carried.size = sizeof(Connection);
-    if (strings_init(&s->hosts) < 0 || strings_init(&s->sources) < 0 || strings_init(&s->users) < 0 ||
-        map_init(&s->connection_index, 1 << 12) < 0 || map_init(&s->endpoint_index, 1 << 12) < 0 ||
-        map_init(&s->session_index, 1 << 8) < 0 ||
-        map_init(&s->slice_index, 1 << 8) < 0 ||
-        map_init(&s->cell_index, 1 << 12) < 0 || map_init(&s->user_cell_index, 1 << 12) < 0) {
+    if (state_init(s) < 0) {
         PyErr_NoMemory();
         return -1;
     }
@@ -326,6 +309,7 @@ static PyObject *Scanner_end(Scanner *self, int last_line) {
 }
 
 #include "records.c"
+#include "parts.c"
 
 static PyMethodDef Scanner_methods[] = {
     {"feed", (PyCFunction)Scanner_feed, METH_O, "Read a block of log bytes (lines may run over into the next block)."},
@@ -370,15 +354,7 @@ static PyTypeObject ScannerType = {
 
 #include "sums.c"
 
-static PyMethodDef module_functions[] = {
-    {"running_counts", running_counts, METH_VARARGS,
-     "running_counts(slices, columns, asks): for each (position, column) ask, the column's counts in slices before it."},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_scan", "honeycast's native line scanner.", -1, module_functions,
-};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "honeycast's native line scanner.", -1, SUMS};
 
 PyMODINIT_FUNC PyInit__scan(void) {
     crc_init();

@@ -85,3 +85,9 @@ failed:
     Py_XDECREF(out);
     return NULL;
 }
+
+static PyMethodDef SUMS[] = {
+    {"running_counts", running_counts, METH_VARARGS,
+     "running_counts(slices, columns, asks): for each (position, column) ask, the column's counts in slices before it."},
+    {NULL, NULL, 0, NULL},
+};

@@ -1,0 +1,93 @@
+/* What a part of several hands the join (scan.join): its head's lines and keys, where it begins and ends, and the
+ * connections open at its end. Part of module.c, the Python glue. */
+
+static PyObject *time_tuple(Time t) { return Py_BuildValue("(LNi)", (long long)t.wall, offset_object(t.offset), (int)t.fold); }
+
+static PyObject *text_of(Strings *strings, uint32_t id) {
+    if (id == NONE) Py_RETURN_NONE;
+    return PyUnicode_DecodeUTF8(strings->bytes + strings->start[id], strings->length[id], "surrogatepass");
+}
+
+static PyObject *Scanner_head(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "head") < 0) return NULL;
+    PyObject *clocks = PyList_New((Py_ssize_t)s->journal_clocks.len);
+    for (size_t i = 0; clocks && i < s->journal_clocks.len; i++) {
+        Time t = AT(s->journal_clocks, Time, i);
+        PyObject *clock = t.wall == INT64_MIN ? Py_NewRef(Py_None) : time_tuple(t);
+        if (!clock) Py_CLEAR(clocks);
+        else PyList_SET_ITEM(clocks, (Py_ssize_t)i, clock);
+    }
+    PyObject *r = clocks ? Py_BuildValue("(y#N)", s->journal ? s->journal : "", (Py_ssize_t)s->journal_len, clocks) : NULL;
+    s->busy = 0;
+    return r;
+}
+
+/* (host, pid, source or None, port or -1, last, open login) of each connection of a part's head (scan.join: whether the parts
+ * before can reach it). */
+static PyObject *Scanner_head_keys(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "head_keys") < 0) return NULL;
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list && i < s->head_connections.len; i++) {
+        Connection *c = &AT(s->head_connections, Connection, i);
+        PyObject *item = Py_BuildValue("(NKNLNi)", text_of(&s->hosts, (uint32_t)c->host), (unsigned long long)c->pid,
+                                       text_of(&s->sources, c->source), (long long)c->port, time_tuple(c->last),
+                                       c->session && !c->closed);
+        if (!item || PyList_Append(list, item) < 0) Py_CLEAR(list);
+        Py_XDECREF(item);
+    }
+    s->busy = 0;
+    return list;
+}
+
+static PyObject *Scanner_edges(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "edges") < 0) return NULL;
+    PyObject *clocks = PyList_New(0);
+    for (size_t i = 0; clocks && i < s->host_clocks.len; i++) {
+        HostClock clock = AT(s->host_clocks, HostClock, i);
+        PyObject *item = clock.seen ? Py_BuildValue("(nN)", (Py_ssize_t)i, time_tuple(clock.t)) : NULL;
+        if (clock.seen && (!item || PyList_Append(clocks, item) < 0)) Py_CLEAR(clocks);
+        Py_XDECREF(item);
+    }
+    PyObject *first = s->has_first ? time_tuple(s->first) : Py_NewRef(Py_None);
+    PyObject *r = NULL;
+    if (clocks && first) r = Py_BuildValue("(NNi)", first, clocks, s->head_disorder);  /* both taken over, whatever comes of it */
+    else { Py_XDECREF(clocks); Py_XDECREF(first); }
+    s->busy = 0;
+    return r;
+}
+
+/* (host, pid, source, is_host, port or -1, tried, closed, session, session_key, ended (time and kind, or None), last,
+ * pending, settled) of each
+ * connection handed on; pending: (time, user or None, times) of each waiting PAM failure. Once: they are let go. */
+static PyObject *Scanner_carried(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "carried") < 0) return NULL;
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list && i < s->carried.len; i++) {
+        Connection *c = &AT(s->carried, Connection, i);
+        PyObject *pending = PyTuple_New(c->pending_len - c->pending_first);
+        for (uint32_t k = c->pending_first; pending && k < c->pending_len; k++) {
+            Pending *one = &c->pending[k];
+            PyObject *item = Py_BuildValue("(NNL)", time_tuple(one->time), text_of(&s->users, one->user),
+                                           (long long)one->times);
+            if (!item) Py_CLEAR(pending);
+            else PyTuple_SET_ITEM(pending, k - c->pending_first, item);
+        }
+        PyObject *ended = c->ended ? Py_BuildValue("(Ni)", time_tuple(c->ended_at), (int)c->ended_kind) : Py_NewRef(Py_None);
+        PyObject *item = pending && ended ? Py_BuildValue(
+            "(NKNiLiiiiNNNL)", text_of(&s->hosts, (uint32_t)c->host), (unsigned long long)c->pid,
+            text_of(&s->sources, c->source), c->source == NONE ? 0 : (int)INFO(s, c->source).is_host,
+            (long long)c->port, c->tried, c->closed, c->session, c->session_key, ended, time_tuple(c->last), pending,
+            (long long)c->settled) : NULL;
+        if (!item) { Py_XDECREF(pending); Py_XDECREF(ended); }
+        if (!item || PyList_Append(list, item) < 0) Py_CLEAR(list);
+        Py_XDECREF(item);
+    }
+    for (size_t i = 0; i < s->carried.len; i++) free(AT(s->carried, Connection, i).pending);
+    s->carried.len = 0;
+    s->busy = 0;
+    return list;
+}
