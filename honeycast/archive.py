@@ -21,18 +21,21 @@ from typing import Any
 from . import schema
 from .errors import InputError
 from .history import History, compromise_key
+from .parts import Kept
 from .shapes import country_names
 from .site import dump_json, script
 from .spans import ANY_LINE, Span
 
-HISTORY_VERSION = 2
+HISTORY_VERSION = 3
 """Version of the history documents; a change that removes or redefines a key increments it. Version 2: a covered
-span's last item lists the lines read at its last instant by key, where version 1 gave their number."""
-READS = (1, 2)
+span's last item lists the lines read at its last instant by key, where version 1 gave their number. Version 3:
+``open.json``, the connections open where the newest build ended."""
+READS = (1, 2, 3)
 """The versions ``--append`` reads."""
 FOLDER = Path("data") / "history"
 INDEX = "index.json"
 ATTACKERS = "attackers.json"
+OPEN = "open.json"
 
 
 def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History | None:
@@ -101,10 +104,26 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
             }
         except schema.Invalid as problem:
             raise InputError(f"{attackers_path}: {problem}") from None
+    open_path = folder / OPEN
+    if version >= 3 and (open_path.exists() or open_path.is_symlink()):
+        found = _load(open_path)
+        try:
+            for key, entries in found.items():
+                where = _at("", schema.text(key, "(a key)"))
+                listed = schema.listing(entries, where)
+                if len(listed) > MAX_OPEN:
+                    raise schema.Invalid(where, f"expected at most {MAX_OPEN} connections, found {len(listed)}")
+                history.open[key] = [_open(key, one, f"{where}[{number}]") for number, one in enumerate(listed)]
+        except schema.Invalid as problem:
+            raise InputError(f"{open_path}: {problem}") from None
     return history
 
 
 MAX_SLICE_SECONDS = 366 * 86400
+MAX_OPEN = 100_000
+"""The most connections kept open per host (the rule book's ``max_connections``)."""
+_PROGRAM = re.compile(r"[\w.-]{1,64}")
+_ADDRESS_KEY = re.compile(r"[0-9a-f]{16}")
 MAX_AT_LAST = 1_000_000
 """The most lines a span keeps of its last instant (a second of one host's sshd lines holds far fewer)."""
 _LINE_KEY = re.compile(r"[0-9a-f]{8}|\*")
@@ -172,6 +191,34 @@ def _is_date(day: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _open(host: str, value: Any, where: str) -> Kept:
+    """A connection left open (README, "History"): its pid, program, address by digest (or null), port, what it
+    did, its last line's time and the PAM failures counted for it that no Failed line has echoed."""
+    record = schema.mapping(value, where)
+    items = {key: schema.field(record, key, f"{where}.") for key in Kept._fields if key != "host"}
+    program, source, port = items["program"], items["source"], items["port"]
+    if not isinstance(program, str) or not _PROGRAM.fullmatch(program):
+        raise schema.Invalid(
+            f"{where}.program", f"expected a program name, found {json.dumps(program, default=str)[:40]}"
+        )
+    if source is not None and (not isinstance(source, str) or not _ADDRESS_KEY.fullmatch(source)):
+        raise schema.Invalid(f"{where}.source", "expected an address's digest (16 hexadecimal digits) or null")
+    if port is not None and (type(port) is not int or not 0 <= port <= 65535):
+        raise schema.Invalid(
+            f"{where}.port", f"expected a port (0 to 65535) or null, found {json.dumps(port, default=str)[:40]}"
+        )
+    for flag in ("tried", "closed", "session", "session_key"):
+        if type(items[flag]) is not bool:
+            raise schema.Invalid(
+                f"{where}.{flag}", f"expected true or false, found {json.dumps(items[flag], default=str)[:40]}"
+            )
+    return Kept(
+        host, program, schema.count(items["pid"], f"{where}.pid"), source, port, items["tried"], items["closed"],
+        items["session"], items["session_key"], schema.moment(items["last"], f"{where}.last"),
+        schema.count(items["settled"], f"{where}.settled"),
+    )  # fmt: skip
 
 
 def _attacker(value: Any, where: str) -> list[Any]:
@@ -336,9 +383,18 @@ def write_history(out: Path, history: History) -> None:
             _carry(history.source / f"{day}.{suffix}", folder / f"{day}.{suffix}")
         entries[day] = entry
     (folder / ATTACKERS).write_text(dump_json(history.attackers) + "\n", encoding="utf-8")
+    opened = {key: [_open_record(one) for one in found] for key, found in sorted(history.open.items())}
+    (folder / OPEN).write_text(dump_json(opened) + "\n", encoding="utf-8")
     text = dump_json(index_document(history, entries))
     (folder / INDEX).write_text(text + "\n", encoding="utf-8")
     (folder / "index.js").write_text(script("HONEYCAST_HISTORY", text), encoding="utf-8")
+
+
+def _open_record(one: Kept) -> dict[str, Any]:
+    """A connection left open as open.json keeps it: under its host's key, not naming it again."""
+    record = one._asdict()
+    del record["host"]
+    return {**record, "last": one.last.isoformat()}
 
 
 def _carry(source: Path, target: Path) -> None:

@@ -104,7 +104,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     tz = options.read.tz
     with clock.stage("history"):
         history = read_history(out, options.slice_seconds, zone_name(tz)) if options.append and out.is_dir() else None
-    read = options.read if history is None else replace(options.read, covered=history.spans(tz))
+    read = replace(options.read, hand_on=True)  # what is open at the end: the history keeps it for the next night
+    if history is not None:
+        left_open = tuple(one for found in history.open.values() for one in found)
+        read = replace(read, covered=history.spans(tz), left_open=left_open)
     fine = history.slice_seconds if history is not None else options.slice_seconds or AUTO_LENGTHS[0]
     replaced = not options.append and (out / FOLDER / INDEX).is_file()
     if history is None:
@@ -139,6 +142,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     def write_the_rest(world: dict[str, object], style: dict[str, object]) -> None:
         """Write the site and the history: while the video encoders finish their files."""
         with clock.stage("history"):
+            history.keep_open(counted_fine, counted.owners, privacy)  # before the spans read now are added
             add_timeline(history, daily, counted_fine.spans, privacy.host)
             history.keep_attacks(counted_fine, counted.owners, privacy)
         site_meta = replace(meta, style=style)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .geo import HOSTNAME
+from .parts import Kept, kept
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .site import SLICE_TOP, top_counts
 from .slicing import DAY, next_slice, slice_key
@@ -49,6 +50,9 @@ class History:
     attackers: dict[str, list[Any]] = field(default_factory=dict)
     """Per attacking address (by ``digest``): its first failure, failures, last failure, and the first names it
     tried (by digest), so a later build flags a login after an attack that began in an earlier one."""
+    open: dict[str, list[Kept]] = field(default_factory=dict)
+    """Per host (by ``digest``): the connections still open where the newest build that read the host ended, for
+    the next ``--append`` build to go on (a login's logout, a PAM failure's Failed line after midnight)."""
     _compromises: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
     """Per day touched by this build, the compromises it keeps, as keys: each is added once, in one step."""
 
@@ -70,17 +74,12 @@ class History:
         return earlier
 
     def keep_attacks(self, tally: Tally, owners: frozenset[str], privacy: Privacy) -> None:
-        """Keep the attacks of every address in ``tally`` but the owner's (whose attacks are in no count).
-
-        Addresses are kept by digest, which for IPv4 is no secret: the owner's network (unless
-        ``show_internal``) is not kept, and with ``anonymize_ips`` no address is.
-        """
+        """Keep the attacks of every address in ``tally`` but the owner's (whose attacks are in no count)."""
         if privacy.anonymize_ips:
             return
+        shown = kept_address(tally, owners, privacy)
         for address in tally.failures.keys() | tally.names.keys():
-            country = tally.country_of.get(address)
-            internal = country in INTERNAL_BUCKETS or (country == HOSTNAME and internal_name(address))
-            if address in owners or (internal and not privacy.show_internal):
+            if not shown(address):
                 self.attackers.pop(digest(address), None)
                 continue
             first, failures, last = tally.failures.get(address, (None, 0, None))
@@ -90,6 +89,19 @@ class History:
                 last.isoformat() if last else None,
                 [[one.time.isoformat(), one.user, int(one.invalid)] for one in tally.names.get(address, ())],
             ]
+
+    def keep_open(self, tally: Tally, owners: frozenset[str], privacy: Privacy) -> None:
+        """Keep the connections still open where ``tally``'s lines ended, in place of those an earlier build left
+        of each host it read on from (not of a host whose lines here end before those counted already)."""
+        shown = kept_address(tally, owners, privacy)
+        for host, spans in tally.spans.items():
+            key = digest(host)
+            ended = max((one.last for one in self.covered.get(key, ())), default=None)
+            if ended is None or max(one.last for one in spans) >= ended:
+                # Oldest first, as a later build takes them up: where two share a pid, the later one serves it.
+                self.open[key] = [one for one in tally.open_kept if one.host == key]
+                self.open[key] += [kept(one, shown) for one in tally.open if one.host == host]
+        self.open = {key: found for key, found in self.open.items() if found}
 
     def day_count(self) -> int:
         """Return how many days the history keeps."""
@@ -102,6 +114,18 @@ class History:
             key: tuple(Span(one.first.astimezone(tz), one.last.astimezone(tz), one.at_last) for one in found)
             for key, found in self.covered.items()
         }
+
+
+def kept_address(tally: Tally, owners: frozenset[str], privacy: Privacy) -> Callable[[str], bool]:
+    """Return whether the history may keep an address (by digest, which for IPv4 is no secret): not the owner's,
+    not the owner's network (unless ``show_internal``), and none with ``anonymize_ips``."""
+
+    def shown(address: str) -> bool:
+        country = tally.country_of.get(address)
+        internal = country in INTERNAL_BUCKETS or (country == HOSTNAME and internal_name(address))
+        return not (privacy.anonymize_ips or address in owners or (internal and not privacy.show_internal))
+
+    return shown
 
 
 def hidden_names(tally: Tally) -> None:

@@ -1,14 +1,16 @@
 """What one part of a log hands the next where a log is read in parts (files, ranges of a file, the files of a
-Dask build): the connections open at its end, and who the connections of its head are (``scan.join``)."""
+Dask build, the nights of a site's ``--append`` builds): the connections open at its end, and who the connections
+of its head are (``scan.join``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from .events import EventKind
 from .rules import RuleBook
+from .tally import digest
 
 JOIN_SKEW = timedelta(minutes=1)
 """How far out of time order lines may be where a log is cut: the join looks this much further."""
@@ -73,3 +75,61 @@ def reaches(carried: Iterable[Carried], head: Iterable[HeadKey]) -> bool:
         or (one.session_key and (one.host, one.source) in portless)
         for one in carried
     )
+
+
+class Kept(NamedTuple):
+    """A connection still open where a build's log ended, as the site's history keeps it for the next ``--append``
+    build: its host and address by ``digest`` (no address where the site keeps none of it: the owner's, an internal
+    one, or any with ``anonymize_ips``), its waiting PAM failures already counted (``settled``, so a ``Failed``
+    line that still comes for them adds nothing) and its probe decided."""
+
+    host: str
+    program: str
+    pid: int
+    source: str | None
+    port: int | None
+    tried: bool
+    closed: bool
+    session: bool
+    session_key: bool
+    last: datetime
+    settled: int
+
+
+def kept(one: Carried, shown: Callable[[str], bool]) -> Kept:
+    """Return a connection left open as the history keeps it; ``shown``: whether its address may be kept."""
+    waiting = sum(times for _, _, times in one.pending)
+    source = digest(one.source) if shown(one.source) else None
+    return Kept(
+        digest(one.host), one.program, one.pid, source, one.port, one.tried, one.closed, one.session,
+        one.session_key, one.last, one.settled + waiting,
+    )  # fmt: skip
+
+
+def taken_up(
+    kept: Iterable[Kept], hosts: Iterable[str], heads: Iterable[HeadKey]
+) -> tuple[list[Carried], list[tuple[str, Kept]]]:
+    """Return the connections an earlier build left open as this build's lines name them: a host by its name among
+    ``hosts``, an address by one of the heads' (the lines that may go on them), or where the history kept none, by
+    the address of the head's connection of the same pid. Those of these hosts no head line names come second (with
+    their host's name): nothing here goes on them, and a later build still may."""
+    names = {digest(host): host for host in hosts}
+    addresses: dict[str, str] = {}
+    by_pid: dict[tuple[str, int], str] = {}
+    for key in heads:
+        if key.source is not None:
+            addresses.setdefault(digest(key.source), key.source)
+            by_pid.setdefault((key.host, key.pid), key.source)
+    taken, left = [], []
+    for one in kept:
+        host = names.get(one.host)
+        if host is None:
+            continue
+        source = by_pid.get((host, one.pid)) if one.source is None else addresses.get(one.source)
+        if source is None:
+            if (host, one.pid) not in by_pid:  # its pid serves another client here: it is over
+                left.append((host, one))
+            continue
+        taken.append(Carried(host, one.program, one.pid, source, source, one.port, one.tried, one.closed,
+                             one.session, one.session_key, None, one.last, (), one.settled))  # fmt: skip
+    return taken, left

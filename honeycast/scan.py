@@ -17,14 +17,14 @@ from . import native
 from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import Geolocator
-from .parts import JOIN_SKEW, Carried, goes_on, reach, reaches
+from .parts import JOIN_SKEW, Carried, Kept, goes_on, reach, reaches, taken_up
 from .ranges import WHOLE, Job, cut, range_lines, splittable
 from .readers import Reader, Segment, choose, events_of, tally_events
 from .rules import RULES, RuleBook
 from .sources import LogSource, sources
 from .spans import Span, both_spans
 from .sshd import SshdParser
-from .tally import Tally
+from .tally import Tally, digest
 
 
 class Reporter(Protocol):
@@ -77,6 +77,10 @@ class ReadOptions:
     """``--dask``: count each input on the workers of this Dask scheduler (``tcp://…``, or ``local``)."""
     rules: RuleBook = RULES
     """What each kind of line does and the limits connections are kept in: every reader counts by it."""
+    left_open: tuple[Kept, ...] = ()
+    """Connections an earlier build left open where its lines ended (its history): lines here may go on them."""
+    hand_on: bool = False
+    """Keep the connections still open where the lines end (``Tally.open``), for a later build to go on."""
 
     def host_of(self, name: str) -> str | None:
         """Return the host an input's lines are counted under, or None for the host each line names."""
@@ -139,7 +143,7 @@ def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, worker
             jobs.extend(cut(source, _parser(source, read), workers))
         else:
             jobs.append(Job(source.name, 0, WHOLE, read.year, source.modified()))
-    head = reach(read.rules) if len(jobs) > 1 else None
+    head = reach(read.rules) if len(jobs) > 1 or read.hand_on or read.left_open else None
     reader = read.counter()
     # Several files (a rotated set) are counted side by side, one job each; standard input in this process.
     alongside = [job for job in jobs if job.path != "-"] if workers > 1 and len(jobs) > 1 else []
@@ -167,14 +171,14 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
     read again whole from there. At the end, every connection is over.
     """
     tally = Tally(slice_seconds, read.tz, rules=read.rules)
-    if len(segments) == 1 and not segments[0].head and not segments[0].carried:
+    if len(segments) == 1 and not segments[0].head and not segments[0].carried and not read.left_open:
         tally.update(segments[0].tally)
         tally.count_logins()
         return tally
     with Geolocator(read.geoip_db) if geo is None else contextlib.nullcontext(geo) as located:
-        carried: list[Carried] = []
+        # per host, the log's clock where the parts read so far ended, and the connections they left open
+        carried, clocks, unnamed = _left_open(segments, read)
         expired: list[Carried] = []  # over: no later part reaches them (settled at the end, at their own times)
-        clocks: dict[str, datetime] = {}  # per host, the log's clock where the parts read so far ended
         for segment in _in_order([one for one in segments if one.first is not None]):
             assert segment.first is not None
             back = any(one.host in segment.hosts and one.last > segment.first + JOIN_SKEW for one in carried)
@@ -220,16 +224,75 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
                 part.spans[host] = [span if rest is None else both_spans(span, rest[0])]
             tally.update(part)
         last = Tally(slice_seconds, read.tz, rules=read.rules)
+        still = [
+            one for one in carried if goes_on(one.session and not one.closed, one.last, clocks[one.host], read.rules)
+        ]
         # Only connections with something left to count: failures waiting, or a probe to decide.
         left = [one for one in (*expired, *carried) if one.pending or one.ended is not None]
         parser = SshdParser(read.tz, rules=read.rules, carried=left, clocks=clocks)
         tally_events(last, _replayed(parser, [], None, carry=False), located)
         tally.update(last)
+        if read.hand_on:
+            tally.open = still
+            tally.open_kept = [
+                one
+                for host, one in unnamed
+                if goes_on(one.session and not one.closed, one.last, clocks[host], read.rules)
+            ]
     for segment in segments:
         if segment.first is None:
             tally.update(segment.tally)
     tally.count_logins()
     return tally
+
+
+def _left_open(
+    segments: list[Segment], read: ReadOptions
+) -> tuple[list[Carried], dict[str, datetime], list[tuple[str, Kept]]]:
+    """Return the connections an earlier build left open (``read.left_open``) that lines here may go on, their hosts'
+    clocks, and those no line here names (``taken_up``). Where a host's lines here all come after those that build
+    counted (the night's new log), it left every one and its clock where it ended; where they begin within them
+    (the rotated log read again), those lines make their connections anew, and it left only those whose lines all
+    came before."""
+    if not read.left_open:
+        return [], {}, []
+    first: dict[str, datetime] = {}
+    for segment in segments:
+        for host in segment.hosts if segment.first is not None else ():
+            assert segment.first is not None
+            first[host] = min(first.get(host, segment.first), segment.first)
+    clocks, before = {}, {}
+    for host, begins in first.items():
+        ended = max((span.last for span in read.covered.get(digest(host), ())), default=None)
+        if ended is None:
+            continue
+        if begins > ended or (begins == ended and not _read_again(segments, host, ended, read)):
+            clocks[host] = ended
+        else:
+            clocks[host] = before[digest(host)] = begins
+    left = [one for one in read.left_open if one.host not in before or one.last < before[one.host]]
+    heads = [key for segment in segments for key in segment.head_keys]
+    taken, unnamed = taken_up(left, clocks, heads)
+    return taken, clocks, unnamed
+
+
+def _read_again(segments: list[Segment], host: str, ended: datetime, read: ReadOptions) -> bool:
+    """Whether a host's lines here begin with a line an earlier build counted, at the instant its lines ended (a log
+    cut within a second, read again)."""
+    for segment in segments:
+        if segment.first != ended or host not in segment.hosts:
+            continue
+        tally = Tally(1, read.tz, host=read.host_of(segment.job.path), covered=read.covered, rules=read.rules)
+        parser = SshdParser(
+            read.tz, year=segment.year, reference=segment.job.reference, covers=tally.covers, rules=read.rules
+        )
+        for line in segment.head:
+            event = parser.parse(line)
+            if event is not None and event.time > ended:
+                break
+            if event is not None and event.host == host and event.covered:
+                return True
+    return False
 
 
 def _apart(segment: Segment, carried: list[Carried], rules: RuleBook) -> bool:
@@ -331,7 +394,7 @@ def _count_on_dask(found: list[LogSource], read: ReadOptions, reporter: Reporter
     from .cluster import map_jobs
 
     assert read.dask is not None
-    head = reach(read.rules) if len(found) > 1 else None
+    head = reach(read.rules) if len(found) > 1 or read.hand_on or read.left_open else None
     segments = []
     files = [Job(source.name, 0, WHOLE, read.year, source.modified()) for source in found if not source.is_stdin]
     if len(files) < len(found):

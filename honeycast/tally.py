@@ -9,13 +9,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache, reduce
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .events import AuthEvent
 from .rules import RULES, Action, RuleBook
 from .slicing import slice_key
 from .spans import ANY_LINE, Span
 from .sums import running_counts
+
+if TYPE_CHECKING:
+    from .parts import Carried, Kept
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -184,6 +187,11 @@ class Tally:
     nothing."""
     spans: dict[str, list[Span]] = field(default_factory=dict)
     """Per host, the first and last sshd line of each input read (``covered`` of a later build)."""
+    open: list[Carried] = field(default_factory=list)
+    """Connections still open where the log ended (``scan.join``): a later ``--append`` build may go on them."""
+    open_kept: list[Kept] = field(default_factory=list)
+    """Connections an earlier build left open that no line here named, still open where the log ended: kept as
+    they were for a later build."""
     rules: RuleBook = RULES
     """What each kind of line does (the names an address tried, its logins) and when a login is a compromise."""
     _last_time: datetime | None = None
@@ -280,6 +288,8 @@ class Tally:
             self.years.setdefault(name, year)
         for host, read in other.spans.items():
             self.spans.setdefault(host, []).extend(read)
+        self.open.extend(other.open)
+        self.open_kept.extend(other.open_kept)
         self._last_time = self._last_start = None
         if not (self.country_of or self.failures or self.names or self.accepted or self.slices):
             # Nothing to add to (the first part of a build): take the other's records as they are, not copied.

@@ -4,6 +4,8 @@ login in one and its logout in the next, a pid reused after a quiet longer than 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -16,6 +18,9 @@ from readers import tallied
 
 from examples import examples
 from honeycast import ranges
+from honeycast.build import BuildOptions, build
+from honeycast.errors import NothingNew
+from honeycast.scan import ReadOptions
 from honeycast.tally import Tally
 
 ATTACKERS = ["61.177.172.19", "45.135.232.18", "218.92.0.31", "185.220.101.4", "2001:db8:4::7", "103.77.2.9"]
@@ -23,7 +28,7 @@ OWNER = "198.51.100.23"
 USERS = ["root", "admin", "oracle", "test"]
 
 
-def _script(rng: random.Random) -> list[list[str]]:
+def _script(rng: random.Random, guesses: bool = True, dns: bool = True) -> list[list[str]]:
     """Return the messages of one connection as sshd writes them (header aside), in steps: the messages of a step
     come within two seconds of one another (a PAM failure and its Failed line, a disconnect and its logout)."""
     address = rng.choice(ATTACKERS)
@@ -51,7 +56,7 @@ def _script(rng: random.Random) -> list[list[str]]:
     if rng.random() < 0.3:
         steps.append([f"Invalid user {user} from {address} port {port}"])
     rhost = address
-    if rng.random() < 0.2 and ":" not in address:  # UseDNS: PAM names the client by a name spelling its address
+    if rng.random() < 0.2 and ":" not in address and dns:  # UseDNS: PAM names the client by a name of its address
         rhost = "host-" + address.replace(".", "-") + ".example.net"
     for _ in range(rng.randint(1, 4)):
         step = []
@@ -64,7 +69,7 @@ def _script(rng: random.Random) -> list[list[str]]:
             failed = f"Failed password for {user} from {address} port {port} ssh2"
             step.append(failed if rng.random() < 0.9 else f"message repeated 2 times: [ {failed}]")
         steps.append(step)
-    if rng.random() < 0.1:
+    if rng.random() < 0.1 and guesses:
         steps.append([f"Accepted password for {user} from {address} port {port} ssh2"])  # a guess that worked
         return steps
     end = rng.random()
@@ -80,9 +85,10 @@ def _script(rng: random.Random) -> list[list[str]]:
     return steps  # or no end line at all: the connection is over when it has been quiet long enough
 
 
-def sshd_log(seed: int, count: int = 240) -> list[str]:
+def sshd_log(seed: int, count: int = 240, guesses: bool = True, dns: bool = True) -> list[str]:
     """Return a log of interleaved connections over a few hours: bursts within a second, quiet spells longer than
-    sshd waits, pids reused once free, two hosts."""
+    sshd waits, pids reused once free, two hosts; with ``guesses``, attackers' guesses that worked, with ``dns``,
+    PAM naming some clients by host name."""
     rng = random.Random(seed)
     moment = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
     active: list[tuple[str, int, list[list[str]]]] = []
@@ -91,7 +97,7 @@ def sshd_log(seed: int, count: int = 240) -> list[str]:
     while len(lines) < count:
         if not active or (len(active) < 4 and free and rng.random() < 0.35):
             rng.shuffle(free)
-            active.append((rng.choice(["web", "web", "db"]), free.pop(), _script(rng)))
+            active.append((rng.choice(["web", "web", "db"]), free.pop(), _script(rng, guesses, dns)))
         moment += timedelta(seconds=rng.choice([0, 0, 0, 1, 2, 5, 40, 300, 700]))
         index = rng.randrange(len(active))
         host, pid, steps = active[index]
@@ -173,3 +179,86 @@ def test_a_rotated_pair_given_newest_first_counts_as_the_whole(tmp_path: Path) -
             tally, _ = tallied([str(live), str(rotated)], reader, workers=workers)
             attempts = [count for part in tally.slices.values() for count in part.sources.values()]
             assert attempts == [1], (reader, workers)  # one attempt: the Failed line echoes the PAM failure
+
+
+def _tellable(lines: list[str], cut: int) -> bool:
+    """Whether a night ending at ``cut`` ends where one build of the whole log would count the same.
+
+    Not where a line after the cut is a copy of one before it at the last instant counted of its host (the history
+    keeps those lines by their fields: a copy is a line read again, as a night that reads the rotated log again
+    reads them); nor where a PAM failure still waits for its Failed line at the cut, and the Failed line comes in
+    another hour's slice (the night counts the failure when PAM wrote it, one build when the Failed line came).
+    """
+    last: dict[str, str] = {}
+    waiting: dict[str, str] = {}  # per host and pid, the hour of a PAM failure no Failed line has echoed yet
+    for line in lines[:cut]:
+        host, process = line.split()[3:5]
+        last[host] = line[:15]
+        if "pam_unix(sshd:auth): authentication failure" in line:
+            waiting.setdefault(host + process, line[:10])
+        elif "Failed password" in line:
+            waiting.pop(host + process, None)
+    counted = set(lines[:cut])
+    for line in lines[cut:]:
+        host, process = line.split()[3:5]
+        if line in counted and last.get(host) == line[:15]:
+            return False
+        if "Failed password" in line and waiting.pop(host + process, line[:10]) != line[:10]:
+            return False
+    return True
+
+
+def _night(logs: list[Path], out: Path, append: bool, reader: str) -> None:
+    read = ReadOptions(logs=[str(one) for one in logs], year=2026, tz=UTC, reader=reader)
+    options = BuildOptions(read=read, out=out, slice_seconds=3600, size=(320, 180), frames=False, append=append, fps=12)
+    with contextlib.suppress(NothingNew):  # a night whose lines were all read already changes nothing
+        build(options)
+
+
+def _kept(out: Path) -> dict[str, object]:
+    """What a site's history keeps of each day that adds up across builds: every slice's attempts and probes per
+    country and per host, the logins and the compromises. (Not the addresses per country: one address counted by
+    two builds in one slice is two there. Nor the names tried: a build masks the accounts it knows of.)"""
+    folder = out / "data" / "history"
+    kept: dict[str, object] = {}
+    for path in sorted(folder.glob("20*.json")):
+        day = json.loads(path.read_text())
+        slices = {start: (one["counts"], one["probes"], one["hosts"]) for start, one in day["slices"].items()}
+        kept[path.name] = (slices, day["logins"], day["compromises"])
+    return kept
+
+
+@pytest.mark.property
+@settings(
+    max_examples=examples(0.05),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.integers(0, 2**32),
+    st.lists(st.integers(1, 159), min_size=1, max_size=3),
+    st.sampled_from(["native", "python"]),
+    st.booleans(),
+)
+def test_nightly_appends_count_as_one_build(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, cuts: list[int], reader: str, overlap: bool
+) -> None:
+    """A log cut anywhere (mid-second, mid-connection) into nights, each built with --append from its own lines
+    (with ``overlap``, beside the night before's, as a rotated log and a live one), keeps the days one build of the
+    whole log writes (``_kept``)."""
+    folder = tmp_path_factory.mktemp("nights")
+    # What a night cannot know of the nights after it is left out: an attacker's guess that worked (whether an
+    # address that logs in is the owner's, whose attempts no slice counts, depends on what it did before), and
+    # PAM naming a client by host name (a failure waiting where a night ends counts under that name).
+    lines = sshd_log(seed, count=160, guesses=False, dns=False)
+    whole = folder / "whole.log"
+    whole.write_text("".join(line + "\n" for line in lines))
+    _night([whole], folder / "one", append=False, reader=reader)
+    edges = [0, *sorted({cut for cut in cuts if _tellable(lines, cut)}), len(lines)]
+    before: list[Path] = []
+    for number, (start, end) in enumerate(pairwise(edges)):
+        night = folder / f"night-{number}.log"
+        night.write_text("".join(line + "\n" for line in lines[start:end]))
+        _night([*before, night], folder / "nightly", append=number > 0, reader=reader)
+        before = [night] if overlap else []
+    assert _kept(folder / "nightly") == _kept(folder / "one")

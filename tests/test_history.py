@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from typer.testing import CliRunner
 
+from honeycast.archive import HISTORY_VERSION
 from honeycast.build import BuildOptions, build
 from honeycast.cli import app
 from honeycast.errors import InputError, NothingNew
@@ -287,6 +288,17 @@ def _first_slice(document: dict[str, Any]) -> dict[str, Any]:
     return next(one for one in document["slices"].values() if one["counts"])
 
 
+def _left_open(drop: str | None = None, **changed: Any) -> str:
+    """Return an open.json of one connection left open, with some of its fields changed (or one left out)."""
+    one = {
+        "pid": 5, "program": "sshd", "source": "0123456789abcdef", "port": 22, "tried": True, "closed": False,
+        "session": False, "session_key": False, "last": "2026-10-01T06:00:00+00:00", "settled": 0, **changed,
+    }  # fmt: skip
+    if drop is not None:
+        del one[drop]
+    return json.dumps({"k": [one]})
+
+
 def _raw(text: str) -> Callable[[Any], str]:
     """Return a change that replaces the whole file with ``text``."""
     return lambda _: text
@@ -340,6 +352,15 @@ TAMPERED: list[tuple[str, Callable[[Any], Any], str]] = [
         lambda attackers: attackers.update(x=[None, 3, None, [["now", "root", 0]]]),
         "x[3][0][0]: expected a time",
     ),
+    ("open.json", _raw(json.dumps({"k": {}})), "k: expected a list"),
+    ("open.json", _raw(_left_open(pid=-1)), "k[0].pid: expected a count"),
+    ("open.json", _raw(_left_open(program="../x")), 'k[0].program: expected a program name, found "../x"'),
+    ("open.json", _raw(_left_open(source="61.177.172.19")), "k[0].source: expected an address's digest"),
+    ("open.json", _raw(_left_open(port=70000)), "k[0].port: expected a port (0 to 65535) or null, found 70000"),
+    ("open.json", _raw(_left_open(tried="yes")), 'k[0].tried: expected true or false, found "yes"'),
+    ("open.json", _raw(_left_open(last="yesterday")), "k[0].last: expected a time"),
+    ("open.json", _raw(_left_open(settled=1e30)), "k[0].settled: expected a count"),
+    ("open.json", _raw(_left_open(settled=None, drop="settled")), "k[0].settled: missing"),
 ]
 
 
@@ -487,5 +508,56 @@ def test_a_version_1_history_knows_the_lines_of_its_last_instant_by_number(
         _build([str(first_night[0].parent / "first.log")], site, append=True)
     _build([first_night[1]], site, append=True)
     index = json.loads(index_path.read_text())
-    assert index["version"] == 2
+    assert index["version"] == HISTORY_VERSION
     assert all(isinstance(span[2], list) for spans in index["covered"].values() for span in spans)
+
+
+MIDNIGHT = """\
+Dec  6 23:50:01 web sshd[900]: Accepted publickey for admin from 198.51.100.23 port 50000 ssh2: ED25519 SHA256:k
+Dec  6 23:58:01 web sshd[901]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=61.177.172.19  user=root
+Dec  6 23:59:58 web sshd[902]: Connection closed by 45.135.232.18 port 41000 [preauth]
+Dec  7 00:00:03 web sshd[901]: Failed password for root from 61.177.172.19 port 50122 ssh2
+Dec  7 00:00:04 web sshd[901]: Received disconnect from 61.177.172.19 port 50122:11: Bye Bye [preauth]
+Dec  7 00:05:01 web sshd[900]: Received disconnect from 198.51.100.23 port 50000:11: disconnected by user
+Dec  7 00:05:01 web sshd[900]: Disconnected from user admin 198.51.100.23 port 50000
+""".splitlines(keepends=True)
+
+
+def _counts(out: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """Return the attempts and the probes per country of every day a site's history keeps."""
+    index = json.loads((out / "data" / "history" / "index.json").read_text())
+    attempts: Counter[str] = Counter()
+    probes: Counter[str] = Counter()
+    for entry in index["days"]:
+        attempts.update(entry["totals"])
+        probes.update(entry["probes"])
+    return dict(attempts), dict(probes)
+
+
+@pytest.mark.parametrize("reader", ["native", "python"])
+def test_the_next_night_goes_on_the_connections_the_last_one_left_open(tmp_path: Path, reader: str) -> None:
+    # Midnight between two nightly builds: a PAM failure before it and its Failed line after (one attempt), and
+    # the owner's session, its login before and its logout after (no probe, no attempt).
+    night1, night2, whole = tmp_path / "auth.log.1", tmp_path / "auth.log", tmp_path / "whole.log"
+    night1.write_text("".join(MIDNIGHT[:3]))
+    night2.write_text("".join(MIDNIGHT[3:]))
+    whole.write_text("".join(MIDNIGHT))
+    _read([str(whole)], tmp_path / "one", append=False, reader=reader)
+    _read([str(night1)], tmp_path / "nightly", append=False, reader=reader)
+    left = json.loads((tmp_path / "nightly" / "data" / "history" / "open.json").read_text())
+    (connections,) = left.values()
+    assert {(one["pid"], one["closed"], one["session"], one["settled"]) for one in connections} == {
+        (900, False, True, 0),  # the owner's session
+        (901, False, False, 1),  # its PAM failure counted, for the Failed line to echo
+        (902, True, False, 0),  # a probe, counted: closed, it takes no attempt any more
+    }
+    owner = next(one for one in connections if one["pid"] == 900)
+    assert owner["source"] is None  # the owner's address is not kept, not even by digest
+    _read([str(night2)], tmp_path / "nightly", append=True, reader=reader)
+    assert _counts(tmp_path / "one") == ({"CN": 1}, {"DE": 1})
+    assert _counts(tmp_path / "nightly") == _counts(tmp_path / "one")
+    # A night that reads the last one's log again (the rotated one beside the live one): the lines counted make
+    # the connections anew, and none counts twice.
+    _read([str(night1)], tmp_path / "again", append=False, reader=reader)
+    _read([str(night1), str(night2)], tmp_path / "again", append=True, reader=reader)
+    assert _counts(tmp_path / "again") == _counts(tmp_path / "one")
