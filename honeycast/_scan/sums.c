@@ -1,11 +1,11 @@
 /* Running sums over counts already handed to Python (sums.running_counts, for Tally.count_logins): a slice's counts
  * are dictionaries keyed by address, and the same address is the same str object in every slice one reader made,
- * so an address is looked up by its object and hashed only the first time it is seen. Part of module.c, the Python
- * glue. */
+ * so an address asked of is found by its object after the first time. Part of module.c, the Python glue. */
 
 #define NOT_ASKED (NONE - 1)
 
-/* The column of an address (a key of a slice's counts), NOT_ASKED if no ask names it; NONE on an error. */
+/* The column of an address (a key of a slice's counts), NOT_ASKED if no ask names it; NONE on an error. The
+ * columns found are kept by object: the addresses asked of are few beside those of a log of millions. */
 static uint32_t column_of(Map *seen, PyObject *columns, PyObject *address) {
     uint32_t column = map_get(seen, (uintptr_t)address, 0);
     if (column != NONE) return column;
@@ -17,9 +17,9 @@ static uint32_t column_of(Map *seen, PyObject *columns, PyObject *address) {
         PyErr_SetString(PyExc_ValueError, "a column is a whole number from 0 below the number of columns");
         return NONE;
     }
-    column = found ? (uint32_t)value : NOT_ASKED;
-    if (map_put(seen, (uintptr_t)address, 0, column) < 0) { PyErr_NoMemory(); return NONE; }
-    return column;
+    if (!found) return NOT_ASKED;  /* not kept: most addresses of a log of millions are asked of by no login */
+    if (map_put(seen, (uintptr_t)address, 0, (uint32_t)value) < 0) { PyErr_NoMemory(); return NONE; }
+    return (uint32_t)value;
 }
 
 /* Add one slice's counts (a list of dictionaries, one per host) to the running sums. */
