@@ -12,6 +12,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from files import DEMO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from readers import tallied
@@ -262,3 +263,22 @@ def test_nightly_appends_count_as_one_build(
         _night([*before, night], folder / "nightly", append=number > 0, reader=reader)
         before = [night] if overlap else []
     assert _kept(folder / "nightly") == _kept(folder / "one")
+
+
+@pytest.mark.parametrize("overlap", [False, True], ids=["apart", "beside the night before"])
+def test_the_demo_day_cut_into_nights_keeps_the_days_of_one_build(tmp_path: Path, overlap: bool) -> None:
+    """The bundled day (lines of the shapes a real server writes) cut into three nights where a night can be told
+    from the next (``_tellable``), each built with --append: the days one build of the day keeps."""
+    lines = DEMO.read_text(encoding="utf-8").splitlines(keepends=True)
+    whole = tmp_path / "whole.log"
+    whole.write_text("".join(lines))
+    _night([whole], tmp_path / "one", append=False, reader="native")
+    bare = [line.rstrip("\n") for line in lines]
+    cuts = [next(cut for cut in range(share * len(lines) // 3, len(lines)) if _tellable(bare, cut)) for share in (1, 2)]
+    before: list[Path] = []
+    for number, (start, end) in enumerate(pairwise([0, *cuts, len(lines)])):
+        night = tmp_path / f"night-{number}.log"
+        night.write_text("".join(lines[start:end]))
+        _night([*before, night], tmp_path / "nightly", append=number > 0, reader="native")
+        before = [night] if overlap else []
+    assert _kept(tmp_path / "nightly") == _kept(tmp_path / "one")
