@@ -22,10 +22,13 @@ def tallied(
     covered: dict[str, tuple[Span, ...]] | None = None,
     host: str | None = None,
     rules: RuleBook = RULES,
+    dask: str | None = None,
 ) -> tuple[Tally, list[str]]:
     reporter = SilentReporter()
     reader = "native" if use_native else "python"
-    read = ReadOptions(logs=logs, year=year, tz=tz, reader=reader, covered=covered or {}, host=host, rules=rules)
+    read = ReadOptions(
+        logs=logs, year=year, tz=tz, reader=reader, covered=covered or {}, host=host, rules=rules, dask=dask
+    )
     tally = tally_logs(read, slice_seconds, reporter, workers=workers)
     return tally, reporter.warnings
 

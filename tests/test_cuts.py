@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+import distributed
 import pytest
 from files import DEMO
 from hypothesis import HealthCheck, given, settings
@@ -163,6 +166,43 @@ def test_a_log_counts_the_same_however_it_is_cut(
     one, _ = tallied([str(whole)], reader == "native", workers=1)
     cut, _ = tallied(parts, reader == "native", workers=workers)
     assert counted(cut) == counted(one)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """A real Dask cluster of two worker processes: its scheduler's address."""
+    with distributed.LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    ) as found:
+        yield found.scheduler_address
+
+
+@pytest.mark.property
+@settings(
+    max_examples=examples(0.05),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.integers(0, 2**32), st.lists(st.integers(1, 239), min_size=1, max_size=4), st.sampled_from(["native", "python"])
+)
+def test_a_log_cut_into_files_counts_the_same_on_a_dask_cluster(
+    tmp_path_factory: pytest.TempPathFactory, cluster: str, seed: int, cuts: list[int], reader: str
+) -> None:
+    """Each file counted by a worker of its own, the parts joined here: as one reader of the whole log counts."""
+    folder = tmp_path_factory.mktemp("dask")
+    lines = sshd_log(seed)
+    whole = folder / "whole.log"
+    whole.write_text("".join(line + "\n" for line in lines))
+    edges = [0, *sorted(set(cuts)), len(lines)]
+    parts = []
+    for number, (start, end) in enumerate(pairwise(edges)):
+        part = folder / f"auth.log.{len(edges) - number}"
+        part.write_text("".join(line + "\n" for line in lines[start:end]))
+        parts.append(str(part))
+    one, _ = tallied([str(whole)], reader == "native", workers=1)
+    on_cluster, _ = tallied(parts, reader == "native", dask=cluster)
+    assert counted(on_cluster) == counted(one)
 
 
 def test_a_rotated_pair_given_newest_first_counts_as_the_whole(tmp_path: Path) -> None:
