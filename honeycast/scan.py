@@ -17,14 +17,15 @@ from . import native
 from .cores import ignore_interrupts, usable_cores
 from .events import AuthEvent
 from .geo import Geolocator
-from .parts import JOIN_SKEW, Carried, Kept, goes_on, reach, reaches, taken_up
+from .nights import left_open
+from .parts import JOIN_SKEW, Carried, Kept, goes_on, reach, reaches
 from .ranges import WHOLE, Job, cut, range_lines, splittable
 from .readers import Reader, Segment, choose, events_of, tally_events
 from .rules import RULES, RuleBook
 from .sources import LogSource, sources
 from .spans import Span, both_spans
 from .sshd import SshdParser
-from .tally import Tally, digest
+from .tally import Tally
 
 
 class Reporter(Protocol):
@@ -177,7 +178,7 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
         return tally
     with Geolocator(read.geoip_db) if geo is None else contextlib.nullcontext(geo) as located:
         # per host, the log's clock where the parts read so far ended, and the connections they left open
-        carried, clocks, unnamed = _left_open(segments, read)
+        carried, clocks, unnamed = left_open(segments, read)
         expired: list[Carried] = []  # over: no later part reaches them (settled at the end, at their own times)
         for segment in _in_order([one for one in segments if one.first is not None]):
             assert segment.first is not None
@@ -244,55 +245,6 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
             tally.update(segment.tally)
     tally.count_logins()
     return tally
-
-
-def _left_open(
-    segments: list[Segment], read: ReadOptions
-) -> tuple[list[Carried], dict[str, datetime], list[tuple[str, Kept]]]:
-    """Return the connections an earlier build left open (``read.left_open``) that lines here may go on, their hosts'
-    clocks, and those no line here names (``taken_up``). Where a host's lines here all come after those that build
-    counted (the night's new log), it left every one and its clock where it ended; where they begin within them
-    (the rotated log read again), those lines make their connections anew, and it left only those whose lines all
-    came before."""
-    if not read.left_open:
-        return [], {}, []
-    first: dict[str, datetime] = {}
-    for segment in segments:
-        for host in segment.hosts if segment.first is not None else ():
-            assert segment.first is not None
-            first[host] = min(first.get(host, segment.first), segment.first)
-    clocks, before = {}, {}
-    for host, begins in first.items():
-        ended = max((span.last for span in read.covered.get(digest(host), ())), default=None)
-        if ended is None:
-            continue
-        if begins > ended or (begins == ended and not _read_again(segments, host, ended, read)):
-            clocks[host] = ended
-        else:
-            clocks[host] = before[digest(host)] = begins
-    left = [one for one in read.left_open if one.host not in before or one.last < before[one.host]]
-    heads = [key for segment in segments for key in segment.head_keys]
-    taken, unnamed = taken_up(left, clocks, heads)
-    return taken, clocks, unnamed
-
-
-def _read_again(segments: list[Segment], host: str, ended: datetime, read: ReadOptions) -> bool:
-    """Whether a host's lines here begin with a line an earlier build counted, at the instant its lines ended (a log
-    cut within a second, read again)."""
-    for segment in segments:
-        if segment.first != ended or host not in segment.hosts:
-            continue
-        tally = Tally(1, read.tz, host=read.host_of(segment.job.path), covered=read.covered, rules=read.rules)
-        parser = SshdParser(
-            read.tz, year=segment.year, reference=segment.job.reference, covers=tally.covers, rules=read.rules
-        )
-        for line in segment.head:
-            event = parser.parse(line)
-            if event is not None and event.time > ended:
-                break
-            if event is not None and event.host == host and event.covered:
-                return True
-    return False
 
 
 def _apart(segment: Segment, carried: list[Carried], rules: RuleBook) -> bool:
