@@ -114,17 +114,28 @@ def sshd_log(seed: int, count: int = 240, guesses: bool = True, dns: bool = True
     return lines
 
 
+def _slow(share: float) -> settings:
+    """Hypothesis settings for a property that builds or counts whole logs: ``share`` of the profile's examples."""
+    return settings(
+        max_examples=examples(share),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+def _written(lines: list[str], path: Path) -> Path:
+    """Write ``lines`` (without their line feeds) to ``path``."""
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
 def counted(tally: Tally) -> tuple[object, ...]:
     """What a tally counts (not which inputs its lines came from)."""
     return tally.slices, dict(tally.kinds), tally.country_of, tally.failures, tally.names, sorted(tally.accepted)
 
 
 @pytest.mark.property
-@settings(
-    max_examples=examples(0.3),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_slow(0.3)
 @given(
     st.integers(0, 2**32),
     st.lists(st.integers(1, 479), max_size=6),
@@ -160,9 +171,7 @@ def test_a_log_counts_the_same_however_it_is_cut(
     for host, stream in streams.items():
         edges = [0, *sorted({cut for cut in cuts if cut < len(stream)}), len(stream)]
         for number, (start, end) in enumerate(pairwise(edges)):
-            part = folder / f"{host}auth.log.{len(edges) - number}"
-            part.write_text("".join(line + "\n" for line in stream[start:end]))
-            parts.append(str(part))
+            parts.append(str(_written(stream[start:end], folder / f"{host}auth.log.{len(edges) - number}")))
     one, _ = tallied([str(whole)], reader == "native", workers=1)
     cut, _ = tallied(parts, reader == "native", workers=workers)
     assert counted(cut) == counted(one)
@@ -178,11 +187,7 @@ def cluster() -> Iterator[str]:
 
 
 @pytest.mark.property
-@settings(
-    max_examples=examples(0.05),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_slow(0.05)
 @given(
     st.integers(0, 2**32), st.lists(st.integers(1, 239), min_size=1, max_size=4), st.sampled_from(["native", "python"])
 )
@@ -192,14 +197,11 @@ def test_a_log_cut_into_files_counts_the_same_on_a_dask_cluster(
     """Each file counted by a worker of its own, the parts joined here: as one reader of the whole log counts."""
     folder = tmp_path_factory.mktemp("dask")
     lines = sshd_log(seed)
-    whole = folder / "whole.log"
-    whole.write_text("".join(line + "\n" for line in lines))
+    whole = _written(lines, folder / "whole.log")
     edges = [0, *sorted(set(cuts)), len(lines)]
     parts = []
     for number, (start, end) in enumerate(pairwise(edges)):
-        part = folder / f"auth.log.{len(edges) - number}"
-        part.write_text("".join(line + "\n" for line in lines[start:end]))
-        parts.append(str(part))
+        parts.append(str(_written(lines[start:end], folder / f"auth.log.{len(edges) - number}")))
     one, _ = tallied([str(whole)], reader == "native", workers=1)
     on_cluster, _ = tallied(parts, reader == "native", dask=cluster)
     assert counted(on_cluster) == counted(one)
@@ -270,11 +272,7 @@ def _kept(out: Path) -> dict[str, object]:
 
 
 @pytest.mark.property
-@settings(
-    max_examples=examples(0.05),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_slow(0.05)
 @given(
     st.integers(0, 2**32),
     st.lists(st.integers(1, 159), min_size=1, max_size=3),
@@ -292,14 +290,12 @@ def test_nightly_appends_count_as_one_build(
     # address that logs in is the owner's, whose attempts no slice counts, depends on what it did before), and
     # PAM naming a client by host name (a failure waiting where a night ends counts under that name).
     lines = sshd_log(seed, count=160, guesses=False, dns=False)
-    whole = folder / "whole.log"
-    whole.write_text("".join(line + "\n" for line in lines))
+    whole = _written(lines, folder / "whole.log")
     _night([whole], folder / "one", append=False, reader=reader)
     edges = [0, *sorted({cut for cut in cuts if _tellable(lines, cut)}), len(lines)]
     before: list[Path] = []
     for number, (start, end) in enumerate(pairwise(edges)):
-        night = folder / f"night-{number}.log"
-        night.write_text("".join(line + "\n" for line in lines[start:end]))
+        night = _written(lines[start:end], folder / f"night-{number}.log")
         _night([*before, night], folder / "nightly", append=number > 0, reader=reader)
         before = [night] if overlap else []
     assert _kept(folder / "nightly") == _kept(folder / "one")
