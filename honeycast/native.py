@@ -7,13 +7,11 @@ each other on the common ones. Its counts come back as plain values and become a
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from .cores import no_collection
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .headers import Classic, read_header
@@ -139,13 +137,21 @@ class NativeCount:
         and whether its head's lines kept to their hosts' clocks (within ``JOIN_SKEW``) (after ``finish``)."""
         journal, clocks = self._scanner.head()
         head = journal.decode("utf-8", "replace").split("\n")[:-1]
-        head_clocks = [None if clock is None else _moment(*clock, self.tz) for clock in clocks]
+        made: dict[tuple[int, int | None, int], datetime] = {}  # a second's lines share their times
+
+        def moment(clock: tuple[int, int | None, int]) -> datetime:
+            found = made.get(clock)
+            if found is None:
+                found = made[clock] = _moment(*clock, self.tz)
+            return found
+
+        head_clocks = [None if clock is None else moment(clock) for clock in clocks]
         carried = [
             Carried(
                 host, "sshd", pid, source, None if is_host else source, None if port < 0 else port, bool(tried),
                 bool(closed), bool(session), bool(session_key),
-                None if ended is None else (_moment(*ended[0], self.tz), _KINDS[ended[1]]), _moment(*last, self.tz),
-                tuple((_moment(*at, self.tz), user, times) for at, user, times in pending), settled,
+                None if ended is None else (moment(ended[0]), _KINDS[ended[1]]), moment(last),
+                tuple((moment(at), user, times) for at, user, times in pending), settled,
             )
             for host, pid, source, is_host, port, tried, closed, session, session_key, ended, last, pending, settled
             in self._scanner.carried()
@@ -167,7 +173,7 @@ class NativeCount:
 
     def tally(self, result: _scan.Counts, geo: Geolocator) -> Tally:
         """Return the Tally of ``result()``, locating each distinct address once."""
-        with _MAKING, _no_collection():  # hundreds of thousands of new records, none of them garbage
+        with _MAKING, no_collection():  # hundreds of thousands of new records, none of them garbage
             return self._tally(result, geo)
 
     def _tally(self, result: _scan.Counts, geo: Geolocator) -> Tally:
@@ -308,19 +314,6 @@ class NativeCount:
                 stamp.fold,
             )
         return parts, host, pid, message
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """Hold Python's cyclic garbage collector off while records are made (it would walk them all, again and
-    again, for nothing); it runs as before afterwards, where it was on."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _clocks(moment: datetime, tz: tzinfo) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import native
-from .cores import ignore_interrupts, usable_cores
+from .cores import ignore_interrupts, no_collection, usable_cores
 from .events import AuthEvent
 from .geo import Geolocator
 from .nights import left_open
@@ -176,7 +176,8 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
         tally.update(segments[0].tally)
         tally.count_logins()
         return tally
-    with Geolocator(read.geoip_db) if geo is None else contextlib.nullcontext(geo) as located:
+    located_here = Geolocator(read.geoip_db) if geo is None else contextlib.nullcontext(geo)
+    with located_here as located, no_collection():  # records of every part, none of them garbage
         # per host, the log's clock where the parts read so far ended, and the connections they left open
         carried, clocks, unnamed = left_open(segments, read)
         expired: list[Carried] = []  # over: no later part reaches them (settled at the end, at their own times)

@@ -7,10 +7,11 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, tzinfo
-from functools import lru_cache, reduce
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
+from .cores import no_collection
 from .events import AuthEvent
 from .rules import RULES, Action, RuleBook
 from .slicing import slice_key
@@ -59,6 +60,26 @@ def noted(kept: tuple[Named, ...], time: datetime, user: str, invalid: bool, lim
             return kept
     # Earliest first; names tried at one instant in the order of their text, so any part keeps the same ones.
     return tuple(sorted((*kept, Named(time, user, invalid)), key=lambda one: (one.time, one.user))[:limit])
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _microseconds(time: datetime) -> int:
+    """Return an aware time's instant in whole microseconds (exact, as datetimes compare it)."""
+    return (time - _EPOCH) // _MICROSECOND
+
+
+def merged_names(mine: tuple[Named, ...], theirs: tuple[Named, ...], limit: int) -> tuple[Named, ...]:
+    """Return two parts' kept names as one: each name as ``noted`` keeps it (its first time; called invalid if it
+    was so at that very time), the first ``limit`` of them. The same as noting each of ``theirs`` in ``mine``."""
+    first: dict[str, Named] = {}
+    for one in (*mine, *theirs):
+        known = first.get(one.user)
+        if known is None or one.time < known.time or (one.time == known.time and one.invalid and not known.invalid):
+            first[one.user] = one
+    return tuple(sorted(first.values(), key=lambda one: (one.time, one.user))[:limit])
 
 
 def _merge(mine: dict[K, V], theirs: dict[K, V], combine: Callable[[V, V], V]) -> None:
@@ -305,11 +326,7 @@ class Tally:
             min(mine[0], theirs[0]), mine[1] + theirs[1], max(mine[2], theirs[2])
         ))  # fmt: skip
         limit = self.rules.attack_names
-
-        def names(mine: tuple[Named, ...], theirs: tuple[Named, ...]) -> tuple[Named, ...]:
-            return reduce(lambda kept, one: noted(kept, one.time, one.user, one.invalid, limit), theirs, mine)
-
-        _merge(self.names, other.names, names)
+        _merge(self.names, other.names, lambda mine, theirs: merged_names(mine, theirs, limit))
         _merge(self.slices, other.slices, SliceTally.merged)
 
     def add_slice(
@@ -347,6 +364,10 @@ class Tally:
         lines are cut, or whose connection a failure settled on, cannot move a failure across one."""
         if not self.accepted:
             return
+        with no_collection():  # tens of thousands of new records, none of them garbage
+            self._count_logins()
+
+    def _count_logins(self) -> None:
         columns: dict[str, int] = {}
         for _, source, _, _ in self.accepted:
             columns.setdefault(source, len(columns))
@@ -354,8 +375,10 @@ class Tally:
         # Each login's failures are those of the slices up to its own: before the first slice starting after it.
         # That is the first starting after the login itself: a slice's key is the instant it starts, and slices
         # follow one another in time, clock changes and all (tests/test_sums.py).
+        # Instants as whole microseconds: a list of them is searched without a time zone asked at each step.
+        instants = [_microseconds(start) for start in starts]
         asks = sorted(
-            (bisect.bisect_right(starts, time), columns[source], index)
+            (bisect.bisect_right(instants, _microseconds(time)), columns[source], index)
             for index, (time, source, _, _) in enumerate(self.accepted)
         )
         slices = [[one.sources for one in self.slices[start].hosts.values()] for start in starts]

@@ -4,10 +4,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from honeycast.events import AuthEvent, EventKind
 from honeycast.slicing import parse_slice, slice_floor
-from honeycast.tally import Tally
+from honeycast.tally import Named, Tally, merged_names, noted
 from honeycast.timeline import Timeline, timeline_of
 
 
@@ -110,3 +112,29 @@ def test_cores_are_counted_where_the_system_has_no_affinity_call(monkeypatch: py
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
     assert usable_cores() == 3
+
+
+names_tried = st.lists(
+    st.tuples(st.integers(0, 5), st.sampled_from(["root", "admin", "oracle", "test", "ubuntu"]), st.booleans()),
+    max_size=8,
+)
+
+
+@pytest.mark.property
+@given(names_tried, names_tried, st.integers(1, 4))
+def test_kept_names_merge_as_if_noted_one_by_one(
+    mine: list[tuple[int, str, bool]], theirs: list[tuple[int, str, bool]], limit: int
+) -> None:
+    """Two parts' first names merged at once keep what noting the second part's one by one keeps."""
+    start = datetime(2026, 12, 6, tzinfo=UTC)
+
+    def kept(tried: list[tuple[int, str, bool]]) -> tuple[Named, ...]:
+        found: tuple[Named, ...] = ()
+        for second, user, invalid in tried:
+            found = noted(found, start + timedelta(seconds=second), user, invalid, limit)
+        return found
+
+    one_by_one = kept(mine)
+    for name in kept(theirs):
+        one_by_one = noted(one_by_one, name.time, name.user, name.invalid, limit)
+    assert merged_names(kept(mine), kept(theirs), limit) == one_by_one
