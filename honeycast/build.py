@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .archive import FOLDER, INDEX, read_history, write_history
+from .cores import no_collection
 from .errors import InputError, NothingNew, OutputError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
@@ -141,14 +142,14 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
 
     def write_the_rest(world: dict[str, object], style: dict[str, object]) -> None:
         """Write the site and the history: while the video encoders finish their files."""
-        with clock.stage("history"):
+        with clock.stage("history"), no_collection():  # a record per address and slice, none of them garbage
             history.keep_open(counted_fine, counted.owners, privacy)  # before the spans read now are added
             add_timeline(history, daily, counted_fine.spans, privacy.host)
             history.keep_attacks(counted_fine, counted.owners, privacy)
         site_meta = replace(meta, style=style)
         with clock.stage("site"):
             write_site(staging, slices_document(timeline, site_meta), site_meta, world)
-        with clock.stage("history"):
+        with clock.stage("history"), no_collection():
             write_history(staging, history)
 
     try:
