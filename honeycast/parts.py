@@ -107,7 +107,7 @@ def kept(one: Carried, shown: Callable[[str], bool]) -> Kept:
 
 
 def taken_up(
-    kept: Iterable[Kept], hosts: Iterable[str], heads: Iterable[HeadKey]
+    left: Iterable[Kept], hosts: Iterable[str], heads: Iterable[HeadKey]
 ) -> tuple[list[Carried], list[tuple[str, Kept]]]:
     """Return the connections an earlier build left open as this build's lines name them: a host by its name among
     ``hosts``, an address by one of the heads' (the lines that may go on them), or where the history kept none, by
@@ -120,16 +120,17 @@ def taken_up(
         if key.source is not None:
             addresses.setdefault(digest(key.source), key.source)
             by_pid.setdefault((key.host, key.pid), key.source)
-    taken, left = [], []
-    for one in kept:
+    taken: list[Carried] = []
+    unnamed: list[tuple[str, Kept]] = []
+    for one in left:
         host = names.get(one.host)
         if host is None:
             continue
         source = by_pid.get((host, one.pid)) if one.source is None else addresses.get(one.source)
         if source is None:
             if (host, one.pid) not in by_pid:  # its pid serves another client here: it is over
-                left.append((host, one))
+                unnamed.append((host, one))
             continue
         taken.append(Carried(host, one.program, one.pid, source, source, one.port, one.tried, one.closed,
                              one.session, one.session_key, None, one.last, (), one.settled))  # fmt: skip
-    return taken, left
+    return taken, unnamed
