@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from .geo import HOSTNAME
+from .names import Named
 from .parts import Kept, kept
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .site import SLICE_TOP, top_counts
 from .slicing import DAY, next_slice, slice_key
 from .spans import Span, joined_lines
-from .tally import Named, Tally, digest
+from .tally import Tally, digest
 from .timeline import Timeline
 
 

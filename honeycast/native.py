@@ -15,12 +15,13 @@ from .cores import no_collection
 from .events import EventKind
 from .geo import HOSTNAME, Geolocator
 from .headers import Classic, read_header
+from .names import Named
 from .parts import Carried, HeadKey
 from .rules import RULES, Action, RuleBook
 from .sources import MAX_LINE
 from .spans import ANY_LINE, Span, both_spans
 from .sshd import read_message
-from .tally import Named, Tally, digest
+from .tally import Tally, digest
 
 try:
     from . import _scan

@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .cores import no_collection
 from .events import AuthEvent
+from .names import Named, merged_names, noted
 from .rules import RULES, Action, RuleBook
 from .slicing import slice_key
 from .spans import ANY_LINE, Span
@@ -32,36 +33,6 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-class Named(NamedTuple):
-    """A user name an address tried (or that sshd called invalid), first at ``time``."""
-
-    time: datetime
-    user: str
-    invalid: bool
-
-
-def noted(kept: tuple[Named, ...], time: datetime, user: str, invalid: bool, limit: int) -> tuple[Named, ...]:
-    """Return the first ``limit`` distinct names with ``user`` (tried at ``time``) noted, earliest first.
-
-    A name is kept with the time it was first tried and whether sshd called it invalid then (a later line calling
-    it invalid, as on another host, changes nothing: it was not so before that time). Kept lists of parts of a log
-    merge into the list of the whole: a name among the first few of the whole is among the first few of the part
-    it was first tried in, with its first time. Nothing is made when nothing changes (the common case: a name
-    tried again, or a fourth one), as this runs for every failed line.
-    """
-    for index, known in enumerate(kept):
-        if known.user == user:
-            if time > known.time or (time == known.time and (known.invalid or not invalid)):
-                return kept
-            kept = kept[:index] + kept[index + 1 :]  # noted earlier than kept, or called invalid at that very time
-            break
-    else:
-        if len(kept) == limit and (time, user) >= (kept[-1].time, kept[-1].user):
-            return kept
-    # Earliest first; names tried at one instant in the order of their text, so any part keeps the same ones.
-    return tuple(sorted((*kept, Named(time, user, invalid)), key=lambda one: (one.time, one.user))[:limit])
-
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -69,17 +40,6 @@ _MICROSECOND = timedelta(microseconds=1)
 def _microseconds(time: datetime) -> int:
     """Return an aware time's instant in whole microseconds (exact, as datetimes compare it)."""
     return (time - _EPOCH) // _MICROSECOND
-
-
-def merged_names(mine: tuple[Named, ...], theirs: tuple[Named, ...], limit: int) -> tuple[Named, ...]:
-    """Return two parts' kept names as one: each name as ``noted`` keeps it (its first time; called invalid if it
-    was so at that very time), the first ``limit`` of them. The same as noting each of ``theirs`` in ``mine``."""
-    first: dict[str, Named] = {}
-    for one in (*mine, *theirs):
-        known = first.get(one.user)
-        if known is None or one.time < known.time or (one.time == known.time and one.invalid and not known.invalid):
-            first[one.user] = one
-    return tuple(sorted(first.values(), key=lambda one: (one.time, one.user))[:limit])
 
 
 def _merge(mine: dict[K, V], theirs: dict[K, V], combine: Callable[[V, V], V]) -> None:

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from .names import Named
 from .rules import RULES, RuleBook
 from .slicing import next_slice, period_text
-from .tally import Named, SliceTally, Tally, added
+from .tally import SliceTally, Tally, added
 
 V = TypeVar("V")
 

@@ -9,10 +9,10 @@ import pytest
 from readers import assert_same_counts, counted
 
 from honeycast.build import BuildOptions, BuildResult, build
+from honeycast.names import Named, noted
 from honeycast.privacy import INTERNAL_HOST, LOCAL_ACCOUNT, OWNER_ADDRESS, Privacy, truncate
 from honeycast.rules import RULES
 from honeycast.scan import ReadOptions
-from honeycast.tally import Named, noted
 from honeycast.timeline import attacked
 
 LOG = Path(__file__).parent / "data" / "privacy-auth.log"

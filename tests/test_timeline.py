@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from honeycast.events import AuthEvent, EventKind
+from honeycast.names import Named, merged_names, noted
 from honeycast.slicing import parse_slice, slice_floor
-from honeycast.tally import Named, Tally, merged_names, noted
+from honeycast.tally import Tally
 from honeycast.timeline import Timeline, timeline_of
 
 
