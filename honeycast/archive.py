@@ -383,7 +383,8 @@ def write_history(out: Path, history: History) -> None:
             _carry(history.source / f"{day}.{suffix}", folder / f"{day}.{suffix}")
         entries[day] = entry
     (folder / ATTACKERS).write_text(dump_json(history.attackers) + "\n", encoding="utf-8")
-    opened = {key: [_open_record(one) for one in found] for key, found in sorted(history.open.items())}
+    # The newest MAX_OPEN of a host (oldest first): what --append reads back, however many logins never logged an end.
+    opened = {key: [_open_record(one) for one in found[-MAX_OPEN:]] for key, found in sorted(history.open.items())}
     (folder / OPEN).write_text(dump_json(opened) + "\n", encoding="utf-8")
     text = dump_json(index_document(history, entries))
     (folder / INDEX).write_text(text + "\n", encoding="utf-8")

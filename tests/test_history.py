@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from typer.testing import CliRunner
 
+from honeycast import archive
 from honeycast.archive import HISTORY_VERSION
 from honeycast.build import BuildOptions, build
 from honeycast.cli import app
@@ -561,3 +562,24 @@ def test_the_next_night_goes_on_the_connections_the_last_one_left_open(tmp_path:
     _read([str(night1)], tmp_path / "again", append=False, reader=reader)
     _read([str(night1), str(night2)], tmp_path / "again", append=True, reader=reader)
     assert _counts(tmp_path / "again") == _counts(tmp_path / "one")
+
+
+def test_a_history_keeps_at_most_as_many_open_connections_as_it_reads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Logins whose end was never logged (a reboot) go on night after night: the newest are kept, so --append
+    # never refuses a history it wrote itself.
+    monkeypatch.setattr(archive, "MAX_OPEN", 2)
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "".join(
+            f"Dec  6 23:5{n}:01 web sshd[90{n}]: Accepted publickey for admin from 198.51.100.{n} port 5000{n} ssh2\n"
+            for n in range(4)
+        )
+    )
+    _read([str(log)], tmp_path / "site", append=False, reader="native")
+    (left,) = json.loads((tmp_path / "site" / "data" / "history" / "open.json").read_text()).values()
+    assert [one["pid"] for one in left] == [902, 903]
+    later = tmp_path / "later.log"
+    later.write_text("Dec  7 00:10:01 web sshd[904]: Failed password for root from 61.177.172.19 port 1 ssh2\n")
+    _read([str(later)], tmp_path / "site", append=True, reader="native")  # read back: no refusal
