@@ -198,27 +198,24 @@ def _open(host: str, value: Any, where: str) -> Kept:
     did, its last line's time and the PAM failures counted for it that no Failed line has echoed."""
     record = schema.mapping(value, where)
     items = {key: schema.field(record, key, f"{where}.") for key in Kept._fields if key != "host"}
-    program, source, port = items["program"], items["source"], items["port"]
-    if not isinstance(program, str) or not _PROGRAM.fullmatch(program):
-        raise schema.Invalid(
-            f"{where}.program", f"expected a program name, found {json.dumps(program, default=str)[:40]}"
-        )
-    if source is not None and (not isinstance(source, str) or not _ADDRESS_KEY.fullmatch(source)):
-        raise schema.Invalid(f"{where}.source", "expected an address's digest (16 hexadecimal digits) or null")
-    if port is not None and (type(port) is not int or not 0 <= port <= 65535):
-        raise schema.Invalid(
-            f"{where}.port", f"expected a port (0 to 65535) or null, found {json.dumps(port, default=str)[:40]}"
-        )
-    for flag in ("tried", "closed", "session", "session_key"):
-        if type(items[flag]) is not bool:
-            raise schema.Invalid(
-                f"{where}.{flag}", f"expected true or false, found {json.dumps(items[flag], default=str)[:40]}"
-            )
+    source = items["source"]
     return Kept(
-        host, program, schema.count(items["pid"], f"{where}.pid"), source, port, items["tried"], items["closed"],
-        items["session"], items["session_key"], schema.moment(items["last"], f"{where}.last"),
+        host,
+        schema.matching(items["program"], f"{where}.program", _PROGRAM, "a program name"),
+        schema.count(items["pid"], f"{where}.pid"),
+        None
+        if source is None
+        else schema.matching(
+            source, f"{where}.source", _ADDRESS_KEY, "an address's digest (16 hexadecimal digits) or null"
+        ),
+        schema.port(items["port"], f"{where}.port"),
+        schema.flag(items["tried"], f"{where}.tried"),
+        schema.flag(items["closed"], f"{where}.closed"),
+        schema.flag(items["session"], f"{where}.session"),
+        schema.flag(items["session_key"], f"{where}.session_key"),
+        schema.moment(items["last"], f"{where}.last"),
         schema.count(items["settled"], f"{where}.settled"),
-    )  # fmt: skip
+    )
 
 
 def _attacker(value: Any, where: str) -> list[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import decimal
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,27 @@ def moment(value: Any, field: str) -> datetime:
     if found is None or found.utcoffset() is None:
         raise Invalid(field, f"expected a time with its UTC offset (ISO 8601), found {_shown(value)}")
     return found
+
+
+def flag(value: Any, field: str) -> bool:
+    """``true`` or ``false`` (not 0, 1 or a string)."""
+    if type(value) is not bool:
+        raise Invalid(field, f"expected true or false, found {_shown(value)}")
+    return value
+
+
+def port(value: Any, field: str) -> int | None:
+    """A port, 0 to 65535, or null."""
+    if value is not None and (type(value) is not int or not 0 <= value <= 65535):
+        raise Invalid(field, f"expected a port (0 to 65535) or null, found {_shown(value)}")
+    return value
+
+
+def matching(value: Any, field: str, pattern: re.Pattern[str], expected: str) -> str:
+    """A string the whole of which ``pattern`` matches (``expected`` says what it is)."""
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise Invalid(field, f"expected {expected}, found {_shown(value)}")
+    return value
 
 
 def mapping(value: Any, field: str) -> dict[str, Any]:
