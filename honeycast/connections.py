@@ -58,6 +58,12 @@ class _Connection:
     """Its lines are left to the join (``SshdParser(head=…)``): it may go on a connection an earlier part left open."""
     epoch: int = 0
     """How often its host's log had gone back in time when it began: where that has happened since, it is over."""
+
+    @property
+    def open_login(self) -> bool:
+        """A login not yet ended: it lasts however quiet it is."""
+        return self.session and not self.closed
+
     ended: tuple[datetime, EventKind] | None = None
     """It ended without having tried to authenticate, at this time by a line of this kind: a probe, decided when it is
     over (a line that tries after its end, as a logout after a session's ``Received disconnect``, makes it none)."""
@@ -98,8 +104,7 @@ class Connections:
             assert connection.last is not None
             if connection.head or self._gone(connection):  # its lines were left to the join, which keeps it; or over
                 continue
-            open_login = connection.session and not connection.closed
-            if goes_on(open_login, connection.last, self.clocks[connection.host], self.rules):
+            if goes_on(connection.open_login, connection.last, self.clocks[connection.host], self.rules):
                 carried.append(self._carried(connection))
                 self._waiting.pop(connection.seq, None)
         for connection in self._waiting.values():
@@ -110,7 +115,7 @@ class Connections:
     def head_keys(self) -> list[HeadKey]:
         """Return who the connections of a part's head are (``HeadKey``)."""
         return [
-            HeadKey(one.host, one.pid, one.source, one.port, one.last, one.session and not one.closed)  # type: ignore[arg-type]
+            HeadKey(one.host, one.pid, one.source, one.port, one.last, one.open_login)  # type: ignore[arg-type]
             for one in self._open.values()
             if one.head
         ]
@@ -161,9 +166,8 @@ class Connections:
         it is an open login), nor after its host's log went back in time."""
         if self._gone(connection) or (actions & _AUTHENTICATES and (connection.closed or connection.session)):
             return False
-        open_session = connection.session and not connection.closed
         quiet = self.clocks[connection.host] - connection.last if connection.last is not None else None
-        return open_session or quiet is None or quiet <= self.rules.idle
+        return connection.open_login or quiet is None or quiet <= self.rules.idle
 
     def _adopted(
         self, known: _Connection | None, host: str, pid: int, time: datetime, actions: A

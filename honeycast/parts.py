@@ -47,6 +47,11 @@ class Carried(NamedTuple):
     pending: tuple[tuple[datetime, str | None, int], ...]
     settled: int
 
+    @property
+    def open_login(self) -> bool:
+        """A login not yet ended: it lasts however quiet it is."""
+        return self.session and not self.closed
+
 
 class HeadKey(NamedTuple):
     """Who a connection of a part's head is: what a connection an earlier part left open would have to share with
@@ -94,6 +99,11 @@ class Kept(NamedTuple):
     session_key: bool
     last: datetime
     settled: int
+
+    @property
+    def open_login(self) -> bool:
+        """A login not yet ended: it lasts however quiet it is."""
+        return self.session and not self.closed
 
 
 def kept(one: Carried, shown: Callable[[str], bool]) -> Kept:

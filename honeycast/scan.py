@@ -191,8 +191,7 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
                 clocks = {**clocks, **segment.clocks}
                 going: list[Carried] = []
                 for one in carried:
-                    open_login = one.session and not one.closed
-                    (going if goes_on(open_login, one.last, clocks[one.host], read.rules) else expired).append(one)
+                    (going if goes_on(one.open_login, one.last, clocks[one.host], read.rules) else expired).append(one)
                 carried = going + segment.carried
             else:
                 part = Tally(
@@ -226,9 +225,7 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
                 part.spans[host] = [span if rest is None else both_spans(span, rest[0])]
             tally.update(part)
         last = Tally(slice_seconds, read.tz, rules=read.rules)
-        still = [
-            one for one in carried if goes_on(one.session and not one.closed, one.last, clocks[one.host], read.rules)
-        ]
+        still = [one for one in carried if goes_on(one.open_login, one.last, clocks[one.host], read.rules)]
         # Only connections with something left to count: failures waiting, or a probe to decide.
         left = [one for one in (*expired, *carried) if one.pending or one.ended is not None]
         parser = SshdParser(read.tz, rules=read.rules, carried=left, clocks=clocks)
@@ -237,9 +234,7 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
         if read.hand_on:
             tally.open = still
             tally.open_kept = [
-                one
-                for host, one in unnamed
-                if goes_on(one.session and not one.closed, one.last, clocks[host], read.rules)
+                one for host, one in unnamed if goes_on(one.open_login, one.last, clocks[host], read.rules)
             ]
     for segment in segments:
         if segment.first is None:
