@@ -11,13 +11,13 @@ for ``idle`` (sshd's ``LoginGraceTime``); such a line with the same pid is a new
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .events import AuthEvent, EventKind
+from .hostnames import names_another
 from .parts import Carried, HeadKey, goes_on
 from .rules import Action as A
 from .rules import RuleBook
@@ -410,16 +410,3 @@ class Connections:
 
 _AUTHENTICATES = A.ATTEMPT | A.WAITS | A.LOGIN
 """Actions of a line that authenticates anew: it never joins a connection that ended or logged in."""
-_QUAD = re.compile(r"(?=(?<![0-9])([0-9]{1,3})[.-]([0-9]{1,3})[.-]([0-9]{1,3})[.-]([0-9]{1,3})(?![0-9]))")
-"""Four numbers joined by dots or dashes, at every run of digits (overlapping: ``ec2-52-80-34-196`` holds two)."""
-
-
-def names_another(name: str, address: str) -> bool:
-    """Whether a host name spells out an IPv4 address (as ``host-37-47-209-65.example.net`` or, reversed,
-    ``65.209.47.37.in-addr.arpa`` do) that is not ``address``: then it names another client."""
-    if ":" in address:
-        return False
-    found = [[int(part) for part in match.groups()] for match in _QUAD.finditer(name)]
-    quads = [parts for parts in found if max(parts) <= 255]
-    spelled = {".".join(map(str, way)) for parts in quads for way in (parts, parts[::-1])}
-    return bool(quads) and address not in spelled

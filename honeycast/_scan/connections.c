@@ -113,7 +113,7 @@ static int index_put(ScanState *s, Map *m, uint64_t a, uint64_t b, uint32_t inde
 }
 
 /* Whether a host name spells out an IPv4 address (four numbers to 255 joined by dots or dashes, either way round)
- * that is not `address`: then it names another client (connections.names_another). */
+ * that is not `address`: then it names another client (hostnames.names_another). */
 static int names_another(const char *name, size_t n, const char *address, size_t an) {
     if (memchr(address, ':', an)) return 0;
     int found = 0;
