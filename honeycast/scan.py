@@ -144,7 +144,7 @@ def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, worker
             jobs.extend(cut(source, _parser(source, read), workers))
         else:
             jobs.append(Job(source.name, 0, WHOLE, read.year, source.modified()))
-    head = reach(read.rules) if len(jobs) > 1 or read.hand_on or read.left_open else None
+    head = _head(read, len(jobs))
     reader = read.counter()
     # Several files (a rotated set) are counted side by side, one job each; standard input in this process.
     alongside = [job for job in jobs if job.path != "-"] if workers > 1 and len(jobs) > 1 else []
@@ -153,10 +153,8 @@ def tally_logs(read: ReadOptions, slice_seconds: int, reporter: Reporter, worker
         for job in jobs:
             if job not in alongside:
                 segments.append(reader.count(job, read, slice_seconds, reporter, geo, head=head))
-        if alongside and reader.threads:
-            segments.extend(_count_on_threads(reader, alongside, read, slice_seconds, reporter, geo, workers, head))
-        elif alongside:
-            segments.extend(_count_in_processes(reader, alongside, read, slice_seconds, reporter, geo, workers, head))
+        if alongside:
+            segments.extend(_count_alongside(reader, alongside, read, slice_seconds, reporter, geo, workers, head))
         place = {job: index for index, job in enumerate(jobs)}
         segments.sort(key=lambda segment: place[segment.job])  # parts that begin at one instant: in the order given
         return join(segments, read, slice_seconds, geo)
@@ -290,7 +288,13 @@ def _replayed(
     settled.clear()
 
 
-def _count_on_threads(
+def _head(read: ReadOptions, parts: int) -> timedelta | None:
+    """How long a part's head lasts, or None where no head is left to the join: one part read whole, with no night
+    before it to go on from and none after it to hand on to."""
+    return reach(read.rules) if parts > 1 or read.hand_on or read.left_open else None
+
+
+def _count_alongside(
     reader: Reader,
     jobs: list[Job],
     read: ReadOptions,
@@ -300,29 +304,18 @@ def _count_on_threads(
     workers: int,
     head: timedelta | None,
 ) -> list[Segment]:
-    """Count jobs on threads: the reader reads without the GIL, so nothing is copied between processes."""
-    stop = threading.Event()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(reader.count, job, read, seconds, reporter, geo, stop, head) for job in jobs]
-        try:
-            return [future.result() for future in futures]
-        except BaseException:
-            stop.set()  # Ctrl-C or an error: the other threads stop at their next block
-            pool.shutdown(cancel_futures=True)
-            raise
-
-
-def _count_in_processes(
-    reader: Reader,
-    jobs: list[Job],
-    read: ReadOptions,
-    seconds: int,
-    reporter: Reporter,
-    geo: Geolocator,
-    workers: int,
-    head: timedelta | None,
-) -> list[Segment]:
-    """Count jobs with a reader that needs the GIL on all cores; this process takes every workers-th job itself."""
+    """Count jobs side by side on all cores: on threads where the reader reads without the GIL (nothing is copied
+    between processes), else in processes, this one taking every workers-th job itself."""
+    if reader.threads:
+        stop = threading.Event()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(reader.count, job, read, seconds, reporter, geo, stop, head) for job in jobs]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                stop.set()  # Ctrl-C or an error: the other threads stop at their next block
+                pool.shutdown(cancel_futures=True)
+                raise
     own, others = jobs[::workers], [job for index, job in enumerate(jobs) if index % workers]
     segments = []
     with ProcessPoolExecutor(max_workers=workers - 1, initializer=ignore_interrupts) as pool:
@@ -342,7 +335,7 @@ def _count_on_dask(found: list[LogSource], read: ReadOptions, reporter: Reporter
     from .cluster import map_jobs
 
     assert read.dask is not None
-    head = reach(read.rules) if len(found) > 1 or read.hand_on or read.left_open else None
+    head = _head(read, len(found))
     segments = []
     files = [Job(source.name, 0, WHOLE, read.year, source.modified()) for source in found if not source.is_stdin]
     if len(files) < len(found):
