@@ -28,8 +28,9 @@ def left_open(
         return [], {}, []
     first: dict[str, datetime] = {}
     for segment in segments:
-        for host in segment.hosts if segment.first is not None else ():
-            assert segment.first is not None
+        if segment.first is None:  # no line with a time
+            continue
+        for host in segment.hosts:
             first[host] = min(first.get(host, segment.first), segment.first)
     clocks, before = {}, {}
     for host, begins in first.items():
