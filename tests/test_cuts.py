@@ -8,6 +8,8 @@ import contextlib
 import json
 import logging
 import random
+import re
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -229,25 +231,32 @@ def _tellable(lines: list[str], cut: int) -> bool:
 
     Not where a line after the cut is a copy of one before it at the last instant counted of its host (the history
     keeps those lines by their fields: a copy is a line read again, as a night that reads the rotated log again
-    reads them); nor where a PAM failure still waits for its Failed line at the cut, and the Failed line comes in
-    another hour's slice (the night counts the failure when PAM wrote it, one build when the Failed line came).
+    reads them); nor where a PAM failure still waits for its Failed line at the cut, and the Failed line that echoes
+    it comes in another hour's slice (the night counts the failure when PAM wrote it, one build when the Failed line
+    came). PAM failures wait in a queue per process, oldest echoed first; an end line settles what still waits.
     """
     last: dict[str, str] = {}
-    waiting: dict[str, str] = {}  # per host and pid, the hour of a PAM failure no Failed line has echoed yet
     for line in lines[:cut]:
-        host, process = line.split()[3:5]
-        last[host] = line[:15]
-        if "pam_unix(sshd:auth): authentication failure" in line:
-            waiting.setdefault(host + process, line[:10])
-        elif "Failed password" in line:
-            waiting.pop(host + process, None)
+        last[line.split()[3]] = line[:15]
     counted = set(lines[:cut])
-    for line in lines[cut:]:
+    waiting: dict[str, deque[tuple[str, bool]]] = {}  # per host and pid: the hour of each PAM failure, before the cut
+    for index, line in enumerate(lines):
         host, process = line.split()[3:5]
-        if line in counted and last.get(host) == line[:15]:
+        if index >= cut and line in counted and last.get(host) == line[:15]:
             return False
-        if "Failed password" in line and waiting.pop(host + process, line[:10]) != line[:10]:
-            return False
+        queue = waiting.setdefault(host + process, deque())
+        if "pam_unix(sshd:auth): authentication failure" in line:
+            queue.append((line[:10], index < cut))
+        elif "Failed password" in line:
+            repeated = re.search(r"message repeated ([0-9]+) times", line)
+            for _ in range(int(repeated.group(1)) if repeated else 1):
+                if not queue:
+                    break
+                hour, before = queue.popleft()
+                if before and index >= cut and hour != line[:10]:
+                    return False
+        elif any(end in line for end in ("Connection closed", "Disconnected from", "Received disconnect")):
+            queue.clear()
     return True
 
 
