@@ -14,28 +14,31 @@ import os
 import re
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from . import schema
+from . import schema, tails
 from .errors import InputError
 from .history import History, compromise_key
-from .parts import Kept
+from .parts import checked_open, open_records
 from .shapes import country_names
 from .site import dump_json, script
 from .spans import ANY_LINE, Span
 
-HISTORY_VERSION = 3
+HISTORY_VERSION = 4
 """Version of the history documents; a change that removes or redefines a key increments it. Version 2: a covered
 span's last item lists the lines read at its last instant by key, where version 1 gave their number. Version 3:
-``open.json``, the connections open where the newest build ended."""
-READS = (1, 2, 3)
+``open.json``, the connections open where the newest build ended. Version 4: ``tail.json``, who was counted in
+the slices the newest build ended in."""
+READS = (1, 2, 3, 4)
 """The versions ``--append`` reads."""
 FOLDER = Path("data") / "history"
 INDEX = "index.json"
 ATTACKERS = "attackers.json"
 OPEN = "open.json"
+TAIL = "tail.json"
 
 
 def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History | None:
@@ -59,10 +62,12 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
         history = History(
             kept,
             zone,
-            hosts={schema.text(key, "hosts"): schema.text(name, _at("hosts", key)) for key, name in hosts.items()},
+            hosts={
+                schema.text(key, "hosts"): schema.text(name, schema.at("hosts", key)) for key, name in hosts.items()
+            },
         )
         for key, found in schema.mapping(schema.field(index, "covered"), "covered").items():
-            where = _at("covered", schema.text(key, "covered"))
+            where = schema.at("covered", schema.text(key, "covered"))
             history.covered[key] = [
                 _span(one, f"{where}[{number}]", version) for number, one in enumerate(schema.listing(found, where))
             ]
@@ -95,35 +100,37 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
             if found != expected:
                 raise InputError(f"{path}: damaged (not the file the index lists); rebuild the site without --append")
         history.kept[day] = entry
-    attackers_path = folder / ATTACKERS
-    if attackers_path.exists() or attackers_path.is_symlink():
-        attackers = _load(attackers_path)
-        try:
-            history.attackers = {
-                schema.text(key, "(a key)"): _attacker(one, _at("", key)) for key, one in attackers.items()
-            }
-        except schema.Invalid as problem:
-            raise InputError(f"{attackers_path}: {problem}") from None
-    open_path = folder / OPEN
-    if version >= 3 and (open_path.exists() or open_path.is_symlink()):
-        found = _load(open_path)
-        try:
-            for key, entries in found.items():
-                where = _at("", schema.text(key, "(a key)"))
-                listed = schema.listing(entries, where)
-                if len(listed) > MAX_OPEN:
-                    raise schema.Invalid(where, f"expected at most {MAX_OPEN} connections, found {len(listed)}")
-                history.open[key] = [_open(key, one, f"{where}[{number}]") for number, one in enumerate(listed)]
-        except schema.Invalid as problem:
-            raise InputError(f"{open_path}: {problem}") from None
+    if _there(folder / ATTACKERS):
+        history.attackers = _checked(folder / ATTACKERS, _attackers)
+    if version >= 3 and _there(folder / OPEN):
+        history.open = _checked(folder / OPEN, checked_open)
+    if version >= 4 and _there(folder / TAIL):
+        history.tail = _checked(folder / TAIL, tails.checked)
     return history
 
 
+def _there(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _checked(path: Path, check: Callable[[dict[str, Any]], _Read]) -> _Read:
+    """Return a document of the history read from ``path`` and checked by ``check``: one InputError naming the
+    file and the first field that is not what honeycast writes."""
+    document = _load(path)
+    try:
+        return check(document)
+    except schema.Invalid as problem:
+        raise InputError(f"{path}: {problem}") from None
+
+
+_Read = TypeVar("_Read")
+
+
+def _attackers(document: dict[str, Any]) -> dict[str, list[Any]]:
+    return {schema.text(key, "(a key)"): _attacker(one, schema.at("", key)) for key, one in document.items()}
+
+
 MAX_SLICE_SECONDS = 366 * 86400
-MAX_OPEN = 100_000
-"""The most connections kept open per host (the rule book's ``max_connections``)."""
-_PROGRAM = re.compile(r"[\w.-]{1,64}")
-_ADDRESS_KEY = re.compile(r"[0-9a-f]{16}")
 MAX_AT_LAST = 1_000_000
 """The most lines a span keeps of its last instant (a second of one host's sshd lines holds far fewer)."""
 _LINE_KEY = re.compile(r"[0-9a-f]{8}|\*")
@@ -131,13 +138,6 @@ _INDEXED = ("attempts", "totals", "probes", "hosts")
 """What the index keeps of each day's document, besides its name and digests."""
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
-_PLAIN_KEY = re.compile(r"[\w.:+-]{1,64}")
-
-
-def _at(where: str, key: str) -> str:
-    """The name of the field ``key`` of ``where``: a key from the document is shown as data, on one line."""
-    shown = key if _PLAIN_KEY.fullmatch(key) else json.dumps(key[:64])
-    return f"{where}.{shown}" if where else shown
 
 
 def _span(value: Any, where: str, version: int) -> Span:
@@ -167,8 +167,8 @@ def _index_entry(entry: Any, where: str) -> dict[str, Any]:
         "hosts": {
             schema.text(name, f"{where}.hosts"): {
                 kind: schema.count(
-                    schema.field(schema.mapping(one, _at(f"{where}.hosts", name)), kind, ""),
-                    _at(f"{where}.hosts", name) + f".{kind}",
+                    schema.field(schema.mapping(one, schema.at(f"{where}.hosts", name)), kind, ""),
+                    schema.at(f"{where}.hosts", name) + f".{kind}",
                 )
                 for kind in ("attempts", "probes")
             }
@@ -193,31 +193,6 @@ def _is_date(day: str) -> bool:
     return True
 
 
-def _open(host: str, value: Any, where: str) -> Kept:
-    """A connection left open (README, "History"): its pid, program, address by digest (or null), port, what it
-    did, its last line's time and the PAM failures counted for it that no Failed line has echoed."""
-    record = schema.mapping(value, where)
-    items = {key: schema.field(record, key, f"{where}.") for key in Kept._fields if key != "host"}
-    source = items["source"]
-    return Kept(
-        host,
-        schema.matching(items["program"], f"{where}.program", _PROGRAM, "a program name"),
-        schema.count(items["pid"], f"{where}.pid"),
-        None
-        if source is None
-        else schema.matching(
-            source, f"{where}.source", _ADDRESS_KEY, "an address's digest (16 hexadecimal digits) or null"
-        ),
-        schema.port(items["port"], f"{where}.port"),
-        schema.flag(items["tried"], f"{where}.tried"),
-        schema.flag(items["closed"], f"{where}.closed"),
-        schema.flag(items["session"], f"{where}.session"),
-        schema.flag(items["session_key"], f"{where}.session_key"),
-        schema.moment(items["last"], f"{where}.last"),
-        schema.count(items["settled"], f"{where}.settled"),
-    )
-
-
 def _attacker(value: Any, where: str) -> list[Any]:
     """An address's attacks: first failure, failures, last failure, and the first names it tried."""
     first, failures, last, names = schema.listing(value, where, 4)
@@ -238,12 +213,7 @@ def _attacker(value: Any, where: str) -> list[Any]:
 
 def load_day(folder: Path, day: str) -> dict[str, Any]:
     """Return a day of the history as kept, read from ``folder`` and checked field by field."""
-    path = folder / f"{day}.json"
-    document = _load(path)
-    try:
-        return _check_day(document, day)
-    except schema.Invalid as problem:
-        raise InputError(f"{path}: {problem}") from None
+    return _checked(folder / f"{day}.json", functools.partial(_check_day, day=day))
 
 
 def _check_day(document: dict[str, Any], day: str) -> dict[str, Any]:
@@ -251,7 +221,7 @@ def _check_day(document: dict[str, Any], day: str) -> dict[str, Any]:
         raise schema.Invalid("day", f"expected {day}, found {json.dumps(document['day'], default=str)[:40]}")
     slices = {}
     for key, entry in schema.mapping(schema.field(document, "slices"), "slices").items():
-        where = _at("slices", schema.text(key, "slices"))
+        where = schema.at("slices", schema.text(key, "slices"))
         schema.moment(key, where)
         entry = schema.mapping(entry, where)
         checked: dict[str, Any] = {
@@ -262,7 +232,7 @@ def _check_day(document: dict[str, Any], day: str) -> dict[str, Any]:
             checked[name] = schema.top(schema.field(entry, name, f"{where}."), f"{where}.{name}")
         hosts = {}
         for host, both in schema.mapping(schema.field(entry, "hosts", f"{where}."), f"{where}.hosts").items():
-            at = _at(f"{where}.hosts", schema.text(host, f"{where}.hosts"))
+            at = schema.at(f"{where}.hosts", schema.text(host, f"{where}.hosts"))
             both = schema.mapping(both, at)
             hosts[host] = {
                 name: schema.counts(schema.field(both, name, f"{at}."), f"{at}.{name}") for name in ("counts", "probes")
@@ -380,19 +350,12 @@ def write_history(out: Path, history: History) -> None:
             _carry(history.source / f"{day}.{suffix}", folder / f"{day}.{suffix}")
         entries[day] = entry
     (folder / ATTACKERS).write_text(dump_json(history.attackers) + "\n", encoding="utf-8")
-    # The newest MAX_OPEN of a host (oldest first): what --append reads back, however many logins never logged an end.
-    opened = {key: [_open_record(one) for one in found[-MAX_OPEN:]] for key, found in sorted(history.open.items())}
-    (folder / OPEN).write_text(dump_json(opened) + "\n", encoding="utf-8")
+    (folder / OPEN).write_text(dump_json(open_records(history.open)) + "\n", encoding="utf-8")
+    kept_tails = {key: tails.record(one) for key, one in history.tail.items()}
+    (folder / TAIL).write_text(dump_json(kept_tails) + "\n", encoding="utf-8")
     text = dump_json(index_document(history, entries))
     (folder / INDEX).write_text(text + "\n", encoding="utf-8")
     (folder / "index.js").write_text(script("HONEYCAST_HISTORY", text), encoding="utf-8")
-
-
-def _open_record(one: Kept) -> dict[str, Any]:
-    """A connection left open as open.json keeps it: under its host's key, not naming it again."""
-    record = one._asdict()
-    del record["host"]
-    return {**record, "last": one.last.isoformat()}
 
 
 def _carry(source: Path, target: Path) -> None:

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from . import tails
 from .archive import FOLDER, INDEX, read_history, write_history
 from .cores import no_collection
 from .errors import InputError, NothingNew, OutputError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
-from .history import History, add_timeline, hidden_names, zone_name
+from .history import History, add_timeline, hidden_names, kept_address, zone_name
 from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, tally_logs
 from .site import SiteMeta, slices_document, write_site
@@ -144,7 +145,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         """Write the site and the history: while the video encoders finish their files."""
         with clock.stage("history"), no_collection():  # a record per address and slice, none of them garbage
             history.keep_open(counted_fine, counted.owners, privacy)  # before the spans read now are added
-            add_timeline(history, daily, counted_fine.spans, privacy.host)
+            members = tails.members(counted_fine, kept_address(counted_fine, counted.owners, privacy))
+            add_timeline(history, daily, counted_fine.spans, privacy.host, members)
             history.keep_attacks(counted_fine, counted.owners, privacy)
         site_meta = replace(meta, style=style)
         with clock.stage("site"):

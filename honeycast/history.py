@@ -24,6 +24,7 @@ from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .site import SLICE_TOP, top_counts
 from .slicing import DAY, next_slice, slice_key
 from .spans import Span, joined_lines
+from .tails import Tail, first_kept, grown, new_addresses, top_with
 from .tally import Tally, digest
 from .timeline import Timeline
 
@@ -54,6 +55,8 @@ class History:
     open: dict[str, list[Kept]] = field(default_factory=dict)
     """Per host (by ``digest``): the connections still open where the newest build that read the host ended, for
     the next ``--append`` build to go on (a login's logout, a PAM failure's Failed line after midnight)."""
+    tail: dict[str, Tail] = field(default_factory=dict)
+    """Per slice (by its key in the days) the newest build ended in: who was counted there (``tails``)."""
     _compromises: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
     """Per day touched by this build, the compromises it keeps, as keys: each is added once, in one step."""
 
@@ -143,10 +146,16 @@ def zone_name(tz: tzinfo) -> str:
 
 
 def add_timeline(
-    history: History, timeline: Timeline, spans: dict[str, list[Span]], published: Callable[[str], str]
+    history: History,
+    timeline: Timeline,
+    spans: dict[str, list[Span]],
+    published: Callable[[str], str],
+    members: Callable[[datetime], dict[str, str]],
 ) -> None:
     """Add a published timeline (in the history's slices, hosts by their published names) and the spans its lines
-    came from (by host name) to the history."""
+    came from (by host name) to the history; ``members`` gives the addresses of a slice a tail keeps
+    (``tails.members``). Where the newest build before ended in a slice, what it counted there is added to as one
+    build would count both (``tails``), and the slices this build ends in are kept in its place."""
     tz = timeline.start.tzinfo
     assert tz is not None
     for name, found in spans.items():
@@ -163,14 +172,21 @@ def add_timeline(
             entry = slices[one.start.isoformat()] = _empty_slice()
         _add_counts(entry["counts"], one.counts)
         _add_counts(entry["probes"], one.probes)
-        _add_counts(entry["addresses"], one.addresses)
-        entry["top_sources"] = _top_summed(entry["top_sources"], one.sources)
-        entry["top_users"] = _top_summed(entry["top_users"], one.users)
+        before = history.tail.get(one.start.isoformat())
+        if before is None:
+            _add_counts(entry["addresses"], one.addresses)
+            entry["top_sources"] = _top_summed(entry["top_sources"], one.sources)
+            entry["top_users"] = _top_summed(entry["top_users"], one.users)
+        else:
+            _add_counts(entry["addresses"], new_addresses(one.addresses, members(one.start), before))
+            entry["top_sources"] = top_with(entry["top_sources"], one.sources, before.sources)
+            entry["top_users"] = top_with(entry["top_users"], one.users, before.users)
         for kind, by_host in (("counts", one.hosts), ("probes", one.host_probes)):
             if only is not None:
                 by_host = {only: getattr(one, kind)}
             for name, counts in by_host.items():
                 _add_counts(entry["hosts"].setdefault(name, {"counts": {}, "probes": {}})[kind], counts)
+    _keep_tails(history, timeline, members, tz)
     days: dict[date, dict[str, int]] = {}  # logins come in time order, thousands a day
     for login in timeline.logins:
         when = login.time.astimezone(tz).date()
@@ -194,6 +210,27 @@ def add_timeline(
         if known not in kept:
             kept.add(known)
             day["compromises"].append(record)
+
+
+def _keep_tails(
+    history: History, timeline: Timeline, members: Callable[[datetime], dict[str, str]], tz: tzinfo
+) -> None:
+    """Keep the slices a later build may add to (``tails.first_kept``, by every host's spans) with who was counted
+    in them: what earlier builds kept of them and what this one counted."""
+    first = first_kept(history.covered.values(), history.slice_seconds, tz)
+    earlier = history.tail
+    history.tail = {} if first is None else {
+        key: one for key, one in earlier.items() if datetime.fromisoformat(key) >= first
+    }  # fmt: skip
+    for one in timeline.slices:
+        if first is None or one.start < first or not (one.counts or one.probes):
+            continue
+        key = one.start.isoformat()
+        kept = grown(history.tail.get(key), members(one.start), one.sources, one.users)
+        if kept is None:
+            history.tail.pop(key, None)
+        else:
+            history.tail[key] = kept
 
 
 def compromise_key(record: dict[str, Any]) -> tuple[Any, ...]:

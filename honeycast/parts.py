@@ -4,10 +4,12 @@ of its head are (``scan.join``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from . import schema
 from .events import EventKind
 from .rules import RuleBook
 from .tally import digest
@@ -144,3 +146,59 @@ def taken_up(
         taken.append(Carried(host, one.program, one.pid, source, source, one.port, one.tried, one.closed,
                              one.session, one.session_key, None, one.last, (), one.settled))  # fmt: skip
     return taken, unnamed
+
+
+MAX_OPEN = 100_000
+"""The most connections kept open per host (the rule book's ``max_connections``)."""
+_PROGRAM = re.compile(r"[\w.-]{1,64}")
+
+
+def checked_open(document: dict[str, Any]) -> dict[str, list[Kept]]:
+    """Return the connections ``open.json`` keeps per host key, checked field by field (``schema.Invalid`` naming
+    the first that is not what honeycast writes)."""
+    opened = {}
+    for key, entries in document.items():
+        where = schema.at("", schema.text(key, "(a key)"))
+        listed = schema.listing(entries, where)
+        if len(listed) > MAX_OPEN:
+            raise schema.Invalid(where, f"expected at most {MAX_OPEN} connections, found {len(listed)}")
+        opened[key] = [_kept_one(key, one, f"{where}[{number}]") for number, one in enumerate(listed)]
+    return opened
+
+
+def _kept_one(host: str, value: Any, where: str) -> Kept:
+    """A connection left open (README, "History"): its pid, program, address by digest (or null), port, what it
+    did, its last line's time and the PAM failures counted for it that no Failed line has echoed."""
+    record = schema.mapping(value, where)
+    items = {key: schema.field(record, key, f"{where}.") for key in Kept._fields if key != "host"}
+    source = items["source"]
+    return Kept(
+        host,
+        schema.matching(items["program"], f"{where}.program", _PROGRAM, "a program name"),
+        schema.count(items["pid"], f"{where}.pid"),
+        None
+        if source is None
+        else schema.matching(
+            source, f"{where}.source", schema.DIGEST, "an address's digest (16 hexadecimal digits) or null"
+        ),
+        schema.port(items["port"], f"{where}.port"),
+        schema.flag(items["tried"], f"{where}.tried"),
+        schema.flag(items["closed"], f"{where}.closed"),
+        schema.flag(items["session"], f"{where}.session"),
+        schema.flag(items["session_key"], f"{where}.session_key"),
+        schema.moment(items["last"], f"{where}.last"),
+        schema.count(items["settled"], f"{where}.settled"),
+    )
+
+
+def open_records(opened: dict[str, list[Kept]]) -> dict[str, list[dict[str, Any]]]:
+    """Return the connections kept open per host key as ``open.json`` keeps them: the newest ``MAX_OPEN`` of a host
+    (oldest first), what ``--append`` reads back however many logins never logged an end."""
+    return {key: [_record(one) for one in found[-MAX_OPEN:]] for key, found in sorted(opened.items())}
+
+
+def _record(one: Kept) -> dict[str, Any]:
+    """A connection left open as open.json keeps it: under its host's key, not naming it again."""
+    record = one._asdict()
+    del record["host"]
+    return {**record, "last": one.last.isoformat()}

@@ -37,6 +37,17 @@ def parse(text: str) -> Any:
     return json.loads(text, parse_float=decimal.Decimal, parse_constant=constant)
 
 
+def at(where: str, key: str) -> str:
+    """The name of the field ``key`` of ``where``: a key from the document is shown as data, on one line."""
+    shown = key if _PLAIN_KEY.fullmatch(key) else json.dumps(key[:64])
+    return f"{where}.{shown}" if where else shown
+
+
+_PLAIN_KEY = re.compile(r"[\w.:+-]{1,64}")
+DIGEST = re.compile(r"[0-9a-f]{16}")
+"""A digest of a name or an address as the history keeps it (``tally.digest``)."""
+
+
 def _shown(value: Any) -> str:
     shown = json.dumps(value, default=str) if not isinstance(value, decimal.Decimal) else str(value)
     return shown if len(shown) <= 40 else shown[:37] + "..."

@@ -34,7 +34,7 @@ OWNER = "198.51.100.23"
 USERS = ["root", "admin", "oracle", "test"]
 
 
-def _script(rng: random.Random, guesses: bool = True, dns: bool = True) -> list[list[str]]:
+def _script(rng: random.Random, guesses: bool = True, dns: bool = True, account: str = "admin") -> list[list[str]]:
     """Return the messages of one connection as sshd writes them (header aside), in steps: the messages of a step
     come within two seconds of one another (a PAM failure and its Failed line, a disconnect and its logout)."""
     address = rng.choice(ATTACKERS)
@@ -56,8 +56,8 @@ def _script(rng: random.Random, guesses: bool = True, dns: bool = True) -> list[
     if shape < 0.3:  # the owner's session: a login, and its end much later (with a logout line, or without)
         logout = [f"Received disconnect from {OWNER} port {port}:11: disconnected by user"]
         if rng.random() < 0.5:
-            logout.append(f"Disconnected from user admin {OWNER} port {port}")
-        return [[f"Accepted publickey for admin from {OWNER} port {port} ssh2: ED25519 SHA256:k"], logout]
+            logout.append(f"Disconnected from user {account} {OWNER} port {port}")
+        return [[f"Accepted publickey for {account} from {OWNER} port {port} ssh2: ED25519 SHA256:k"], logout]
     steps = []
     if rng.random() < 0.3:
         steps.append([f"Invalid user {user} from {address} port {port}"])
@@ -91,10 +91,10 @@ def _script(rng: random.Random, guesses: bool = True, dns: bool = True) -> list[
     return steps  # or no end line at all: the connection is over when it has been quiet long enough
 
 
-def sshd_log(seed: int, count: int = 240, guesses: bool = True, dns: bool = True) -> list[str]:
+def sshd_log(seed: int, count: int = 240, guesses: bool = True, dns: bool = True, account: str = "admin") -> list[str]:
     """Return a log of interleaved connections over a few hours: bursts within a second, quiet spells longer than
     sshd waits, pids reused once free, two hosts; with ``guesses``, attackers' guesses that worked, with ``dns``,
-    PAM naming some clients by host name."""
+    PAM naming some clients by host name; the owner logs in as ``account``."""
     rng = random.Random(seed)
     moment = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
     active: list[tuple[str, int, list[list[str]]]] = []
@@ -103,7 +103,7 @@ def sshd_log(seed: int, count: int = 240, guesses: bool = True, dns: bool = True
     while len(lines) < count:
         if not active or (len(active) < 4 and free and rng.random() < 0.35):
             rng.shuffle(free)
-            active.append((rng.choice(["web", "web", "db"]), free.pop(), _script(rng, guesses, dns)))
+            active.append((rng.choice(["web", "web", "db"]), free.pop(), _script(rng, guesses, dns, account)))
         moment += timedelta(seconds=rng.choice([0, 0, 0, 1, 2, 5, 40, 300, 700]))
         index = rng.randrange(len(active))
         host, pid, steps = active[index]
@@ -267,15 +267,21 @@ def _night(logs: list[Path], out: Path, append: bool, reader: str) -> None:
         build(options)
 
 
-def _kept(out: Path) -> dict[str, object]:
-    """What a site's history keeps of each day that adds up across builds: every slice's attempts and probes per
-    country and per host, the logins and the compromises. (Not the addresses per country: one address counted by
-    two builds in one slice is two there. Nor the names tried: a build masks the accounts it knows of.)"""
+def _kept(out: Path, users: bool = False) -> dict[str, object]:
+    """What a site's history keeps of each day: every slice's attempts, probes and distinct addresses per country,
+    per host, its top sources (and with ``users`` its top user names: a build masks the accounts it knows of, which
+    a night before the owner's login does not), the logins and the compromises."""
     folder = out / "data" / "history"
     kept: dict[str, object] = {}
     for path in sorted(folder.glob("20*.json")):
         day = json.loads(path.read_text())
-        slices = {start: (one["counts"], one["probes"], one["hosts"]) for start, one in day["slices"].items()}
+        slices = {
+            start: (
+                one["counts"], one["probes"], one["addresses"], one["hosts"], one["top_sources"],
+                one["top_users"] if users else None,
+            )
+            for start, one in day["slices"].items()
+        }  # fmt: skip
         kept[path.name] = (slices, day["logins"], day["compromises"])
     return kept
 
@@ -297,8 +303,9 @@ def test_nightly_appends_count_as_one_build(
     folder = tmp_path_factory.mktemp("nights")
     # What a night cannot know of the nights after it is left out: an attacker's guess that worked (whether an
     # address that logs in is the owner's, whose attempts no slice counts, depends on what it did before), and
-    # PAM naming a client by host name (a failure waiting where a night ends counts under that name).
-    lines = sshd_log(seed, count=160, guesses=False, dns=False)
+    # PAM naming a client by host name (a failure waiting where a night ends counts under that name), and an
+    # account of the owner's that attackers try too (a night masks the accounts it knows of).
+    lines = sshd_log(seed, count=160, guesses=False, dns=False, account="keeper")
     whole = _written(lines, folder / "whole.log")
     _night([whole], folder / "one", append=False, reader=reader)
     edges = [0, *sorted({cut for cut in cuts if _tellable(lines, cut)}), len(lines)]
@@ -307,7 +314,7 @@ def test_nightly_appends_count_as_one_build(
         night = _written(lines[start:end], folder / f"night-{number}.log")
         _night([*before, night], folder / "nightly", append=number > 0, reader=reader)
         before = [night] if overlap else []
-    assert _kept(folder / "nightly") == _kept(folder / "one")
+    assert _kept(folder / "nightly", users=True) == _kept(folder / "one", users=True)
 
 
 @pytest.mark.parametrize("overlap", [False, True], ids=["apart", "beside the night before"])
