@@ -479,7 +479,10 @@ def test_append_keeps_the_history_and_refuses_what_does_not_fit_it(tmp_path: Pat
             json.dumps({**good, "days": [{"day": "../../x"}]}),
             f'{index}: days[0].day: expected a day (YYYY-MM-DD), found "../../x"',
         ),
-        (json.dumps({**good, "version": 7}), f"{index}: history version 7; this honeycast reads 1 to {HISTORY_VERSION}"),
+        (
+            json.dumps({**good, "version": 7}),
+            f"{index}: history version 7; this honeycast reads 1 to {HISTORY_VERSION}",
+        ),
     ):
         index.write_text(text)
         damaged = runner.invoke(app, ["build", str(SMALL_LOG), str(out), "--append", *base])
