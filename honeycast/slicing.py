@@ -78,6 +78,8 @@ def slice_floor(time: datetime, seconds: int, tz: tzinfo | None = None) -> datet
     where they go forward, the hour that never happens has none.
     """
     local = time if tz is None else time.astimezone(tz)
+    if local.fold:  # the second of a repeated hour, or a fold that says nothing (where no hour repeats): told apart
+        local = local.astimezone(UTC).astimezone(local.tzinfo)
     of_day = local.hour * 3600 + local.minute * 60 + local.second
     start = of_day - of_day % seconds
     return local.replace(hour=start // 3600, minute=start // 60 % 60, second=start % 60, microsecond=0)

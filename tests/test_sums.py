@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from honeycast import sums
@@ -87,6 +87,8 @@ CHANGES = [  # days a zone's clocks change on (Lord Howe's by half an hour)
     st.lists(st.integers(-86400, 2 * 86400), min_size=1, max_size=40),
     st.integers(-86400, 2 * 86400),
 )
+# 03:00 EDT said with fold=1, where no hour repeats: its two-hour slice starts at 03:00 EDT, not in the skipped hour.
+@example(ZoneInfo("America/New_York"), 7200, datetime(2026, 3, 8, tzinfo=UTC), [0], 25200)
 def test_the_slices_up_to_a_times_own_are_those_starting_by_it(
     tz: ZoneInfo, seconds: int, day: datetime, offsets: list[int], at: int
 ) -> None:
