@@ -12,6 +12,10 @@ ACTIONS: Final[dict[str, int]]
 def running_counts(
     slices: Sequence[Sequence[Mapping[str, int]]], columns: dict[str, int], asks: list[tuple[int, int]]
 ) -> list[int]: ...
+def add_into(total: dict[str, int], parts: list[Mapping[str, int]]) -> None: ...
+def by_country(
+    sources: Mapping[str, int], probes: Mapping[str, int], country_of: Mapping[str, str]
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]: ...
 
 @final
 class SliceStart(tuple[int, int]):

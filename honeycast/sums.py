@@ -1,13 +1,16 @@
-"""Running sums of counts slice by slice, for the failures before each login (``Tally.count_logins``).
+"""Sums over counts by address: running sums slice by slice, for the failures before each login
+(``Tally.count_logins``), and a slice's counts by country (``timeline``).
 
-In C where the scanner is built (``running_counts`` in ``_scan/sums.c``): a day of one connection a line holds
-millions of (slice, address) counts, and Python reads each at about a tenth of a microsecond. ``reference`` is the
-same sum in Python, used where the scanner is not built; a test holds the two to one answer.
+In C where the scanner is built (``_scan/sums.c``): a day of one connection a line holds millions of (slice,
+address) counts, and Python reads each at about a tenth of a microsecond. ``reference`` and
+``by_country_reference`` are the same sums in Python, used where the scanner is not built; tests hold each pair
+to one answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 Slices = Sequence[Sequence[Mapping[str, int]]]
 """Each slice's counts, in slice order: a ``{address: count}`` per host (for the scanner: lists of dictionaries)."""
@@ -36,17 +39,65 @@ def reference(slices: Slices, columns: dict[str, int], asks: list[Ask]) -> list[
     return answers
 
 
-def _native() -> Callable[[Slices, dict[str, int], list[Ask]], list[int]] | None:
+Places = tuple[dict[str, int], dict[str, int], dict[str, int]]
+"""Attempts, probes and distinct addresses per country (or bucket)."""
+
+
+def by_country_reference(
+    sources: Mapping[str, int], probes: Mapping[str, int], country_of: Mapping[str, str]
+) -> Places:
+    """Return a slice's attempts (``sources`` summed by each address's country), probes (likewise) and how many
+    distinct addresses made either, per country."""
+    attempts: dict[str, int] = {}
+    probed: dict[str, int] = {}
+    addresses: dict[str, int] = {}
+    for address, count in sources.items():
+        place = country_of[address]
+        attempts[place] = attempts.get(place, 0) + count
+        addresses[place] = addresses.get(place, 0) + 1
+    for address, count in probes.items():
+        place = country_of[address]
+        probed[place] = probed.get(place, 0) + count
+        if address not in sources:
+            addresses[place] = addresses.get(place, 0) + 1
+    return attempts, probed, addresses
+
+
+def added_reference(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
+    """Return counts added up, key by key."""
+    total: Counter[str] = Counter()
+    for part in parts:
+        total.update(part)
+    return total
+
+
+def _native() -> tuple[Callable[..., list[int]], Callable[..., Places], Callable[..., None]] | None:
     try:
-        from ._scan import running_counts
+        from ._scan import add_into, by_country, running_counts
     except ImportError:
         return None
-    return running_counts
+    return running_counts, by_country, add_into
 
 
-_RUNNING = _native()
+_NATIVE = _native()
+
+
+def by_country(sources: Mapping[str, int], probes: Mapping[str, int], country_of: Mapping[str, str]) -> Places:
+    """Return a slice's attempts, probes and distinct addresses per country (``by_country_reference``)."""
+    if _NATIVE is None:
+        return by_country_reference(sources, probes, country_of)
+    return _NATIVE[1](sources, probes, country_of)
 
 
 def running_counts(slices: Slices, columns: dict[str, int], asks: list[Ask]) -> list[int]:
     """Return, for each ask (by position), its column's counts summed over the slices before its position."""
-    return reference(slices, columns, asks) if _RUNNING is None else _RUNNING(slices, columns, asks)
+    return reference(slices, columns, asks) if _NATIVE is None else _NATIVE[0](slices, columns, asks)
+
+
+def added(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
+    """Return counts added up, key by key (``added_reference``)."""
+    if _NATIVE is None:
+        return added_reference(parts)
+    total: Counter[str] = Counter()
+    _NATIVE[2](total, list(parts))
+    return total

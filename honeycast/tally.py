@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -17,7 +17,7 @@ from .names import Named, merged_names, noted
 from .rules import RULES, Action, RuleBook
 from .slicing import slice_key
 from .spans import ANY_LINE, Span
-from .sums import running_counts
+from .sums import added, running_counts
 
 if TYPE_CHECKING:
     from .parts import Carried, Kept
@@ -52,14 +52,6 @@ def _merge(mine: dict[K, V], theirs: dict[K, V], combine: Callable[[V, V], V]) -
 def _taken(counts: dict[str, int]) -> Counter[str]:
     """Return counts as a Counter: the very one where it is one."""
     return counts if type(counts) is Counter else Counter(counts)
-
-
-def added(parts: Iterable[dict[str, int]]) -> Counter[str]:
-    """Return counts added up."""
-    total: Counter[str] = Counter()
-    for part in parts:
-        total.update(part)
-    return total
 
 
 @dataclass(slots=True)

@@ -12,7 +12,8 @@ from typing import TypeVar
 from .names import Named
 from .rules import RULES, RuleBook
 from .slicing import next_slice, period_text
-from .tally import SliceTally, Tally, added
+from .sums import added, by_country
+from .tally import SliceTally, Tally
 
 V = TypeVar("V")
 
@@ -193,17 +194,8 @@ def _slice(
     country_of = tally.country_of
     country = country_of.__getitem__
     counted, probing = part.sources, part.probes
-    # Every address of every slice passes here: looked up and counted in C where Python lets it be.
-    countries = list(map(country, counted))
-    addresses: Counter[str] = Counter(countries)
-    addresses.update(map(country, probing.keys() - counted.keys()))  # probed without an attempt
-    attempts: dict[str, int] = {}
-    for place, count in zip(countries, counted.values(), strict=True):
-        attempts[place] = attempts.get(place, 0) + count
-    probes: dict[str, int] = {}
-    for address, count in probing.items():
-        place = country(address)
-        probes[place] = probes.get(place, 0) + count
+    # Every address of every slice passes here: summed by country in C where the scanner is built.
+    attempts, probes, addresses = by_country(counted, probing, country_of)
     sources = dict(counted)  # as counted: every use of a slice's addresses sorts what it takes
     for address in counted.keys() & owners:  # the owner's own addresses (few, often none): taken back out
         del sources[address]
@@ -217,12 +209,12 @@ def _slice(
     host_probes: dict[str, dict[str, int]] = {}
     for host in sorted(part.hosts) if per_host else ():
         for counts, found in ((part.hosts[host].sources, hosts), (part.hosts[host].probes, host_probes)):
-            by_country: Counter[str] = Counter()
+            per_country: Counter[str] = Counter()
             for address, count in counts.items():
                 if address not in owners:
-                    by_country[country_of[address]] += count
-            if by_country:
-                found[host] = dict(sorted(by_country.items()))
+                    per_country[country_of[address]] += count
+            if per_country:
+                found[host] = dict(sorted(per_country.items()))
     return Slice(
         start=start.astimezone(tally.tz),
         end=end.astimezone(tally.tz),
@@ -253,7 +245,6 @@ def timeline_of(tally: Tally, empty_slices: bool = True) -> Timeline | None:
     if not tally.slices.keys() <= set(keys):
         keys = sorted(set(keys) | tally.slices.keys())  # a zone whose rules the stepping did not foresee
     slices = []
-    users: Counter[str] = Counter()
     empty = SliceTally()
     compromises, logins, owners = logins_of(tally)
     hosts = tally.host_names()
@@ -263,9 +254,7 @@ def timeline_of(tally: Tally, empty_slices: bool = True) -> Timeline | None:
             if empty_slices and index + 1 < len(keys)
             else next_slice(start, tally.slice_seconds, tally.tz)
         )
-        one = _slice(tally, start, end, tally.slices.get(start, empty), owners, len(hosts) > 1)
-        users.update(one.users)
-        slices.append(one)
+        slices.append(_slice(tally, start, end, tally.slices.get(start, empty), owners, len(hosts) > 1))
     counted = set().union(
         *(counts.keys() for part in tally.slices.values() for one in part.hosts.values() for counts in one.counts())
     )
@@ -277,7 +266,7 @@ def timeline_of(tally: Tally, empty_slices: bool = True) -> Timeline | None:
         events=Counter(dict(sorted(tally.kinds.items()))),
         sshd_lines=tally.sshd_lines,
         distinct_addresses=len(tally.country_of.keys() - owners),
-        users=users,
+        users=added(one.users for one in slices),
         compromises=compromises,
         logins=logins,
         country_of=country_of,

@@ -27,7 +27,7 @@ slices = st.lists(
 def test_the_scanners_running_sums_are_the_references(
     counts: sums.Slices, asked: list[str], data: st.DataObject
 ) -> None:
-    assert sums._RUNNING is not None, "the scanner is built for the tests"
+    assert sums._NATIVE is not None, "the scanner is built for the tests"
     columns = {address: column for column, address in enumerate(asked)}
     asks = sorted(
         data.draw(st.lists(st.tuples(st.integers(0, len(counts)), st.integers(0, len(columns) - 1)), max_size=10))
@@ -38,16 +38,63 @@ def test_the_scanners_running_sums_are_the_references(
     assert sums.reference(counts, columns, asks) == expected
     # The same address as another str object in each slice (as parts of a log give it) counts the same.
     copied = [[{"".join(list(address)): n for address, n in one.items()} for one in slice_] for slice_ in counts]
-    assert sums._RUNNING(copied, columns, asks) == expected
-    assert sums._RUNNING(counts, columns, asks) == expected
+    assert sums._NATIVE[0](copied, columns, asks) == expected
+    assert sums._NATIVE[0](counts, columns, asks) == expected
 
 
-@pytest.mark.parametrize("running", [sums.reference, sums._RUNNING], ids=["reference", "scanner"])
+@pytest.mark.parametrize(
+    "running", [sums.reference, sums._NATIVE[0] if sums._NATIVE else None], ids=["reference", "scanner"]
+)
 @pytest.mark.parametrize("asks", [[(1, 0), (0, 0)], [(0, 2)], [(0, -1)]], ids=["out of order", "no column", "below"])
 def test_bad_asks_are_refused(running: object, asks: list[sums.Ask]) -> None:
     assert callable(running)
     with pytest.raises(ValueError, match="asks are"):
         running([[{"a": 1}]], {"a": 0, "b": 1}, asks)
+
+
+COUNTRIES = ["CN", "US", "private", "unknown"]
+
+
+@pytest.mark.property
+@given(
+    st.dictionaries(st.sampled_from(ADDRESSES), st.integers(0, 2**40), max_size=6),
+    st.dictionaries(st.sampled_from(ADDRESSES), st.integers(0, 2**40), max_size=6),
+    st.lists(st.sampled_from(COUNTRIES), min_size=len(ADDRESSES), max_size=len(ADDRESSES)),
+)
+def test_the_scanners_sums_by_country_are_the_references(
+    sources: dict[str, int], probes: dict[str, int], places: list[str]
+) -> None:
+    """Attempts, probes and distinct addresses per country, in C and in Python, whatever str object names a
+    country (one per country as the locator gives them, or one per address)."""
+    assert sums._NATIVE is not None, "the scanner is built for the tests"
+    shared = dict(zip(ADDRESSES, places, strict=True))
+    apart = {address: "".join(list(place)) for address, place in shared.items()}
+    expected = (
+        {shared[a]: sum(n for b, n in sources.items() if shared[b] == shared[a]) for a in sources},
+        {shared[a]: sum(n for b, n in probes.items() if shared[b] == shared[a]) for a in probes},
+        dict(Counter(shared[a] for a in sources.keys() | probes.keys())),
+    )
+    assert sums.by_country_reference(sources, probes, shared) == expected
+    assert sums._NATIVE[1](sources, probes, shared) == expected
+    assert sums._NATIVE[1](Counter(sources), Counter(probes), apart) == expected
+
+
+@pytest.mark.property
+@given(st.lists(st.dictionaries(st.sampled_from(ADDRESSES), st.integers(0, 2**62), max_size=6), max_size=6))
+def test_the_scanners_added_counts_are_the_references(parts: list[dict[str, int]]) -> None:
+    """Counts added up key by key in C and in Python (as Counter.update adds them), past 64 bits too."""
+    assert sums._NATIVE is not None, "the scanner is built for the tests"
+    expected = {key: sum(one.get(key, 0) for one in parts) for one in parts for key in one}
+    assert sums.added_reference(parts) == expected
+    assert sums.added(parts) == expected
+    assert type(sums.added(iter(parts))) is Counter
+
+
+@pytest.mark.parametrize("by_country", [sums.by_country_reference, sums._NATIVE[1] if sums._NATIVE else None])
+def test_an_address_of_no_country_is_refused(by_country: object) -> None:
+    assert callable(by_country)
+    with pytest.raises(KeyError):
+        by_country({"a": 1}, {}, {})
 
 
 def test_a_login_counts_the_failures_of_whole_slices_up_to_its_own() -> None:

@@ -86,7 +86,126 @@ failed:
     return NULL;
 }
 
+/* The sums of one place (a country or bucket) in by_country. */
+typedef struct { PyObject *place; int64_t attempts, probes, addresses; int from_sources, from_probes; } PlaceSums;
+
+/* Add one address's count to the sums of its place (found by the place's object: country_of gives one str object
+ * per country); `attempts` chooses the sum. 0, or -1 with an exception set. */
+static int add_place(Map *index, PlaceSums **sums, size_t *n, size_t *cap, PyObject *country_of, PyObject *address,
+                     PyObject *count, int attempts, int distinct) {
+    PyObject *place = PyDict_GetItemWithError(country_of, address);
+    if (!place) {
+        if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, address);
+        return -1;
+    }
+    long long value = PyLong_AsLongLong(count);
+    if (value == -1 && PyErr_Occurred()) return -1;
+    uint32_t at = map_get(index, (uintptr_t)place, 0);
+    if (at == NONE) {
+        if (*n == *cap) {
+            size_t grown = *cap ? *cap * 2 : 64;
+            PlaceSums *more = realloc(*sums, grown * sizeof **sums);
+            if (!more) { PyErr_NoMemory(); return -1; }
+            *sums = more;
+            *cap = grown;
+        }
+        at = (uint32_t)(*n)++;
+        (*sums)[at] = (PlaceSums){place, 0, 0, 0, 0, 0};
+        if (map_put(index, (uintptr_t)place, 0, at) < 0) { PyErr_NoMemory(); return -1; }
+    }
+    PlaceSums *found = &(*sums)[at];
+    if (attempts) {
+        found->attempts += value;
+        found->from_sources = 1;
+    } else {
+        found->probes += value;
+        found->from_probes = 1;
+    }
+    found->addresses += distinct;
+    return 0;
+}
+
+/* Add `amount` to `counts[place]` (a new key where there is none: two objects of one place add up). */
+static int add_to(PyObject *counts, PyObject *place, int64_t amount) {
+    PyObject *known = PyDict_GetItemWithError(counts, place);
+    if (!known && PyErr_Occurred()) return -1;
+    long long before = known ? PyLong_AsLongLong(known) : 0;
+    if (before == -1 && PyErr_Occurred()) return -1;
+    PyObject *total = PyLong_FromLongLong(before + amount);
+    if (!total) return -1;
+    int failed = PyDict_SetItem(counts, place, total);
+    Py_DECREF(total);
+    return failed;
+}
+
+/* by_country(sources, probes, country_of): a slice's counts by place (sums.by_country): attempts, the counts of
+ * `sources` summed by the place `country_of` gives each address; probes, likewise of `probes`; and addresses, how
+ * many distinct addresses of either. Three new dictionaries: a place is in each that one of its addresses is in
+ * (at a count of 0 too), as sums.by_country_reference gives them. */
+static PyObject *by_country(PyObject *module, PyObject *args) {
+    PyObject *sources, *probes, *country_of, *address, *count, *out[3] = {NULL, NULL, NULL}, *result = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!O!:by_country", &PyDict_Type, &sources, &PyDict_Type, &probes, &PyDict_Type,
+                          &country_of))
+        return NULL;
+    Map index = {0};
+    PlaceSums *sums = NULL;
+    size_t n = 0, cap = 0;
+    if (map_init(&index, 256) < 0) { PyErr_NoMemory(); return NULL; }
+    Py_ssize_t at = 0;
+    while (PyDict_Next(sources, &at, &address, &count))
+        if (add_place(&index, &sums, &n, &cap, country_of, address, count, 1, 1) < 0) goto done;
+    at = 0;
+    while (PyDict_Next(probes, &at, &address, &count)) {
+        int known = PyDict_Contains(sources, address);
+        if (known < 0 || add_place(&index, &sums, &n, &cap, country_of, address, count, 0, !known) < 0) goto done;
+    }
+    for (int i = 0; i < 3; i++)
+        if (!(out[i] = PyDict_New())) goto done;
+    for (size_t i = 0; i < n; i++) {
+        if ((sums[i].from_sources && add_to(out[0], sums[i].place, sums[i].attempts) < 0) ||
+            (sums[i].from_probes && add_to(out[1], sums[i].place, sums[i].probes) < 0) ||
+            (sums[i].addresses && add_to(out[2], sums[i].place, sums[i].addresses) < 0))
+            goto done;
+    }
+    result = PyTuple_Pack(3, out[0], out[1], out[2]);
+done:
+    for (int i = 0; i < 3; i++) Py_XDECREF(out[i]);
+    free(sums);
+    map_free(&index);
+    return result;
+}
+
+/* add_into(total, parts): add each dictionary of counts in the list `parts` into `total` (a dictionary, or a Counter:
+ * it is written as a dictionary), key by key, as Counter.update adds a mapping (sums.added_reference). */
+static PyObject *add_into(PyObject *module, PyObject *args) {
+    PyObject *total, *parts, *key, *count;
+    if (!PyArg_ParseTuple(args, "O!O!:add_into", &PyDict_Type, &total, &PyList_Type, &parts)) return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(parts); i++) {
+        PyObject *part = PyList_GET_ITEM(parts, i);
+        if (!PyDict_Check(part)) { PyErr_SetString(PyExc_TypeError, "counts are a dictionary"); return NULL; }
+        if (part == total) { PyErr_SetString(PyExc_ValueError, "counts cannot be added into themselves"); return NULL; }
+        Py_ssize_t at = 0;
+        while (PyDict_Next(part, &at, &key, &count)) {
+            PyObject *known = PyDict_GetItemWithError(total, key);
+            if (!known && PyErr_Occurred()) return NULL;
+            if (!known) {
+                if (PyDict_SetItem(total, key, count) < 0) return NULL;
+                continue;
+            }
+            PyObject *sum = PyNumber_Add(count, known);
+            if (!sum) return NULL;
+            int failed = PyDict_SetItem(total, key, sum);
+            Py_DECREF(sum);
+            if (failed < 0) return NULL;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef SUMS[] = {
+    {"add_into", add_into, METH_VARARGS, "add_into(total, parts): each dictionary of counts in parts added into total."},
+    {"by_country", by_country, METH_VARARGS,
+     "by_country(sources, probes, country_of): a slice's attempts, probes and distinct addresses by place."},
     {"running_counts", running_counts, METH_VARARGS,
      "running_counts(slices, columns, asks): for each (position, column) ask, the column's counts in slices before it."},
     {NULL, NULL, 0, NULL},
