@@ -40,6 +40,17 @@ def noted(kept: tuple[Named, ...], time: datetime, user: str, invalid: bool, lim
 def merged_names(mine: tuple[Named, ...], theirs: tuple[Named, ...], limit: int) -> tuple[Named, ...]:
     """Return two parts' kept names as one: each name as ``noted`` keeps it (its first time; called invalid if it
     was so at that very time), the first ``limit`` of them. The same as noting each of ``theirs`` in ``mine``."""
+    if not theirs:
+        return mine
+    if not mine:
+        return theirs
+    # Parts of a log in time order: where one list ends before the other begins, the later one's new names follow.
+    if mine[-1].time < theirs[0].time or theirs[-1].time < mine[0].time:
+        earlier, later = (mine, theirs) if mine[-1].time < theirs[0].time else (theirs, mine)
+        if len(earlier) >= limit:
+            return earlier
+        known = {one.user for one in earlier}
+        return (*earlier, *(one for one in later if one.user not in known))[:limit]
     first: dict[str, Named] = {}
     for one in (*mine, *theirs):
         known = first.get(one.user)
