@@ -49,8 +49,8 @@ def merged_names(mine: tuple[Named, ...], theirs: tuple[Named, ...], limit: int)
         earlier, later = (mine, theirs) if mine[-1].time < theirs[0].time else (theirs, mine)
         if len(earlier) >= limit:
             return earlier
-        known = {one.user for one in earlier}
-        return (*earlier, *(one for one in later if one.user not in known))[:limit]
+        tried = {one.user for one in earlier}
+        return (*earlier, *(one for one in later if one.user not in tried))[:limit]
     first: dict[str, Named] = {}
     for one in (*mine, *theirs):
         known = first.get(one.user)
