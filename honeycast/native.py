@@ -28,7 +28,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None  # type: ignore[assignment]
 
-INTERFACE = 13
+INTERFACE = 14
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan/scan.h)."""
 AVAILABLE = (
     _scan is not None
@@ -82,7 +82,8 @@ class NativeCount:
         head: timedelta | None = None,
     ) -> None:
         """``covered``, ``host`` and ``rules`` as in ``Tally``: spans counted before, the name all lines count
-        under, and the rules they are counted by; ``head``: a part of several (``readers.Segment``)."""
+        under (their connections too), and the rules they are counted by; ``head``: a part of several
+        (``readers.Segment``)."""
         self.slice_seconds = slice_seconds
         self.rules = rules
         self.tz = tz
@@ -104,6 +105,7 @@ class NativeCount:
             book(rules),
             MAX_LINE,
             -1 if head is None else head // timedelta(microseconds=1),
+            host,
         )
 
     @property

@@ -55,7 +55,12 @@ def read_again(segments: list[Segment], host: str, ended: datetime, read: ReadOp
             continue
         tally = Tally(1, read.tz, host=read.host_of(segment.job.path), covered=read.covered, rules=read.rules)
         parser = SshdParser(
-            read.tz, year=segment.year, reference=segment.job.reference, covers=tally.covers, rules=read.rules
+            read.tz,
+            year=segment.year,
+            reference=segment.job.reference,
+            covers=tally.covers,
+            rules=read.rules,
+            host=tally.host,
         )
         for line in segment.head:
             event = parser.parse(line)

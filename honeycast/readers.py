@@ -161,7 +161,9 @@ class PythonReader:
         """Count line by line with the reference reader."""
         tally = Tally(slice_seconds, read.tz, host=read.host_of(job.path), covered=read.covered, rules=read.rules)
         covers = tally.covers if read.covered else None
-        parser = SshdParser(read.tz, year=job.year, reference=job.reference, covers=covers, rules=read.rules, head=head)
+        parser = SshdParser(
+            read.tz, year=job.year, reference=job.reference, covers=covers, rules=read.rules, head=head, host=tally.host
+        )
         lines = range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
         tally_events(tally, events_of(lines, parser, reporter, job.path), geo)
         note_year(tally, job, read, parser.first_year)

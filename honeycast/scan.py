@@ -203,6 +203,7 @@ def join(segments: list[Segment], read: ReadOptions, slice_seconds: int, geo: Ge
                     rules=read.rules,
                     carried=carried,
                     clocks=clocks,
+                    host=part.host,
                 )
                 if back:
                     # The log went back in time where it was cut (a file read twice, a clock set back): lines far

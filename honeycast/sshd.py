@@ -258,9 +258,11 @@ class SshdParser:
         head: timedelta | None = None,
         carried: Iterable[Carried] = (),
         clocks: dict[str, datetime] | None = None,
+        host: str | None = None,
     ) -> None:
         """``covers(host, time, line)``: whether an earlier build counted this line of the host (its ``line_key``);
-        ``rules``: what each kind of line does, and the limits connections are kept in."""
+        ``rules``: what each kind of line does, and the limits connections are kept in; ``host``: the host every
+        line is of, whatever its header says (``--host``), its connections too."""
         if year is not None and not 1 <= year <= 9999:
             raise ValueError(f"year {year} is outside 1 to 9999")
         self.rules = rules
@@ -269,6 +271,7 @@ class SshdParser:
         self.first_year = year
         """The year the first yearless stamp was placed in (None until one is read)."""
         self.reference = reference or datetime.now(tz)
+        self.host = host
         self.covers = covers
         self.connections = Connections(rules)
         self.connections.seed(carried, clocks)
@@ -306,7 +309,7 @@ class SshdParser:
         time = stamp if isinstance(stamp, datetime) else self._classic_time(stamp)
         if time is None or not _FIRST <= time.replace(tzinfo=None) <= _LAST:
             return None
-        return self.message(time, host, program, pid, message)
+        return self.message(time, self.host or host, program, pid, message)
 
     def message(self, time: datetime, host: str, program: str, pid: int | None, message: str) -> AuthEvent | None:
         """Return the event for one sshd message whose header has already been read (None: left to the join)."""

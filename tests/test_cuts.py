@@ -260,8 +260,8 @@ def _tellable(lines: list[str], cut: int) -> bool:
     return True
 
 
-def _night(logs: list[Path], out: Path, append: bool, reader: str) -> None:
-    read = ReadOptions(logs=[str(one) for one in logs], year=2026, tz=UTC, reader=reader)
+def _night(logs: list[Path], out: Path, append: bool, reader: str, host: str | None = None) -> None:
+    read = ReadOptions(logs=[str(one) for one in logs], year=2026, tz=UTC, reader=reader, host=host)
     options = BuildOptions(read=read, out=out, slice_seconds=3600, size=(320, 180), frames=False, append=append, fps=12)
     with contextlib.suppress(NothingNew):  # a night whose lines were all read already changes nothing
         build(options)
@@ -293,13 +293,14 @@ def _kept(out: Path, users: bool = False) -> dict[str, object]:
     st.lists(st.integers(1, 159), min_size=1, max_size=3),
     st.sampled_from(["native", "python"]),
     st.booleans(),
+    st.sampled_from([None, "srv"]),
 )
 def test_nightly_appends_count_as_one_build(
-    tmp_path_factory: pytest.TempPathFactory, seed: int, cuts: list[int], reader: str, overlap: bool
+    tmp_path_factory: pytest.TempPathFactory, seed: int, cuts: list[int], reader: str, overlap: bool, host: str | None
 ) -> None:
     """A log cut anywhere (mid-second, mid-connection) into nights, each built with --append from its own lines
     (with ``overlap``, beside the night before's, as a rotated log and a live one), keeps the days one build of the
-    whole log writes (``_kept``)."""
+    whole log writes (``_kept``); with ``host``, every line counted under that host (``--host``)."""
     folder = tmp_path_factory.mktemp("nights")
     # What a night cannot know of the nights after it is left out: an attacker's guess that worked (whether an
     # address that logs in is the owner's, whose attempts no slice counts, depends on what it did before), and
@@ -307,12 +308,12 @@ def test_nightly_appends_count_as_one_build(
     # account of the owner's that attackers try too (a night masks the accounts it knows of).
     lines = sshd_log(seed, count=160, guesses=False, dns=False, account="keeper")
     whole = _written(lines, folder / "whole.log")
-    _night([whole], folder / "one", append=False, reader=reader)
+    _night([whole], folder / "one", append=False, reader=reader, host=host)
     edges = [0, *sorted({cut for cut in cuts if _tellable(lines, cut)}), len(lines)]
     before: list[Path] = []
     for number, (start, end) in enumerate(pairwise(edges)):
         night = _written(lines[start:end], folder / f"night-{number}.log")
-        _night([*before, night], folder / "nightly", append=number > 0, reader=reader)
+        _night([*before, night], folder / "nightly", append=number > 0, reader=reader, host=host)
         before = [night] if overlap else []
     assert _kept(folder / "nightly", users=True) == _kept(folder / "one", users=True)
 

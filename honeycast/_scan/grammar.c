@@ -233,7 +233,10 @@ static int fast_header(ScanState *s, const char *p, ptrdiff_t n, Header *h) {
     h->message = q + 3; h->message_len = end - (q + 3);
     h->has_pid = 1; h->pid = (uint64_t)pid;
     size_t host_len = host_end - host;
-    if (s->last_host != NONE && host_len == s->last_host_len && memcmp(host, s->last_host_text, host_len) == 0) {
+    if (s->host_override != NONE) {
+        h->host = s->host_override;
+    } else if (s->last_host != NONE && host_len == s->last_host_len &&
+               memcmp(host, s->last_host_text, host_len) == 0) {
         h->host = s->last_host;
     } else {
         h->host = intern(&s->hosts, host, host_len);

@@ -233,7 +233,7 @@ static int reference_line(ScanState *s, const char *p, size_t n) {
                         : make_time(&h.time, r.year, r.month, r.day, r.hour, r.minute, r.second, r.micro, r.offset,
                                     r.fold) == 0;
     if (!ok) return 0;
-    h.host = intern(&s->hosts, r.host, r.host_length);
+    h.host = s->host_override != NONE ? s->host_override : intern(&s->hosts, r.host, r.host_length);
     if (h.host == NONE) return nomem(s);
     h.has_pid = r.has_pid;
     h.pid = r.pid;
@@ -282,6 +282,7 @@ static int keep_carry(ScanState *s, const char *p, size_t n) {
 static int state_init(ScanState *s) {
     s->last_slice = NONE;
     s->last_host = NONE;
+    s->host_override = NONE;
     s->source_info.size = sizeof(SourceInfo) + s->attack_names * sizeof(Named);
     s->connections.size = sizeof(Connection);
     s->waiting.size = sizeof(uint64_t);

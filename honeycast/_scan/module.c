@@ -95,16 +95,20 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
 static int Scanner_start(Scanner *self, PyObject *args, PyObject *kwds) {
     ScanState *s = &self->s;
     static char *names[] = {"slice_seconds", "year", "reference", "header", "fields", "local_offset", "to_local",
-                            "zone_offset", "covered", "rules", "max_line", "head", NULL};
+                            "zone_offset", "covered", "rules", "max_line", "head", "host", NULL};
     int slice, year, ref_year, ref_month, ref_day, attack_names;
     long long idle, sweep, backwards, head = -1;
     Py_ssize_t max_pending, max_connections, max_line;
-    PyObject *header, *fields, *local_offset, *to_local, *zone_offset, *covers, *actions;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOO(O!LLnniL)n|L", names, &slice, &year, &ref_year,
+    PyObject *header, *fields, *local_offset, *to_local, *zone_offset, *covers, *actions, *host = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii(iii)OOOOOO(O!LLnniL)n|LO", names, &slice, &year, &ref_year,
                                      &ref_month, &ref_day, &header, &fields, &local_offset, &to_local, &zone_offset,
                                      &covers, &PyTuple_Type, &actions, &idle, &sweep, &max_pending,
-                                     &max_connections, &attack_names, &backwards, &max_line, &head))
+                                     &max_connections, &attack_names, &backwards, &max_line, &head, &host))
         return -1;
+    if (host != Py_None && !PyUnicode_Check(host)) {
+        PyErr_SetString(PyExc_TypeError, "host must be None or a str");
+        return -1;
+    }
     s->head_us = head < 0 ? -1 : head;  /* a part of several: how far its head goes (scan.join) */
     if (max_line < 1 || max_line > (PY_SSIZE_T_MAX - 8) / 4) {
         PyErr_SetString(PyExc_ValueError, "max_line out of range");
@@ -158,6 +162,13 @@ static int Scanner_start(Scanner *self, PyObject *args, PyObject *kwds) {
     if (state_init(s) < 0) {
         PyErr_NoMemory();
         return -1;
+    }
+    if (host != Py_None) {  /* every line counts under this host: intern it first (--host) */
+        Py_ssize_t length;
+        const char *text = PyUnicode_AsUTF8AndSize(host, &length);
+        if (!text) return -1;
+        s->host_override = intern(&s->hosts, text, (size_t)length);
+        if (s->host_override == NONE) { PyErr_NoMemory(); return -1; }
     }
     /* covered(host name) -> ((first wall, first instant, last wall, last instant, lines known by number only, keys
      * of the lines at the last instant), ...), times in µs (Tally.covers); asked once per host (ask_cover). */

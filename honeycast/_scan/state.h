@@ -118,6 +118,7 @@ typedef struct {
     Array covered, host_cover, host_spans;
     Time last_time; uint32_t last_slice;
     uint32_t last_host; char last_host_text[256]; size_t last_host_len;
+    uint32_t host_override;  /* NONE, or the host every line counts under (--host): its connections too */
     /* what was read */
     int64_t lines, sshd_lines, two_ways, overlong, backwards, backwards_line, backwards_step;
     Array host_clocks;  /* per host, the log's clock: the latest time of its lines (HostClock; Connections.clocks) */
