@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import sys
+from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from .look import ThemeName
@@ -34,6 +38,44 @@ class Command(TyperCommand):
 class Group(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return _flags_plain(super().get_params(ctx))
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; a mistake in it (an unknown option, a value out of range) is one line on stderr,
+        as every other error is, and exit status 2."""
+        run = functools.partial(
+            super().main, args, prog_name, complete_var, windows_expand_args=windows_expand_args, **extra
+        )
+        if not standalone_mode:
+            return run(standalone_mode=False)
+        try:
+            result = run(standalone_mode=False)
+        except NoArgsIsHelpError as error:  # a command given nothing: its help, as typer shows it
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(error)
+            sys.exit(error.exit_code)
+        except ClickException as error:
+            sys.stderr.write(f"honeycast: error: {_one_line(error)}\n")
+            sys.exit(error.exit_code)
+        except typer.Abort:  # Ctrl-C while the line was read (the commands report their own)
+            sys.stderr.write("honeycast: interrupted\n")
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _one_line(error: ClickException) -> str:
+    """Return a command-line mistake as one line, with where to read how the command is used."""
+    message = " ".join(error.format_message().split()).replace("Value error, ", "")
+    context = getattr(error, "ctx", None)
+    return f"{message} (see {context.command_path} --help)" if context is not None else message
 
 
 app = typer.Typer(

@@ -151,6 +151,29 @@ def _error_line(result: Any) -> str:
     return lines[0]
 
 
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (
+            ["build", "x.log", "out", "--theme", "blue"],
+            "Invalid value for '--theme': 'blue' is not one of 'dark', 'light'",
+        ),
+        (["build", "x.log", "out", "--afterglow", "-1"], "Invalid value for '--afterglow'"),
+        (["build", "x.log", "out", "--frame"], "No such option: --frame"),
+        (["parse"], "Missing argument 'LOG...'"),
+        (["bogus"], "No such command 'bogus'"),
+    ],
+    ids=["choice", "range", "unknown option", "missing argument", "unknown command"],
+)
+def test_a_mistake_in_the_command_line_is_one_line(arguments: list[str], expected: str) -> None:
+    """As every other error: one line naming what is wrong and where the command's help is, exit status 2."""
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 2, result.output
+    line = _error_line(result)
+    assert line.startswith(f"honeycast: error: {expected}"), line
+    assert line.endswith("--help)"), line
+
+
 def test_missing_log_is_one_line_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "nope.log"
     result = runner.invoke(app, ["build", str(missing), str(tmp_path / "site")])
