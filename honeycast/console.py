@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .errors import HoneycastError, NothingNew, UsageError
+from .errors import HoneycastError, NothingNew, OutputError, UsageError
 from .events import AuthEvent, EventKind, event_record
 from .geo import Geolocator
 from .progress import RichReporter, WarningReporter
@@ -123,9 +126,21 @@ def run_parse(
         read = read_options(logs, geoip_db=geoip_db, year=year, tz=tz)
         write = sys.stdout.write
         reporter = WarningReporter(strict)
-        with Geolocator(read.geoip_db) as geo:
-            for event, country in locate(read_events(read, reporter), geo):
-                if wanted(event):
-                    write(json.dumps(event_record(event, country), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+        try:
+            with Geolocator(read.geoip_db) as geo:
+                for event, country in locate(read_events(read, reporter), geo):
+                    if wanted(event):
+                        write(json.dumps(event_record(event, country), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:  # a full disk, an I/O error: one line, and nothing more tried on the way out
+            _drop_output()
+            raise OutputError(f"standard output: cannot write: {error.strerror or error}") from None
         reporter.check()
+
+
+def _drop_output() -> None:
+    """Send what standard output still holds nowhere, so that leaving does not try (and fail) to write it."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -174,6 +174,22 @@ def test_a_mistake_in_the_command_line_is_one_line(arguments: list[str], expecte
     assert line.endswith("--help)"), line
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_parse_to_a_full_disk_is_one_line_and_a_closed_pipe_is_quiet() -> None:
+    command = [sys.executable, "-m", "honeycast", "parse", str(SMALL_LOG), "--year", "2026", "--tz", "UTC"]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, check=False)
+    assert result.returncode == 3
+    assert result.stderr == "honeycast: error: standard output: cannot write: No space left on device\n"
+    # `| head -1`: the reader goes away after one line; nothing is said and nothing fails.
+    piped = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert piped.stdout is not None and piped.stderr is not None
+    assert piped.stdout.readline().startswith(b"{")
+    piped.stdout.close()
+    assert piped.wait(timeout=60) == 0
+    assert piped.stderr.read() == b""
+
+
 def test_missing_log_is_one_line_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "nope.log"
     result = runner.invoke(app, ["build", str(missing), str(tmp_path / "site")])
