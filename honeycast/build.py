@@ -14,7 +14,7 @@ import numpy as np
 from . import tails
 from .archive import FOLDER, INDEX, read_history, write_history
 from .cores import no_collection
-from .errors import InputError, NothingNew, OutputError
+from .errors import InputError, NothingNew, OutputError, UsageError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
 from .history import History, add_timeline, hidden_names, kept_address, zone_name
@@ -98,7 +98,11 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     reporter = reporter or SilentReporter()
     began = time.monotonic()
     clock = Stopwatch()
+    if str(options.out) == "-":
+        raise UsageError("OUT '-': a site is a folder; standard output cannot hold one (name a folder)")
     out = options.out if options.out.name not in ("", "..") else options.out.resolve()  # `.`: beside it is its parent
+    if out.is_symlink():  # written where the link points, the link left as it is
+        out = out.resolve()
     check_out(out, options.force)
     _check_inputs_outside(options.read.logs, out)
     with Geolocator(options.read.geoip_db) as geo:  # a wrong --geoip-db fails now, before the logs are read

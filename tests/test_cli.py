@@ -190,6 +190,27 @@ def test_parse_to_a_full_disk_is_one_line_and_a_closed_pipe_is_quiet() -> None:
     assert piped.stderr.read() == b""
 
 
+def test_out_is_a_folder_not_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["build", str(SMALL_LOG), "-", "--year", "2026", "--no-frames"])
+    assert result.exit_code == 2
+    assert _error_line(result).startswith("honeycast: error: OUT '-': a site is a folder")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_linked_out_is_written_where_it_points_build_after_build(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "site"
+    link.symlink_to(real)
+    for _ in range(2):
+        result = runner.invoke(app, ["build", str(SMALL_LOG), str(link), "--year", "2026", "--no-frames", "-q"])
+        assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert (real / "index.html").is_file()
+    assert sorted(one.name for one in tmp_path.iterdir()) == ["real", "site"]  # no folder left beside them
+
+
 def test_missing_log_is_one_line_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "nope.log"
     result = runner.invoke(app, ["build", str(missing), str(tmp_path / "site")])
