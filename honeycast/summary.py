@@ -76,9 +76,10 @@ def assumptions(result: BuildResult, year: int | None) -> Iterator[str]:
     timeline = result.timeline
     first, last = timeline.start, timeline.end
     zone_name = first.strftime("%Z") or first.strftime("%z")
+    slices = len(timeline.slices)
     yield (
         f"span {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} {zone_name}: "
-        f"{len(timeline.slices):,} slices of {slice_text(timeline.slice_seconds)}"
+        f"{slices:,} slice{'' if slices == 1 else 's'} of {slice_text(timeline.slice_seconds)}"
     )
     if year is not None:
         yield f"yearless timestamps read as {year} (--year)"

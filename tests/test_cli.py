@@ -211,6 +211,16 @@ def test_a_linked_out_is_written_where_it_points_build_after_build(tmp_path: Pat
     assert sorted(one.name for one in tmp_path.iterdir()) == ["real", "site"]  # no folder left beside them
 
 
+def test_one_slice_is_said_so(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("Dec  6 06:25:03 web sshd[5151]: Failed password for root from 61.177.172.19 port 50122 ssh2\n")
+    result = runner.invoke(
+        app, ["build", str(log), str(tmp_path / "site"), "--year", "2026", "--tz", "UTC", "--no-frames"]
+    )
+    assert result.exit_code == 0, result.output
+    assert ": 1 slice of 10 min" in result.stderr, result.stderr
+
+
 def test_missing_log_is_one_line_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "nope.log"
     result = runner.invoke(app, ["build", str(missing), str(tmp_path / "site")])
@@ -287,9 +297,9 @@ def test_slice_auto_follows_the_span(tmp_path: Path, days: int, expected: str) -
 
 def test_slice_lengths_in_days_and_seconds(tmp_path: Path) -> None:
     for text, expected, per in (
-        ("1d", "1 slices of 1 day", "day"),
+        ("1d", "1 slice of 1 day", "day"),
         ("90s", "40 slices of 90 s", "90 s"),
-        ("1h", "1 slices of 1 h", "hour"),
+        ("1h", "1 slice of 1 h", "hour"),
         ("1m", "59 slices of 1 min", "minute"),
     ):
         out = tmp_path / text
