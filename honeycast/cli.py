@@ -13,6 +13,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
+from .events import EventKind
 from .look import ThemeName
 
 
@@ -288,8 +289,10 @@ def parse(
         str,
         typer.Option(
             "--kinds",
-            help="Comma-separated event kinds to print (see README), `all` for every sshd line, "
-            "or `attacks` for failed, invalid_user and probes.",
+            help="Comma-separated event kinds to print: "
+            + ", ".join(f"`{kind.value}`" for kind in EventKind)
+            + "; or `known` for every kind but `unknown`, `all` for every sshd line, "
+            "`attacks` for `failed`, `invalid_user` and probes.",
         ),
     ] = "known",
     geoip_db: GeoOpt = None,

@@ -211,6 +211,15 @@ def test_a_linked_out_is_written_where_it_points_build_after_build(tmp_path: Pat
     assert sorted(one.name for one in tmp_path.iterdir()) == ["real", "site"]  # no folder left beside them
 
 
+def test_parse_help_lists_every_kind() -> None:
+    from honeycast.events import EventKind
+
+    result = runner.invoke(app, ["parse", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert all(kind.value in result.stdout for kind in EventKind)
+    assert "see README" not in result.stdout
+
+
 def test_one_slice_is_said_so(tmp_path: Path) -> None:
     log = tmp_path / "auth.log"
     log.write_text("Dec  6 06:25:03 web sshd[5151]: Failed password for root from 61.177.172.19 port 50122 ssh2\n")
