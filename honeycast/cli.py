@@ -103,6 +103,11 @@ def _options(
     pass
 
 
+INPUT = "What the logs are"
+MAPS = "Maps and time-lapse"
+PRIVACY = "What the site shows"
+RUNNING = "How the build runs"
+
 LogsArg = Annotated[
     list[str],
     typer.Argument(
@@ -112,13 +117,19 @@ LogsArg = Annotated[
 YearOpt = Annotated[
     int | None,
     typer.Option(
-        "--year", help="Year of yearless syslog timestamps [default: the file's modification year].", show_default=False
+        "--year",
+        metavar="YEAR",
+        rich_help_panel=INPUT,
+        help="Year of yearless syslog timestamps [default: the file's modification year].",
+        show_default=False,
     ),
 ]
 TzOpt = Annotated[
     str | None,
     typer.Option(
         "--tz",
+        metavar="ZONE",
+        rich_help_panel=INPUT,
         help="Time zone of timestamps without one, e.g. `Europe/Berlin` [default: this machine's].",
         show_default=False,
     ),
@@ -127,6 +138,7 @@ GeoOpt = Annotated[
     Path | None,
     typer.Option(
         "--geoip-db",
+        rich_help_panel=INPUT,
         help="MMDB database to locate addresses with (GeoLite2, DB-IP, ip-location-db)"
         " [default: the bundled one, or $HONEYCAST_GEOIP_DB].",
         show_default=False,
@@ -152,6 +164,7 @@ def build(
         str,
         typer.Option(
             "--slice",
+            metavar="LENGTH",
             help="Length of one map's time slice: `10m`, `1h`, `1d`…; `auto` picks it from the span "
             "(a day: 10 min, a week: 1 h, a month: 6 h, longer: 1 day).",
         ),
@@ -159,15 +172,22 @@ def build(
     geoip_db: GeoOpt = None,
     year: YearOpt = None,
     tz: TzOpt = None,
-    title: Annotated[str, typer.Option("--title", help="Title shown on the maps and the page.")] = (
+    title: Annotated[str, typer.Option("--title", metavar="TEXT", help="Title shown on the maps and the page.")] = (
         "SSH brute-force attempts"
     ),
-    size: Annotated[str, typer.Option("--size", help="Frame size WIDTHxHEIGHT, up to 3840x2160.")] = "1280x720",
-    theme: Annotated[ThemeName, typer.Option("--theme", help="Colours of the maps and the page.")] = ThemeName.dark,
+    size: Annotated[
+        str,
+        typer.Option("--size", metavar="WxH", rich_help_panel=MAPS, help="Frame size WIDTHxHEIGHT, up to 3840x2160."),
+    ] = "1280x720",
+    theme: Annotated[
+        ThemeName, typer.Option("--theme", rich_help_panel=MAPS, help="Colours of the maps and the page.")
+    ] = ThemeName.dark,
     afterglow: Annotated[
         int,
         typer.Option(
             "--afterglow",
+            metavar="MINUTES",
+            rich_help_panel=MAPS,
             help="Minutes a hit country keeps glowing afterwards (in grey, fading; not a count); 0 turns it off.",
             min=0,
             max=1440,
@@ -177,6 +197,8 @@ def build(
         float | None,
         typer.Option(
             "--fps",
+            metavar="FPS",
+            rich_help_panel=MAPS,
             help="Frames a second of the time-lapse [default: a day plays in about 12 s].",
             show_default=False,
             min=0.1,
@@ -184,29 +206,53 @@ def build(
         ),
     ] = None,
     frames: Annotated[
-        bool, typer.Option("--frames/--no-frames", help="Also write every map as frames/NNNN.png.")
+        bool,
+        typer.Option("--frames/--no-frames", rich_help_panel=MAPS, help="Also write every map as frames/NNNN.png."),
     ] = True,
     gif: Annotated[
         bool,
-        typer.Option("--gif", help="Also write timelapse.gif (640 px wide, narrower for long spans: fits wikis)."),
+        typer.Option(
+            "--gif",
+            rich_help_panel=MAPS,
+            help="Also write timelapse.gif (640 px wide, narrower for long spans: fits wikis).",
+        ),
     ] = False,
-    webm: Annotated[bool, typer.Option("--webm", help="Also write timelapse.webm (VP9).")] = False,
+    webm: Annotated[
+        bool, typer.Option("--webm", rich_help_panel=MAPS, help="Also write timelapse.webm (VP9).")
+    ] = False,
     publish_accepted: Annotated[
-        bool, typer.Option("--publish-accepted", help="Show every successful login's address and user on the site.")
+        bool,
+        typer.Option(
+            "--publish-accepted",
+            rich_help_panel=PRIVACY,
+            help="Show every successful login's address and user on the site.",
+        ),
     ] = False,
     show_all_users: Annotated[
-        bool, typer.Option("--show-all-users", help="Do not mask user names that are accounts on this host.")
+        bool,
+        typer.Option(
+            "--show-all-users", rich_help_panel=PRIVACY, help="Do not mask user names that are accounts on this host."
+        ),
     ] = False,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Stop at input that would be skipped, instead of warning.")
+        bool,
+        typer.Option(
+            "--strict", rich_help_panel=RUNNING, help="Stop at input that would be skipped, instead of warning."
+        ),
     ] = False,
     anonymize_ips: Annotated[
-        bool, typer.Option("--anonymize-ips", help="Cut every published address to its /24 (IPv4) or /48 (IPv6).")
+        bool,
+        typer.Option(
+            "--anonymize-ips",
+            rich_help_panel=PRIVACY,
+            help="Cut every published address to its /24 (IPv4) or /48 (IPv6).",
+        ),
     ] = False,
     show_internal: Annotated[
         bool,
         typer.Option(
             "--show-internal",
+            rich_help_panel=PRIVACY,
             help="Show addresses of your own network (private, loopback, link-local, CGNAT) and internal host names "
             "verbatim, not as their network's name.",
         ),
@@ -214,7 +260,9 @@ def build(
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Write into a non-empty folder honeycast did not create (only its own files are replaced)."
+            "--force",
+            rich_help_panel=RUNNING,
+            help="Write into a non-empty folder honeycast did not create (only its own files are replaced).",
         ),
     ] = False,
     append: Annotated[
@@ -229,8 +277,10 @@ def build(
         list[str] | None,
         typer.Option(
             "--host",
+            rich_help_panel=INPUT,
             help="Count every line of these logs under this host name (shown on the site), whatever host they "
             "name; `NAME=LOG` for one log (or pattern) only, as often as needed.",
+            metavar="NAME[=LOG]",
             show_default=False,
         ),
     ] = None,
@@ -238,6 +288,8 @@ def build(
         str | None,
         typer.Option(
             "--dask",
+            metavar="ADDRESS",
+            rich_help_panel=RUNNING,
             help="Count each input on a Dask cluster: a scheduler's address (`tcp://scheduler:8786`), or `local` "
             "for worker processes on this machine. Needs `pip install 'honeycast[dask]'`.",
             show_default=False,
@@ -247,6 +299,7 @@ def build(
         bool,
         typer.Option(
             "--show-hosts",
+            rich_help_panel=PRIVACY,
             help="Show the host names of the servers as logged; without it each host is shown as a digest of its name.",
         ),
     ] = False,
@@ -254,6 +307,7 @@ def build(
         str | None,
         typer.Option(
             "--base-url",
+            metavar="URL",
             help="Where the site will be published, e.g. `https://you.github.io/honeycast/`: absolute links in what "
             "the build prints, link previews (Open Graph, Twitter card) and an oembed.json for chat and wikis.",
             show_default=False,
@@ -299,7 +353,10 @@ def parse(
     year: YearOpt = None,
     tz: TzOpt = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="Stop at input that would be skipped, instead of warning.")
+        bool,
+        typer.Option(
+            "--strict", rich_help_panel=RUNNING, help="Stop at input that would be skipped, instead of warning."
+        ),
     ] = False,
 ) -> None:
     """Print sshd events as JSON Lines, with what each adds to the counts and its country."""

@@ -211,6 +211,23 @@ def test_a_linked_out_is_written_where_it_points_build_after_build(tmp_path: Pat
     assert sorted(one.name for one in tmp_path.iterdir()) == ["real", "site"]  # no folder left beside them
 
 
+def test_build_help_shows_what_a_new_user_needs_first() -> None:
+    """The options grouped: the first screen of an 80-column terminal holds the usage and the options most builds
+    use; the rest come under headings."""
+    result = runner.invoke(app, ["build", "--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    first_screen = "\n".join(lines[:30])
+    for option in ("LOG... OUT", "--slice", "--title", "--append"):
+        assert option in first_screen, option
+    headings = [line for line in lines if line.startswith("╭─ ")]
+    assert [heading.split("─ ")[1].split(" ─")[0] for heading in headings] == [
+        "Arguments", "Options", "What the logs are", "Maps and time-lapse", "What the site shows",
+        "How the build runs",
+    ]  # fmt: skip
+    assert len(lines) < 120
+
+
 def test_parse_help_lists_every_kind() -> None:
     from honeycast.events import EventKind
 
