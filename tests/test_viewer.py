@@ -424,12 +424,16 @@ def test_the_archive_plays_any_day_and_totals_any_range(archive_site: Path, brow
     shown = page.text_content("#range-totals") or ""
     assert shown.endswith(" · ".join(f"{name}: {n}" for name, n in sorted([(db, 10), (web, 8)], key=lambda x: -x[1])))
 
-    # days opened from the archive play in the history's slices, deep-linked
+    # days opened from the archive play in the history's slices, from their first, deep-linked
     page.click("#open-days")
     expect(page.locator("#range")).to_have_text(re.compile(rf"^27–29 Nov 2026 · 18 attempts from {hit} countries$"))
-    assert page.input_value("#slider") == "0"
+    expect(page.locator("#play")).to_have_attribute("aria-label", "Pause")
+    page.wait_for_function("() => Number(document.getElementById('slider').value) > 0")
+    page.click("#play")
+    expect(page.locator("#play")).to_have_attribute("aria-label", "Play")
+    assert 0 < int(page.input_value("#slider")) < 144  # played from the first day's first slice, not from elsewhere
     assert page.get_attribute("#slider", "max") == str(3 * 144 - 1)
-    assert page.evaluate("() => location.hash").startswith("#from=2026-11-27&to=2026-11-29&t=2026-11-27T00:00")
+    assert page.evaluate("() => location.hash").startswith("#from=2026-11-27&to=2026-11-29&t=2026-11-2")
 
     page.goto(base + "#day=2026-11-28&t=2026-11-28T08:00")
     expect(page.locator("#time")).to_have_text("2026-11-28 08:00–08:10 UTC")

@@ -470,13 +470,14 @@
   async function openDays(first, lastDay, at) {
     if (first > lastDay) [first, lastDay] = [lastDay, first];
     const list = days.filter((day) => day >= first && day <= lastDay);
-    if (!list.length) { $("range-totals").textContent = "No data kept for those days."; return; }
+    if (!list.length) { $("range-totals").textContent = "No data kept for those days."; return false; }
     const found = [];
     for (const day of list) found.push(await loadDay(day));  // one at a time: each sets HONEYCAST_DAY
     load(daysData(found), { from: list[0], to: list[list.length - 1] });
     $("from").value = list[0]; $("to").value = list[list.length - 1];
     rangeTotals();
     show(at === undefined ? 0 : at(slices));
+    return true;
   }
   // Totals of the chosen days, per host too, from the archive's index: no day needs loading for them.
   function rangeTotals() {
@@ -502,7 +503,9 @@
       $(id).addEventListener("change", rangeTotals);
     }
     $("open-days").addEventListener("click", () => {
-      openDays($("from").value, $("to").value).catch((error) => { $("range-totals").textContent = String(error.message); });
+      openDays($("from").value, $("to").value)
+        .then((opened) => { if (opened) setPlaying(true); })  // "Play these days": from their first slice
+        .catch((error) => { $("range-totals").textContent = String(error.message); });
     });
     $("latest").addEventListener("click", () => { load(latest); show(0); });
     rangeTotals();
