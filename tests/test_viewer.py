@@ -205,6 +205,36 @@ def test_attacker_names_are_shown_literally_and_never_run(xss_site: BuildResult,
     page.close()
 
 
+def test_attacker_text_keeps_its_own_direction_and_shows_what_hides(tmp_path: Path, browser: Any) -> None:
+    """A user name with a right-to-left override reads as typed, not as "root"; characters that show nothing are
+    shown by their code; nothing around such a name turns round."""
+    names = {"\u202etoor": "\\u202etoor", "ad\u200bmin": "ad\\u200bmin", "bell\u0007": "bell\\u0007"}
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "".join(
+            f"Nov 29 06:0{n}:00 web sshd[{n + 10}]: Failed password for invalid user {name} from 61.177.172.{n} "
+            f"port 4{n}000 ssh2\n"
+            for n, name in enumerate(names)
+        )
+        + "Nov 29 06:05:00 web sshd[20]: Failed password for root from 61.177.172.9 port 41000 ssh2\n",
+        encoding="utf-8",
+    )
+    site = build(
+        BuildOptions(read=ReadOptions(logs=[str(log)], year=2026, tz=UTC), out=tmp_path / "site", size=(320, 180))
+    )
+    watched = Watched(browser, viewport=DESKTOP)
+    page = watched.open(site.out.resolve().as_uri() + "/index.html")
+    page.click("#period-day")
+    users = page.locator("#top-users")
+    shown = users.text_content() or ""
+    for typed, escaped in names.items():
+        assert escaped in shown and typed not in shown
+    assert users.locator("bdi").count() == len(names) + 1  # each name isolated
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#top-users bdi')).unicodeBidi") == "isolate"
+    assert watched.errors == []
+    page.close()
+
+
 def test_page_carries_a_strict_content_security_policy(small_site: BuildResult) -> None:
     page = (small_site.out / "index.html").read_text(encoding="utf-8")
     assert "default-src 'none'" in page and "script-src 'self'" in page and "unsafe-inline" not in page

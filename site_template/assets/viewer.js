@@ -17,6 +17,19 @@
   const format = (n) => Number(n).toLocaleString("en");
   const plural = (n, one, many) => `${format(n)} ${n === 1 ? one : many || one + "s"}`;
   const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+  // Characters that show nothing or turn the text around them (controls, direction marks and overrides, zero
+  // widths, tags) are shown as their code: a user name "\u202etoor" never reads as "root".
+  const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u{e0000}-\u{e0fff}]/gu;
+  const visible = (text) => String(text).replace(HIDDEN, (c) => {
+    const code = c.codePointAt(0).toString(16);
+    return code.length > 4 ? `\\u{${code}}` : `\\u${code.padStart(4, "0")}`;
+  });
+  // Text typed by attackers (user names, host names) in a direction of its own, its hidden characters shown.
+  function isolated(text) {
+    const part = document.createElement("bdi");
+    part.textContent = visible(text);
+    return part;
+  }
   document.body.classList.add("js");
 
   let index = 0, timer = null, metric = "attempts", period = "slice", hovered = null, host = "";
@@ -230,8 +243,8 @@
       fill.className = "fill";
       fill.style.width = `${(100 * count) / top}%`;
       const name = document.createElement("span");
-      name.textContent = label;
-      name.title = label;
+      name.append(isolated(label));
+      name.title = visible(label);
       const value = document.createElement("span");
       value.className = "count";
       value.textContent = format(count);
@@ -265,13 +278,14 @@
     $("compromise-section").hidden = !data.compromises.length;
     $("compromises").replaceChildren(...data.compromises.map((c) => {
       const item = document.createElement("li");
-      item.textContent = `${c.user} from ${c.address} (${nameOf(c.country)}) at ${when(c.time)}, after ${plural(c.failures, "failure")}`;
+      item.append(isolated(c.user), " from ", isolated(c.address),
+        ` (${nameOf(c.country)}) at ${when(c.time)}, after ${plural(c.failures, "failure")}`);
       return item;
     }));
     $("accepted-section").hidden = !data.accepted.length;
     $("accepted").replaceChildren(...data.accepted.map((login) => {
       const item = document.createElement("li");
-      item.textContent = `${login.user} from ${login.address} (${nameOf(login.country)}) at ${when(login.time)}`;
+      item.append(isolated(login.user), " from ", isolated(login.address), ` (${nameOf(login.country)}) at ${when(login.time)}`);
       return item;
     }));
   }
