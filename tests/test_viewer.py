@@ -270,9 +270,21 @@ def test_embed_view_fits_a_600_by_400_iframe(small_site: BuildResult, browser: A
     page.close()
 
 
-def test_phone_width_has_no_sideways_scroll(small_site: BuildResult, browser: Any) -> None:
-    page = viewer(browser, small_site, viewport={"width": 375, "height": 740})
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+@pytest.mark.parametrize("width", [320, 375, 390, 600, 900])
+def test_a_narrow_screen_has_the_controls_under_the_map_and_no_sideways_scroll(
+    small_site: BuildResult, browser: Any, width: int
+) -> None:
+    """On a phone (or a narrow window) the play button and the scrubber come right under the map, on the first
+    screen, before the lists."""
+    page = viewer(browser, small_site, viewport={"width": width, "height": 740})
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    box = {name: page.locator(name).bounding_box() for name in ("#figure", "#play", "#slider", ".panel")}
+    assert all(found is not None for found in box.values())
+    under = box["#figure"]["y"] + box["#figure"]["height"]
+    for control in ("#play", "#slider"):
+        assert under <= box[control]["y"] <= under + 120, (control, box)
+        assert box[control]["y"] + box[control]["height"] <= 740, (control, box)
+    assert box[".panel"]["y"] > box["#slider"]["y"]
     page.close()
 
 
