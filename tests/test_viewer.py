@@ -244,10 +244,16 @@ def test_page_carries_a_strict_content_security_policy(small_site: BuildResult) 
         assert "innerHTML" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
 
 
-def test_embed_view_fits_a_600_by_400_iframe(small_site: BuildResult, browser: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("iframe_width", "iframe_height"), [(320, 240), (400, 300), (600, 400), (800, 450)])
+def test_embed_view_fits_its_iframe(
+    small_site: BuildResult, browser: Any, tmp_path: Path, iframe_width: int, iframe_height: int
+) -> None:
     host = tmp_path / "wiki.html"
     embed = (small_site.out / "embed.html").resolve().as_uri()
-    host.write_text(f'<!doctype html><iframe src="{embed}" width="600" height="400" style="border:0"></iframe>')
+    host.write_text(
+        f'<!doctype html><iframe src="{embed}" width="{iframe_width}" height="{iframe_height}" style="border:0">'
+        "</iframe>"
+    )
     watched = Watched(browser, viewport={"width": 800, "height": 600})
     page = watched.page
     page.goto(host.as_uri())
@@ -259,13 +265,14 @@ def test_embed_view_fits_a_600_by_400_iframe(small_site: BuildResult, browser: A
     width, height = inner.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
     )
-    assert width <= 600 and height <= 400, (width, height)
+    assert width <= iframe_width and height <= iframe_height, (width, height)
     # Title, legend and the data's credit line (CC BY 4.0 asks for it) are there, and no band is left empty.
     expect(frame.locator("h1")).to_have_text("web-1 test")
     expect(frame.locator("#legend-label")).to_be_visible()
     expect(frame.locator("#credits")).to_contain_text("CC BY 4.0")
     bottom = inner.evaluate("() => document.querySelector('footer').getBoundingClientRect().bottom")
-    assert 400 - 16 <= bottom <= 400, bottom
+    assert iframe_height - 16 <= bottom <= iframe_height, bottom
+    assert inner.evaluate("() => document.querySelector('#map svg').getBoundingClientRect().height") > 100
     assert watched.errors == []
     page.close()
 
