@@ -380,6 +380,11 @@ def test_the_light_theme_themes_the_page_and_every_download_is_offered(tmp_path:
     site = build(options)
     page = viewer(browser, site)
     assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(247, 247, 242)"
+    # the whole page, past the body too (a short embed, a page scrolled past its end): no dark band
+    assert page.evaluate("() => getComputedStyle(document.documentElement).backgroundColor") == "rgb(247, 247, 242)"
+    embed = Watched(browser, viewport={"width": 320, "height": 600}).open(site.out.resolve().as_uri() + "/embed.html")
+    assert embed.evaluate("() => getComputedStyle(document.documentElement).backgroundColor") == "rgb(247, 247, 242)"
+    embed.close()
     assert page.locator("footer a[href='timelapse.gif']").count() == 1
     assert page.locator("footer a[href='timelapse.webm']").count() == 0
     page.close()
