@@ -25,9 +25,10 @@ def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_n
     """Draw the map at one size and theme, and record which country each of its pixels shows.
 
     Basemap and matplotlib draw ocean, graticule, every country in the land colour with its border, and a
-    faint marker for countries too small to see. A second drawing of the same axes paints each country in a
-    colour that encodes its index, without antialiasing: a raster that says which country every pixel belongs
-    to. Only pixels that show plain land in the first drawing are kept (borders and coasts stay as drawn).
+    faint marker for countries too small to see. A second drawing of the same axes paints each country (not the
+    markers) in a colour that encodes its index, without antialiasing: a raster that says which country every
+    pixel belongs to. Only pixels that show plain land in the first drawing are kept (borders and coasts stay as
+    drawn).
     """
     theme = THEMES[theme_name]
     width, height = size
@@ -59,23 +60,21 @@ def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_n
     collection = PathCollection(paths, facecolors=index_colours, edgecolors="none", zorder=3)
     collection.set_antialiased(False)
     labels_axes.add_collection(collection)
-    dots = PatchCollection(
-        [Circle(center, radius) for center, radius, _ in markers],
-        facecolors=[index_colours[index] for _, _, index in markers], edgecolors="none", zorder=4,
-    )  # fmt: skip
-    dots.set_antialiased(False)
-    labels_axes.add_collection(dots, autolim=False)
+    # The faint dots are not in the raster: a pixel under one stays its country's (San Marino's dot never takes
+    # Italy's fill away); a small country lit is drawn over whatever lies there (its disc and ring, below).
     raster = figure_pixels(labels_figure).astype(np.int32)
     labels = raster[..., 0] + (raster[..., 1] << 8)
-    interior = (labels > 0) & (base == rgb255(theme.land)).all(axis=2)
-    pixels = np.flatnonzero(interior)
-    owners = labels.ravel()[pixels]
-    order = np.argsort(owners, kind="stable")
+    land = (base == rgb255(theme.land)).all(axis=2)
     discs, rings = [], []
     for center, _, _ in markers:  # a lit marker is drawn larger than the faint dot, with a ring
         disc, ring = _disc_and_ring(axes.transData.transform(center), height, width, scale)
         discs.append(disc)
         rings.append(ring)
+        _fill_under(labels.ravel(), land.ravel(), np.concatenate([disc, ring]))
+    interior = (labels > 0) & land
+    pixels = np.flatnonzero(interior)
+    owners = labels.ravel()[pixels]
+    order = np.argsort(owners, kind="stable")
     ramp = colormaps[theme.colormap](np.linspace(*theme.ramp, 256))
     return MapLayer(
         size=size,
@@ -89,6 +88,16 @@ def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_n
         rings=_packed(rings),
         ramp=np.asarray(ramp, dtype=np.float64),
     )
+
+
+def _fill_under(labels: np.ndarray, land: np.ndarray, around: np.ndarray) -> None:
+    """Give the land pixels no country drew around a small country's marker (its own shape, too small to draw,
+    cut out of its neighbour: San Marino in Italy) to the country most of the land around it is: lit, the
+    neighbour shows no hole there; the small country shows by its marker."""
+    unowned = around[land[around] & (labels[around] == 0)]
+    owned = labels[around[land[around] & (labels[around] > 0)]]
+    if len(unowned) and len(owned):
+        labels[unowned] = np.bincount(owned).argmax()
 
 
 def _packed(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -182,9 +182,39 @@ def test_colour_bar_ticks_never_crowd_and_name_the_top(top: int) -> None:
 
 def test_small_countries_get_a_marker_that_lights_up() -> None:
     canvas = MapCanvas(map_layer((1280, 720), "dark"), Look(title="t", credit="c"), peak=10, legend="x")
+    land = np.array(canvas.land, dtype=np.uint8)
+    unlit = np.tile(land, (len(canvas.codes) + 1, 1))
     for code in ("SG", "HK", "MT", "BH"):
         index = canvas.codes.index(code) + 1
-        assert canvas._bounds[index + 1] - canvas._bounds[index] >= 20, code  # a visible disc of pixels
+        disc, ring = canvas._lit_markers[index]
+        assert len(disc) >= 20 and len(ring) >= 20, code  # a visible disc of pixels, ringed
+        palette = unlit.copy()
+        palette[index] = canvas.colour(np.array([1.0]))[0]
+        frame = canvas.paint(palette).reshape(-1, 3)
+        assert (frame[disc] == palette[index]).all(), code
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (640, 360), (392, 220)])
+def test_a_small_countrys_marker_never_takes_its_neighbours_fill(size: tuple[int, int]) -> None:
+    """Italy lit, San Marino and the Vatican not: Italy is lit right through where their markers sit (the faint dot
+    of a small country took its neighbour's pixels, a dark blob in lit Italy); so China round Hong Kong, Malaysia
+    round Singapore. What stays unlit there is land of the small country (or of another one near it)."""
+    canvas = MapCanvas(map_layer(size, "dark"), Look(title="t", credit="c", size=size), peak=10, legend="x")
+    land = np.array(canvas.land, dtype=np.uint8)
+    base = canvas.base.reshape(-1, 3)
+    for big, small in (("IT", "SM"), ("IT", "VA"), ("CN", "HK"), ("MY", "SG")):
+        big_index, small_index = canvas.codes.index(big) + 1, canvas.codes.index(small) + 1
+        palette = np.tile(land, (len(canvas.codes) + 1, 1))
+        palette[big_index] = canvas.colour(np.array([5.0]))[0]
+        frame = canvas.paint(palette).reshape(-1, 3)
+        disc, _ = canvas._lit_markers[small_index]
+        rows, columns = disc // size[0], disc % size[0]
+        core = disc[(rows - rows.mean()) ** 2 + (columns - columns.mean()) ** 2 <= 2.5**2]  # where the faint dot is
+        start, end = canvas._bounds[big_index], canvas._bounds[big_index + 1]
+        others = np.concatenate([canvas._pixels[:start], canvas._pixels[end:]])  # land of every other country
+        under = core[(base[core] == land).all(axis=1) & ~np.isin(core, others)]
+        assert len(under) or big == "MY", (size, big, small)  # the dot lies on the neighbour's land
+        assert not (frame[under] == land).all(axis=1).any(), (size, big, small)
 
 
 def test_summary_shows_attacker_names_literally(small_site: BuildResult) -> None:
