@@ -15,6 +15,7 @@ PANELS = ((0.2, 0.48), (0.68, 0.96))
 """Where each chart's axes run across the image (left, right, as shares of its width)."""
 ROWS = (0.16, 0.92)
 """Where the axes run down the image (top, bottom)."""
+AXIS_LABEL = "attempts (logarithmic scale)"
 
 
 def render_summary(timeline: Timeline, look: Look, ramp: np.ndarray, top: int = 12) -> np.ndarray:
@@ -61,8 +62,14 @@ def render_summary(timeline: Timeline, look: Look, ramp: np.ndarray, top: int = 
             draw.text(
                 (panel.x(value), panel.y(row)), f" {value:,}", font=font(9 * scale), fill=theme.muted, anchor="lm"
             )
-        for mark in (one for one in colour_ticks(values.max()) if one < values.max()):
+        ends = [
             tick(draw, (panel.x(mark), bottom_y), mark, font(9 * scale), theme.muted)
+            for mark in colour_ticks(values.max())
+            if mark < values.max()
+        ]
+        # The bars do not start at zero: the axis says how it is scaled, so small counts are not read as large.
+        below = max(ends, default=bottom_y + 2 * TICK) + POINT
+        draw.text((right, below), AXIS_LABEL, font=font(9 * scale), fill=theme.muted, anchor="rt")
         _spines(draw, left, right, top_y, bottom_y, theme.border)
     return np.asarray(image).copy()
 

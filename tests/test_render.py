@@ -225,6 +225,31 @@ def test_summary_shows_attacker_names_literally(small_site: BuildResult) -> None
     assert pixels.shape == (720, 1280, 3)
 
 
+@pytest.mark.parametrize("size", [(1280, 720), (640, 360)])
+def test_summary_says_its_bars_are_on_a_logarithmic_axis(
+    small_site: BuildResult, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bars on a log axis make small counts look large: each chart's axis says it is one, inside the image."""
+    from PIL import ImageDraw
+
+    from honeycast.charts import AXIS_LABEL
+
+    drawn: list[tuple[float, float]] = []
+    original = ImageDraw.ImageDraw.text
+
+    def text(self: Any, xy: tuple[float, float], words: str, *args: Any, **kwargs: Any) -> None:
+        if words == AXIS_LABEL:
+            box = self.textbbox(xy, words, font=kwargs["font"], anchor=kwargs["anchor"])
+            drawn.append((box[2], box[3]))
+        original(self, xy, words, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", text)
+    look = Look(title="t", credit="c", size=size)
+    render_summary(small_site.timeline, look, map_layer(size, look.theme).ramp)
+    assert len(drawn) == 2  # one under each chart
+    assert all(right <= size[0] and bottom <= size[1] for right, bottom in drawn), drawn
+
+
 @pytest.mark.parametrize(
     ("size", "message"),
     [("1280", "expected WIDTHxHEIGHT"), ("1281x720", "must be even"), ("7680x4320", "up to 3840x2160")],
