@@ -99,10 +99,32 @@ def colour_bar(
     draw.rectangle(box, outline=colours[0], width=LINE)
     small = font(size)
     lowest = float(bottom)
-    for mark in marks:
-        x = left + float(scale.position(np.array([mark]))[0]) * width
+    for x, mark in _apart(draw, [(left + float(scale.position(np.array([mark]))[0]) * width, mark) for mark in marks],
+                          small):  # fmt: skip
         lowest = max(lowest, tick(draw, (x, bottom), mark, small, colours[1]))
     draw.text((left + width / 2, lowest + 4 * POINT), label, font=small, fill=colours[1], anchor="mt")
+
+
+def _apart(
+    draw: ImageDraw.ImageDraw, marks: list[tuple[float, float]], face: ImageFont.FreeTypeFont
+) -> list[tuple[float, float]]:
+    """Return the marks (x, value) whose labels keep a space's width from one another: the last (the top of the
+    scale) always, the others in order where they fit."""
+    gap = draw.textlength(" ", font=face)
+
+    def span(x: float, mark: float) -> tuple[float, float]:
+        width = draw.textlength(f"{mark:,.0f}", font=face)
+        return x - width / 2 - gap, x + width / 2 + gap
+
+    *regular, top = marks
+    kept = [top]
+    taken = [span(*top)]
+    for x, mark in regular:
+        start, end = span(x, mark)
+        if all(end <= other_start or start >= other_end for other_start, other_end in taken):
+            kept.append((x, mark))
+            taken.append((start, end))
+    return sorted(kept)
 
 
 def tick(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import zlib
 from collections import Counter
 from dataclasses import replace
@@ -12,6 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 from files import DEMO, SMALL_LOG
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib import colormaps
 from matplotlib.colors import to_rgb
 from PIL import Image
@@ -19,6 +22,7 @@ from pytest_regressions.image_regression import ImageRegressionFixture
 from typer.testing import CliRunner
 
 import honeycast.png
+from examples import examples
 from honeycast.build import BuildResult, default_fps
 from honeycast.charts import render_summary
 from honeycast.cli import app
@@ -178,6 +182,42 @@ def test_colour_bar_ticks_never_crowd_and_name_the_top(top: int) -> None:
     gaps = np.diff(np.log10(ticks)) / np.log10(top)
     assert (gaps >= TICK_GAP - 1e-9).all(), ticks
     assert 2 <= len(ticks) <= 8
+
+
+@pytest.mark.property
+@given(st.integers(2, 10**7), st.sampled_from([(1280, 720), (640, 360), (392, 220), (3840, 2160)]))
+@settings(max_examples=examples(0.2), deadline=None)
+def test_colour_bar_labels_never_touch(top: int, size: tuple[int, int]) -> None:
+    """However the ticks fall (1,000 beside a top of 2,771 touched on the poster), every label on the map's colour
+    bar keeps a space from the next, at every size a build draws, and the top is labelled."""
+    from PIL import Image, ImageDraw
+
+    from honeycast import paint
+    from honeycast.paint import Scale, colour_bar, font
+
+    width, height = size
+    scale = height / 720
+    image = Image.new("RGB", size)
+    draw = ImageDraw.Draw(image)
+    labels: list[tuple[float, float, float]] = []
+    face = font(9 * scale)
+    original = paint.tick
+
+    def tick(draw: Any, at: tuple[float, float], mark: float, face: Any, colour: str) -> float:
+        length = draw.textlength(f"{mark:,.0f}", font=face)
+        labels.append((at[0] - length / 2, at[0] + length / 2, mark))
+        return original(draw, at, mark, face, colour)
+
+    box = (round(0.74 * width), round(0.905 * height), round(0.96 * width), round(0.93 * height))
+    ramp = map_layer((1280, 720), "dark").ramp
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paint, "tick", tick)
+        colour_bar(draw, box, Scale(ramp, top), colour_ticks(top), ("#fff", "#fff"), 9 * scale, "x")
+    labels.sort()
+    assert labels[-1][2] == top
+    space = draw.textlength(" ", font=face)
+    for (_, end, _), (start, _, _) in itertools.pairwise(labels):
+        assert start - end >= space, labels
 
 
 def test_small_countries_get_a_marker_that_lights_up() -> None:
