@@ -31,7 +31,7 @@ from .look import THEMES, Look, Theme, afterglow_slices, glow_legend, rgb255
 from .mapcache import MapLayer
 from .paint import LINE, POINT, Scale, colour_bar, colour_ticks, font, hex_colour
 from .shapes import NATURAL_EARTH_CREDIT, country_names
-from .slicing import per_slice_text
+from .slicing import day_text, per_slice_text, period_text
 from .timeline import Slice, Timeline
 
 
@@ -39,9 +39,9 @@ def slice_label(one: Slice, seconds: int) -> str:
     """Return a slice's time range with its zone, e.g. ``Sun 29 Nov 2026 · 06:20–06:30 UTC``."""
     zone = one.start.strftime("%Z") or one.start.strftime("%z")
     if seconds >= 86400:
-        return f"{one.start:%a %d %b %Y} {zone}".rstrip()
+        return f"{day_text(one.start)} {zone}".rstrip()
     clock = "%H:%M:%S" if seconds % 60 else "%H:%M"
-    return f"{one.start:%a %d %b %Y} · {one.start.strftime(clock)}–{one.end.strftime(clock)} {zone}".rstrip()
+    return f"{day_text(one.start)} · {one.start.strftime(clock)}–{one.end.strftime(clock)} {zone}".rstrip()
 
 
 class MapCanvas:
@@ -251,11 +251,7 @@ def render_poster(timeline: Timeline, layer: MapLayer, look: Look) -> np.ndarray
     values = np.array([totals.get(code, 0) if code else 0 for code in canvas.codes], dtype=float)
     palette = np.vstack([canvas.land, np.where((values > 0)[:, None], canvas.colour(values), canvas.land)])
     first, last = timeline.start, timeline.end - timedelta(seconds=1)
-    span = (
-        f"{first:%a %d %b %Y %H:%M}–{last:%H:%M}"
-        if first.date() == last.date()
-        else f"{first:%d %b %Y}–{last:%d %b %Y}"
-    )
+    span = f"{day_text(first)} {first:%H:%M}–{last:%H:%M}" if first.date() == last.date() else period_text(first, last)
     zone = first.strftime("%Z") or first.strftime("%z")
     names = country_names()
     top = ", ".join(f"{names.get(code, code)} {count:,}" for code, count in totals.most_common(3))

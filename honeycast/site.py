@@ -16,7 +16,7 @@ from typing import Any
 
 from .geo import GeoDatabaseInfo
 from .shapes import NATURAL_EARTH_CREDIT, country_names
-from .slicing import per_slice_text
+from .slicing import day_text, per_slice_text
 from .timeline import Timeline
 
 SCHEMA_VERSION = 1
@@ -216,7 +216,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "style": meta.style or {},
         "credits": [
             NATURAL_EARTH_CREDIT + " (public domain), via world-atlas",
-            f"{meta.geoip.credit} (data of {meta.geoip.built.date().isoformat()})",
+            f"{meta.geoip.credit} (data of {day_text(meta.geoip.built)})",
         ],
     }
 

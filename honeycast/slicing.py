@@ -52,11 +52,16 @@ def slice_text(seconds: int) -> str:
     return f"{seconds} s"
 
 
+def day_text(moment: datetime) -> str:
+    """Return a day as honeycast writes one everywhere (frames, page, output): ``Sun 29 Nov 2026``."""
+    return f"{moment:%a} {moment.day} {moment:%b %Y}"
+
+
 def period_text(first: datetime, last: datetime) -> str:
     """Return the days from ``first`` to ``last`` as people write them: ``Sun 29 Nov 2026``, ``23–29 Nov 2026``,
     ``28 Nov – 3 Dec 2026``, ``28 Dec 2026 – 3 Jan 2027``."""
     if first.date() == last.date():
-        return f"{first:%a} {first.day} {first:%b %Y}"
+        return day_text(first)
     if (first.year, first.month) == (last.year, last.month):
         return f"{first.day}–{last.day} {last:%b %Y}"
     if first.year == last.year:

@@ -17,6 +17,13 @@
   const format = (n) => Number(n).toLocaleString("en");
   const plural = (n, one, many) => `${format(n)} ${n === 1 ? one : many || one + "s"}`;
   const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+  // One way of writing a day across the page, the frames and the build's output: "Sun 29 Nov 2026".
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  function dayText(day) {  // YYYY-MM-DD, a calendar day (no zone asked)
+    const d = new Date(`${day.slice(0, 10)}T12:00:00Z`);
+    return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  }
   // Characters that show nothing or turn the text around them (controls, direction marks and overrides, zero
   // widths, tags) are shown as their code: a user name "\u202etoor" never reads as "root".
   const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u{e0000}-\u{e0fff}]/gu;
@@ -274,7 +281,7 @@
     });
   }
   function fillLogins() {
-    const when = (iso) => (data === latest && data.period.length < 16 ? "" : iso.slice(0, 10) + " ") + iso.slice(11, 16);
+    const when = (iso) => (data === latest && data.period.length < 16 ? "" : dayText(iso) + " ") + iso.slice(11, 16);
     $("compromise-section").hidden = !data.compromises.length;
     $("compromises").replaceChildren(...data.compromises.map((c) => {
       const item = document.createElement("li");
@@ -322,7 +329,8 @@
   const label = (i) => {
     const start = slices[i].start;
     const end = i < last ? slices[i + 1].start : data.end;
-    return `${start.slice(0, 10)} ${clock(start)}–${clock(end)} ${zone(start)}`;
+    if (data.slice_seconds >= 86400) return `${dayText(start)} ${zone(start)}`;
+    return `${dayText(start)} · ${clock(start)}–${clock(end)} ${zone(start)}`;
   };
 
   function show(i, fromHash) {
@@ -421,16 +429,14 @@
     slider.max = String(last);
     measure(); keyboardPath(); fillLogins(); drawBars(); drawLegend();
     const countriesHit = Object.keys(data.totals).filter((code) => /^[A-Z]{2}$/.test(code)).length;
-    $("range").textContent = `${data.period} · ${format(data.attempts)} attempts from ${countriesHit} countries`;
+    $("range").textContent = `${data.period} · ${plural(data.attempts, "attempt")} from ${plural(countriesHit, "country", "countries")}`;
     $("latest").setAttribute("aria-pressed", String(!chosen));
   }
 
-  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
   function periodText(first, lastDay) {  // as timeline.period_text writes it
     const [a, b] = [first, lastDay].map((day) => new Date(`${day}T12:00:00Z`));
     const dm = (d) => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
-    if (first === lastDay) return `${WEEKDAYS[a.getUTCDay()]} ${dm(a)} ${a.getUTCFullYear()}`;
+    if (first === lastDay) return dayText(first);
     if (first.slice(0, 7) === lastDay.slice(0, 7)) return `${a.getUTCDate()}–${dm(b)} ${b.getUTCFullYear()}`;
     if (first.slice(0, 4) === lastDay.slice(0, 4)) return `${dm(a)} – ${dm(b)} ${b.getUTCFullYear()}`;
     return `${dm(a)} ${a.getUTCFullYear()} – ${dm(b)} ${b.getUTCFullYear()}`;
@@ -512,8 +518,9 @@
   }
   if (days.length) {
     $("archive").hidden = false;
-    for (const id of ["from", "to"]) {
-      $(id).min = days[0]; $(id).max = days[days.length - 1]; $(id).value = days[days.length - 1];
+    for (const id of ["from", "to"]) {  // the days kept, written as everywhere on the page
+      $(id).append(...days.map((day) => new Option(dayText(day), day)));
+      $(id).value = days[days.length - 1];
       $(id).addEventListener("change", rangeTotals);
     }
     $("open-days").addEventListener("click", () => {
