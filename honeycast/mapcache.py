@@ -288,13 +288,13 @@ def _read_outline(path: Path) -> dict[str, object] | None:
     if not numbers or not isinstance(countries, list):
         return None
     for country in countries:
-        if not isinstance(country, dict) or not {"code", "d"} <= set(country) <= {"code", "d", "marker"}:
+        if not isinstance(country, dict) or not {"code", "d"} <= set(country) <= {"code", "d", "marker", "at"}:
             return None
-        marker = country.get("marker", [0, 0])
         if not isinstance(country["code"], str) or not re.fullmatch(r"[A-Z]{0,2}", country["code"]):
             return None
-        if not (isinstance(marker, list) and len(marker) == 2 and all(isinstance(v, int | float) for v in marker)):
-            return None
+        for point in (country.get("marker", [0, 0]), country.get("at", [0, 0])):
+            if not (isinstance(point, list) and len(point) == 2 and all(isinstance(v, int | float) for v in point)):
+                return None
         paths.append(country["d"])
     if not all(isinstance(one, str) and _PATH_DATA.fullmatch(one) for one in paths):
         return None

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PatchCollection, PathCollection
+from matplotlib.collections import LineCollection, PatchCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.path import Path as MplPath
@@ -18,7 +18,7 @@ from mpl_toolkits.basemap import Basemap
 
 from .look import LIT_MARKER, MAP_AXES, MARKER_AREA, THEMES, rgb255
 from .mapcache import MapLayer
-from .shapes import CountryShape, marker_centre, ring_areas
+from .shapes import CountryShape, marker_centre, ring_areas, spread
 
 
 def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_name: str) -> MapLayer:
@@ -43,16 +43,18 @@ def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_n
     paths = [_country_path(projection, country) for country in countries]
     codes = [country.code for country in countries]
     markers = _markers(paths, codes, axes, scale)
+    at, places = _places(markers, axes, scale)
+    to_data = axes.transData.inverted()
     axes.add_collection(
         PathCollection(paths, facecolors=theme.land, edgecolors=theme.border, linewidths=0.3 * scale, zorder=3)
     )
-    axes.add_collection(
-        PatchCollection(
-            [Circle(center, radius) for center, radius, _ in markers], facecolors=theme.land, edgecolors="none",
-            zorder=4,
-        ),
-        autolim=False,
-    )  # fmt: skip
+    leaders = [[to_data.transform(one), to_data.transform(place)] for one, place in zip(at, places, strict=True)
+               if np.hypot(*(np.asarray(place) - one)) > 0.5]  # fmt: skip
+    axes.add_collection(LineCollection(leaders, colors=theme.border, linewidths=0.6 * scale, zorder=4), autolim=False)
+    dots = [
+        Circle(_xy(to_data.transform(place)), radius) for place, (_, radius, _) in zip(places, markers, strict=True)
+    ]
+    axes.add_collection(PatchCollection(dots, facecolors=theme.land, edgecolors="none", zorder=5), autolim=False)
     base = figure_pixels(figure)
 
     labels_figure, labels_axes, _ = _figure(size, "#000000")
@@ -66,11 +68,11 @@ def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_n
     labels = raster[..., 0] + (raster[..., 1] << 8)
     land = (base == rgb255(theme.land)).all(axis=2)
     discs, rings = [], []
-    for center, _, _ in markers:  # a lit marker is drawn larger than the faint dot, with a ring
-        disc, ring = _disc_and_ring(axes.transData.transform(center), height, width, scale)
+    for one, place in zip(at, places, strict=True):  # a lit marker is drawn larger than the faint dot, with a ring
+        disc, ring = _disc_and_ring(np.asarray(place), height, width, scale)
         discs.append(disc)
         rings.append(ring)
-        _fill_under(labels.ravel(), land.ravel(), np.concatenate([disc, ring]))
+        _fill_under(labels.ravel(), land.ravel(), np.concatenate(_disc_and_ring(one, height, width, scale)))
     interior = (labels > 0) & land
     pixels = np.flatnonzero(interior)
     owners = labels.ravel()[pixels]
@@ -98,6 +100,36 @@ def _fill_under(labels: np.ndarray, land: np.ndarray, around: np.ndarray) -> Non
     owned = labels[around[land[around] & (labels[around] > 0)]]
     if len(unowned) and len(owned):
         labels[unowned] = np.bincount(owned).argmax()
+
+
+def marker_places(countries: Sequence[CountryShape], size: tuple[int, int]) -> dict[int, tuple[Point, Point]]:
+    """Return, per label of a country too small to see, where it is on a map of ``size`` and where its marker is
+    drawn (pixels from the top left): apart from every other lit marker."""
+    height = size[1]
+    _, axes, projection = _figure(size, "#000000")
+    paths = [_country_path(projection, country) for country in countries]
+    markers = _markers(paths, [country.code for country in countries], axes, height / 720)
+    at, places = _places(markers, axes, height / 720)
+    return {
+        index + 1: ((float(one[0]), height - float(one[1])), (place[0], height - place[1]))
+        for (_, _, index), one, place in zip(markers, at, places, strict=True)
+    }
+
+
+Point = tuple[float, float]
+
+
+def _places(
+    markers: list[tuple[tuple[float, float], float, int]], axes: Axes, scale: float
+) -> tuple[list[np.ndarray], list[Point]]:
+    """Return where each small country is (display points) and where its marker goes: apart from every other lit
+    marker (its disc and ring), a pixel between them."""
+    at = [axes.transData.transform(centre) for centre, _, _ in markers]
+    return at, spread([(float(x), float(y)) for x, y in at], 2 * sum(LIT_MARKER) * scale + 1)
+
+
+def _xy(values: np.ndarray) -> tuple[float, float]:
+    return float(values[0]), float(values[1])
 
 
 def _packed(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -182,6 +214,10 @@ def _disc_and_ring(centre: np.ndarray, height: int, width: int, scale: float) ->
     return flat[inside & (distance <= radius)], flat[inside & (distance > radius) & (distance <= radius + ring)]
 
 
+VIEW_MARKER = (4.5, 0.7)
+"""The viewer's lit marker in view box units: its radius and half its ring's width (viewer.js, paintMap)."""
+
+
 def world_outline(countries: Sequence[CountryShape], width: int = 1000, tolerance: float = 0.9) -> dict[str, object]:
     """Return the map as SVG path data for the viewer: the frames' own Robinson projection, simplified once.
 
@@ -221,6 +257,13 @@ def world_outline(countries: Sequence[CountryShape], width: int = 1000, toleranc
             if centre is not None:
                 shape["marker"] = [round(centre[0], 1), round(centre[1], 1)]
         shapes.append(shape)
+    # Markers apart from one another as the viewer draws them lit (VIEW_MARKER), a leader from where each belongs.
+    marked = [(shape, point) for shape in shapes if isinstance(point := shape.get("marker"), list)]
+    places = spread([(point[0], point[1]) for _, point in marked], 2 * sum(VIEW_MARKER) + 1)
+    for (shape, point), place in zip(marked, places, strict=True):
+        moved = [round(place[0], 1), round(place[1], 1)]
+        if moved != point:
+            shape["at"], shape["marker"] = point, moved
     return {
         "width": width,
         "height": height,

@@ -81,3 +81,27 @@ def marker_centre(rings: list[np.ndarray], limit: float) -> tuple[float, float] 
         return None
     biggest = rings[int(np.argmax(areas))]
     return float(biggest[:, 0].mean()), float(biggest[:, 1].mean())
+
+
+def spread(points: list[tuple[float, float]], apart: float) -> list[tuple[float, float]]:
+    """Return the markers' places: each where its country is, or, where that comes within ``apart`` of a marker
+    placed before it (Benelux, Hong Kong and Macau), the nearest free place around it, on rings a half ``apart``
+    wider each time (the first free of 16 bearings, clockwise from the east); a leader shows where it belongs."""
+    placed: list[tuple[float, float]] = []
+
+    def free(x: float, y: float) -> bool:
+        return all((x - other_x) ** 2 + (y - other_y) ** 2 >= apart**2 for other_x, other_y in placed)
+
+    for x, y in points:
+        place = (x, y)
+        if not free(x, y):
+            bearings = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+            place = next(
+                (x + reach * float(np.cos(angle)), y + reach * float(np.sin(angle)))
+                for ring in itertools.count(1)
+                for reach in (ring * apart / 2,)
+                for angle in bearings
+                if free(x + reach * float(np.cos(angle)), y + reach * float(np.sin(angle)))
+            )
+        placed.append(place)
+    return placed

@@ -125,6 +125,14 @@
     path.setAttribute("fill", colors.land);
     svg.append(path);
     const shape = { code: country.code, nodes: [path] };
+    if (country.marker && country.at) {  // moved apart from a neighbour's marker: a leader from where it belongs
+      const leader = document.createElementNS(SVG, "line");
+      for (const [name, value] of [["x1", country.at[0]], ["y1", country.at[1]], ["x2", country.marker[0]],
+        ["y2", country.marker[1]], ["stroke", colors.border], ["stroke-width", "0.6"], ["class", "leader"]]) {
+        leader.setAttribute(name, value);
+      }
+      markers.append(leader);
+    }
     if (country.marker) {
       const dot = document.createElementNS(SVG, "circle");
       dot.setAttribute("cx", country.marker[0]);
