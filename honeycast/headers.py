@@ -13,6 +13,8 @@ from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import NamedTuple
 
+from .sources import MAX_LINE
+
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 _PROGRAM = r"(?P<program>sshd(?:-session)?(?:\(pam_unix\))?|\[sshd\])"
 _SYSLOG = re.compile(
@@ -124,9 +126,9 @@ def _journal(line: str, tz: tzinfo) -> Header | None:
         return None
     if not isinstance(record, dict):
         return None
-    program = record.get("SYSLOG_IDENTIFIER") or record.get("_COMM")
-    message = record.get("MESSAGE")
-    if program not in ("sshd", "sshd-session") or not isinstance(message, str):
+    program = _field(record.get("SYSLOG_IDENTIFIER")) or _field(record.get("_COMM"))
+    message = _field(record.get("MESSAGE"))
+    if program not in ("sshd", "sshd-session") or message is None:
         return None
     try:
         time = datetime.fromtimestamp(int(record["__REALTIME_TIMESTAMP"]) / 1e6, UTC).astimezone(tz)
@@ -134,8 +136,21 @@ def _journal(line: str, tz: tzinfo) -> Header | None:
         pid = int(pid_text) if pid_text and len(str(pid_text)) <= _MAX_PID_DIGITS else None
     except (KeyError, ValueError, TypeError, OverflowError, OSError):
         return None
-    host = record.get("_HOSTNAME")
-    return time, _text(host) if isinstance(host, str) else "", program, pid, _text(message)
+    return time, _field(record.get("_HOSTNAME")) or "", program, pid, message
+
+
+def _field(value: object) -> str | None:
+    """Return a journal field's text: a string, or the array of byte values journalctl writes for text that is not
+    printable UTF-8 (its invalid bytes as U+FFFD, as in a syslog file); None for anything else."""
+    if isinstance(value, str):
+        return _text(value)
+    if (
+        isinstance(value, list)
+        and len(value) <= MAX_LINE
+        and all(type(one) is int and 0 <= one <= 255 for one in value)
+    ):
+        return bytes(value).decode("utf-8", "replace")
+    return None
 
 
 def _text(value: str) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -549,6 +550,21 @@ def test_journald_json_record() -> None:
         "8.8.8.8",
     )
     assert event.time == datetime.fromtimestamp(1796019882, UTC)
+
+
+def test_journald_text_as_byte_values_is_read() -> None:
+    """journalctl -o json writes a field that is not printable UTF-8 as an array of byte values: such a record is read,
+    its bad bytes as U+FFFD (as in a syslog file), not dropped."""
+    message = list(b"Failed password for invalid user r\xffot from 8.8.8.8 port 22 ssh2")
+    line = json.dumps(
+        {"__REALTIME_TIMESTAMP": "1796019882000000", "_HOSTNAME": list(b"bastion"), "SYSLOG_IDENTIFIER": "sshd",
+         "_PID": "4242", "MESSAGE": message}
+    )  # fmt: skip
+    event = parse(line)
+    assert event is not None
+    assert (event.host, event.kind, event.user, event.source_ip) == ("bastion", K.FAILED, "r\ufffdot", "8.8.8.8")
+    for bad in ([256], [-1], ["a"], [True]):  # not bytes: not a field honeycast reads
+        assert parse(json.dumps({**json.loads(line), "MESSAGE": bad})) is None
 
 
 @pytest.mark.parametrize(
