@@ -444,6 +444,25 @@ def test_serve_previews_a_built_site_until_interrupted(small_site_path: Path, tm
         assert status("index.html", host=f"localhost:{found[2]}") == 200
         assert status("index.html", host="attacker.example") == 421  # DNS rebinding
         assert status("index.html", host="127.0.0.1.attacker.example:80") == 421
+        assert status("index.html%00.png") == 404 and status("%00") == 404  # a NUL in the path: no such file
+        # Parts of the video, as Safari and iOS ask for them before they play an MP4
+        video = (site / "timelapse.mp4").read_bytes()
+        for asked, first, last in (
+            ("bytes=0-1", 0, 1),
+            ("bytes=100-", 100, len(video) - 1),
+            ("bytes=-10", len(video) - 10, len(video) - 1),
+        ):
+            request = urllib.request.Request(base + "timelapse.mp4", headers={"Range": asked})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 206, asked
+                assert response.headers["Content-Range"] == f"bytes {first}-{last}/{len(video)}"
+                assert response.read() == video[first : last + 1]
+        request = urllib.request.Request(base + "timelapse.mp4", headers={"Range": f"bytes={len(video)}-"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            raise AssertionError("a range past the end was served")
+        except urllib.error.HTTPError as error:
+            assert error.code == 416 and error.headers["Content-Range"] == f"bytes */{len(video)}"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         assert "Traceback" not in process.stderr.read()
