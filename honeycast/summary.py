@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .site import snippets
-from .terminal import stderr
+from .terminal import stderr, stdout
 
 if TYPE_CHECKING:
     from .build import BuildOptions, BuildResult
@@ -17,7 +17,7 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
     timeline = result.timeline
     totals = timeline.totals
     top = ", ".join(f"{code} {count:,}" for code, count in totals.most_common(5))
-    stderr.print(
+    stdout.print(
         f"[bold]{sum(totals.values()):,}[/] attempts from [bold]{timeline.countries_hit}[/] countries, "
         f"{sum(timeline.probe_totals.values()):,} probes "
         f"({timeline.sshd_lines:,} sshd lines, {timeline.distinct_addresses:,} addresses)",
@@ -33,7 +33,7 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
     for line in assumptions(result, options.read.year):
         stderr.print(line, markup=False, soft_wrap=True)
     if top:
-        stderr.print(f"top origins: {top}", markup=False, soft_wrap=True)
+        stdout.print(f"top origins: {top}", markup=False, soft_wrap=True)
     if result.replaced_history:
         stderr.print(
             f"{result.out}: the history of its earlier builds was replaced by this build's (--append adds to it)",
@@ -43,7 +43,7 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
     if result.history_days:
         days = result.history_days
         hosts = len(timeline.hosts)
-        stderr.print(
+        stdout.print(
             f"history: {days:,} day{'s' if days != 1 else ''} kept in data/history/"
             + (f", {hosts} hosts" if hosts > 1 else "")
             + (" (these logs added to it: lines of times counted before were skipped)" if options.append else ""),
@@ -54,15 +54,15 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
         kinds = ", ".join(f"{kind} {count:,}" for kind, count in timeline.events.most_common())
         stderr.print(f"sshd events read: {kinds}", markup=False, soft_wrap=True)
     geoip = result.geoip
-    stderr.print(f"{geoip.credit}; database built {geoip.built.date().isoformat()}", markup=False, soft_wrap=True)
+    stdout.print(f"{geoip.credit}; database built {geoip.built.date().isoformat()}", markup=False, soft_wrap=True)
     for path in result.outputs:
-        stderr.print(f"  wrote {path}", markup=False, soft_wrap=True)
+        stdout.print(f"  wrote {path}", markup=False, soft_wrap=True)
     prefix = options.base_url or f"{result.out.name}/"
     where = "" if options.base_url else " (links relative to the site; --base-url makes them absolute)"
-    stderr.print(f"paste it{where}:", markup=False, soft_wrap=True)
+    stdout.print(f"paste it{where}:", markup=False, soft_wrap=True)
     for place, text in snippets(prefix, options.title, options.gif):
-        stderr.print(f"  {place}: {text}", markup=False, soft_wrap=True)
-    stderr.print(f"done in {result.seconds:.1f} s")
+        stdout.print(f"  {place}: {text}", markup=False, soft_wrap=True)
+    stdout.print(f"done in {result.seconds:.1f} s")
     if verbose:
         from .stopwatch import stages_text
 

@@ -127,10 +127,14 @@ def test_theme_choices_are_the_themes_the_maps_know() -> None:
 def test_quiet_and_verbose_builds(tmp_path: Path) -> None:
     args = ["build", str(SMALL_LOG), str(tmp_path / "site"), "--year", "2026", "--tz", "UTC", "--no-frames"]
     quiet = runner.invoke(app, [*args, "--quiet"])
-    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
     verbose = runner.invoke(app, [*args, "-v"])
     assert verbose.exit_code == 0
-    assert verbose.stderr.startswith("11 attempts from 5 countries")  # no blank line before the summary
+    assert verbose.stdout.startswith("11 attempts from 5 countries")  # no blank line before the summary
+    # results (what was written, what to paste) on standard output; what was assumed and where time went on error
+    assert "  wrote " in verbose.stdout and "paste it" in verbose.stdout and "done in" in verbose.stdout
+    assert "wrote" not in verbose.stderr and "paste it" not in verbose.stderr
+    assert "span 2026-11-29" in verbose.stderr and "span " not in verbose.stdout
     assert "sshd events read: failed 11, disconnected 2, invalid_user 2, accepted 1," in verbose.stderr
     stages = re.search(r"^time: (.*)$", verbose.stderr, re.MULTILINE)
     assert stages is not None, verbose.stderr
@@ -391,11 +395,11 @@ def test_build_summary_and_rebuild_over_its_own_site(tmp_path: Path) -> None:
     args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--slice", "30m"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert "11 attempts from 5 countries, 2 probes" in first.stderr
+    assert "11 attempts from 5 countries, 2 probes" in first.stdout
     assert "span 2026-11-29 06:00 to 2026-11-29 07:00 UTC: 2 slices of 30 min" in first.stderr
     assert "yearless timestamps read as 2026 (--year)" in first.stderr
-    assert "geo-whois-asn-country" in first.stderr and "database built 2026-06-17" in first.stderr
-    assert f"wrote {out / 'timelapse.mp4'}" in first.stderr
+    assert "geo-whois-asn-country" in first.stdout and "database built 2026-06-17" in first.stdout
+    assert f"wrote {out / 'timelapse.mp4'}" in first.stdout
     assert len(list((out / "frames").glob("*.png"))) == 2
     (out / "frames" / "0007.png").write_bytes(b"stale")  # left over from an older, longer build
     second = runner.invoke(app, args)
@@ -495,13 +499,13 @@ def test_base_url_gives_absolute_snippets_link_previews_and_oembed(tmp_path: Pat
     result = runner.invoke(app, [*args, "--title", title, "--base-url", "https://alice.example.org/ssh"])
     assert result.exit_code == 0, result.output
     base = "https://alice.example.org/ssh/"
-    lines = result.stderr.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[lines.index("paste it:") + 1].endswith(
         f'<iframe src="{base}embed.html" width="640" height="420" style="border:0" loading="lazy" '
         'title="bastion [1] | &quot;night&quot; &lt;b&gt;"></iframe>'
     )
-    assert f'[![bastion \\[1\\] | "night" \\<b\\>]({base}poster.png)]({base})' in result.stderr
-    assert f'[[File:timelapse.gif|bastion &#91;1&#93; &#124; "night" <b>|link={base}]]' in result.stderr
+    assert f'[![bastion \\[1\\] | "night" \\<b\\>]({base}poster.png)]({base})' in result.stdout
+    assert f'[[File:timelapse.gif|bastion &#91;1&#93; &#124; "night" <b>|link={base}]]' in result.stdout
     page = (out / "index.html").read_text(encoding="utf-8")
     assert f'<meta property="og:image" content="{base}poster.png">' in page
     assert '<meta property="og:title" content="bastion [1] | &quot;night&quot; &lt;b&gt;">' in page
@@ -517,8 +521,8 @@ def test_without_base_url_the_snippets_are_relative_and_there_are_no_previews(tm
     args = ["build", str(SMALL_LOG), str(out), "--year", "2026", "--tz", "UTC", "--no-frames"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "paste it (links relative to the site; --base-url makes them absolute):" in result.stderr
-    assert '<iframe src="site/embed.html"' in result.stderr
+    assert "paste it (links relative to the site; --base-url makes them absolute):" in result.stdout
+    assert '<iframe src="site/embed.html"' in result.stdout
     assert "MediaWiki" not in result.stderr  # it links only to absolute addresses
     assert "og:" not in (out / "index.html").read_text(encoding="utf-8")
     assert not (out / "oembed.json").exists()

@@ -373,6 +373,6 @@ def test_a_span_of_probes_only_still_draws_its_maps_and_summary(tmp_path: Path) 
     args = ["build", str(log), str(out), "--year", "2026", "--tz", "UTC", "--no-frames", "--size", "640x360"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "0 attempts from 0 countries, 2 probes" in result.stderr
+    assert "0 attempts from 0 countries, 2 probes" in result.stdout
     with Image.open(out / "summary.png") as summary, Image.open(out / "poster.png") as poster:
         assert summary.size == poster.size == (640, 360)
