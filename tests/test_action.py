@@ -73,3 +73,21 @@ def test_the_build_step_builds_a_site_from_the_inputs(tmp_path: Path) -> None:
     assert "<title>bastion-1, &#x27;yesterday&#x27; $(touch pwned)</title>" in page
     assert (tmp_path / "site" / "oembed.json").is_file()
     assert not (tmp_path / "pwned").exists()
+
+
+CURRENT = {
+    "actions/checkout": "v7",
+    "actions/setup-python": "v7",
+    "actions/cache/restore": "v6",
+    "actions/cache/save": "v6",
+    "actions/upload-pages-artifact": "v5",
+    "actions/deploy-pages": "v5",
+}
+"""The current major of each action the README's workflows and the action use."""
+
+
+def test_the_workflows_shown_use_the_current_majors() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8") + (ROOT / "action.yml").read_text(encoding="utf-8")
+    used = re.findall(r"(actions/[\w/-]+)@(v\d+)", text)
+    assert {name for name, _ in used} == set(CURRENT), used
+    assert all(CURRENT[name] == major for name, major in used), used
