@@ -61,7 +61,9 @@ class MapCanvas:
         self._bounds = layer.bounds
         # A lit marker is drawn larger than the faint dot of the map, with a ring, over whatever lies there.
         self._lit_markers = layer.markers()
-        self._ring = np.array(rgb255(theme.text), dtype=np.uint8)
+        # A lit marker's ring: the theme's text colour or its background, whichever stands out more from the disc,
+        # so a small country lit like the large one around it (Hong Kong on China) stays told apart.
+        self._rings = np.array([rgb255(theme.text), rgb255(theme.background)], dtype=np.uint8)
 
     def _decorated(self, base: np.ndarray, look: Look, legend: str) -> np.ndarray:
         """Return the map with the title and credits above it and the keys to its colours below it."""
@@ -101,7 +103,7 @@ class MapCanvas:
             if marker is not None:
                 disc, ring = marker
                 flat[disc] = palette[label]
-                flat[ring] = self._ring
+                flat[ring] = self._rings[np.argmax([contrast(palette[label], one) for one in self._rings])]
         return frame
 
 
@@ -281,3 +283,15 @@ def plain_text(text: str, limit: int = 24) -> str:
     """Return attacker-chosen text to show on an image: control and invisible characters made visible, short."""
     shown = "".join(char if char.isprintable() else "\ufffd" for char in text)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def contrast(first: np.ndarray, second: np.ndarray) -> float:
+    """Return the contrast ratio (WCAG) of two RGB colours (0–255): 1 to 21."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(rgb: np.ndarray) -> float:
+    share = np.asarray(rgb, dtype=float) / 255
+    linear = np.where(share <= 0.03928, share / 12.92, ((share + 0.055) / 1.055) ** 2.4)
+    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))

@@ -30,7 +30,7 @@ from honeycast.look import THEMES, Look, afterglow_slices
 from honeycast.mapcache import map_layer
 from honeycast.paint import TICK_GAP, colour_ticks
 from honeycast.png import save_png
-from honeycast.render import Captioner, MapCanvas, palettes, render_frames
+from honeycast.render import Captioner, MapCanvas, contrast, palettes, render_frames
 from honeycast.video import GIF_MAX_AREA, gif_width, probe
 
 
@@ -257,6 +257,23 @@ def test_the_viewers_markers_never_touch_and_lead_back_to_their_country() -> Non
         assert (x1 - x2) ** 2 + (y1 - y2) ** 2 >= apart**2, (first["code"], second["code"])
     moved = [one for one in countries if "at" in one]
     assert moved and all(np.hypot(*np.subtract(one["marker"], one["at"])) < 12 * apart for one in moved)
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_a_lit_marker_stands_out_from_its_lit_neighbour(theme: str) -> None:
+    """Hong Kong and China lit alike, at the top of the scale and at its bottom: Hong Kong's ring stands out from
+    China's fill (it was as dark as the light theme's top, and Hong Kong vanished)."""
+    canvas = MapCanvas(map_layer((1280, 720), theme), Look(title="t", credit="c", theme=theme), peak=100, legend="x")
+    land = np.array(canvas.land, dtype=np.uint8)
+
+    for count in (1.0, 100.0):
+        palette = np.tile(land, (len(canvas.codes) + 1, 1))
+        lit = canvas.colour(np.array([count]))[0]
+        for code in ("CN", "HK"):
+            palette[canvas.codes.index(code) + 1] = lit
+        frame = canvas.paint(palette).reshape(-1, 3)
+        _, ring = canvas._lit_markers[canvas.codes.index("HK") + 1]
+        assert contrast(frame[ring[0]], lit) >= 3, (theme, count)
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (640, 360), (392, 220)])

@@ -178,6 +178,18 @@
     }
   }
 
+  // A lit marker's ring: the text colour or the background, whichever stands out more from its fill (as on the
+  // frames), so a small country lit like the large one around it stays told apart.
+  function luminance(hex) {
+    const [r, g, b] = [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16) / 255)
+      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+  function contrast(a, b) {
+    const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (light + 0.05) / (dark + 0.05);
+  }
+  const ringFor = (fill) => (contrast(fill, colors.text) >= contrast(fill, colors.background) ? colors.text : colors.background);
   function paintMap() {
     for (const shape of shapes) {
       if (!shape.code) continue;
@@ -185,7 +197,7 @@
       for (const node of shape.nodes) node.setAttribute("fill", fill);
       if (shape.nodes.length > 1) {  // a small country's marker: a faint dot, ringed and larger while lit
         const lit = fill !== colors.land;
-        shape.nodes[1].setAttribute("stroke", lit ? colors.text : "none");
+        shape.nodes[1].setAttribute("stroke", lit ? ringFor(fill) : "none");
         shape.nodes[1].setAttribute("r", lit ? "4.5" : "3");
       }
     }
