@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import math
 import re
 import shutil
 import threading
@@ -413,7 +414,7 @@ def test_the_afterglow_is_grey_and_keyed_in_the_viewer_as_on_the_frames(
     assert style["afterglow"] == 3 and style["afterglow_minutes"] == 30
     page.keyboard.press("ArrowRight")  # China was hit in slice 0 only: in slice 1 it glows
     land, glow = ([int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in (colors["land"], colors["glow"]))
-    expected = "#" + "".join(f"{round(a + (b - a) * 0.75):02x}" for a, b in zip(land, glow, strict=True))
+    expected = "#" + "".join(f"{math.floor(a + (b - a) * 0.75 + 0.5):02x}" for a, b in zip(land, glow, strict=True))
     assert fill_of(page, "CN") == expected
     expect(page.locator("#glow-label")).to_have_text("hit in the last 30 min")
     page.click("#period-day")
