@@ -167,12 +167,13 @@ def add_timeline(
         if not one.counts and not one.probes:
             continue
         slices = _day(history, one.start.date(), tz)["slices"]
-        entry = slices.get(one.start.isoformat())
+        key = one.start.isoformat()
+        entry = slices.get(key)
         if entry is None:  # a zone change the day's grid did not foresee
-            entry = slices[one.start.isoformat()] = _empty_slice()
+            entry = slices[key] = _empty_slice()
         _add_counts(entry["counts"], one.counts)
         _add_counts(entry["probes"], one.probes)
-        before = history.tail.get(one.start.isoformat())
+        before = history.tail.get(key)
         if before is None:
             _add_counts(entry["addresses"], one.addresses)
             entry["top_sources"] = _top_summed(entry["top_sources"], one.sources)

@@ -10,6 +10,7 @@ shown), and the next build adds to those slices exactly as one build of both nig
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -54,8 +55,10 @@ def first_kept(covered: Iterable[list[Span]], slice_seconds: int, tz: tzinfo) ->
 
 
 def members(tally: Tally, shown: Callable[[str], bool]) -> Callable[[datetime], dict[str, str]]:
-    """Return, for a slice's start, the addresses counted in it that a tail keeps (digest → country)."""
+    """Return, for a slice's start, the addresses counted in it that a tail keeps (digest → country); each slice's
+    once (a slice both ended the build before and ends this one is asked twice)."""
 
+    @functools.cache
     def of(start: datetime) -> dict[str, str]:
         part = tally.slices.get(start)
         if part is None:
