@@ -92,16 +92,12 @@ def spread(points: list[tuple[float, float]], apart: float) -> list[tuple[float,
     def free(x: float, y: float) -> bool:
         return all((x - other_x) ** 2 + (y - other_y) ** 2 >= apart**2 for other_x, other_y in placed)
 
+    bearings = [(float(np.cos(angle)), float(np.sin(angle))) for angle in np.linspace(0, 2 * np.pi, 16, endpoint=False)]
     for x, y in points:
-        place = (x, y)
-        if not free(x, y):
-            bearings = np.linspace(0, 2 * np.pi, 16, endpoint=False)
-            place = next(
-                (x + reach * float(np.cos(angle)), y + reach * float(np.sin(angle)))
-                for ring in itertools.count(1)
-                for reach in (ring * apart / 2,)
-                for angle in bearings
-                if free(x + reach * float(np.cos(angle)), y + reach * float(np.sin(angle)))
-            )
-        placed.append(place)
+        around = (
+            (x + ring * apart / 2 * east, y + ring * apart / 2 * north)
+            for ring in itertools.count(1)
+            for east, north in bearings
+        )
+        placed.append((x, y) if free(x, y) else next(place for place in around if free(*place)))
     return placed
