@@ -180,9 +180,8 @@
 
   // A lit marker's ring: the text colour or the background, whichever stands out more from its fill (as on the
   // frames), so a small country lit like the large one around it stays told apart.
-  function luminance(hex) {
-    const [r, g, b] = [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16) / 255)
-      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  function luminance(colour) {
+    const [r, g, b] = hex(colour).map((v) => v / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   }
   function contrast(a, b) {
