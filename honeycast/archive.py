@@ -113,6 +113,9 @@ def _there(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
+_Read = TypeVar("_Read")
+
+
 def _checked(path: Path, check: Callable[[dict[str, Any]], _Read]) -> _Read:
     """Return a document of the history read from ``path`` and checked by ``check``: one InputError naming the
     file and the first field that is not what honeycast writes."""
@@ -121,9 +124,6 @@ def _checked(path: Path, check: Callable[[dict[str, Any]], _Read]) -> _Read:
         return check(document)
     except schema.Invalid as problem:
         raise InputError(f"{path}: {problem}") from None
-
-
-_Read = TypeVar("_Read")
 
 
 def _attackers(document: dict[str, Any]) -> dict[str, list[Any]]:
