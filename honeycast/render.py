@@ -64,6 +64,8 @@ class MapCanvas:
         # A lit marker's ring: the theme's text colour or its background, whichever stands out more from the disc,
         # so a small country lit like the large one around it (Hong Kong on China) stays told apart.
         self._rings = np.array([rgb255(theme.text), rgb255(theme.background)], dtype=np.uint8)
+        self._ring_of: dict[bytes, np.ndarray] = {}
+        """The ring chosen for each disc colour, once: a frame's colours come from the scale's 256 and the glow."""
 
     def _decorated(self, base: np.ndarray, look: Look, legend: str) -> np.ndarray:
         """Return the map with the title and credits above it and the keys to its colours below it."""
@@ -103,8 +105,17 @@ class MapCanvas:
             if marker is not None:
                 disc, ring = marker
                 flat[disc] = palette[label]
-                flat[ring] = self._rings[np.argmax([contrast(palette[label], one) for one in self._rings])]
+                flat[ring] = self._ring(palette[label])
         return frame
+
+    def _ring(self, colour: np.ndarray) -> np.ndarray:
+        """Return the ring of a lit marker of ``colour``: of the text colour and the background, the one that
+        stands out more from it."""
+        key = colour.tobytes()
+        found = self._ring_of.get(key)
+        if found is None:
+            found = self._ring_of[key] = self._rings[np.argmax([contrast(colour, one) for one in self._rings])]
+        return found
 
 
 def palettes(canvas: MapCanvas, timeline: Timeline, afterglow: int) -> np.ndarray:
