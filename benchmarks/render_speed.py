@@ -87,7 +87,7 @@ def main() -> None:
     cached = time.perf_counter() - began
     canvas = MapCanvas(layer, look, peak=timeline.peak, legend="attempts")
     frames = [
-        Captioner(look.size, THEMES[look.theme]).write(canvas.paint(palette), *caption)
+        Captioner(canvas.layout, THEMES[look.theme]).write(canvas.paint(palette), *caption)
         for palette, caption in zip(palettes(canvas, timeline, 3), captions(timeline), strict=True)
     ]
     fast = png.deflate
@@ -107,7 +107,7 @@ def main() -> None:
             frames_dir.mkdir()
         began = time.perf_counter()
         written = write_videos(
-            render_frames(timeline, layer, look, frames_dir), [mp4(Path(folder) / "t.mp4")], look.size, 12
+            render_frames(timeline, [(layer, canvas.layout)], look, frames_dir), [mp4(Path(folder) / "t.mp4")], 12
         )
         day = time.perf_counter() - began
         size = (Path(folder) / "t.mp4").stat().st_size

@@ -250,17 +250,20 @@ def _render(
     """
     began = time.perf_counter()
     from .charts import render_summary
+    from .layout import frame_layout, gif_size
     from .look import Look
     from .mapcache import map_layer, world_outline
     from .png import save_png
-    from .render import render_frames, render_poster, viewer_style
-    from .video import gif, gif_width, mp4, webm, write_videos
+    from .render import credit_line, look_layout, render_frames, render_poster, viewer_style
+    from .video import gif, mp4, webm, write_videos
 
     look = Look(
         title=meta.title, credit=meta.geoip.credit, size=(meta.width, meta.height), theme=options.theme,
         afterglow=options.afterglow,
     )  # fmt: skip
-    layer = map_layer(look.size, look.theme)
+    layout = look_layout(look)
+    layer = map_layer(look.size, look.theme, layout.axes)
+    layers = [(layer, layout)]
     written = ["timelapse.mp4", "poster.png", "summary.png"]
     frames_dir = staging / "frames" if options.frames else None
     if frames_dir is not None:
@@ -271,12 +274,15 @@ def _render(
         videos.append(webm(staging / "timelapse.webm"))
         written.append("timelapse.webm")
     if options.gif:
-        videos.append(gif(staging / "timelapse.gif", gif_width(len(timeline.slices), look.size)))
+        size = gif_size(len(timeline.slices), credit_line(look))
+        small = frame_layout(size, credit_line(look), look.afterglow)
+        layers.append((map_layer(size, look.theme, small.axes), small))
+        videos.append(gif(staging / "timelapse.gif", stream=1))
         written.append("timelapse.gif")
     reporter.stage("Rendering maps", total=len(timeline.slices))
     clock.add("frames", time.perf_counter() - began)
 
-    def counted(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    def counted(frames: Iterator[tuple[np.ndarray, ...]]) -> Iterator[tuple[np.ndarray, ...]]:
         while True:
             began = time.perf_counter()
             frame = next(frames, None)
@@ -295,9 +301,9 @@ def _render(
         then(world, viewer_style(layer, look, timeline.peak, timeline.slice_seconds))
 
     began, staged = time.perf_counter(), sum(clock.seconds.values())
-    frames = render_frames(timeline, layer, look, frames_dir, workers=options.workers)
+    frames = render_frames(timeline, layers, look, frames_dir, workers=options.workers)
     try:
-        count = write_videos(counted(frames), videos, look.size, meta.fps, meanwhile)
+        count = write_videos(counted(frames), videos, meta.fps, meanwhile)
     finally:
         frames.close()  # stops the frame workers before a failed build removes the folder they write into
     # Sending the frames and waiting for the encoders: what no other stage took of the time.

@@ -10,8 +10,11 @@ from enum import StrEnum
 
 MAX_SIZE = (3840, 2160)
 """The largest frame size (4K UHD)."""
-MAP_AXES = (0.02, 0.13, 0.96, 0.77)
+Box = tuple[float, float, float, float]
+MAP_AXES: Box = (0.02, 0.13, 0.96, 0.77)
 """Where the map sits in a frame (left, bottom, width, height, as shares of the frame); it fills that box."""
+ROBINSON_ASPECT = 0.8487 * 3.14159265 / 1.3523
+"""The world's width over its height in the Robinson projection (its x reaches 0.8487 π, its y 1.3523)."""
 
 
 MARKER_AREA = 100.0
@@ -21,6 +24,21 @@ a larger shape elsewhere (Australia's Ashmore Islands) gets none: the large shap
 
 LIT_MARKER = (5.5, 1.3)
 """Radius and ring width, in pixels at 1280×720, of a small country's marker while it is lit."""
+LEAST_MARKER = (2.0, 1.0)
+"""The least radius and ring width, in pixels, of a lit marker on a small map: still a disc with a ring."""
+FAINT_MARKER = 1.5
+"""The least radius, in pixels, of an unlit marker's faint dot."""
+
+
+def map_scale(size: tuple[int, int], axes: Box) -> float:
+    """Return the size of a frame's map against the map of a 1280×720 frame: what its lines and markers are
+    scaled by."""
+    return axes[3] * size[1] / (MAP_AXES[3] * 720)
+
+
+def lit_marker(scale: float) -> tuple[float, float]:
+    """Return the radius and ring width, in pixels, of a lit marker on a map of ``scale``."""
+    return max(LIT_MARKER[0] * scale, LEAST_MARKER[0]), max(LIT_MARKER[1] * scale, LEAST_MARKER[1])
 
 
 def rgb255(colour: str) -> tuple[int, int, int]:

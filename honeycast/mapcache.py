@@ -30,7 +30,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from .look import LIT_MARKER, MAP_AXES, MARKER_AREA, THEMES
+from .look import LEAST_MARKER, LIT_MARKER, MAP_AXES, MARKER_AREA, THEMES, Box
 from .shapes import data_dir, load_countries
 
 FORMAT = 1
@@ -111,20 +111,21 @@ def key(kind: str, **values: object) -> str:
     return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 
-def map_layer(size: tuple[int, int], theme: str) -> MapLayer:
-    """Return the map at ``size`` and ``theme``: from the cache, or drawn (and kept there)."""
+def map_layer(size: tuple[int, int], theme: str, axes: Box = MAP_AXES) -> MapLayer:
+    """Return the map at ``size`` and ``theme``, placed at ``axes``: from the cache, or drawn (and kept there)."""
     values = {
         "size": list(size),
         "theme": asdict(THEMES[theme]),
-        "axes": MAP_AXES,
+        "axes": axes,
         "marker_area": MARKER_AREA,
         "lit_marker": LIT_MARKER,
+        "least_marker": LEAST_MARKER,
     }
 
     def drawn() -> MapLayer:
         from .projection import draw_layer
 
-        layer: MapLayer = draw_layer(load_countries(), size, theme)
+        layer: MapLayer = draw_layer(load_countries(), size, theme, axes)
         return layer
 
     return _kept(key("map", **values) + ".npz", lambda path: _read_layer(path, size, theme), drawn, _save_layer)

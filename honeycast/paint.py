@@ -87,9 +87,11 @@ def colour_bar(
     colours: tuple[str, str],
     size: float,
     label: str,
+    centred: bool = True,
 ) -> None:
     """Draw a horizontal colour bar in ``box`` (left, top, right, bottom) with ``marks`` labelled below it and
-    ``label`` under them; ``colours`` are the outline's and the text's, ``size`` the text's points."""
+    ``label`` under them (centred, or from the bar's left); ``colours`` are the outline's and the text's, ``size``
+    the text's points."""
     left, top, right, bottom = box
     width = right - left
     steps = len(scale.ramp)
@@ -102,7 +104,8 @@ def colour_bar(
     for x, mark in _apart(draw, [(left + float(scale.position(np.array([mark]))[0]) * width, mark) for mark in marks],
                           small):  # fmt: skip
         lowest = max(lowest, tick(draw, (x, bottom), mark, small, colours[1]))
-    draw.text((left + width / 2, lowest + 4 * POINT), label, font=small, fill=colours[1], anchor="mt")
+    at = (left + width / 2, "mt") if centred else (left, "lt")
+    draw.text((at[0], lowest + 4 * POINT), label, font=small, fill=colours[1], anchor=at[1])
 
 
 def _apart(

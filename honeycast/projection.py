@@ -16,12 +16,14 @@ from matplotlib.patches import Circle
 from matplotlib.path import Path as MplPath
 from mpl_toolkits.basemap import Basemap
 
-from .look import LIT_MARKER, MAP_AXES, MARKER_AREA, THEMES, rgb255
+from .look import FAINT_MARKER, MAP_AXES, MARKER_AREA, THEMES, Box, lit_marker, map_scale, rgb255
 from .mapcache import MapLayer
 from .shapes import CountryShape, marker_centre, ring_areas, spread
 
 
-def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_name: str) -> MapLayer:
+def draw_layer(
+    countries: Sequence[CountryShape], size: tuple[int, int], theme_name: str, axes_box: Box = MAP_AXES
+) -> MapLayer:
     """Draw the map at one size and theme, and record which country each of its pixels shows.
 
     Basemap and matplotlib draw ocean, graticule, every country in the land colour with its border, and a
@@ -32,21 +34,21 @@ def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_n
     """
     theme = THEMES[theme_name]
     width, height = size
-    scale = height / 720
-    figure, axes, projection = _figure(size, theme.background)
-    projection.drawmapboundary(fill_color=theme.ocean, color=theme.border, linewidth=0.8 * scale)
+    scale = map_scale(size, axes_box)
+    figure, axes, projection = _figure(size, theme.background, axes_box)
+    projection.drawmapboundary(fill_color=theme.ocean, color=theme.border, linewidth=_line(0.8, scale))
     for draw, values in (
         (projection.drawparallels, range(-60, 90, 30)),
         (projection.drawmeridians, range(-180, 180, 30)),
     ):
-        draw(list(values), color=theme.grid, linewidth=0.5 * scale, dashes=[1, 0], labels=[0, 0, 0, 0])
+        draw(list(values), color=theme.grid, linewidth=_line(0.5, scale), dashes=[1, 0], labels=[0, 0, 0, 0])
     paths = [_country_path(projection, country) for country in countries]
     codes = [country.code for country in countries]
     markers = _markers(paths, codes, axes, scale)
     at, places = _places(markers, axes, scale)
     to_data = axes.transData.inverted()
     axes.add_collection(
-        PathCollection(paths, facecolors=theme.land, edgecolors=theme.border, linewidths=0.3 * scale, zorder=3)
+        PathCollection(paths, facecolors=theme.land, edgecolors=theme.border, linewidths=_line(0.3, scale), zorder=3)
     )
     leaders = [[to_data.transform(one), to_data.transform(place)] for one, place in zip(at, places, strict=True)
                if np.hypot(*(np.asarray(place) - one)) > 0.5]  # fmt: skip
@@ -57,7 +59,7 @@ def draw_layer(countries: Sequence[CountryShape], size: tuple[int, int], theme_n
     axes.add_collection(PatchCollection(dots, facecolors=theme.land, edgecolors="none", zorder=5), autolim=False)
     base = figure_pixels(figure)
 
-    labels_figure, labels_axes, _ = _figure(size, "#000000")
+    labels_figure, labels_axes, _ = _figure(size, "#000000", axes_box)
     index_colours = [_index_colour(index + 1) for index in range(len(paths))]
     collection = PathCollection(paths, facecolors=index_colours, edgecolors="none", zorder=3)
     collection.set_antialiased(False)
@@ -102,14 +104,16 @@ def _fill_under(labels: np.ndarray, land: np.ndarray, around: np.ndarray) -> Non
         labels[unowned] = np.bincount(owned).argmax()
 
 
-def marker_places(countries: Sequence[CountryShape], size: tuple[int, int]) -> dict[int, tuple[Point, Point]]:
+def marker_places(
+    countries: Sequence[CountryShape], size: tuple[int, int], axes_box: Box = MAP_AXES
+) -> dict[int, tuple[Point, Point]]:
     """Return, per label of a country too small to see, where it is on a map of ``size`` and where its marker is
     drawn (pixels from the top left): apart from every other lit marker."""
     height = size[1]
-    _, axes, projection = _figure(size, "#000000")
+    _, axes, projection = _figure(size, "#000000", axes_box)
     paths = [_country_path(projection, country) for country in countries]
-    markers = _markers(paths, [country.code for country in countries], axes, height / 720)
-    at, places = _places(markers, axes, height / 720)
+    markers = _markers(paths, [country.code for country in countries], axes, map_scale(size, axes_box))
+    at, places = _places(markers, axes, map_scale(size, axes_box))
     return {
         index + 1: ((float(one[0]), height - float(one[1])), (place[0], height - place[1]))
         for (_, _, index), one, place in zip(markers, at, places, strict=True)
@@ -125,7 +129,13 @@ def _places(
     """Return where each small country is (display points) and where its marker goes: apart from every other lit
     marker (its disc and ring), a pixel between them."""
     at = [axes.transData.transform(centre) for centre, _, _ in markers]
-    return at, spread([(float(x), float(y)) for x, y in at], 2 * sum(LIT_MARKER) * scale + 1)
+    return at, spread([(float(x), float(y)) for x, y in at], 2 * sum(lit_marker(scale)) + 1)
+
+
+def _line(points: float, scale: float) -> float:
+    """Return a line's width on a map of ``scale``: scaled with it, but not under 60 % of its width on a
+    1280×720 frame, so a small map keeps its borders."""
+    return points * max(scale, 0.6)
 
 
 def _xy(values: np.ndarray) -> tuple[float, float]:
@@ -139,11 +149,12 @@ def _packed(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return values, offsets
 
 
-def _figure(size: tuple[int, int], background: str) -> tuple[Figure, Axes, Basemap]:
+def _figure(size: tuple[int, int], background: str, axes_box: Box) -> tuple[Figure, Axes, Basemap]:
     width, height = size
-    figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=background)
+    # Agg's canvas is inches × dpi cut to whole pixels: 4.56 × 100 is 455.99…, so a millionth of a pixel more.
+    figure = Figure(figsize=((width + 1e-6) / 100, (height + 1e-6) / 100), dpi=100, facecolor=background)
     FigureCanvasAgg(figure)
-    axes = figure.add_axes(MAP_AXES)
+    axes = figure.add_axes(axes_box)
     axes.set_axis_off()
     projection = Basemap(projection="robin", lon_0=0, resolution=None, ax=axes)
     projection.set_axes_limits(ax=axes)
@@ -156,7 +167,7 @@ def _markers(
     """Return (centre, radius, index) of a marker for every country too small to see."""
     to_pixels = axes.transData
     markers = []
-    radius_px = 4.0 * scale
+    radius_px = max(4.0 * scale, FAINT_MARKER)
     unit = abs(to_pixels.inverted().transform((radius_px, 0))[0] - to_pixels.inverted().transform((0, 0))[0])
     centres = [
         marker_centre(_rings(to_pixels.transform(path.vertices), path.codes), MARKER_AREA * scale**2) if code else None
@@ -202,7 +213,7 @@ def _rings(vertices: np.ndarray, codes: object) -> list[np.ndarray]:
 
 def _disc_and_ring(centre: np.ndarray, height: int, width: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
     """Return the flat pixel indices of a lit marker's disc and of its ring, around a centre in display points."""
-    radius, ring = LIT_MARKER[0] * scale, LIT_MARKER[1] * scale
+    radius, ring = lit_marker(scale)
     reach = int(np.ceil(radius + ring)) + 1
     cx, cy = float(centre[0]), height - float(centre[1])  # display points count up from the bottom
     xs = np.arange(int(cx) - reach, int(cx) + reach + 1)

@@ -16,20 +16,21 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from . import png
 from .cores import ignore_interrupts, usable_cores
+from .layout import FrameLayout, frame_layout
 from .look import THEMES, Look, Theme, afterglow_slices, glow_legend, rgb255
 from .mapcache import MapLayer
-from .paint import LINE, POINT, Scale, colour_bar, colour_ticks, font, hex_colour
+from .paint import LINE, Scale, colour_bar, colour_ticks, font, hex_colour
 from .shapes import NATURAL_EARTH_CREDIT, country_names
 from .slicing import day_text, per_slice_text, period_text
 from .timeline import Slice, Timeline
@@ -47,11 +48,13 @@ def slice_label(one: Slice, seconds: int) -> str:
 class MapCanvas:
     """The map at one size and theme with its title, credits and colour scale: a frame before it is lit."""
 
-    def __init__(self, layer: MapLayer, look: Look, *, peak: int, legend: str) -> None:
+    def __init__(
+        self, layer: MapLayer, look: Look, *, peak: int, legend: str, layout: FrameLayout | None = None
+    ) -> None:
         theme = THEMES[look.theme]
-        self.size = look.size
+        self.layout = layout or look_layout(look)
+        self.size = self.layout.size
         self.theme = theme
-        self.scale = look.size[1] / 720
         self.codes = list(layer.codes)
         self.norm = Scale(layer.ramp, peak)
         self.land = rgb255(theme.land)
@@ -69,25 +72,27 @@ class MapCanvas:
 
     def _decorated(self, base: np.ndarray, look: Look, legend: str) -> np.ndarray:
         """Return the map with the title and credits above it and the keys to its colours below it."""
-        theme, scale = self.theme, self.scale
-        width, height = look.size
+        theme, layout = self.theme, self.layout
         image = Image.fromarray(base)
         draw = ImageDraw.Draw(image)
-        title_y = (1 - 0.955) * height
-        draw.text((0.02 * width, title_y), look.title, font=font(20 * scale, bold=True), fill=theme.text, anchor="lm")
-        credit = f"{NATURAL_EARTH_CREDIT} · {look.credit}"
-        draw.text((0.98 * width, title_y), credit, font=font(7.5 * scale), fill=theme.muted, anchor="rm")
-        key_top, key_bottom = round((1 - 0.095) * height), round((1 - 0.07) * height)
-        if look.afterglow:  # the glow's own key, left of the scale it is not part of
-            box = (round(0.62 * width), key_top, round(0.65 * width), key_bottom)
-            draw.rectangle(box, fill=theme.glow, outline=theme.border, width=LINE)
+        room = layout.size[0] - 2 * layout.title.x
+        for line, at in layout.credit:
+            face = font(at.points)
+            draw.text((at.x, at.y), line, font=face, fill=theme.muted, anchor=at.anchor)
+            if at.y == layout.title.y:  # beside the title: the title keeps a space's width from it
+                room = min(room, draw.textbbox((at.x, at.y), line, font=face, anchor=at.anchor)[0] - layout.title.x)
+                room -= 2 * draw.textlength(" ", font=face)
+        title, face = layout.title, font(layout.title.points, bold=True)
+        draw.text((title.x, title.y), fitted(draw, look.title, face, room), font=face, fill=theme.text, anchor="lm")
+        if look.afterglow:  # the glow's own key, apart from the scale it is not part of
+            draw.rectangle(layout.glow, fill=theme.glow, outline=theme.border, width=LINE)
+            at = layout.glow_label
             draw.text(
-                (box[0], key_bottom + 4 * POINT), glow_legend(look.afterglow), font=font(9 * scale),
-                fill=theme.muted, anchor="lt",
-            )  # fmt: skip
+                (at.x, at.y), glow_legend(look.afterglow), font=font(at.points), fill=theme.muted, anchor=at.anchor
+            )
         colour_bar(
-            draw, (round(0.74 * width), key_top, round(0.96 * width), key_bottom), self.norm,
-            colour_ticks(self.norm.top), (theme.border, theme.muted), 9 * scale, legend,
+            draw, layout.key, self.norm, colour_ticks(self.norm.top), (theme.border, theme.muted), layout.key_points,
+            legend, centred=not layout.compact,
         )  # fmt: skip
         return np.asarray(image).copy()
 
@@ -145,29 +150,49 @@ def palettes(canvas: MapCanvas, timeline: Timeline, afterglow: int) -> np.ndarra
 class Captioner:
     """Writes a frame's caption with Pillow, in the font and colours of the static map."""
 
-    def __init__(self, size: tuple[int, int], theme: Theme) -> None:
-        width, height = size
-        self.scale = height / 720
+    def __init__(self, layout: FrameLayout, theme: Theme) -> None:
+        self.layout = layout
         self.theme = theme
-        self.big = font(15 * self.scale)
-        self.small = font(11 * self.scale)
-        self.left = round(0.02 * width)
-        self.top = round(height - 0.085 * height)
-        self.second = round(height - 0.04 * height)
+        first, second = layout.captions
+        self.faces = (font(first.points), font(second.points))
 
     def write(self, frame: np.ndarray, first: str, second: str) -> np.ndarray:
         """Draw the two caption lines into ``frame`` (in place, only the strip they occupy) and return it."""
-        top = self.top - round(0.03 * frame.shape[0])
-        strip = Image.fromarray(frame[top:, : frame.shape[1] * 3 // 5])
+        top, right = self.layout.caption_box
+        strip = Image.fromarray(frame[top:, :right])
         draw = ImageDraw.Draw(strip)
-        draw.text((self.left, self.top - top), first, font=self.big, fill=self.theme.text, anchor="lm")
-        draw.text((self.left, self.second - top), second, font=self.small, fill=self.theme.muted, anchor="lm")
-        frame[top:, : frame.shape[1] * 3 // 5] = np.asarray(strip)
+        for text, at, face, colour in zip(
+            (first, second), self.layout.captions, self.faces, (self.theme.text, self.theme.muted), strict=True
+        ):
+            shown = fitted(draw, text, face, right - 2 * at.x)
+            draw.text((at.x, at.y - top), shown, font=face, fill=colour, anchor=at.anchor)
+        frame[top:, :right] = np.asarray(strip)
         return frame
 
 
-def captions(timeline: Timeline) -> list[tuple[str, str]]:
-    """Return each slice's caption: its time, then attempts, the running total and the top country."""
+def fitted(draw: ImageDraw.ImageDraw, text: str, face: ImageFont.FreeTypeFont, width: float) -> str:
+    """Return ``text`` as it fits ``width`` pixels: its last `` · `` parts left out, else cut short with "…"."""
+    parts = text.split(" · ")
+    while len(parts) > 1 and draw.textlength(" · ".join(parts), font=face) > width:
+        parts.pop()
+    shown = " · ".join(parts)
+    while len(shown) > 1 and draw.textlength(shown, font=face) > width:
+        shown = shown[:-2] + "…"
+    return shown
+
+
+def look_layout(look: Look) -> FrameLayout:
+    """Return the layout of the frames of ``look``."""
+    return frame_layout(look.size, credit_line(look), look.afterglow)
+
+
+def credit_line(look: Look) -> str:
+    return f"{NATURAL_EARTH_CREDIT} · {look.credit}"
+
+
+def captions(timeline: Timeline, compact: bool = False) -> list[tuple[str, str]]:
+    """Return each slice's caption: its time, then attempts, the running total and the top country (shorter
+    for a frame laid out in rows)."""
     names = country_names()
     running = 0
     lines = []
@@ -178,20 +203,27 @@ def captions(timeline: Timeline) -> list[tuple[str, str]]:
         lines.append(
             (
                 slice_label(one, timeline.slice_seconds),
-                f"{one.attempts:,} attempts in this slice · {running:,} so far{top_text}",
+                f"{one.attempts:,} attempts{'' if compact else ' in this slice'} · {running:,} so far{top_text}",
             )
         )
     return lines
 
 
 @dataclass(frozen=True, slots=True)
-class _Job:
+class _View:
+    """The frames at one size: the map made ready, its captioner and its captions."""
+
     canvas: MapCanvas
     captioner: Captioner
-    palettes: np.ndarray
     captions: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    views: tuple[_View, ...]
+    palettes: np.ndarray
     frames_dir: Path | None
-    slots: np.ndarray | None = None
+    slots: tuple[np.ndarray, ...] = ()
 
 
 _JOB: _Job | None = None
@@ -200,58 +232,65 @@ _JOB: _Job | None = None
 
 def render_frames(
     timeline: Timeline,
-    layer: MapLayer,
+    layers: Sequence[tuple[MapLayer, FrameLayout]],
     look: Look,
     frames_dir: Path | None,
     workers: int | None = None,
-) -> Generator[np.ndarray]:
-    """Yield every slice's frame in order (RGB, height × width × 3), writing ``frames_dir/NNNN.png`` too."""
+) -> Generator[tuple[np.ndarray, ...]]:
+    """Yield every slice's frames in order, one per map of ``layers`` (RGB, height × width × 3); the first
+    map's frames are written to ``frames_dir/NNNN.png`` too."""
     global _JOB
-    canvas = MapCanvas(
-        layer, look, peak=timeline.peak,
-        legend=f"failed login attempts per country per {per_slice_text(timeline.slice_seconds)}",
-    )  # fmt: skip
+    legend = f"failed login attempts per country per {per_slice_text(timeline.slice_seconds)}"
+    views = []
+    for layer, layout in layers:
+        canvas = MapCanvas(layer, look, peak=timeline.peak, legend=legend, layout=layout)
+        views.append(_View(canvas, Captioner(layout, THEMES[look.theme]), captions(timeline, layout.compact)))
     job = _Job(
-        canvas, Captioner(look.size, THEMES[look.theme]),
-        palettes(canvas, timeline, afterglow_slices(look.afterglow, timeline.slice_seconds)),
-        captions(timeline), frames_dir,
+        tuple(views), palettes(views[0].canvas, timeline, afterglow_slices(look.afterglow, timeline.slice_seconds)),
+        frames_dir,
     )  # fmt: skip
     count = len(timeline.slices)
     workers = min(workers or usable_cores(), count)
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for index in range(count):
-            yield _frame(job, index)
+            yield _frames(job, index)
         return
     # Workers write frames into shared slots (no pickling of 2.7 MB a frame); at most `slots` are in flight,
     # so a slot is reused only after its frame was handed on.
-    height, width = look.size[1], look.size[0]
     slots = 2 * workers + 2
-    shared = multiprocessing.RawArray("B", slots * height * width * 3)
-    _JOB = replace(job, slots=np.frombuffer(shared, dtype=np.uint8).reshape(slots, height, width, 3))
+    shared = []
+    for _, layout in layers:
+        width, height = layout.size
+        room = multiprocessing.RawArray("B", slots * height * width * 3)
+        shared.append(np.frombuffer(room, dtype=np.uint8).reshape(slots, height, width, 3))
+    _JOB = replace(job, slots=tuple(shared))
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=ignore_interrupts) as pool:
             pending: deque[AsyncResult[None]] = deque()
             submitted = 0
             for index in range(count):
                 while submitted < min(count, index + slots):
-                    pending.append(pool.apply_async(_frame_into_slot, (submitted,)))
+                    pending.append(pool.apply_async(_frames_into_slot, (submitted,)))
                     submitted += 1
                 pending.popleft().get()
-                yield _JOB.slots[index % slots]  # type: ignore[index]
+                yield tuple(room[index % slots] for room in _JOB.slots)
     finally:
         _JOB = None
 
 
-def _frame_into_slot(index: int) -> None:
-    assert _JOB is not None and _JOB.slots is not None
-    _JOB.slots[index % len(_JOB.slots)] = _frame(_JOB, index)
+def _frames_into_slot(index: int) -> None:
+    assert _JOB is not None and _JOB.slots
+    for room, frame in zip(_JOB.slots, _frames(_JOB, index), strict=True):
+        room[index % len(room)] = frame
 
 
-def _frame(job: _Job, index: int) -> np.ndarray:
-    frame = job.captioner.write(job.canvas.paint(job.palettes[index]), *job.captions[index])
+def _frames(job: _Job, index: int) -> tuple[np.ndarray, ...]:
+    made = tuple(
+        view.captioner.write(view.canvas.paint(job.palettes[index]), *view.captions[index]) for view in job.views
+    )
     if job.frames_dir is not None:
-        png.save_png(frame, job.frames_dir / f"{index:04d}.png")
-    return frame
+        png.save_png(made[0], job.frames_dir / f"{index:04d}.png")
+    return made
 
 
 def render_poster(timeline: Timeline, layer: MapLayer, look: Look) -> np.ndarray:
@@ -268,7 +307,7 @@ def render_poster(timeline: Timeline, layer: MapLayer, look: Look) -> np.ndarray
     zone = first.strftime("%Z") or first.strftime("%z")
     names = country_names()
     top = ", ".join(f"{names.get(code, code)} {count:,}" for code, count in totals.most_common(3))
-    return Captioner(look.size, THEMES[look.theme]).write(
+    return Captioner(canvas.layout, THEMES[look.theme]).write(
         canvas.paint(palette.astype(np.uint8)),
         f"{span} {zone}",
         f"{sum(totals.values()):,} attempts from {timeline.countries_hit} countries · top: {top}",

@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,6 +28,8 @@ class VideoOutput:
     codec: str
     params: tuple[str, ...]
     pix_fmt: str = "yuv420p"
+    stream: int = 0
+    """Which of the frames made for each slice it is made of (they may differ in size)."""
 
 
 @cache
@@ -65,34 +67,23 @@ def webm(path: Path) -> VideoOutput:
     )
 
 
-GIF_WIDTH = (320, 640)
-"""The narrowest and widest GIF honeycast writes."""
-GIF_MAX_AREA = 12_500_000
-"""MediaWiki animates a GIF only if its frames hold at most this many pixels in all ($wgMaxAnimatedGifArea)."""
-
-
-def gif_width(frames: int, size: tuple[int, int]) -> int:
-    """Return the GIF's width: 640 px, narrower where its frames would pass MediaWiki's area, not under 320."""
-    width, height = size
-    fits = int((GIF_MAX_AREA / max(frames, 1) * width / height) ** 0.5)
-    return max(GIF_WIDTH[0], min(GIF_WIDTH[1], fits - fits % 2))
-
-
-def gif(path: Path, width: int) -> VideoOutput:
-    """A GIF ``width`` pixels wide with one palette made for the whole animation, written as palette pixels
-    (frames of 24-bit colour would be quantised again by the encoder: ten times the bytes, worse colours)."""
-    graph = f"scale={width}:-2:flags=lanczos,split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer"
-    return VideoOutput(path, "gif", ("-vf", graph, "-loop", "0"), pix_fmt="pal8")
+def gif(path: Path, stream: int) -> VideoOutput:
+    """A GIF with one palette made for the whole animation, written as palette pixels (frames of 24-bit colour
+    would be quantised again by the encoder: ten times the bytes, worse colours). Its frames are drawn at its
+    own size (layout.gif_size), so its text stays readable."""
+    graph = "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer"
+    return VideoOutput(path, "gif", ("-vf", graph, "-loop", "0"), pix_fmt="pal8", stream=stream)
 
 
 def write_videos(
-    frames: Iterable[np.ndarray],
+    frames: Iterable[Sequence[np.ndarray]],
     outputs: list[VideoOutput],
-    size: tuple[int, int],
     fps: float,
     meanwhile: Callable[[], None] | None = None,
 ) -> int:
-    """Stream RGB frames into every output at once (no frame is read back from disk); return how many.
+    """Stream RGB frames into every output at once (no frame is read back from disk); return how many slices.
+
+    Each item of ``frames`` holds a slice's frames, one per stream an output may be made of.
 
     ``meanwhile`` runs once every frame is sent, while the encoders finish their files (the last of the encoding
     takes a while); if it fails, the encoders are stopped.
@@ -104,13 +95,14 @@ def write_videos(
     first = next(frames, None)
     try:
         for output in outputs:
-            encoders.append(_Encoder(output, size, fps))
+            height, width = (720, 1280) if first is None else first[output.stream].shape[:2]
+            encoders.append(_Encoder(output, (width, height), fps))
         written = 0
         rest = itertools.chain([] if first is None else [first], frames)
-        for frame in rest:  # an error making a frame is not ffmpeg's: it propagates as it is
-            data = np.ascontiguousarray(frame).data
+        for made in rest:  # an error making a frame is not ffmpeg's: it propagates as it is
+            streams = [np.ascontiguousarray(frame).data for frame in made]
             for encoder in encoders:
-                encoder.send(data)
+                encoder.send(streams[encoder.output.stream])
             written += 1
         for encoder in encoders:
             encoder.end_input()

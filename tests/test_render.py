@@ -26,12 +26,25 @@ from examples import examples
 from honeycast.build import BuildResult, default_fps
 from honeycast.charts import render_summary
 from honeycast.cli import app
+from honeycast.geo import DEFAULT_CREDIT
+from honeycast.layout import GIF_MAX_AREA, LEAST, FrameLayout, frame_layout, gif_size
 from honeycast.look import THEMES, Look, afterglow_slices
-from honeycast.mapcache import map_layer
+from honeycast.mapcache import MapLayer, map_layer
 from honeycast.paint import TICK_GAP, colour_ticks
 from honeycast.png import save_png
-from honeycast.render import Captioner, MapCanvas, contrast, palettes, render_frames
-from honeycast.video import GIF_MAX_AREA, gif_width, probe
+from honeycast.render import Captioner, MapCanvas, contrast, credit_line, look_layout, palettes, render_frames
+from honeycast.video import probe
+
+CREDIT = credit_line(Look(title="t", credit=DEFAULT_CREDIT))
+SIZES = [(1280, 720), (960, 540), (640, 360), gif_size(144, CREDIT), gif_size(24, CREDIT), (3840, 2160)]
+"""Every kind of frame a build writes: the video's (full layout, from 960×540), a small ``--size`` and the GIF's
+(laid out in rows), the largest."""
+
+
+def layer_of(size: tuple[int, int], theme: str = "dark") -> tuple[MapLayer, FrameLayout]:
+    """Return the map a build draws for frames of ``size``, and their layout."""
+    layout = frame_layout(size, CREDIT, 30)
+    return map_layer(size, theme, layout.axes), layout
 
 
 def png_bytes(path: Path) -> bytes:
@@ -54,7 +67,7 @@ def mean_difference(first: np.ndarray, second: np.ndarray) -> float:
 def test_the_image_checks_catch_one_wrong_digit_and_one_wrongly_lit_small_country(small_site: BuildResult) -> None:
     look = Look(title="t", credit="c")
     canvas = MapCanvas(map_layer(look.size, look.theme), look, peak=small_site.timeline.peak, legend="x")
-    captioner = Captioner(look.size, THEMES[look.theme])
+    captioner = Captioner(look_layout(look), THEMES[look.theme])
     palette = palettes(canvas, small_site.timeline, afterglow=0)[0]
     frame = captioner.write(canvas.paint(palette), "Sun 29 Nov 2026 · 06:00–06:10 UTC", "11 attempts in this slice")
     digit = captioner.write(canvas.paint(palette), "Sun 29 Nov 2026 · 06:00–06:10 UTC", "17 attempts in this slice")
@@ -92,7 +105,8 @@ def test_same_input_gives_identical_png_bytes(small_site: BuildResult, tmp_path:
     look = Look(title="web-1 test", credit=small_site.geoip.credit)
     again = tmp_path / "frames"
     again.mkdir()
-    frames = list(render_frames(small_site.timeline, map_layer(look.size, look.theme), look, again, workers=1))
+    layers = [(map_layer(look.size, look.theme), look_layout(look))]
+    frames = list(render_frames(small_site.timeline, layers, look, again, workers=1))
     assert len(frames) == len(small_site.timeline.slices)
     for index in range(len(frames)):
         name = f"{index:04d}.png"
@@ -110,7 +124,8 @@ def test_without_fork_frames_are_drawn_in_this_process(
     look = Look(title="web-1 test", credit=small_site.geoip.credit)
     again = tmp_path / "frames"
     again.mkdir()
-    frames = list(render_frames(small_site.timeline, map_layer(look.size, look.theme), look, again, workers=4))
+    layers = [(map_layer(look.size, look.theme), look_layout(look))]
+    frames = list(render_frames(small_site.timeline, layers, look, again, workers=4))
     assert len(frames) == len(small_site.timeline.slices)
     assert (again / "0000.png").read_bytes() == (small_site.out / "frames" / "0000.png").read_bytes()
 
@@ -190,7 +205,7 @@ def test_colour_bar_ticks_never_crowd_and_name_the_top(top: int) -> None:
 
 
 @pytest.mark.property
-@given(st.integers(2, 10**7), st.sampled_from([(1280, 720), (640, 360), (392, 220), (3840, 2160)]))
+@given(st.integers(2, 10**7), st.sampled_from(SIZES))
 @settings(max_examples=examples(0.2), deadline=None)
 def test_colour_bar_labels_never_touch(top: int, size: tuple[int, int]) -> None:
     """However the ticks fall (1,000 beside a top of 2,771 touched on the poster), every label on the map's colour
@@ -200,12 +215,11 @@ def test_colour_bar_labels_never_touch(top: int, size: tuple[int, int]) -> None:
     from honeycast import paint
     from honeycast.paint import Scale, colour_bar, font
 
-    width, height = size
-    scale = height / 720
+    layer, layout = layer_of(size)
     image = Image.new("RGB", size)
     draw = ImageDraw.Draw(image)
     labels: list[tuple[float, float, float]] = []
-    face = font(9 * scale)
+    face = font(layout.key_points)
     original = paint.tick
 
     def tick(draw: Any, at: tuple[float, float], mark: float, face: Any, colour: str) -> float:
@@ -213,16 +227,78 @@ def test_colour_bar_labels_never_touch(top: int, size: tuple[int, int]) -> None:
         labels.append((at[0] - length / 2, at[0] + length / 2, mark))
         return original(draw, at, mark, face, colour)
 
-    box = (round(0.74 * width), round(0.905 * height), round(0.96 * width), round(0.93 * height))
-    ramp = map_layer((1280, 720), "dark").ramp
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(paint, "tick", tick)
-        colour_bar(draw, box, Scale(ramp, top), colour_ticks(top), ("#fff", "#fff"), 9 * scale, "x")
+        colour_bar(
+            draw, layout.key, Scale(layer.ramp, top), colour_ticks(top), ("#fff", "#fff"), layout.key_points, "x"
+        )
     labels.sort()
     assert labels[-1][2] == top
     space = draw.textlength(" ", font=face)
     for (_, end, _), (start, _, _) in itertools.pairwise(labels):
         assert start - end >= space, labels
+
+
+LONGEST = (
+    "Wed 30 Sep 2026 · 23:59:50–00:00:00 +0530",
+    "12,345,678 attempts in this slice · 123,456,789 so far · top: Democratic Republic of the Congo 12,345,678",
+)
+"""A caption as long as a build writes one (the top country's name may be longer still: it is cut short)."""
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("afterglow", [30, 0])
+def test_a_frames_text_is_readable_and_never_overlaps(
+    size: tuple[int, int], afterglow: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a real frame at every size a build writes (the GIF's 320 px included, whose legend was 3 px text when
+    it was the video scaled down): every text at least its least size, inside the frame, off the map, and
+    apart from every other text; the long title gives way to the credit beside it."""
+    from PIL import ImageDraw
+
+    drawn: list[tuple[str, tuple[float, float, float, float], int]] = []
+    original = ImageDraw.ImageDraw.text
+
+    def text(self: Any, xy: tuple[float, float], words: str, *args: Any, **kwargs: Any) -> None:
+        box = self.textbbox(xy, words, font=kwargs["font"], anchor=kwargs.get("anchor"))
+        drawn.append((words, box, kwargs["font"].size))
+        original(self, xy, words, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", text)
+    look = Look(title="SSH attempts on bastion-01.eu-west.example.org " * 3, credit=DEFAULT_CREDIT, size=size,
+                afterglow=afterglow)  # fmt: skip
+    layer, layout = layer_of(size)
+    layout = frame_layout(size, CREDIT, afterglow)
+    canvas = MapCanvas(layer, look, peak=123_456, legend="failed login attempts per country per 10 min", layout=layout)
+    captioner = Captioner(layout, THEMES[look.theme])
+    caption_top = len(drawn)
+    palette = np.tile(np.array(canvas.land, dtype=np.uint8), (len(canvas.codes) + 1, 1))
+    for code, count in (("CN", 123_456), ("HK", 40), ("NL", 3), ("BE", 7)):
+        palette[canvas.codes.index(code) + 1] = canvas.colour(np.array([float(count)]))[0]
+    frame = captioner.write(canvas.paint(palette), *LONGEST)
+    assert frame.shape == (size[1], size[0], 3)
+    boxes = [(words, box) for words, box, _ in drawn]
+    # The caption is drawn into a strip of the frame: its boxes are from the strip's top.
+    boxes[caption_top:] = [(words, (b[0], b[1] + layout.caption_box[0], b[2], b[3] + layout.caption_box[0]))
+                           for words, b in boxes[caption_top:]]  # fmt: skip
+    width, height = size
+    left, bottom, across, up = layout.axes
+    map_box = (left * width, (1 - bottom - up) * height, (left + across) * width, (1 - bottom) * height)
+    least = min(LEAST.values())
+    for (words, box), (_, _, pixels) in zip(boxes, drawn, strict=True):
+        assert pixels >= least, (size, words, pixels)
+        assert box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height, (size, words, box)
+        assert not _overlap(box, map_box), (size, words, box, map_box)
+    for (first, one), (second, other) in itertools.combinations(boxes, 2):
+        assert not _overlap(one, other), (size, first, one, second, other)
+    shown = [words for words, _ in boxes]
+    assert LONGEST[0] in shown and any(words.startswith("12,345,678 attempts") for words in shown)
+    assert any(words.endswith("RIRs") for words in shown)  # the credit whole, on one line or more
+    assert " ".join(words for words in shown if words in CREDIT) == CREDIT
+
+
+def _overlap(one: tuple[float, ...], other: tuple[float, ...]) -> bool:
+    return one[0] < other[2] and other[0] < one[2] and one[1] < other[3] and other[1] < one[3]
 
 
 def test_small_countries_get_a_marker_that_lights_up() -> None:
@@ -239,15 +315,17 @@ def test_small_countries_get_a_marker_that_lights_up() -> None:
         assert (frame[disc] == palette[index]).all(), code
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (640, 360), (392, 220), (3840, 2160)])
+@pytest.mark.parametrize("size", SIZES)
 def test_lit_markers_never_touch_one_another(size: tuple[int, int]) -> None:
     """Every small country lit at once stays visible and told apart at every size a build draws: no two lit
-    markers (disc and ring) share a pixel (Benelux was one blob, Macau and Palestine vanished)."""
-    markers = map_layer(size, "dark").markers()
+    markers (disc and ring) share a pixel (Benelux was one blob, Macau and Palestine vanished), and each is a
+    disc with a ring round it."""
+    markers = layer_of(size)[0].markers()
     owner: dict[int, int] = {}
     for label, (disc, ring) in markers.items():
         for pixel in np.concatenate([disc, ring]).tolist():
             assert owner.setdefault(pixel, label) == label, (size, label, owner[pixel])
+        assert len(disc) >= 9 and len(ring) >= 12, (size, label)
     assert len(markers) > 40
 
 
@@ -281,7 +359,7 @@ def test_a_lit_marker_stands_out_from_its_lit_neighbour(theme: str) -> None:
         assert contrast(frame[ring[0]], lit) >= 3, (theme, count)
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (640, 360), (392, 220)])
+@pytest.mark.parametrize("size", SIZES[:4])
 def test_a_small_countrys_marker_never_takes_its_neighbours_fill(size: tuple[int, int]) -> None:
     """Italy lit, San Marino and the Vatican not: Italy is lit right through where their markers sit (the faint dot
     of a small country took its neighbour's pixels, a dark blob in lit Italy); so China round Hong Kong, Malaysia
@@ -289,8 +367,9 @@ def test_a_small_countrys_marker_never_takes_its_neighbours_fill(size: tuple[int
     from honeycast.projection import marker_places
     from honeycast.shapes import load_countries
 
-    canvas = MapCanvas(map_layer(size, "dark"), Look(title="t", credit="c", size=size), peak=10, legend="x")
-    places = marker_places(load_countries(), size)
+    layer, layout = layer_of(size)
+    canvas = MapCanvas(layer, Look(title="t", credit="c", size=size), peak=10, legend="x", layout=layout)
+    places = marker_places(load_countries(), size, layout.axes)
     land = np.array(canvas.land, dtype=np.uint8)
     base = canvas.base.reshape(-1, 3)
     for big, small in (("IT", "SM"), ("IT", "VA"), ("CN", "HK"), ("MY", "SG")):
@@ -380,9 +459,19 @@ def test_a_days_gif_keeps_its_palette_and_fits_wikis(tmp_path: Path) -> None:
     assert path.stat().st_size < 4_000_000  # GitHub shows up to 10 MB; frames quantised twice made 12 MB
 
 
-@pytest.mark.parametrize(("frames", "width"), [(2, 640), (24, 640), (144, 392), (1_000, 320), (20_000, 320)])
-def test_gif_width_fits_the_frames_into_mediawikis_area(frames: int, width: int) -> None:
-    assert gif_width(frames, (1280, 720)) == width
+@pytest.mark.parametrize("frames", [2, 24, 100, 144, 150, 1_000, 20_000])
+def test_the_gifs_size_fits_its_frames_into_mediawikis_area(frames: int) -> None:
+    """640 px wide where it fits, narrower for more frames, never under 320; a day of 10-minute slices fits;
+    past what 320 px can hold, the map keeps most of its width rather than the area being kept."""
+    width, height = gif_size(frames, CREDIT)
+    assert 320 <= width <= 640 and width % 2 == height % 2 == 0
+    if frames <= 144:
+        assert width * height * frames <= GIF_MAX_AREA
+    if frames <= 24:
+        assert width == 640
+    layout = frame_layout((width, height), CREDIT, 30)
+    assert layout.compact and layout.axes[2] >= 0.8  # the map keeps most of the GIF's width
+    assert gif_size(frames + 50, CREDIT) <= (width, height)
 
 
 def test_a_span_of_probes_only_still_draws_its_maps_and_summary(tmp_path: Path) -> None:
