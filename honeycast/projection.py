@@ -27,29 +27,16 @@ def draw_layer(
     """Draw the map at one size and theme, and record which country each of its pixels shows.
 
     Basemap and matplotlib draw ocean, graticule, every country in the land colour with its border, and a
-    faint marker for countries too small to see. A second drawing of the same axes paints each country (not the
-    markers) in a colour that encodes its index, without antialiasing: a raster that says which country every
-    pixel belongs to. Only pixels that show plain land in the first drawing are kept (borders and coasts stay as
-    drawn).
+    faint marker for countries too small to see (or hidden by the markers round them). A second drawing of the
+    same axes paints each country (not the markers) in a colour that encodes its index, without antialiasing: a
+    raster that says which country every pixel belongs to. Only pixels that show land in the first drawing are
+    kept (borders and coasts stay as drawn where they cover more than half a pixel).
     """
     theme = THEMES[theme_name]
     width, height = size
     scale = map_scale(size, axes_box)
-    figure, axes, projection = _figure(size, theme.background, axes_box)
-    projection.drawmapboundary(fill_color=theme.ocean, color=theme.border, linewidth=_line(0.8, scale))
-    for draw, values in (
-        (projection.drawparallels, range(-60, 90, 30)),
-        (projection.drawmeridians, range(-180, 180, 30)),
-    ):
-        draw(list(values), color=theme.grid, linewidth=_line(0.5, scale), dashes=[1, 0], labels=[0, 0, 0, 0])
-    paths = [_country_path(projection, country) for country in countries]
-    codes = [country.code for country in countries]
-    markers = _markers(paths, codes, axes, scale)
-    at, places = _places(markers, axes, scale)
+    figure, axes, paths, labels, (markers, at, places) = _countries_drawn(countries, size, theme_name, axes_box)
     to_data = axes.transData.inverted()
-    axes.add_collection(
-        PathCollection(paths, facecolors=theme.land, edgecolors=theme.border, linewidths=_line(0.3, scale), zorder=3)
-    )
     leaders = [[to_data.transform(one), to_data.transform(place)] for one, place in zip(at, places, strict=True)
                if np.hypot(*(np.asarray(place) - one)) > 0.5]  # fmt: skip
     axes.add_collection(LineCollection(leaders, colors=theme.border, linewidths=0.6 * scale, zorder=4), autolim=False)
@@ -58,17 +45,7 @@ def draw_layer(
     ]
     axes.add_collection(PatchCollection(dots, facecolors=theme.land, edgecolors="none", zorder=5), autolim=False)
     base = figure_pixels(figure)
-
-    labels_figure, labels_axes, _ = _figure(size, "#000000", axes_box)
-    index_colours = [_index_colour(index + 1) for index in range(len(paths))]
-    collection = PathCollection(paths, facecolors=index_colours, edgecolors="none", zorder=3)
-    collection.set_antialiased(False)
-    labels_axes.add_collection(collection)
-    # The faint dots are not in the raster: a pixel under one stays its country's (San Marino's dot never takes
-    # Italy's fill away); a small country lit is drawn over whatever lies there (its disc and ring, below).
-    raster = figure_pixels(labels_figure).astype(np.int32)
-    labels = raster[..., 0] + (raster[..., 1] << 8)
-    land = (base == rgb255(theme.land)).all(axis=2)
+    land = _lands(base, theme.land, theme.border)
     discs, rings = [], []
     for one, place in zip(at, places, strict=True):  # a lit marker is drawn larger than the faint dot, with a ring
         disc, ring = _disc_and_ring(np.asarray(place), height, width, scale)
@@ -83,7 +60,7 @@ def draw_layer(
     return MapLayer(
         size=size,
         theme=theme_name,
-        codes=tuple(codes),
+        codes=tuple(country.code for country in countries),
         base=base,
         pixels=pixels[order].astype(np.int32),
         bounds=np.searchsorted(owners[order], np.arange(len(paths) + 2)).astype(np.int64),
@@ -92,6 +69,86 @@ def draw_layer(
         rings=_packed(rings),
         ramp=np.asarray(ramp, dtype=np.float64),
     )
+
+
+def _countries_drawn(
+    countries: Sequence[CountryShape], size: tuple[int, int], theme_name: str, axes_box: Box
+) -> tuple[Figure, Axes, list[MplPath], np.ndarray, tuple[list[Marker], list[np.ndarray], list[Point]]]:
+    """Draw ocean, graticule and every country in the land colour with its border; return the figure, its
+    axes, the countries' paths, which country each pixel lies in, and the markers (``_settled``)."""
+    theme = THEMES[theme_name]
+    scale = map_scale(size, axes_box)
+    figure, axes, projection = _figure(size, theme.background, axes_box)
+    projection.drawmapboundary(fill_color=theme.ocean, color=theme.border, linewidth=_line(0.8, scale))
+    for draw, values in (
+        (projection.drawparallels, range(-60, 90, 30)),
+        (projection.drawmeridians, range(-180, 180, 30)),
+    ):
+        draw(list(values), color=theme.grid, linewidth=_line(0.5, scale), dashes=[1, 0], labels=[0, 0, 0, 0])
+    paths = [_country_path(projection, country) for country in countries]
+    codes = [country.code for country in countries]
+    labels = _labels(paths, size, axes_box)
+    axes.add_collection(
+        PathCollection(paths, facecolors=theme.land, edgecolors=theme.border, linewidths=_line(0.3, scale), zorder=3)
+    )
+    inside = (labels > 0) & _lands(figure_pixels(figure), theme.land, theme.border)
+    return figure, axes, paths, labels, _settled(paths, codes, axes, scale, labels, inside)
+
+
+def _labels(paths: list[MplPath], size: tuple[int, int], axes_box: Box) -> np.ndarray:
+    """Return which country (index + 1, 0 for none) each pixel of the map lies in: each country painted in a
+    colour that encodes its index, without antialiasing (the faint dots are not in it: a pixel under one stays
+    its country's; San Marino's dot never takes Italy's fill away)."""
+    figure, axes, _ = _figure(size, "#000000", axes_box)
+    collection = PathCollection(
+        paths, facecolors=[_index_colour(index + 1) for index in range(len(paths))], edgecolors="none", zorder=3
+    )
+    collection.set_antialiased(False)
+    axes.add_collection(collection)
+    raster = figure_pixels(figure).astype(np.int32)
+    labels: np.ndarray = raster[..., 0] + (raster[..., 1] << 8)
+    return labels
+
+
+def _settled(
+    paths: list[MplPath], codes: list[str], axes: Axes, scale: float, labels: np.ndarray, inside: np.ndarray
+) -> tuple[list[Marker], list[np.ndarray], list[Point]]:
+    """Return the markers, where their countries are and where they are drawn: every country too small to see,
+    and every country none of whose pixels of plain land (``inside``; ``labels`` says whose) would show
+    beside the lit markers round it (Senegal round the Gambia, on a GIF), so that each lit country shows."""
+    height, width = labels.shape
+    counts = np.bincount(labels[inside], minlength=len(paths) + 1)
+    drawn = np.bincount(labels.ravel(), minlength=len(paths) + 1)
+    also: set[int] = set()
+    while True:
+        markers = _markers(paths, codes, axes, scale, also)
+        at, places = _places(markers, axes, scale)
+        covered = np.zeros(inside.size, dtype=bool)
+        for place in places:
+            covered[np.concatenate(_disc_and_ring(np.asarray(place), height, width, scale))] = True
+        shown = counts - np.bincount(labels.ravel()[covered & inside.ravel()], minlength=len(paths) + 1)
+        marked = {codes[index] for _, _, index in markers}
+        per_code: dict[str, int] = {}
+        for index, code in enumerate(codes):
+            if code:
+                per_code[code] = per_code.get(code, 0) + int(shown[index + 1])
+        hidden = {
+            max((index for index, one in enumerate(codes) if one == code), key=lambda index: drawn[index + 1])
+            for code, pixels in per_code.items()
+            if pixels == 0 and code not in marked
+        }
+        if not hidden:
+            return markers, at, places
+        also |= hidden
+
+
+def _lands(base: np.ndarray, land: str, border: str) -> np.ndarray:
+    """Return which pixels show land: the land colour, or nearer it than half way to the border's (a pixel a
+    border crosses by less than half stays its country's, so a small map keeps its countries' insides)."""
+    distance = np.linalg.norm(base.astype(np.float64) - rgb255(land), axis=2)
+    half = 0.5 * float(np.linalg.norm(np.subtract(rgb255(border), rgb255(land), dtype=np.float64)))
+    lands: np.ndarray = distance <= half
+    return lands
 
 
 def _fill_under(labels: np.ndarray, land: np.ndarray, around: np.ndarray) -> None:
@@ -105,15 +162,12 @@ def _fill_under(labels: np.ndarray, land: np.ndarray, around: np.ndarray) -> Non
 
 
 def marker_places(
-    countries: Sequence[CountryShape], size: tuple[int, int], axes_box: Box = MAP_AXES
+    countries: Sequence[CountryShape], size: tuple[int, int], axes_box: Box = MAP_AXES, theme: str = "dark"
 ) -> dict[int, tuple[Point, Point]]:
-    """Return, per label of a country too small to see, where it is on a map of ``size`` and where its marker is
+    """Return, per label of a country with a marker, where it is on a map of ``size`` and where its marker is
     drawn (pixels from the top left): apart from every other lit marker."""
     height = size[1]
-    _, axes, projection = _figure(size, "#000000", axes_box)
-    paths = [_country_path(projection, country) for country in countries]
-    markers = _markers(paths, [country.code for country in countries], axes, map_scale(size, axes_box))
-    at, places = _places(markers, axes, map_scale(size, axes_box))
+    _, _, _, _, (markers, at, places) = _countries_drawn(countries, size, theme, axes_box)
     return {
         index + 1: ((float(one[0]), height - float(one[1])), (place[0], height - place[1]))
         for (_, _, index), one, place in zip(markers, at, places, strict=True)
@@ -121,11 +175,11 @@ def marker_places(
 
 
 Point = tuple[float, float]
+Marker = tuple[Point, float, int]
+"""A marker's centre (data coordinates), its faint dot's radius (the same) and its country's index."""
 
 
-def _places(
-    markers: list[tuple[tuple[float, float], float, int]], axes: Axes, scale: float
-) -> tuple[list[np.ndarray], list[Point]]:
+def _places(markers: list[Marker], axes: Axes, scale: float) -> tuple[list[np.ndarray], list[Point]]:
     """Return where each small country is (display points) and where its marker goes: apart from every other lit
     marker (its disc and ring), a pixel between them."""
     at = [axes.transData.transform(centre) for centre, _, _ in markers]
@@ -161,21 +215,24 @@ def _figure(size: tuple[int, int], background: str, axes_box: Box) -> tuple[Figu
     return figure, axes, projection
 
 
-def _markers(
-    paths: list[MplPath], codes: list[str], axes: Axes, scale: float
-) -> list[tuple[tuple[float, float], float, int]]:
-    """Return (centre, radius, index) of a marker for every country too small to see."""
+def _markers(paths: list[MplPath], codes: list[str], axes: Axes, scale: float, also: set[int]) -> list[Marker]:
+    """Return a marker for every country too small to see, and for the countries of index ``also``."""
     to_pixels = axes.transData
     markers = []
     radius_px = max(4.0 * scale, FAINT_MARKER)
     unit = abs(to_pixels.inverted().transform((radius_px, 0))[0] - to_pixels.inverted().transform((0, 0))[0])
     centres = [
-        marker_centre(_rings(to_pixels.transform(path.vertices), path.codes), MARKER_AREA * scale**2) if code else None
-        for path, code in zip(paths, codes, strict=True)
+        marker_centre(
+            _rings(to_pixels.transform(path.vertices), path.codes),
+            float("inf") if index in also else MARKER_AREA * scale**2,
+        )
+        if code
+        else None
+        for index, (path, code) in enumerate(zip(paths, codes, strict=True))
     ]
     large = {code for code, centre in zip(codes, centres, strict=True) if code and centre is None}
     for index, (centre, code) in enumerate(zip(centres, codes, strict=True)):
-        if centre is not None and code not in large:
+        if centre is not None and (code not in large or index in also):
             x, y = to_pixels.inverted().transform(centre)
             markers.append(((float(x), float(y)), unit, index))
     return markers

@@ -104,8 +104,10 @@ class MapCanvas:
         """Return a copy of the static map with every country painted in ``palette[index + 1]``."""
         frame = self.base.copy()
         flat = frame.reshape(-1, 3)
-        for label in np.flatnonzero((palette != self.land).any(axis=1)):
+        lit = np.flatnonzero((palette != self.land).any(axis=1))
+        for label in lit:
             flat[self._pixels[self._bounds[label] : self._bounds[label + 1]]] = palette[label]
+        for label in lit:  # over every country's fill: a marker lies over its neighbour's land
             marker = self._lit_markers.get(int(label))
             if marker is not None:
                 disc, ring = marker

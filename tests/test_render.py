@@ -172,6 +172,35 @@ def test_lit_countries_take_the_scale_colour_and_afterglow_is_grey_and_fades(sma
     assert (frame.reshape(-1, 3)[pixels] == plain[0, cn]).all()
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_every_country_lit_shows_its_colour_at_every_size(size: tuple[int, int]) -> None:
+    """Every country lit at once, each in its own colour: on the real frame of every size a build writes, every
+    country with a shape on the map shows its colour (on at least one pixel of its own, or its marker's disc),
+    and no pixel of the map's land shows another country's colour."""
+    layer, layout = layer_of(size)
+    canvas = MapCanvas(layer, Look(title="t", credit="c", size=size), peak=10, legend="x", layout=layout)
+    count = len(canvas.codes)
+    palette = np.zeros((count + 1, 3), dtype=np.uint8)
+    palette[0] = canvas.land
+    labels = np.arange(1, count + 1)
+    palette[1:, 0], palette[1:, 1], palette[1:, 2] = labels & 0xFF, labels >> 8, 200  # one colour a country
+    frame = canvas.paint(palette).reshape(-1, 3).astype(np.int64)
+    markers = canvas._lit_markers
+    shown = 0
+    for label in range(1, count + 1):
+        own = canvas._pixels[canvas._bounds[label] : canvas._bounds[label + 1]]
+        disc = markers[label][0] if label in markers else np.zeros(0, dtype=np.int64)
+        if len(own) or len(disc):
+            colour = palette[label].astype(np.int64)
+            seen = (frame[own] == colour).all(axis=1).sum() + (frame[disc] == colour).all(axis=1).sum()
+            assert seen > 0, (size, canvas.codes[label - 1])
+            shown += 1
+    assert shown > 200  # every country the map draws, small ones by their markers
+    rings = np.concatenate([ring for _, ring in markers.values()])
+    lit = frame[np.setdiff1d(canvas._pixels, rings)]  # a lit marker's ring is drawn over what lies there
+    assert (lit[:, 2] == 200).all()  # every country's pixel shows some country's colour, none left as land
+
+
 @pytest.mark.parametrize(("minutes", "seconds", "slices"), [(30, 600, 3), (30, 3600, 0), (180, 3600, 3), (0, 600, 0)])
 def test_afterglow_is_measured_in_minutes(minutes: int, seconds: int, slices: int) -> None:
     assert afterglow_slices(minutes, seconds) == slices
