@@ -484,6 +484,7 @@ def test_a_days_gif_keeps_its_palette_and_fits_wikis(tmp_path: Path) -> None:
         width, height = animation.size
         frames = getattr(animation, "n_frames", 1)
         assert animation.mode == "P" and frames == 144
+        assert (width, height) == gif_size(144, CREDIT)  # drawn at its own size, laid out for it
         assert width * height * frames <= GIF_MAX_AREA  # MediaWiki animates it
     assert path.stat().st_size < 4_000_000  # GitHub shows up to 10 MB; frames quantised twice made 12 MB
 
