@@ -18,6 +18,7 @@ from .errors import InputError, NothingNew, OutputError, UsageError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
 from .history import History, add_timeline, hidden_names, kept_address, zone_name
+from .networks import Networks, network_map
 from .privacy import Privacy, publishable
 from .scan import ReadOptions, Reporter, SilentReporter, tally_logs
 from .site import SiteMeta, slices_document, write_site
@@ -107,6 +108,8 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     _check_inputs_outside(options.read.logs, out)
     with Geolocator(options.read.geoip_db) as geo:  # a wrong --geoip-db fails now, before the logs are read
         geo_info = geo.info
+    with Networks(options.read.asn_db) as networks:  # and a wrong --asn-db
+        network_info = networks.info
     tz = options.read.tz
     with clock.stage("history"):
         history = read_history(out, options.slice_seconds, zone_name(tz)) if options.append and out.is_dir() else None
@@ -128,19 +131,21 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
             counted_fine.count_logins()  # with the failures earlier builds counted
         tally = _sliced(counted_fine, options, reporter, appended=bool(read.covered))
         reporter.check()  # with --strict, every input problem found is reported now, before anything is written
-        counted = timeline_of(tally)
+        located = network_map(counted_fine.country_of, options.read.asn_db)
+        counted = timeline_of(tally, networks=located)
         assert counted is not None  # _sliced refused a tally without slices
         privacy = replace(options.privacy, named_hosts=frozenset(options.read.named_hosts()))  # shown as given
         timeline = publishable(counted, privacy)
         # The history keeps only slices with counts: years of sparse lines need not be walked ten minutes at a time.
-        kept = timeline if counted_fine is tally else timeline_of(counted_fine, empty_slices=False)
+        kept = timeline if counted_fine is tally else timeline_of(counted_fine, empty_slices=False, networks=located)
+        del located  # an entry per address: millions of them, perhaps
         assert kept is not None
         daily = timeline if kept is timeline else publishable(kept, privacy)
 
     fps = options.fps or default_fps(len(timeline.slices))
     meta = SiteMeta(
         title=options.title, fps=fps, width=options.size[0], height=options.size[1], geoip=geo_info,
-        frames=options.frames, base_url=options.base_url, gif=options.gif, webm=options.webm,
+        frames=options.frames, base_url=options.base_url, gif=options.gif, webm=options.webm, networks=network_info,
     )  # fmt: skip
     staging = staging_folder(out)
     held = hold(staging)

@@ -146,6 +146,18 @@ GeoOpt = Annotated[
     ),
 ]
 
+AsnOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--asn-db",
+        rich_help_panel=INPUT,
+        help="MMDB database to find each address's network with (GeoLite2-ASN, DB-IP ASN Lite)"
+        " [default: the bundled one].",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+
 
 @app.command(
     cls=Command,
@@ -170,6 +182,7 @@ def build(
         ),
     ] = "auto",
     geoip_db: GeoOpt = None,
+    asn_db: AsnOpt = None,
     year: YearOpt = None,
     tz: TzOpt = None,
     title: Annotated[str, typer.Option("--title", metavar="TEXT", help="Title shown on the maps and the page.")] = (
@@ -325,7 +338,8 @@ def build(
     from .config import BuildArguments
 
     arguments = BuildArguments(
-        paths=paths, slice=slice, geoip_db=geoip_db, year=year, tz=tz, title=title, size=size, theme=theme,
+        paths=paths, slice=slice, geoip_db=geoip_db, asn_db=asn_db, year=year, tz=tz, title=title, size=size,
+        theme=theme,
         afterglow=afterglow, fps=fps, frames=frames, gif=gif, webm=webm, publish_accepted=publish_accepted,
         show_all_users=show_all_users, anonymize_ips=anonymize_ips, show_internal=show_internal,
         show_hosts=show_hosts, host=host or [], dask=dask, append=append, force=force, base_url=base_url,
@@ -350,6 +364,7 @@ def parse(
         ),
     ] = "known",
     geoip_db: GeoOpt = None,
+    asn_db: AsnOpt = None,
     year: YearOpt = None,
     tz: TzOpt = None,
     strict: Annotated[
@@ -362,7 +377,7 @@ def parse(
     """Print sshd events as JSON Lines, with what each adds to the counts and its country."""
     from . import console
 
-    console.run_parse(logs, kinds=kinds, geoip_db=geoip_db, year=year, tz=tz, strict=strict)
+    console.run_parse(logs, kinds=kinds, geoip_db=geoip_db, asn_db=asn_db, year=year, tz=tz, strict=strict)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ class BuildArguments:
     paths: list[str]
     slice: str
     geoip_db: Path | None
+    asn_db: Path | None
     year: int | None
     tz: str | None
     title: str
@@ -57,7 +58,7 @@ def build_options(given: BuildArguments) -> BuildOptions:
     if len(given.paths) < 2:
         raise UsageError("give at least one LOG and the OUT folder, e.g. honeycast build auth.log site/")
     *logs, out = given.paths
-    read = read_options(logs, geoip_db=given.geoip_db, year=given.year, tz=given.tz)
+    read = read_options(logs, geoip_db=given.geoip_db, asn_db=given.asn_db, year=given.year, tz=given.tz)
     every, each = parse_hosts(given.host)
     return BuildOptions(
         read=replace(read, host=every, hosts=each, dask=given.dask or None),
@@ -84,9 +85,11 @@ def build_options(given: BuildArguments) -> BuildOptions:
     )  # fmt: skip
 
 
-def read_options(logs: list[str], *, geoip_db: Path | None, year: int | None, tz: str | None) -> ReadOptions:
+def read_options(
+    logs: list[str], *, geoip_db: Path | None, asn_db: Path | None, year: int | None, tz: str | None
+) -> ReadOptions:
     """Return what reading the logs needs, checked: the year and the zone."""
-    return ReadOptions(logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db)
+    return ReadOptions(logs=logs, year=parse_year(year), tz=zone(tz), geoip_db=geoip_db, asn_db=asn_db)
 
 
 def zone(name: str | None) -> tzinfo:

@@ -116,21 +116,32 @@ def run_serve(out: Path, port: int) -> None:
 
 
 def run_parse(
-    logs: list[str], *, kinds: str, geoip_db: Path | None, year: int | None, tz: str | None, strict: bool
+    logs: list[str],
+    *,
+    kinds: str,
+    geoip_db: Path | None,
+    asn_db: Path | None = None,
+    year: int | None,
+    tz: str | None,
+    strict: bool,
 ) -> None:
 
     from .config import read_options
+    from .networks import Networks
 
     with reported_errors():
         wanted = kind_filter(kinds)
-        read = read_options(logs, geoip_db=geoip_db, year=year, tz=tz)
+        read = read_options(logs, geoip_db=geoip_db, asn_db=asn_db, year=year, tz=tz)
         write = sys.stdout.write
         reporter = WarningReporter(strict)
         try:
-            with Geolocator(read.geoip_db) as geo:
+            with Geolocator(read.geoip_db) as geo, Networks(read.asn_db) as networks:
                 for event, country in locate(read_events(read, reporter), geo):
                     if wanted(event):
-                        write(json.dumps(event_record(event, country), ensure_ascii=False) + "\n")
+                        network = None if country is None else networks.network(event.source_ip or "", country)
+                        named = networks.names.get(network) if network is not None else None
+                        record = event_record(event, country, network, named)
+                        write(json.dumps(record, ensure_ascii=False) + "\n")
             sys.stdout.flush()
         except BrokenPipeError:
             raise

@@ -67,7 +67,9 @@ class AuthEvent(NamedTuple):
     """Which line of its host at its instant this is (``spans.line_key`` of its own fields); "" for a settlement."""
 
 
-def event_record(event: AuthEvent, country: str | None) -> dict[str, object]:
+def event_record(
+    event: AuthEvent, country: str | None, network: str | None = None, network_name: str | None = None
+) -> dict[str, object]:
     """Return the JSON shape of an event, as ``honeycast parse`` prints it."""
     return {
         "time": event.time.isoformat(),
@@ -84,4 +86,6 @@ def event_record(event: AuthEvent, country: str | None) -> dict[str, object]:
         "attempts": event.attempts,
         "probe": event.probe,
         "country": country,
+        "network": network,
+        "network_name": network_name,
     }

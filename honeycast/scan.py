@@ -66,6 +66,8 @@ class ReadOptions:
     year: int | None
     tz: tzinfo
     geoip_db: Path | None = None
+    asn_db: Path | None = None
+    """The network (ASN) database; None: the one honeycast ships."""
     reader: str = "auto"
     """``auto``, or a name in ``READERS``: travels with the options to every thread and process that counts."""
     host: str | None = None

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from .geo import GeoDatabaseInfo
+from .networks import NetworkDatabaseInfo
 from .shapes import NATURAL_EARTH_CREDIT, country_names
 from .slicing import day_text, per_slice_text
 from .timeline import Timeline
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TOP = 20
 """How many addresses and user names the day's lists keep."""
 SLICE_TOP = 5
@@ -48,6 +49,8 @@ class SiteMeta:
     """Where the site will be published (``https://…/``): absolute links, link previews and oEmbed."""
     gif: bool = False
     webm: bool = False
+    networks: NetworkDatabaseInfo | None = None
+    """The network (ASN) database the build used."""
 
 
 def iframe(prefix: str, title: str) -> str:
@@ -163,6 +166,8 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
                 "addresses": one.addresses,
                 "top_sources": top_counts(one.sources, SLICE_TOP),
                 "top_users": top_counts(one.users, SLICE_TOP),
+                "networks": one.networks,
+                "network_addresses": one.network_addresses,
                 **({"hosts": _by_host(one.hosts, one.host_probes)} if len(timeline.hosts) > 1 else {}),
             }
             for one in timeline.slices
@@ -197,6 +202,20 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
             for address, count in top_counts(timeline.sources, TOP)
         ],
         "top_users": top_counts(timeline.users, TOP),
+        "network_names": timeline.network_names,
+        "network_totals": dict(sorted(timeline.network_totals.items())),
+        "network_attackers": timeline.network_attackers,
+        "top_networks": [
+            [key, timeline.network_names.get(key, ""), count, timeline.network_attackers.get(key, 0)]
+            for key, count in top_counts(timeline.network_totals, TOP)
+        ],
+        "network_db": None
+        if meta.networks is None
+        else {
+            "database": meta.networks.database_type,
+            "built": meta.networks.built.date().isoformat(),
+            "credit": meta.networks.credit,
+        },
         "logins": dict(Counter(login.country for login in timeline.logins)),
         "accepted": [
             {"time": login.time.isoformat(), "address": login.address, "country": login.country, "user": login.user}
@@ -217,6 +236,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         "credits": [
             NATURAL_EARTH_CREDIT + " (public domain), via world-atlas",
             f"{meta.geoip.credit} (data of {day_text(meta.geoip.built)})",
+            *([] if meta.networks is None else [f"{meta.networks.credit} (data of {day_text(meta.networks.built)})"]),
         ],
     }
 

@@ -4,10 +4,10 @@ compromises flagged, and what the whole span adds up to. No I/O."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .names import Named
 from .rules import RULES, RuleBook
@@ -38,6 +38,10 @@ class Slice:
     """Per host (the server that logged the lines): attempts per country."""
     host_probes: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per host: probes per country."""
+    networks: dict[str, int] = field(default_factory=dict)
+    """Attempts per network (``AS4134``, or the address's bucket: networks.py)."""
+    network_addresses: dict[str, int] = field(default_factory=dict)
+    """Per network, how many distinct addresses made an attempt or a probe."""
 
     @property
     def attempts(self) -> int:
@@ -96,6 +100,10 @@ class Timeline:
     """Failed attempts (a mistyped password) from the owner's addresses, left out of every count."""
     hosts: tuple[str, ...] = ()
     """The hosts (servers) whose lines were read, sorted."""
+    network_attackers: dict[str, int] = field(default_factory=dict)
+    """Per network, how many distinct addresses made an attempt or a probe over the whole timeline."""
+    network_names: dict[str, str] = field(default_factory=dict)
+    """The organisation holding each network counted."""
     _sums: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Sums over the slices, each made once when first asked for (read them, never change them)."""
 
@@ -136,6 +144,11 @@ class Timeline:
     def sources(self) -> Counter[str]:
         """Return attempts per source address over the whole timeline."""
         return self._summed("sources", lambda: added(one.sources for one in self.slices))
+
+    @property
+    def network_totals(self) -> Counter[str]:
+        """Return attempts per network over the whole timeline."""
+        return self._summed("networks", lambda: added(one.networks for one in self.slices))
 
     @property
     def peak(self) -> int:
@@ -184,7 +197,13 @@ def logins_of(tally: Tally) -> tuple[tuple[Compromise, ...], tuple[Login, ...], 
 
 
 def _slice(
-    tally: Tally, start: datetime, end: datetime, part: SliceTally, owners: frozenset[str], per_host: bool
+    tally: Tally,
+    start: datetime,
+    end: datetime,
+    part: SliceTally,
+    owners: frozenset[str],
+    per_host: bool,
+    network_of: Mapping[str, str] | None,
 ) -> Slice:
     """Return a slice's counts by country (and per host if ``per_host``), without the owner's addresses.
 
@@ -197,14 +216,14 @@ def _slice(
     # Every address of every slice passes here: summed by country in C where the scanner is built.
     attempts, probes, addresses = by_country(counted, probing, country_of)
     sources = dict(counted)  # as counted: every use of a slice's addresses sorts what it takes
+    _take_owners(counted, probing, owners, country, attempts, probes, addresses)
     for address in counted.keys() & owners:  # the owner's own addresses (few, often none): taken back out
         del sources[address]
-        _take(attempts, country(address), counted[address])
-        _take(addresses, country(address), 1)
-    for address in probing.keys() & owners:
-        _take(probes, country(address), probing[address])
-        if address not in counted:
-            _take(addresses, country(address), 1)
+    networks: dict[str, int] = {}
+    network_addresses: dict[str, int] = {}
+    if network_of is not None:
+        networks, network_probes, network_addresses = by_country(counted, probing, network_of)
+        _take_owners(counted, probing, owners, network_of.__getitem__, networks, network_probes, network_addresses)
     hosts: dict[str, dict[str, int]] = {}
     host_probes: dict[str, dict[str, int]] = {}
     for host in sorted(part.hosts) if per_host else ():
@@ -225,10 +244,39 @@ def _slice(
         addresses=dict(sorted(addresses.items())),
         hosts=hosts,
         host_probes=host_probes,
+        networks=dict(sorted(networks.items())),
+        network_addresses=dict(sorted(network_addresses.items())),
     )
 
 
-def timeline_of(tally: Tally, empty_slices: bool = True) -> Timeline | None:
+def _take_owners(
+    counted: Mapping[str, int],
+    probing: Mapping[str, int],
+    owners: frozenset[str],
+    place: Callable[[str], str],
+    attempts: dict[str, int],
+    probes: dict[str, int],
+    addresses: dict[str, int],
+) -> None:
+    """Take the owner's own addresses (few, often none) back out of a slice's counts by ``place``."""
+    for address in counted.keys() & owners:
+        _take(attempts, place(address), counted[address])
+        _take(addresses, place(address), 1)
+    for address in probing.keys() & owners:
+        _take(probes, place(address), probing[address])
+        if address not in counted:
+            _take(addresses, place(address), 1)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkMap:
+    """Where each address of a tally is on the internet: its network (networks.py) and the networks' names."""
+
+    of: Mapping[str, str]
+    names: Mapping[str, str]
+
+
+def timeline_of(tally: Tally, empty_slices: bool = True, networks: NetworkMap | None = None) -> Timeline | None:
     """Return the counted timeline, or None when no event named a source.
 
     Without ``empty_slices``, only slices in which something was counted (what a site's history keeps):
@@ -254,7 +302,12 @@ def timeline_of(tally: Tally, empty_slices: bool = True) -> Timeline | None:
             if empty_slices and index + 1 < len(keys)
             else next_slice(start, tally.slice_seconds, tally.tz)
         )
-        slices.append(_slice(tally, start, end, tally.slices.get(start, empty), owners, len(hosts) > 1))
+        slices.append(
+            _slice(
+                tally, start, end, tally.slices.get(start, empty), owners, len(hosts) > 1,
+                None if networks is None else networks.of,
+            )
+        )  # fmt: skip
     counted = set().union(
         *(counts.keys() for part in tally.slices.values() for one in part.hosts.values() for counts in one.counts())
     )
@@ -274,4 +327,14 @@ def timeline_of(tally: Tally, empty_slices: bool = True) -> Timeline | None:
         owners=owners,
         owner_attempts=owner_attempts,
         hosts=hosts,
+        **({} if networks is None else _span_networks(country_of, networks)),
     )
+
+
+def _span_networks(country_of: dict[str, str], networks: NetworkMap) -> dict[str, Any]:
+    """Return the timeline's distinct addresses per network and the names of the networks among them."""
+    attackers = Counter(networks.of[address] for address in country_of)
+    return {
+        "network_attackers": dict(sorted(attackers.items())),
+        "network_names": {key: networks.names[key] for key in sorted(attackers) if key in networks.names},
+    }

@@ -49,7 +49,7 @@ def test_slices_json_golden(small_site: BuildResult, file_regression: FileRegres
 
 def test_slices_json_shape(small_site: BuildResult) -> None:
     document = json.loads((small_site.out / "data" / "slices.json").read_text(encoding="utf-8"))
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert document["slice_seconds"] == 600
     assert len(document["slices"]) == document["frames"]["count"] == 6
     assert (
@@ -58,6 +58,14 @@ def test_slices_json_shape(small_site: BuildResult) -> None:
     assert set(document["countries"]) >= set(document["totals"]) | set(document["probes"]) | {"AU", "private"}
     # The injected "from 6.6.6.6" in a user name must not count for the US (6.0.0.0/8).
     assert document["totals"]["DE"] == 2 and "US" in document["totals"] and document["totals"]["US"] == 1
+    # Networks: every attempt is some network's (or an address bucket's), slice by slice and over the span.
+    for one in document["slices"]:
+        assert sum(one["networks"].values()) == one["attempts"]
+        assert set(one["network_addresses"]) >= set(one["networks"])
+    assert sum(document["network_totals"].values()) == document["attempts"]
+    assert document["top_networks"][0][:3] == ["AS4134", "Chinanet", document["network_totals"]["AS4134"]]
+    assert set(document["network_names"]) == {key for key in document["network_attackers"] if key.startswith("AS")}
+    assert document["network_db"]["credit"] in document["credits"][-1]
 
 
 def test_page_data_is_the_json_and_cannot_close_its_script(small_site: BuildResult) -> None:

@@ -42,6 +42,8 @@ def test_parse_prints_one_json_object_per_event() -> None:
         "attempts",
         "probe",
         "country",
+        "network",
+        "network_name",
     }
     assert records[2] == {
         "time": "2026-11-29T06:01:15+00:00",
@@ -58,6 +60,8 @@ def test_parse_prints_one_json_object_per_event() -> None:
         "probe": False,
         "source_host": None,
         "country": "CN",
+        "network": "AS4134",  # 61.177.0.0/16 is announced by Chinanet's backbone
+        "network_name": "Chinanet",
     }
     assert {record["kind"] for record in records} == {
         "failed",

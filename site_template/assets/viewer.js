@@ -604,6 +604,7 @@
   window.addEventListener("hashchange", follow);
 
   $("credits").textContent = latest.credits.join(" · ");
+  $("credits").title = latest.credits.join("\n");
   $("glow-swatch").style.background = colors.glow;
   $("glow-label").textContent = style.glow_legend;
   for (const [name, text] of [["gif", "animated GIF"], ["webm", "time-lapse (WebM)"]]) {
