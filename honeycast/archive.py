@@ -27,12 +27,12 @@ from .shapes import country_names
 from .site import dump_json, script
 from .spans import ANY_LINE, Span
 
-HISTORY_VERSION = 4
+HISTORY_VERSION = 5
 """Version of the history documents; a change that removes or redefines a key increments it. Version 2: a covered
 span's last item lists the lines read at its last instant by key, where version 1 gave their number. Version 3:
 ``open.json``, the connections open where the newest build ended. Version 4: ``tail.json``, who was counted in
 the slices the newest build ended in."""
-READS = (1, 2, 3, 4)
+READS = (1, 2, 3, 4, 5)
 """The versions ``--append`` reads."""
 FOLDER = Path("data") / "history"
 INDEX = "index.json"
@@ -228,6 +228,8 @@ def _check_day(document: dict[str, Any], day: str) -> dict[str, Any]:
             name: schema.counts(schema.field(entry, name, f"{where}."), f"{where}.{name}")
             for name in ("counts", "probes", "addresses")
         }
+        for name in ("networks", "network_addresses"):  # not in a day version 4 kept
+            checked[name] = schema.counts(entry[name], f"{where}.{name}") if name in entry else {}
         for name in ("top_sources", "top_users"):
             checked[name] = schema.top(schema.field(entry, name, f"{where}."), f"{where}.{name}")
         hosts = {}
@@ -248,11 +250,16 @@ def _check_day(document: dict[str, Any], day: str) -> dict[str, Any]:
             schema.text(schema.field(record, name, f"{where}."), f"{where}.{name}")
         schema.count(schema.field(record, "failures", f"{where}."), f"{where}.failures")
         compromises.append({name: record[name] for name in ("time", "address", "country", "user", "failures")})
+    names = schema.mapping(document.get("network_names", {}), "network_names")
     return {
         "day": day,
         "slices": slices,
         "logins": schema.counts(schema.field(document, "logins"), "logins"),
         "compromises": compromises,
+        "network_names": {
+            schema.text(key, "network_names"): schema.text(name, schema.at("network_names", key))
+            for key, name in names.items()
+        },
     }
 
 
@@ -280,10 +287,12 @@ def day_document(history: History, day: str) -> dict[str, Any]:
     slices.sort(key=lambda one: datetime.fromisoformat(one["start"]).astimezone(UTC))
     totals: Counter[str] = Counter()
     probes: Counter[str] = Counter()
+    networks: Counter[str] = Counter()
     hosts: dict[str, dict[str, int]] = {}
     for one in slices:
         totals.update(one["counts"])
         probes.update(one["probes"])
+        networks.update(one.get("networks", {}))
         for name, counts in one["hosts"].items():
             found = hosts.setdefault(name, {"attempts": 0, "probes": 0})
             found["attempts"] += sum(counts["counts"].values())
@@ -300,6 +309,8 @@ def day_document(history: History, day: str) -> dict[str, Any]:
         "slices": slices,
         "logins": dict(sorted(kept["logins"].items())),
         "compromises": kept["compromises"],
+        "network_totals": dict(sorted(networks.items())),
+        "network_names": dict(sorted(kept.get("network_names", {}).items())),
     }
 
 

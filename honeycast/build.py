@@ -154,8 +154,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         """Write the site and the history: while the video encoders finish their files."""
         with clock.stage("history"), no_collection():  # a record per address and slice, none of them garbage
             history.keep_open(counted_fine, counted.owners, privacy)  # before the spans read now are added
-            members = tails.members(counted_fine, kept_address(counted_fine, counted.owners, privacy))
-            add_timeline(history, daily, counted_fine.spans, privacy.host, members)
+            with Networks(options.read.asn_db) as networks:  # of the few addresses of the slices a tail keeps
+                shown = kept_address(counted_fine, counted.owners, privacy)
+                members = tails.members(counted_fine, shown, networks.networks)
+                add_timeline(history, daily, counted_fine.spans, privacy.host, members)
             history.keep_attacks(counted_fine, counted.owners, privacy)
         site_meta = replace(meta, style=style)
         with clock.stage("site"):

@@ -24,7 +24,7 @@ from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .site import SLICE_TOP, top_counts
 from .slicing import DAY, next_slice, slice_key
 from .spans import Span, joined_lines
-from .tails import Tail, first_kept, grown, new_addresses, top_with
+from .tails import Members, Tail, first_kept, grown, new_addresses, top_with
 from .tally import Tally, digest
 from .timeline import Timeline
 
@@ -150,7 +150,7 @@ def add_timeline(
     timeline: Timeline,
     spans: dict[str, list[Span]],
     published: Callable[[str], str],
-    members: Callable[[datetime], dict[str, str]],
+    members: Callable[[datetime], Members],
 ) -> None:
     """Add a published timeline (in the history's slices, hosts by their published names) and the spans its lines
     came from (by host name) to the history; ``members`` gives the addresses of a slice a tail keeps
@@ -173,13 +173,18 @@ def add_timeline(
             entry = slices[key] = _empty_slice()
         _add_counts(entry["counts"], one.counts)
         _add_counts(entry["probes"], one.probes)
+        _add_counts(entry["networks"], one.networks)
+        network_addresses = entry["network_addresses"]
         before = history.tail.get(key)
         if before is None:
             _add_counts(entry["addresses"], one.addresses)
+            _add_counts(network_addresses, one.network_addresses)
             entry["top_sources"] = _top_summed(entry["top_sources"], one.sources)
             entry["top_users"] = _top_summed(entry["top_users"], one.users)
         else:
-            _add_counts(entry["addresses"], new_addresses(one.addresses, members(one.start), before))
+            counted = members(one.start)
+            _add_counts(entry["addresses"], new_addresses(one.addresses, counted.addresses, before))
+            _add_counts(network_addresses, new_addresses(one.network_addresses, counted.networks, before))
             entry["top_sources"] = top_with(entry["top_sources"], one.sources, before.sources)
             entry["top_users"] = top_with(entry["top_users"], one.users, before.users)
         for kind, by_host in (("counts", one.hosts), ("probes", one.host_probes)):
@@ -188,6 +193,10 @@ def add_timeline(
             for name, counts in by_host.items():
                 _add_counts(entry["hosts"].setdefault(name, {"counts": {}, "probes": {}})[kind], counts)
     _keep_tails(history, timeline, members, tz)
+    for one in timeline.slices:  # the names of the networks each day counted
+        if one.networks:
+            names = _day(history, one.start.date(), tz)["network_names"]
+            names.update((key, timeline.network_names[key]) for key in one.networks if key in timeline.network_names)
     days: dict[date, dict[str, int]] = {}  # logins come in time order, thousands a day
     for login in timeline.logins:
         when = login.time.astimezone(tz).date()
@@ -213,9 +222,7 @@ def add_timeline(
             day["compromises"].append(record)
 
 
-def _keep_tails(
-    history: History, timeline: Timeline, members: Callable[[datetime], dict[str, str]], tz: tzinfo
-) -> None:
+def _keep_tails(history: History, timeline: Timeline, members: Callable[[datetime], Members], tz: tzinfo) -> None:
     """Keep the slices a later build may add to (``tails.first_kept``, by every host's spans) with who was counted
     in them: what earlier builds kept of them and what this one counted."""
     first = first_kept(history.covered.values(), history.slice_seconds, tz)
@@ -227,7 +234,7 @@ def _keep_tails(
         if first is None or one.start < first or not (one.counts or one.probes):
             continue
         key = one.start.isoformat()
-        kept = grown(history.tail.get(key), members(one.start), one.sources, one.users)
+        kept = grown(history.tail.get(key), members(one.start).addresses, one.sources, one.users)
         if kept is None:
             history.tail.pop(key, None)
         else:
@@ -255,7 +262,10 @@ def _day(history: History, day: date, tz: tzinfo) -> dict[str, Any]:
 
 
 def _empty_slice() -> dict[str, Any]:
-    return {"counts": {}, "probes": {}, "addresses": {}, "top_sources": [], "top_users": [], "hosts": {}}
+    return {
+        "counts": {}, "probes": {}, "addresses": {}, "top_sources": [], "top_users": [], "hosts": {}, "networks": {},
+        "network_addresses": {},
+    }  # fmt: skip
 
 
 def _empty_day(day: date, history: History, tz: tzinfo) -> dict[str, Any]:
@@ -267,7 +277,7 @@ def _empty_day(day: date, history: History, tz: tzinfo) -> dict[str, Any]:
     while start < end:
         slices[start.astimezone(tz).isoformat()] = _empty_slice()
         start = next_slice(start, history.slice_seconds, tz)
-    return {"day": day.isoformat(), "slices": slices, "logins": {}, "compromises": []}
+    return {"day": day.isoformat(), "slices": slices, "logins": {}, "compromises": [], "network_names": {}}
 
 
 def _add_counts(total: dict[str, int], more: dict[str, int]) -> None:

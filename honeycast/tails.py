@@ -54,24 +54,40 @@ def first_kept(covered: Iterable[list[Span]], slice_seconds: int, tz: tzinfo) ->
     return slice_key(min(end for end in ends if newest - end <= REACH), slice_seconds, tz)
 
 
-def members(tally: Tally, shown: Callable[[str], bool]) -> Callable[[datetime], dict[str, str]]:
-    """Return, for a slice's start, the addresses counted in it that a tail keeps (digest → country); each slice's
-    once (a slice both ended the build before and ends this one is asked twice)."""
+@dataclass(frozen=True, slots=True)
+class Members:
+    """The addresses counted in a slice that a tail keeps, by digest: each one's country, and its network."""
+
+    addresses: dict[str, str] = field(default_factory=dict)
+    networks: dict[str, str] = field(default_factory=dict)
+
+
+Locate = Callable[[list[str], list[str]], list[str]]
+"""The networks of addresses, given their countries (``networks.Networks.networks``)."""
+
+
+def members(tally: Tally, shown: Callable[[str], bool], locate: Locate | None = None) -> Callable[[datetime], Members]:
+    """Return, for a slice's start, the addresses counted in it that a tail keeps (``Members``); each slice's once
+    (a slice both ended the build before and ends this one is asked twice)."""
 
     @functools.cache
-    def of(start: datetime) -> dict[str, str]:
+    def of(start: datetime) -> Members:
         part = tally.slices.get(start)
         if part is None:
-            return {}
+            return Members()
         country = tally.country_of
-        return {digest(one): country[one] for one in part.sources.keys() | part.probes.keys() if shown(one)}
+        kept = [one for one in part.sources.keys() | part.probes.keys() if shown(one)]
+        digests = [digest(one) for one in kept]
+        countries = [country[one] for one in kept]
+        networks = locate(kept, countries) if locate is not None else []
+        return Members(dict(zip(digests, countries, strict=True)), dict(zip(digests, networks, strict=False)))
 
     return of
 
 
 def new_addresses(counted: dict[str, int], found: dict[str, str], before: Tail) -> dict[str, int]:
-    """Return a slice's distinct addresses per country (``counted``) less those an earlier build counted in it
-    (``found``: the slice's addresses by digest, as ``members`` gives them)."""
+    """Return a slice's distinct addresses per country or network (``counted``) less those an earlier build counted
+    in it (``found``: the slice's addresses by digest → country or network, as ``members`` gives them)."""
     again = Counter(country for key, country in found.items() if key in before.addresses)
     return {place: number - again[place] for place, number in counted.items() if number > again[place]}
 

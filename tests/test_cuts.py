@@ -269,7 +269,7 @@ def _night(logs: list[Path], out: Path, append: bool, reader: str, host: str | N
 
 def _kept(out: Path, users: bool = False) -> dict[str, object]:
     """What a site's history keeps of each day: every slice's attempts, probes and distinct addresses per country,
-    per host, its top sources (and with ``users`` its top user names: a build masks the accounts it knows of, which
+    per host, its attempts and distinct addresses per network, its top sources (and with ``users`` its top user names: a build masks the accounts it knows of, which
     a night before the owner's login does not), the logins and the compromises."""
     folder = out / "data" / "history"
     kept: dict[str, object] = {}
@@ -278,7 +278,7 @@ def _kept(out: Path, users: bool = False) -> dict[str, object]:
         slices = {
             start: (
                 one["counts"], one["probes"], one["addresses"], one["hosts"], one["top_sources"],
-                one["top_users"] if users else None,
+                one["top_users"] if users else None, one["networks"], one["network_addresses"],
             )
             for start, one in day["slices"].items()
         }  # fmt: skip

@@ -90,6 +90,12 @@ def _build(logs: list[str], out: Path, append: bool, dask: str | None = None) ->
     build(BuildOptions(read=read, out=out, slice_seconds=3600, size=(320, 180), frames=False, append=append, fps=12))
 
 
+COMPARED = (
+    "start", "attempts", "counts", "probes", "hosts", "addresses", "top_sources", "networks", "network_addresses",
+)  # fmt: skip
+"""What of each slice of a day the nightly tests compare with one build's."""
+
+
 def _days(out: Path) -> dict[str, Any]:
     """Return each day of the site's history as the viewer reads it, without the top user names (a build masks the
     names it knows to be accounts: a night before an attacker's guess worked shows the name it guessed)."""
@@ -98,10 +104,7 @@ def _days(out: Path) -> dict[str, Any]:
     days = {}
     for entry in index["days"]:
         day = json.loads((folder / f"{entry['day']}.js").read_text().split(" = ", 1)[1].rstrip(";\n"))
-        day["slices"] = [
-            {key: one[key] for key in ("start", "attempts", "counts", "probes", "hosts", "addresses", "top_sources")}
-            for one in day["slices"]
-        ]
+        day["slices"] = [{key: one[key] for key in COMPARED} for one in day["slices"]]
         days[entry["day"]] = day
     return days
 
