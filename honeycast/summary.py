@@ -34,6 +34,11 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
         stderr.print(line, markup=False, soft_wrap=True)
     if top:
         stdout.print(f"top origins: {top}", markup=False, soft_wrap=True)
+    networks = [(key, count) for key, count in timeline.network_totals.most_common() if key.startswith("AS")][:3]
+    if networks:
+        names = timeline.network_names
+        shown = ", ".join(f"{key} {names.get(key, '')} {count:,}".replace("  ", " ") for key, count in networks)
+        stdout.print(f"top networks: {shown}", markup=False, soft_wrap=True)
     if result.replaced_history:
         stderr.print(
             f"{result.out}: the history of its earlier builds was replaced by this build's (--append adds to it)",

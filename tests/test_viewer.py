@@ -176,6 +176,28 @@ def test_metric_toggle_and_panel(small_site: BuildResult, browser: Any, document
     page.close()
 
 
+def test_the_top_networks_beside_the_top_countries(
+    small_site: BuildResult, browser: Any, document: dict[str, Any]
+) -> None:
+    """Networks by attempts, slice by slice and over the span, named by number and organisation; by distinct
+    addresses with that metric."""
+    page = viewer(browser, small_site)
+    rows = page.locator("#top-networks li")
+    slice_top = sorted(document["slices"][0]["networks"].items(), key=lambda item: (-item[1], item[0]))[0]
+    expect(rows.first).to_contain_text(slice_top[0])
+    expect(rows.first.locator(".count")).to_have_text(f"{slice_top[1]:,}")
+    page.click("#period-day")
+    key, name, attempts, _ = document["top_networks"][0]
+    expect(rows.first).to_contain_text(f"{key} · {name}")
+    expect(rows.first.locator(".count")).to_have_text(f"{attempts:,}")
+    expect(page.locator("#networks-heading")).to_have_text("Top networks (attempts)")
+    page.select_option("#metric", "addresses")
+    expect(page.locator("#networks-heading")).to_have_text("Top networks (addresses)")
+    most = max(document["network_attackers"].values())
+    expect(rows.first.locator(".count")).to_have_text(f"{most:,}")
+    page.close()
+
+
 @pytest.fixture(scope="session")
 def xss_site(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     out = tmp_path_factory.mktemp("xss") / "site"

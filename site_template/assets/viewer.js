@@ -14,6 +14,10 @@
   const colors = style.colors;
   const names = Object.assign({}, (archive && archive.countries) || {}, latest.countries);
   const nameOf = (code) => names[code] || code;
+  // A network as "AS4134 · Chinanet"; an address bucket (private, unknown) by its name, as the countries name it.
+  const networkName = (key) => /^AS\d+$/.test(key)
+    ? (data.network_names && data.network_names[key] ? `${key} · ${data.network_names[key]}` : key)
+    : nameOf(key);
   const format = (n) => Number(n).toLocaleString("en");
   const plural = (n, one, many) => `${format(n)} ${n === 1 ? one : many || one + "s"}`;
   const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -285,6 +289,13 @@
     const s = slices[index];
     const countries = period === "slice" ? metrics[metric].values(s) : metrics[metric].day;
     fillList($("top-countries"), sorted(countries).slice(0, ROWS).map(([code, n]) => [nameOf(code), n]), "none");
+    // Networks by attempts, or by distinct addresses (the probes of a network are not kept).
+    const byAddress = metric === "addresses";
+    const networks = period === "slice"
+      ? (byAddress ? s.network_addresses : s.networks) || {}
+      : (byAddress ? data.network_attackers : data.network_totals) || {};
+    $("networks-heading").textContent = byAddress ? "Top networks (addresses)" : "Top networks (attempts)";
+    fillList($("top-networks"), sorted(networks).slice(0, ROWS).map(([key, n]) => [networkName(key), n]), "none");
     const sources = period === "slice" ? s.top_sources : data.top_sources.map(([address, country, n]) => [country ? `${address} · ${country}` : address, n]);
     fillList($("top-sources"), sources.slice(0, ROWS), "none");
     const users = (period === "slice" ? s.top_users : data.top_users).map(([user, n]) => [user === "" ? "(empty)" : user, n]);
@@ -479,9 +490,10 @@
   // whole span shows none; its top addresses and names are the largest among the slices' own.
   function daysData(found) {
     const all = found.flatMap((day) => day.slices);
-    const totals = {}, probes = {}, sources = {}, users = {};
+    const totals = {}, probes = {}, sources = {}, users = {}, networkTotals = {}, networkNames = {};
+    for (const day of found) Object.assign(networkNames, day.network_names || {});
     for (const s of all) {
-      added(totals, s.counts); added(probes, s.probes);
+      added(totals, s.counts); added(probes, s.probes); added(networkTotals, s.networks || {});
       added(sources, Object.fromEntries(s.top_sources)); added(users, Object.fromEntries(s.top_users));
     }
     const seconds = found[0].slice_seconds, first = found[0].day, lastDay = found[found.length - 1].day;
@@ -492,6 +504,7 @@
       period: periodText(first, lastDay), attempts: sum(totals), slices: all, totals, probes, attackers: null,
       top_sources: sorted(sources).slice(0, 20).map(([name, n]) => [name, null, n]),
       top_users: sorted(users).slice(0, 20), compromises: found.flatMap((day) => day.compromises), accepted: [],
+      network_totals: networkTotals, network_names: networkNames, network_attackers: null,
     };
   }
   const days = archive ? archive.days.map((entry) => entry.day) : [];
