@@ -147,7 +147,7 @@ def test_counts_by_network_are_the_sources_counts_grouped_by_their_networks(
     document, timeline = demo_with_asn_db
 
     def network(address: str) -> str:
-        bucket = timeline.country_of[address]
+        bucket = str(timeline.country_of[address])
         if bucket in BUCKETS and bucket != UNKNOWN:
             return bucket
         return UNKNOWN if ":" in address else f"AS{64512 + int(address.split('.')[0])}"  # the database is IPv4 only
