@@ -24,6 +24,7 @@ from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
 from .site import SLICE_TOP, top_counts
 from .slicing import DAY, next_slice, slice_key
 from .spans import Span, joined_lines
+from .sums import add_to
 from .tails import Members, Tail, first_kept, grown, new_addresses, top_with
 from .tally import Tally, digest
 from .timeline import Timeline
@@ -171,27 +172,27 @@ def add_timeline(
         entry = slices.get(key)
         if entry is None:  # a zone change the day's grid did not foresee
             entry = slices[key] = _empty_slice()
-        _add_counts(entry["counts"], one.counts)
-        _add_counts(entry["probes"], one.probes)
-        _add_counts(entry["networks"], one.networks)
+        add_to(entry["counts"], one.counts)
+        add_to(entry["probes"], one.probes)
+        add_to(entry["networks"], one.networks)
         network_addresses = entry["network_addresses"]
         before = history.tail.get(key)
         if before is None:
-            _add_counts(entry["addresses"], one.addresses)
-            _add_counts(network_addresses, one.network_addresses)
+            add_to(entry["addresses"], one.addresses)
+            add_to(network_addresses, one.network_addresses)
             entry["top_sources"] = _top_summed(entry["top_sources"], one.sources)
             entry["top_users"] = _top_summed(entry["top_users"], one.users)
         else:
             counted = members(one.start)
-            _add_counts(entry["addresses"], new_addresses(one.addresses, counted.addresses, before))
-            _add_counts(network_addresses, new_addresses(one.network_addresses, counted.networks, before))
+            add_to(entry["addresses"], new_addresses(one.addresses, counted.addresses, before))
+            add_to(network_addresses, new_addresses(one.network_addresses, counted.networks, before))
             entry["top_sources"] = top_with(entry["top_sources"], one.sources, before.sources)
             entry["top_users"] = top_with(entry["top_users"], one.users, before.users)
         for kind, by_host in (("counts", one.hosts), ("probes", one.host_probes)):
             if only is not None:
                 by_host = {only: getattr(one, kind)}
             for name, counts in by_host.items():
-                _add_counts(entry["hosts"].setdefault(name, {"counts": {}, "probes": {}})[kind], counts)
+                add_to(entry["hosts"].setdefault(name, {"counts": {}, "probes": {}})[kind], counts)
     _keep_tails(history, timeline, members, tz)
     for one in timeline.slices:  # the names of the networks each day counted
         if one.networks:
@@ -280,9 +281,6 @@ def _empty_day(day: date, history: History, tz: tzinfo) -> dict[str, Any]:
     return {"day": day.isoformat(), "slices": slices, "logins": {}, "compromises": [], "network_names": {}}
 
 
-def _add_counts(total: dict[str, int], more: dict[str, int]) -> None:
-    for key, value in more.items():
-        total[key] = total.get(key, 0) + value
 
 
 def _top_summed(top: list[list[Any]], more: dict[str, int]) -> list[list[Any]]:

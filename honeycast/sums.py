@@ -94,6 +94,15 @@ def running_counts(slices: Slices, columns: dict[str, int], asks: list[Ask]) -> 
     return reference(slices, columns, asks) if _NATIVE is None else _NATIVE[0](slices, columns, asks)
 
 
+def add_to(total: dict[str, int], more: dict[str, int]) -> None:
+    """Add ``more`` into ``total``, key by key (in C where the scanner is built)."""
+    if _NATIVE is None:
+        for key, value in more.items():
+            total[key] = total.get(key, 0) + value
+    else:
+        _NATIVE[2](total, [more])
+
+
 def added(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
     """Return counts added up, key by key (``added_reference``)."""
     if _NATIVE is None:
