@@ -281,8 +281,6 @@ def _empty_day(day: date, history: History, tz: tzinfo) -> dict[str, Any]:
     return {"day": day.isoformat(), "slices": slices, "logins": {}, "compromises": [], "network_names": {}}
 
 
-
-
 def _top_summed(top: list[list[Any]], more: dict[str, int]) -> list[list[Any]]:
     """Return the top ``SLICE_TOP`` of a kept top list plus new counts.
 

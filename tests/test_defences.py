@@ -1,0 +1,119 @@
+"""fail2ban's and sshguard's lines as bans and their ends, and what became of the attacks of the addresses banned."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from test_fail2ban import annotated, corpus  # noqa: F401  (the corpus fixture: fail2ban's own test logs)
+
+from honeycast.defences import Action, Block, DefenceEvent, Defended, blocks_of, defence_event, defended
+
+T0 = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
+
+
+def test_every_ban_and_unban_in_fail2bans_own_test_log(corpus: Path) -> None:  # noqa: F811
+    """fail2ban's recidive filter reads fail2ban's own log: every line it annotates as a ban is one here, of the
+    address and at the time it names, in every layout (own log, [pid], padding, syslog, journal with and
+    without the daemon's name); each Unban line ends one."""
+    checked = 0
+    for annotation, line in annotated(corpus / "recidive"):
+        event = defence_event(line, 2004 if line.startswith("Sep") else 2005, UTC)
+        if "Unban" in line:
+            assert event is not None and event.action is Action.unban, line
+            continue
+        if not annotation.get("match"):
+            continue
+        assert event is not None and event.action is Action.ban, line
+        assert event.network == ipaddress.ip_network(str(annotation["host"])), line
+        assert event.time.replace(tzinfo=None) == datetime.fromisoformat(str(annotation["time"])), line
+        assert event.tool == "fail2ban" and event.until is None
+        checked += 1
+    assert checked >= 6
+
+
+@pytest.mark.parametrize(
+    ("line", "network", "until"),
+    [
+        ('Nov 29 06:01:02 web-1 sshguard[377]: Blocking "203.0.113.7/32" for 120 secs (3 attacks in 5 secs, '
+         "after 1 abuses over 5 secs.)", "203.0.113.7/32", 120),
+        ('Nov 29 06:01:02 web-1 sshguard[377]: Blocking "203.0.113.9/24" forever (3 attacks in 5 secs, after 4 '
+         "abuses over 900 secs.)", "203.0.113.0/24", None),
+        ('Nov 29 06:01:02 web-1 sshguard[377]: Blocking "2001:db8::5/64" for 240 secs (3 attacks in 2 secs, after '
+         "2 abuses over 60 secs.)", "2001:db8::/64", 240),
+    ],
+)  # fmt: skip
+def test_sshguards_blocks_with_their_length(line: str, network: str, until: int | None) -> None:
+    event = defence_event(line, 2026, UTC)
+    assert event is not None and event.tool == "sshguard" and event.action is Action.ban
+    assert event.network == ipaddress.ip_network(network)
+    assert event.time == T0 + timedelta(minutes=1, seconds=2)
+    assert event.until == (None if until is None else event.time + timedelta(seconds=until))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # An attacker's user name may say anything: only fail2ban's or sshguard's own lines count.
+        "Nov 29 06:01:02 web-1 sshd[1]: Invalid user fail2ban.actions: NOTICE [sshd] Ban 6.6.6.6 from 1.2.3.4 port 9",
+        'Nov 29 06:01:02 web-1 sshd[1]: Invalid user sshguard[1]: Blocking "6.6.6.6/32" forever ( from 1.2.3.4 port 9',
+        "2026-11-29 06:01:02,123 fail2ban.actions [1]: NOTICE [sshd] Ban 6.6.6.6 port 22",
+        "2026-11-29 06:01:02,123 fail2ban.filter [1]: INFO [sshd] Found 6.6.6.6 - 2026-11-29 06:01:01",
+        "2026-11-29 06:01:02,123 fail2ban.actions [1]: NOTICE [sshd] Ban 999.1.1.1",
+        "Feb 30 06:01:02 web-1 fail2ban.actions[1]: NOTICE [sshd] Ban 6.6.6.6",
+        'Nov 29 06:01:02 web-1 sshguard[377]: Attack from "6.6.6.6" on service 100 with danger 10.',
+    ],
+)
+def test_other_lines_are_no_bans(line: str) -> None:
+    assert defence_event(line, 2026, UTC) is None
+
+
+def ban(minutes: float, network: str, action: Action = Action.ban, **more: object) -> DefenceEvent:
+    return DefenceEvent(
+        T0 + timedelta(minutes=minutes), action, ipaddress.ip_network(network), str(more.pop("tool", "fail2ban")),
+        str(more.pop("jail", "sshd")), **more,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_bans_pair_with_their_unbans() -> None:
+    events = [
+        ban(10, "198.51.100.7/32"),
+        ban(11, "198.51.100.7/32"),  # logged twice: one block
+        ban(20, "198.51.100.7/32", Action.unban),
+        ban(30, "198.51.100.7/32"),  # banned again: a second block, never lifted in these logs
+        ban(5, "203.0.113.0/24", tool="sshguard", jail="sshguard", until=T0 + timedelta(minutes=7)),
+        ban(40, "192.0.2.1/32", Action.unban),  # an unban of a ban before the logs began: no block
+    ]
+    assert blocks_of(events) == [
+        Block(ipaddress.ip_network("203.0.113.0/24"), "sshguard", "sshguard", T0 + timedelta(minutes=5),
+              T0 + timedelta(minutes=7)),
+        Block(ipaddress.ip_network("198.51.100.7/32"), "fail2ban", "sshd", T0 + timedelta(minutes=10),
+              T0 + timedelta(minutes=20)),
+        Block(ipaddress.ip_network("198.51.100.7/32"), "fail2ban", "sshd", T0 + timedelta(minutes=30), None),
+    ]  # fmt: skip
+
+
+def test_attempts_before_during_and_after_the_blocks() -> None:
+    """Counted by hand: 198.51.100.7 tries 3 times, is banned at 10 min (8 min after its first try), leaks 2
+    attempts through the ban, comes back with 4 after the unban at 20 min, and is banned again at 30 min (1 more
+    attempt leaks); 203.0.113.9 is caught by sshguard's /24 block; 192.0.2.50 was never banned."""
+    blocks = blocks_of([
+        ban(10, "198.51.100.7/32"), ban(20, "198.51.100.7/32", Action.unban), ban(30, "198.51.100.7/32"),
+        ban(5, "203.0.113.0/24", tool="sshguard", jail="sshguard", until=T0 + timedelta(minutes=7)),
+    ])  # fmt: skip
+
+    def at(minutes: float, count: int = 1) -> tuple[datetime, int]:
+        return T0 + timedelta(minutes=minutes), count
+
+    attempts = {
+        "198.51.100.7": [at(2), at(4, 2), at(12), at(15), at(21, 3), at(25), at(31)],
+        "203.0.113.9": [at(1), at(6), at(8)],
+        "192.0.2.50": [at(3)],
+    }
+    assert defended(blocks, attempts) == [
+        Defended("198.51.100.7", T0 + timedelta(minutes=10), before=3, seconds_to_block=480.0, leaked=3,
+                 came_back=4),
+        Defended("203.0.113.9", T0 + timedelta(minutes=5), before=1, seconds_to_block=240.0, leaked=1, came_back=1),
+    ]  # fmt: skip
