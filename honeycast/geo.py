@@ -102,17 +102,22 @@ def typed_layout(database_type: str) -> str | None:
     return next((model for model in ("Country", "City") if model in database_type), None)
 
 
+def open_mmdb(path: Path, kind: str) -> maxminddb.Reader:
+    """Open an MMDB file, or say in one line why it cannot be (``kind``: what database it is meant to be)."""
+    try:
+        return maxminddb.open_database(str(path))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: {kind} database not found") from None
+    except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
+        raise UsageError(f"{path}: not a readable MMDB {kind} database ({error})") from None
+
+
 class Geolocator:
     """Map addresses to country codes or buckets, looking each distinct address up once."""
 
     def __init__(self, path: Path | None = None) -> None:
         path = path or default_database()
-        try:
-            self._reader = maxminddb.open_database(str(path))
-        except FileNotFoundError:
-            raise UsageError(f"{path}: GeoIP database not found") from None
-        except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
-            raise UsageError(f"{path}: not a readable MMDB GeoIP database ({error})") from None
+        self._reader = open_mmdb(path, "GeoIP")
         meta = self._reader.metadata()
         self._typed: geoip2.database.Reader | None = None
         self._model = typed_layout(meta.database_type)

@@ -23,8 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
-from .geo import BUCKETS, UNKNOWN
+from .geo import BUCKETS, UNKNOWN, open_mmdb
 from .timeline import NetworkMap
 
 DEFAULT_CREDIT = "Networks: ip-location-db asn (sapics), CC BY 4.0, data by RouteViews, DB-IP (db-ip.com) and the NRO"
@@ -60,14 +59,7 @@ class Networks:
             self._table = _table()
             self.info = NetworkDatabaseInfo("", "ip-location-db-asn", DEFAULT_BUILT, DEFAULT_CREDIT)
             return
-        import maxminddb
-
-        try:
-            self._reader = maxminddb.open_database(str(path))
-        except FileNotFoundError:
-            raise UsageError(f"{path}: network (ASN) database not found") from None
-        except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
-            raise UsageError(f"{path}: not a readable MMDB network (ASN) database ({error})") from None
+        self._reader = open_mmdb(path, "network (ASN)")
         meta = self._reader.metadata()
         if meta.database_type in TYPED:
             import geoip2.database
