@@ -88,11 +88,17 @@ class History:
                 self.attackers.pop(digest(address), None)
                 continue
             first, failures, last = tally.failures.get(address, (None, 0, None))
+            # An address's first failure is often its last and its first name's too (one time object): written once.
+            first_text = first.isoformat() if first else None
+            last_text = first_text if last is first else last.isoformat() if last else None
             self.attackers[digest(address)] = [
-                first.isoformat() if first else None,
+                first_text,
                 failures,
-                last.isoformat() if last else None,
-                [[one.time.isoformat(), one.user, int(one.invalid)] for one in tally.names.get(address, ())],
+                last_text,
+                [
+                    [first_text if one.time is first else one.time.isoformat(), one.user, int(one.invalid)]
+                    for one in tally.names.get(address, ())
+                ],
             ]
 
     def keep_open(self, tally: Tally, owners: frozenset[str], privacy: Privacy) -> None:

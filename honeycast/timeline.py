@@ -217,7 +217,7 @@ def _slice(
     attempts, probes, addresses = by_country(counted, probing, country_of)
     sources = dict(counted)  # as counted: every use of a slice's addresses sorts what it takes
     _take_owners(counted, probing, owners, country, attempts, probes, addresses)
-    for address in owners:  # the owner's own addresses (few, often none): taken back out
+    for address in owners if len(owners) < len(counted) else counted.keys() & owners:  # the owner's: taken out
         sources.pop(address, None)
     networks: dict[str, int] = {}
     network_addresses: dict[str, int] = {}
@@ -258,9 +258,9 @@ def _take_owners(
     probes: dict[str, int],
     addresses: dict[str, int],
 ) -> None:
-    """Take the owner's own addresses (few, often none) back out of a slice's counts by ``place``: each owner's
-    address looked for in the slice, not each of the slice's thousands of addresses among the owner's."""
-    for address in owners:
+    """Take the owner's own addresses (few, often none) back out of a slice's counts by ``place``, going through
+    whichever is smaller: the owner's addresses, or the slice's."""
+    for address in owners if len(owners) < len(counted) + len(probing) else (counted.keys() | probing.keys()) & owners:
         if address in counted:
             _take(attempts, place(address), counted[address])
             _take(addresses, place(address), 1)
@@ -335,7 +335,7 @@ def timeline_of(tally: Tally, empty_slices: bool = True, networks: NetworkMap | 
 
 def _span_networks(country_of: dict[str, str], networks: NetworkMap) -> dict[str, Any]:
     """Return the timeline's distinct addresses per network and the names of the networks among them."""
-    attackers = Counter(networks.of[address] for address in country_of)
+    attackers = Counter(map(networks.of.__getitem__, country_of))
     return {
         "network_attackers": dict(sorted(attackers.items())),
         "network_names": {key: networks.names[key] for key in sorted(attackers) if key in networks.names},
