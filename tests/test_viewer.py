@@ -518,6 +518,12 @@ def test_the_archive_plays_any_day_and_totals_any_range(archive_site: Path, brow
     expect(page.locator("#time")).to_have_text("Sat 28 Nov 2026 · 08:00–08:10 UTC")
     expect(page.locator("#range")).to_have_text(re.compile(r"^Sat 28 Nov 2026 · 7 attempts"))
     expect(page.locator("#slice-attempts")).to_have_text("1")
+    # the day's networks as the history keeps them, named
+    day = json.loads((archive_site / "data" / "history" / "2026-11-28.json").read_text())
+    ((network, attempts),) = day["slices"]["2026-11-28T08:00:00+00:00"]["networks"].items()
+    named = f"{network} · {day['network_names'][network]}" if network in day["network_names"] else network
+    expect(page.locator("#top-networks li").first).to_contain_text(named)
+    expect(page.locator("#top-networks li .count").first).to_have_text(str(attempts))
     # one host's counts: db-1's one attempt at 08:05, and none of web-1's two at 06:05
     page.select_option("#host", db)
     expect(page.locator("#slice-attempts")).to_have_text("1")
