@@ -79,8 +79,8 @@ def members(tally: Tally, shown: Callable[[str], bool], locate: Locate | None = 
         kept = [one for one in part.sources.keys() | part.probes.keys() if shown(one)]
         digests = [digest(one) for one in kept]
         countries = [country[one] for one in kept]
-        networks = locate(kept, countries) if locate is not None else []
-        return Members(dict(zip(digests, countries, strict=True)), dict(zip(digests, networks, strict=False)))
+        networks = dict(zip(digests, locate(kept, countries), strict=True)) if locate is not None else {}
+        return Members(dict(zip(digests, countries, strict=True)), networks)
 
     return of
 
