@@ -51,7 +51,10 @@ class DefenceEvent:
 
 
 _OWN_STAMP = r"(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:,\d+)?"
-_SYSLOG_STAMP = r"(?P<month>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) (?P<clock>\d\d:\d\d:\d\d) \S+"
+_SYSLOG_STAMP = (
+    r"(?:(?P<month>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) (?P<clock>\d\d:\d\d:\d\d)"
+    r"|(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:?\d\d)?)) \S+"
+)
 _FAIL2BAN = re.compile(
     rf"^(?:{_OWN_STAMP}|{_SYSLOG_STAMP}(?: fail2ban-server\[\d+\]:)?) fail2ban\.actions\s*(?:\[\d+\])?:\s+"
     r"[A-Z]+\s+\[(?P<jail>[^\]\s]{1,64})\]\s+(?P<action>Restore Ban|Ban|Unban) (?P<address>[0-9A-Fa-f:.]{2,45})\s*$"
@@ -101,6 +104,9 @@ def _time(found: re.Match[str], year: int, tz: tzinfo) -> datetime | None:
     try:
         if found.re.groupindex.get("stamp") and found["stamp"] is not None:
             return datetime.strptime(found["stamp"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz)
+        if found["iso"] is not None:  # RFC 3339: its own offset, or the build's zone
+            moment = datetime.fromisoformat(found["iso"].replace("Z", "+00:00"))
+            return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
         hour, minute, second = (int(part) for part in found["clock"].split(":"))
         return datetime(year, _MONTHS[found["month"]], int(found["day"]), hour, minute, second, tzinfo=tz)
     except (KeyError, ValueError):  # a month that is none, 31 Feb

@@ -28,7 +28,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None  # type: ignore[assignment]
 
-INTERFACE = 14
+INTERFACE = 15
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan/scan.h)."""
 AVAILABLE = (
     _scan is not None
@@ -168,6 +168,12 @@ class NativeCount:
             {hosts[host]: _moment(*clock, self.tz) for host, clock in host_clocks},
             not disorder,
         )
+
+    def defence_lines(self) -> list[str]:
+        """Return the lines fail2ban or sshguard may have written (after ``finish``): ``defences.defence_event``
+        reads them."""
+        text = self._scanner.defences().decode("utf-8", "replace")
+        return text.split("\n")[:-1]
 
     def failures(self) -> list[_scan.Failure]:
         """Return every source's failures and first names as plain values (see Scanner_failures in _scan/module.c),

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from . import native
 from .cores import no_collection
+from .defences import DefenceEvent, defence_event
 from .events import AuthEvent
 from .geo import HOSTNAME, Geolocator
 from .parts import Carried, HeadKey
@@ -136,6 +137,7 @@ class NativeReader:
         tally = counter.tally(result, geo)
         year = result.year or None
         note_year(tally, job, read, year)
+        tally.defences = defence_events(counter.defence_lines(), job.year or year or job.reference.year, read.tz)
         return Segment(job, tally, lines, head_clocks, carried, first, clocks, year, hosts, keys, True, in_order)
 
 
@@ -165,8 +167,10 @@ class PythonReader:
             read.tz, year=job.year, reference=job.reference, covers=covers, rules=read.rules, head=head, host=tally.host
         )
         lines = range_lines(job) if job.end != WHOLE else LogSource(job.path).lines(reporter.warn)
-        tally_events(tally, events_of(lines, parser, reporter, job.path), geo)
+        kept: list[str] = []
+        tally_events(tally, events_of(defence_watched(lines, kept), parser, reporter, job.path), geo)
         note_year(tally, job, read, parser.first_year)
+        tally.defences = defence_events(kept, job.year or parser.first_year or job.reference.year, read.tz)
         return Segment(
             job, tally, parser.head_lines, parser.head_clocks, parser.carried, parser.first,
             parser.connections.clocks, parser.first_year, parser.hosts, parser.connections.head_keys(), False, False,
@@ -192,6 +196,20 @@ def choose(name: str) -> Reader:
 def tally_events(tally: Tally, events: Iterable[AuthEvent], geo: Geolocator) -> None:
     for event, country in locate(events, geo):
         tally.add(event, country)
+
+
+def defence_watched(lines: Iterable[str], kept: list[str]) -> Iterator[str]:
+    """Pass the lines on, keeping in ``kept`` those fail2ban or sshguard may have written (as the native scanner
+    keeps them: ``defence_events`` reads them, and reads no other line as a ban)."""
+    for line in lines:
+        if "fail2ban" in line or "sshguard[" in line:
+            kept.append(line)
+        yield line
+
+
+def defence_events(lines: list[str], year: int, tz: tzinfo) -> list[DefenceEvent]:
+    """Return the bans and their ends among lines kept as fail2ban's or sshguard's (yearless stamps in ``year``)."""
+    return [event for line in lines if (event := defence_event(line, year, tz)) is not None]
 
 
 def locate(events: Iterable[AuthEvent], geo: Geolocator) -> Iterator[tuple[AuthEvent, str | None]]:

@@ -20,6 +20,7 @@ from .spans import ANY_LINE, Span
 from .sums import added, running_counts
 
 if TYPE_CHECKING:
+    from .defences import DefenceEvent
     from .parts import Carried, Kept
 
 K = TypeVar("K")
@@ -167,6 +168,8 @@ class Tally:
     they were for a later build."""
     rules: RuleBook = RULES
     """What each kind of line does (the names an address tried, its logins) and when a login is a compromise."""
+    defences: list[DefenceEvent] = field(default_factory=list)
+    """The bans and their ends fail2ban or sshguard wrote among the inputs (defences.py), as read."""
     _last_time: datetime | None = None
     _last_start: datetime | None = None
     _left_at_end: dict[tuple[str, int], Counter[str]] = field(default_factory=dict)
@@ -263,6 +266,7 @@ class Tally:
             self.spans.setdefault(host, []).extend(read)
         self.open.extend(other.open)
         self.open_kept.extend(other.open_kept)
+        self.defences.extend(other.defences)
         self._last_time = self._last_start = None
         if not (self.country_of or self.failures or self.names or self.accepted or self.slices):
             # Nothing to add to (the first part of a build): take the other's records as they are, not copied.

@@ -41,7 +41,17 @@ def counted(logs: list[str], use_native: bool, **options: Any) -> tuple[Timeline
 def contents(tally: Tally) -> tuple[object, ...]:
     """Everything a tally holds, compared without building its timeline (a mutated year can span centuries)."""
     accepted = sorted(tally.accepted)
-    return tally.slices, dict(tally.kinds), tally.country_of, tally.failures, tally.names, accepted, tally.spans
+    defences = sorted(tally.defences, key=lambda one: (one.time, one.action, str(one.network), one.jail, one.tool))
+    return (
+        tally.slices,
+        dict(tally.kinds),
+        tally.country_of,
+        tally.failures,
+        tally.names,
+        accepted,
+        tally.spans,
+        defences,
+    )
 
 
 def assert_same_tallies(logs: list[str], **options: Any) -> None:

@@ -117,3 +117,36 @@ def test_attempts_before_during_and_after_the_blocks() -> None:
                  came_back=4),
         Defended("203.0.113.9", T0 + timedelta(minutes=5), before=1, seconds_to_block=240.0, leaked=1, came_back=1),
     ]  # fmt: skip
+
+
+MIXED = """\
+Nov 29 06:00:01 web-1 sshd[100]: Failed password for root from 198.51.100.7 port 40000 ssh2
+Nov 29 06:00:02 web-1 CRON[5]: pam_unix(cron:session): session opened for user root
+Nov 29 06:00:03 web-1 fail2ban.actions[812]: NOTICE [sshd] Ban 198.51.100.7
+Nov 29 06:00:04 web-1 sshd[101]: Invalid user fail2ban.actions[1]: NOTICE [sshd] Ban 6.6.6.6 from 192.0.2.9 port 4
+2026-11-29T06:00:05+00:00 web-1 fail2ban-server[812]: fail2ban.actions        [812]: NOTICE  [sshd] Unban 198.51.100.7
+Nov 29 06:00:06 web-1 sshguard[377]: Blocking "203.0.113.9/24" for 120 secs (3 attacks in 5 secs, after 1 abuses over 5 secs.)
+Nov 29 06:00:07 web-1 sshguard[377]: Attack from "203.0.113.9" on service 100 with danger 10.
+2026-11-29 06:00:08,123 fail2ban.actions        [812]: NOTICE  [sshd] Restore Ban 198.51.100.7
+Nov 29 06:00:09 web-1 sshd[102]: Failed password for invalid user sshguard[1]: Blocking "6.6.6.6/32" forever ( from 192.0.2.10 port 5 ssh2
+"""
+
+
+@pytest.mark.parametrize("use_native", [True, False])
+def test_both_readers_find_the_bans_among_the_lines(use_native: bool, tmp_path: Path) -> None:
+    """fail2ban's and sshguard's lines among sshd's, in every header: found by either reader, the same; an
+    attacker's user name that reads like one is no ban."""
+    from readers import assert_same_tallies, tallied
+
+    log = tmp_path / "auth.log"
+    log.write_text(MIXED, encoding="utf-8")
+    assert_same_tallies([str(log)])
+    tally, _ = tallied([str(log)], use_native)
+    found = sorted((one.time.isoformat(), one.action.value, str(one.network), one.restored) for one in tally.defences)
+    assert found == [
+        ("2026-11-29T06:00:03+00:00", "ban", "198.51.100.7/32", False),
+        ("2026-11-29T06:00:05+00:00", "unban", "198.51.100.7/32", False),
+        ("2026-11-29T06:00:06+00:00", "ban", "203.0.113.0/24", False),
+        ("2026-11-29T06:00:08+00:00", "ban", "198.51.100.7/32", True),
+    ]
+    assert tally.kinds["failed"] == 2  # the sshd lines count as before

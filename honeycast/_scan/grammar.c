@@ -173,11 +173,13 @@ typedef struct {
     int has_pid;
     uint64_t pid;
     const char *message; ptrdiff_t message_len;
+    const char *program;  /* where a header read as far as its program saw one that is not sshd's, else NULL */
 } Header;
 
 /* The headers of classic and RFC 3339 syslog. 1: read, 0: not certain, -1: no valid time (skip). */
 static int fast_header(ScanState *s, const char *p, ptrdiff_t n, Header *h) {
     const char *end = p + n, *q;
+    h->program = NULL;
     int iso = 0;
     if (n >= 16 && p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'a' && p[1] <= 'z' && p[2] >= 'a' && p[2] <= 'z' &&
         p[3] == ' ' && (p[4] == ' ' || is_digit(p[4])) && is_digit(p[5]) && p[6] == ' ' && is_digit(p[7]) && is_digit(p[8]) &&
@@ -225,7 +227,7 @@ static int fast_header(ScanState *s, const char *p, ptrdiff_t n, Header *h) {
     q = host_end + 1;
     if (starts(q, end, "sshd[")) q += 5;
     else if (starts(q, end, "sshd-session[")) q += 13;
-    else return 0;
+    else { h->program = q; return 0; }
     int64_t pid = 0;
     const char *pid_start = q;
     while (q < end && is_digit(*q) && q - pid_start < 18) pid = pid * 10 + (*q++ - '0');

@@ -241,6 +241,29 @@ static int reference_line(ScanState *s, const char *p, size_t n) {
     return handle_message(s, &h, 0, r.message_ascii);
 }
 
+/* Whether a line that is not sshd's may be fail2ban's or sshguard's (defences.py reads it): a syslog header whose
+ * program is theirs, or fail2ban's own log ("2026-11-29 06:01:02,123 fail2ban.actions ..."). A test of a few bytes
+ * for every other line, so logs without them cost nothing. */
+static int defence_line(const Header *h, const char *p, ptrdiff_t n) {
+    const char *end = p + n;
+    if (h->program) return starts(h->program, end, "fail2ban") || starts(h->program, end, "sshguard[");
+    return n > 24 && is_digit(p[0]) && p[4] == '-' && p[10] == ' ' && p[19] == ',' &&
+           memmem(p + 20, (size_t)(n - 20) < 32 ? (size_t)(n - 20) : 32, " fail2ban.", 10) != NULL;
+}
+
+static int keep_defence(ScanState *s, const char *p, size_t n) {
+    if (s->defence_len + n + 1 > s->defence_room) {
+        size_t room = (s->defence_len + n + 1) * 2;
+        char *grown = realloc(s->defence, room);
+        if (!grown) return -1;
+        s->defence = grown; s->defence_room = room;
+    }
+    memcpy(s->defence + s->defence_len, p, n);
+    s->defence_len += n;
+    s->defence[s->defence_len++] = '\n';
+    return 0;
+}
+
 static int line(ScanState *s, const char *p, ptrdiff_t n) {
     while (n > 0 && p[n - 1] == '\r') n--;
     s->line_p = p; s->line_n = (size_t)n;
@@ -250,7 +273,10 @@ static int line(ScanState *s, const char *p, ptrdiff_t n) {
     int read = fast_header(s, p, n, &h);  /* a header it reads names sshd */
     if (read == -2) return nomem(s);
     if (read < 0) return 0;
-    if (read == 0) return n >= 4 && memmem(p, n, "sshd", 4) ? reference_line(s, p, (size_t)n) : 0;
+    if (read == 0) {
+        if (defence_line(&h, p, n) && keep_defence(s, p, (size_t)n) < 0) return nomem(s);
+        return n >= 4 && memmem(p, n, "sshd", 4) ? reference_line(s, p, (size_t)n) : 0;
+    }
     return handle_message(s, &h, 1, 1);
 }
 

@@ -204,7 +204,7 @@ static void Scanner_dealloc(Scanner *self) {
         free(AT(s->host_spans, HostSpan, i).lines.items); free(AT(s->host_spans, HostSpan, i).names);
     }
     for (size_t i = 0; i < s->carried.len; i++) free(AT(s->carried, Connection, i).pending);
-    free(s->carried.items); free(s->head_connections.items); free(s->journal); free(s->journal_clocks.items); free(s->host_clocks.items);
+    free(s->carried.items); free(s->head_connections.items); free(s->journal); free(s->defence); free(s->journal_clocks.items); free(s->host_clocks.items);
     free(s->covered.items); free(s->host_cover.items); free(s->host_spans.items);
     map_free(&s->connection_index); map_free(&s->endpoint_index); map_free(&s->session_index); map_free(&s->slice_index);
     map_free(&s->cell_index); map_free(&s->user_cell_index);
@@ -334,6 +334,8 @@ static PyMethodDef Scanner_methods[] = {
     {"head", (PyCFunction)Scanner_head, METH_NOARGS,
      "(lines, clocks): a part's head as it came, each line ending in \\n, and the log's clock before each (or None)."},
     {"carried", (PyCFunction)Scanner_carried, METH_NOARGS, "The connections open at a part's end (once)."},
+    {"defences", (PyCFunction)Scanner_defences, METH_NOARGS,
+     "The lines fail2ban or sshguard may have written, as they came, each ending in \\n."},
     {"head_keys", (PyCFunction)Scanner_head_keys, METH_NOARGS,
      "(host, pid, source, port, last) of each connection of a part's head, before finish()."},
     {"edges", (PyCFunction)Scanner_edges, METH_NOARGS,

@@ -23,6 +23,15 @@ static PyObject *Scanner_head(Scanner *self, PyObject *unused) {
     return r;
 }
 
+/* The lines fail2ban or sshguard may have written, as they came, each ending in \n (defences.py reads them). */
+static PyObject *Scanner_defences(Scanner *self, PyObject *unused) {
+    ScanState *s = &self->s;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "defences") < 0) return NULL;
+    PyObject *r = PyBytes_FromStringAndSize(s->defence ? s->defence : "", (Py_ssize_t)s->defence_len);
+    s->busy = 0;
+    return r;
+}
+
 /* (host, pid, source or None, port or -1, last, open login) of each connection of a part's head (scan.join: whether the parts
  * before can reach it). */
 static PyObject *Scanner_head_keys(Scanner *self, PyObject *unused) {

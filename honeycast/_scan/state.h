@@ -128,6 +128,7 @@ typedef struct {
     int has_first; Time first, head_end;
     const char *line_p; size_t line_n;  /* the line being read, as it came */
     char *journal; size_t journal_len, journal_room;  /* the head's lines, each ending in \n */
+    char *defence; size_t defence_len, defence_room;  /* lines fail2ban or sshguard wrote (defences.py), each + \n */
     Array journal_clocks;  /* per line of the head, the log's clock before it (Time; wall LOCAL_NONE: none yet) */
     int had_latest; Time before;  /* the clock before the line being read */
     int head_disorder;  /* a line of the head came more than the skew (head - idle) behind its host's clock */
