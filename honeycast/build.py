@@ -8,19 +8,21 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import tails
 from .archive import FOLDER, INDEX, read_history, write_history
 from .cores import no_collection
+from .defences import DefenceEvent, blocks_of, covers, defences_document, summarize
 from .errors import InputError, NothingNew, OutputError, UsageError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
 from .history import History, add_timeline, hidden_names, kept_address, zone_name
 from .networks import Networks, network_map
-from .privacy import Privacy, publishable
-from .scan import ReadOptions, Reporter, SilentReporter, tally_logs
+from .privacy import Privacy, publishable, shown_address
+from .scan import ReadOptions, Reporter, SilentReporter, attempt_times, tally_logs
 from .site import SiteMeta, slices_document, write_site
 from .slicing import AUTO, AUTO_LENGTHS, auto_slice, slice_text
 from .sources import expand, is_url
@@ -75,6 +77,8 @@ class BuildResult:
     """The build replaced a site that kept a history (without --append)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Seconds each stage took (``stopwatch.STAGES``)."""
+    defences: dict[str, Any] | None = None
+    """What fail2ban's and sshguard's bans among the logs did (``defences_document``), or None without any."""
 
 
 MAX_SLICES = 20_000
@@ -136,6 +140,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         assert counted is not None  # _sliced refused a tally without slices
         privacy = replace(options.privacy, named_hosts=frozenset(options.read.named_hosts()))  # shown as given
         timeline = publishable(counted, privacy)
+        defences = _defences(counted_fine.defences, counted, read, privacy, reporter)
         # The history keeps only slices with counts: years of sparse lines need not be walked ten minutes at a time.
         kept = timeline if counted_fine is tally else timeline_of(counted_fine, empty_slices=False, networks=located)
         del located  # an entry per address: millions of them, perhaps
@@ -146,6 +151,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
     meta = SiteMeta(
         title=options.title, fps=fps, width=options.size[0], height=options.size[1], geoip=geo_info,
         frames=options.frames, base_url=options.base_url, gif=options.gif, webm=options.webm, networks=network_info,
+        defences=defences,
     )  # fmt: skip
     staging = staging_folder(out)
     held = hold(staging)
@@ -192,7 +198,26 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         history_days=history.day_count(),
         replaced_history=replaced,
         stages=clock.seconds,
+        defences=defences,
     )
+
+
+def _defences(
+    events: list[DefenceEvent], counted: Timeline, read: ReadOptions, privacy: Privacy, reporter: Reporter
+) -> dict[str, Any] | None:
+    """Return what the bans among the logs did to the attacks counted (``defences_document``), or None where the
+    logs hold none. The times of the banned addresses' attempts come from reading the logs again."""
+    if not events:
+        return None
+    if "-" in read.logs:
+        reporter.warn("standard input: bans found among the logs, but standard input cannot be read twice for the "
+                      "times of the attempts they answer; no defences shown (give the log as a file)")  # fmt: skip
+        return None
+    attempts = attempt_times(read, covers(blocks_of(events)))
+    found = summarize(events, attempts, dict(counted.sources))
+    return defences_document(found, counted.country_of, lambda address: shown_address(
+        address, counted.country_of.get(address), privacy
+    ))  # fmt: skip
 
 
 def _sliced(tally: Tally, options: BuildOptions, reporter: Reporter, appended: bool = False) -> Tally:

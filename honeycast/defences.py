@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -167,9 +168,16 @@ def defended(blocks: list[Block], attempts: dict[str, list[tuple[datetime, int]]
     """Return, per address some block covered, its attempts before, during and after its blocks
     (``attempts``: per address, (time, attempts) of each line that added some, in time order)."""
     found = []
+    single: dict[str, list[Block]] = {}
+    for one in blocks:
+        if one.network.num_addresses == 1:
+            single.setdefault(str(one.network.network_address), []).append(one)
+    wide = [one for one in blocks if one.network.num_addresses > 1]
     for address, times in sorted(attempts.items()):
-        parsed = ipaddress.ip_address(address)
-        covering = [one for one in blocks if parsed.version == one.network.version and parsed in one.network]
+        covering = list(single.get(address, ()))
+        if wide:
+            parsed = ipaddress.ip_address(address)
+            covering += [one for one in wide if parsed.version == one.network.version and parsed in one.network]
         if not covering:
             continue
         first_block = min(one.start for one in covering)
@@ -188,3 +196,114 @@ def defended(blocks: list[Block], attempts: dict[str, list[tuple[datetime, int]]
                      came_back)
         )  # fmt: skip
     return found
+
+
+LISTED = 20
+"""How many leaking and returning addresses a summary lists."""
+
+
+@dataclass(frozen=True, slots=True)
+class Defences:
+    """What the bans did to the attacks of one build's logs (``summarize``)."""
+
+    tools: tuple[str, ...]
+    blocks: int
+    """Blocks that began (a ban and, where logged, its end)."""
+    addresses: int
+    """Attacking addresses some block covered (that made an attempt)."""
+    attacking: int
+    """Attacking addresses in all."""
+    attempts: int
+    """Attempts of the addresses some block covered, before, during and after their blocks."""
+    attempts_all: int
+    median_seconds_to_block: float | None
+    """From an address's first attempt to its first block, the median over the addresses banned after trying."""
+    leaked: tuple[tuple[str, int], ...]
+    """(address, attempts while a block covered it), most first: the blocks that did not hold."""
+    came_back: tuple[tuple[str, int], ...]
+    """(address, attempts after its block ended), most first."""
+    leaked_attempts: int
+    leaked_addresses: int
+    came_back_attempts: int
+    came_back_addresses: int
+    banned: tuple[str, ...]
+    """Every attacking address some block covered, sorted."""
+
+
+def summarize(
+    events: list[DefenceEvent], attempts: dict[str, list[tuple[datetime, int]]], attacking: dict[str, int]
+) -> Defences:
+    """Return what the bans of ``events`` did to the attempts (per banned address, each line's time and attempts)
+    of the attacking addresses (``attacking``: each address's attempts in all)."""
+    blocks = blocks_of(events)
+    found = defended(blocks, {address: times for address, times in attempts.items() if address in attacking})
+    waits = sorted(one.seconds_to_block for one in found if one.seconds_to_block is not None)
+    middle = len(waits) // 2
+    median = None if not waits else waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+
+    def most(pairs: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+        return tuple(sorted((pair for pair in pairs if pair[1]), key=lambda pair: (-pair[1], pair[0]))[:LISTED])
+
+    return Defences(
+        tools=tuple(sorted({one.tool for one in events})),
+        blocks=len(blocks),
+        addresses=len(found),
+        attacking=len(attacking),
+        attempts=sum(attacking[one.address] for one in found),
+        attempts_all=sum(attacking.values()),
+        median_seconds_to_block=median,
+        leaked=most([(one.address, one.leaked) for one in found]),
+        came_back=most([(one.address, one.came_back) for one in found]),
+        leaked_attempts=sum(one.leaked for one in found),
+        leaked_addresses=sum(1 for one in found if one.leaked),
+        came_back_attempts=sum(one.came_back for one in found),
+        came_back_addresses=sum(1 for one in found if one.came_back),
+        banned=tuple(sorted(one.address for one in found)),
+    )
+
+
+def covers(blocks: list[Block]) -> Callable[[str], bool]:
+    """Return whether some block covers an address (an address, or a network for sshguard's wider blocks)."""
+    single = {str(one.network.network_address) for one in blocks if one.network.num_addresses == 1}
+    wide = [one.network for one in blocks if one.network.num_addresses > 1]
+
+    def covered(address: str) -> bool:
+        if address in single:
+            return True
+        if not wide:
+            return False
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(parsed.version == network.version and parsed in network for network in wide)
+
+    return covered
+
+
+def defences_document(found: Defences, country_of: dict[str, str], shown: Callable[[str], str]) -> dict[str, object]:
+    """Return the defences as ``slices.json`` gives them (see README), addresses as the site shows them."""
+    banned_by_country: dict[str, int] = {}
+    for address in found.banned:
+        country = country_of.get(address, "unknown")
+        banned_by_country[country] = banned_by_country.get(country, 0) + 1
+
+    def listed(pairs: tuple[tuple[str, int], ...]) -> list[list[object]]:
+        return [[shown(address), country_of.get(address, "unknown"), count] for address, count in pairs]
+
+    return {
+        "tools": list(found.tools),
+        "blocks": found.blocks,
+        "banned_addresses": found.addresses,
+        "attacking_addresses": found.attacking,
+        "banned_attempts": found.attempts,
+        "attempts": found.attempts_all,
+        "median_seconds_to_ban": found.median_seconds_to_block,
+        "leaked_attempts": found.leaked_attempts,
+        "leaked_addresses": found.leaked_addresses,
+        "leaked": listed(found.leaked),
+        "came_back_attempts": found.came_back_attempts,
+        "came_back_addresses": found.came_back_addresses,
+        "came_back": listed(found.came_back),
+        "banned_by_country": dict(sorted(banned_by_country.items())),
+    }

@@ -80,6 +80,17 @@ def truncate(address: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
+def shown_address(value: str, bucket: str | None, privacy: Privacy) -> str:
+    """Return an address (of country or bucket ``bucket``) as a site may show it: the owner's network by its
+    bucket's name unless ``show_internal``, truncated with ``anonymize_ips``."""
+    if not privacy.show_internal:
+        if bucket in INTERNAL_BUCKETS:
+            return BUCKET_NAMES[bucket]
+        if bucket == HOSTNAME and internal_name(value):
+            return INTERNAL_HOST
+    return truncate(value) if privacy.anonymize_ips else value
+
+
 def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
     """Return the timeline as it may be published: the same counts, private names masked."""
     accounts = {login.user for login in timeline.logins}
@@ -94,13 +105,7 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         return owned.sub(OWNER_ADDRESS, name) if owned is not None else name
 
     def address(value: str, bucket: str | None = None) -> str:
-        if not privacy.show_internal:
-            bucket = bucket or timeline.country_of.get(value)
-            if bucket in INTERNAL_BUCKETS:
-                return BUCKET_NAMES[bucket]
-            if bucket == HOSTNAME and internal_name(value):
-                return INTERNAL_HOST
-        return truncate(value) if privacy.anonymize_ips else value
+        return shown_address(value, bucket or timeline.country_of.get(value), privacy)
 
     # Each name is changed once, not once per slice it appears in; a slice none of whose names change is kept.
     addresses = {key: changed for key in timeline.country_of if (changed := address(key)) != key}

@@ -6,7 +6,7 @@ import contextlib
 import heapq
 import itertools
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
@@ -119,6 +119,17 @@ def read_events(read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
     if len(streams) == 1:
         return streams[0]
     return heapq.merge(*streams, key=lambda event: event.time)
+
+
+def attempt_times(read: ReadOptions, wanted: Callable[[str], bool]) -> dict[str, list[tuple[datetime, int]]]:
+    """Return, per address ``wanted`` keeps, the time and attempts of every line that added some, in time order:
+    the logs read again with the reference reader (a build does so only where its logs hold bans)."""
+    found: dict[str, list[tuple[datetime, int]]] = {}
+    for event in read_events(read, SilentReporter()):
+        address = event.source_ip
+        if event.attempts and address is not None and wanted(address):
+            found.setdefault(address, []).append((event.time, event.attempts))
+    return found
 
 
 def _parser(source: LogSource, read: ReadOptions) -> SshdParser:

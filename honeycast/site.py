@@ -51,6 +51,8 @@ class SiteMeta:
     webm: bool = False
     networks: NetworkDatabaseInfo | None = None
     """The network (ASN) database the build used."""
+    defences: dict[str, object] | None = None
+    """What the bans among the logs did (``defences.defences_document``), or None without any."""
 
 
 def iframe(prefix: str, title: str) -> str:
@@ -209,6 +211,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
             [key, timeline.network_names.get(key, ""), count, timeline.network_attackers.get(key, 0)]
             for key, count in top_counts(timeline.network_totals, TOP)
         ],
+        "defences": meta.defences,
         "network_db": None
         if meta.networks is None
         else {

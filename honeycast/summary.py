@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .site import snippets
 from .terminal import stderr, stdout
@@ -34,6 +34,8 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
         stderr.print(line, markup=False, soft_wrap=True)
     if top:
         stdout.print(f"top origins: {top}", markup=False, soft_wrap=True)
+    if result.defences:
+        stdout.print(defences_line(result.defences), markup=False, soft_wrap=True)
     networks = [(key, count) for key, count in timeline.network_totals.most_common() if key.startswith("AS")][:3]
     if networks:
         names = timeline.network_names
@@ -90,3 +92,33 @@ def assumptions(result: BuildResult, year: int | None) -> Iterator[str]:
         yield f"yearless timestamps read as {year} (--year)"
     for name, placed in sorted(result.years.items()):
         yield f"yearless timestamps of {name} read as {placed} (the file's modification time; --year to change it)"
+
+
+def defences_line(found: dict[str, Any]) -> str:
+    """Return the build's line on what the bans among its logs did."""
+    banned, attacking = found["banned_addresses"], found["attacking_addresses"]
+    share = 100 * found["banned_attempts"] / max(found["attempts"], 1)
+    text = (
+        f"defences ({', '.join(found['tools'])}): {banned:,} of {attacking:,} attacking addresses banned, "
+        f"{share:.0f} % of attempts from them"
+    )
+    if found["median_seconds_to_ban"] is not None:
+        text += f"; median time to ban {duration_text(found['median_seconds_to_ban'])}"
+    if found["leaked_attempts"]:
+        text += (
+            f"; {found['leaked_attempts']:,} attempts from {found['leaked_addresses']:,} addresses got through "
+            "while they were banned"
+        )
+    if found["came_back_attempts"]:
+        text += f"; {found['came_back_attempts']:,} from {found['came_back_addresses']:,} after their ban ended"
+    return text
+
+
+def duration_text(seconds: float) -> str:
+    """Return a duration as people read it: ``45 s``, ``3 min 20 s``, ``2 h 5 min``."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60} s" if whole % 60 else f"{whole // 60} min"
+    return f"{whole // 3600} h {whole % 3600 // 60} min" if whole % 3600 // 60 else f"{whole // 3600} h"

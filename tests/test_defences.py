@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
+import statistics
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from files import DEMO, DEMO_FAIL2BAN
 from test_fail2ban import annotated, corpus  # noqa: F401  (the corpus fixture: fail2ban's own test logs)
+from typer.testing import CliRunner
 
+from honeycast.build import BuildResult
+from honeycast.cli import app
 from honeycast.defences import Action, Block, DefenceEvent, Defended, blocks_of, defence_event, defended
 
 T0 = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
@@ -150,3 +159,82 @@ def test_both_readers_find_the_bans_among_the_lines(use_native: bool, tmp_path: 
         ("2026-11-29T06:00:08+00:00", "ban", "198.51.100.7/32", True),
     ]
     assert tally.kinds["failed"] == 2  # the sshd lines count as before
+
+
+FAILED = re.compile(
+    r"^(?P<time>\w{3} [ \d]\d \d\d:\d\d:\d\d) \S+ sshd\[\d+\]: (?:message repeated (?P<times>\d+) times: \[ )?"
+    r"Failed \S+ for .*? from (?P<address>\S+) port \d+"
+)
+BAN = re.compile(
+    r"^(?P<time>\S+ \S+),\d+ fail2ban\.actions\s+\[\d+\]: NOTICE\s+\[sshd\] (?P<what>Ban|Unban) (?P<address>\S+)$"
+)
+
+
+@pytest.fixture(scope="module")
+def demo_defended(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    out = tmp_path_factory.mktemp("defended") / "site"
+    result = CliRunner().invoke(app, ["build", str(DEMO), str(DEMO_FAIL2BAN), str(out), "--year", "2026", "--tz", "UTC",
+                                      "--no-frames", "--size", "640x360"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "data" / "slices.json").read_text(encoding="utf-8")), result.stdout
+
+
+def test_the_demo_days_defences_agree_with_a_count_by_hand(demo_defended: tuple[dict[str, Any], str]) -> None:
+    """The demo day and its fail2ban log, counted here from their text alone: each address's failed attempts
+    (a "message repeated N times" line is N), each ban to the next unban; then per address banned its attempts
+    before its first ban, while banned, and after a ban ended, and the time from its first attempt to its ban."""
+    document, output = demo_defended
+    attempts: dict[str, list[tuple[datetime, int]]] = {}
+    for line in DEMO.read_text(encoding="utf-8").splitlines():
+        found = FAILED.match(line)
+        if found:
+            at = datetime.strptime(f"2026 {found['time']}", "%Y %b %d %H:%M:%S").replace(tzinfo=UTC)
+            attempts.setdefault(found["address"], []).append((at, int(found["times"] or 1)))
+    blocks: dict[str, list[list[datetime | None]]] = {}
+    for line in DEMO_FAIL2BAN.read_text(encoding="utf-8").splitlines():
+        found = BAN.match(line)
+        assert found, line
+        at = datetime.strptime(found["time"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        if found["what"] == "Ban":
+            blocks.setdefault(found["address"], []).append([at, None])
+        else:
+            blocks[found["address"]][-1][1] = at
+    before = leaked = came_back = 0
+    leaking, returning, waits = Counter[str](), Counter[str](), []
+    for address, spans in blocks.items():
+        times = attempts.get(address, [])
+        if not times:
+            continue
+        first_ban = spans[0][0]
+        assert first_ban is not None
+        if times[0][0] <= first_ban:
+            waits.append((first_ban - times[0][0]).total_seconds())
+        for at, count in times:
+            if at < first_ban:
+                before += count
+            elif any(start <= at and (end is None or at < end) for start, end in spans):  # type: ignore[operator]
+                leaked += count
+                leaking[address] += count
+            else:
+                came_back += count
+                returning[address] += count
+    found = document["defences"]
+    banned = [address for address in blocks if address in attempts]
+    assert found["tools"] == ["fail2ban"]
+    assert found["banned_addresses"] == len(banned)
+    assert found["attacking_addresses"] == len(attempts)
+    assert found["attempts"] == sum(count for times in attempts.values() for _, count in times) == document["attempts"]
+    assert found["banned_attempts"] == before + leaked + came_back
+    assert found["median_seconds_to_ban"] == statistics.median(waits)
+    assert (found["leaked_attempts"], found["leaked_addresses"]) == (leaked, len(leaking))
+    assert (found["came_back_attempts"], found["came_back_addresses"]) == (came_back, len(returning))
+    assert [[address, n] for address, _, n in found["leaked"]] == [
+        [address, n] for address, n in sorted(leaking.items(), key=lambda item: (-item[1], item[0]))[:20]
+    ]
+    assert sum(found["banned_by_country"].values()) == len(banned)
+    assert f"{len(banned):,} of {len(attempts):,} attacking addresses banned" in output
+
+
+def test_without_bans_among_the_logs_nothing_of_defences_appears(small_site: BuildResult) -> None:
+    document = json.loads((small_site.out / "data" / "slices.json").read_text(encoding="utf-8"))
+    assert document["defences"] is None and small_site.defences is None

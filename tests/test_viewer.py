@@ -554,3 +554,38 @@ def test_a_day_missing_from_the_archive_is_said_not_thrown(archive_site: Path, b
     expect(page.locator("#range")).to_have_text(re.compile(r"^Sun 29 Nov 2026 · 7 attempts"))  # still the last build
     assert not [error for error in watched.errors if "Uncaught" in error or "cannot load" in error]
     page.close()
+
+
+@pytest.fixture(scope="module")
+def defended_site(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    from files import DEMO, DEMO_FAIL2BAN
+
+    out = tmp_path_factory.mktemp("defended") / "site"
+    read = ReadOptions(logs=[str(DEMO), str(DEMO_FAIL2BAN)], year=2026, tz=UTC)
+    return build(BuildOptions(read=read, out=out, frames=False, size=(640, 360)))
+
+
+def test_the_defences_panel_and_the_banned_in_each_countrys_numbers(
+    defended_site: BuildResult, small_site: BuildResult, browser: Any
+) -> None:
+    """With a fail2ban log among the logs: what the bans did, the addresses that got through while banned, and
+    each country's banned addresses under its numbers; without one, no panel."""
+    found = defended_site.defences
+    assert found is not None
+    page = viewer(browser, defended_site)
+    expect(page.locator("#defences-section")).to_be_visible()
+    expect(page.locator("#defences-summary")).to_contain_text(
+        f"fail2ban banned {found['banned_addresses']:,} of {found['attacking_addresses']:,} attacking addresses"
+    )
+    address, country, leaked = found["leaked"][0]
+    names = json.loads((defended_site.out / "data" / "slices.json").read_text())["countries"]
+    first = page.locator("#defences-leaked li").first
+    expect(first).to_contain_text(f"{address} · {names.get(country, country)}")
+    expect(first.locator(".count")).to_have_text(f"{leaked:,}")
+    code, banned = max(found["banned_by_country"].items(), key=lambda item: (item[1], item[0]))
+    page.hover(f"#map path.country[data-code={code}]")
+    expect(page.locator("#tooltip")).to_contain_text(f"Banned: {banned} address")
+    page.close()
+    plain = viewer(browser, small_site)
+    expect(plain.locator("#defences-section")).to_be_hidden()
+    plain.close()

@@ -236,6 +236,8 @@
         metrics.probes.day[code] || 0)],
     ];
     if (period === "day") lines.reverse();
+    const banned = data.defences ? data.defences.banned_by_country[code] || 0 : 0;
+    if (banned) lines.push(["Banned", plural(banned, "address", "addresses")]);
     tooltip.replaceChildren(title, ...lines.map(([heading, text]) => {
       const line = document.createElement("div");
       const name = document.createElement("span");
@@ -309,6 +311,28 @@
       drawLegend();
       show(index, true);
     });
+  }
+  // What fail2ban's or sshguard's bans did, where the logs held them (the last build's own span only).
+  function fillDefences() {
+    const found = data.defences;
+    $("defences-section").hidden = !found;
+    if (!found) return;
+    const share = Math.round((100 * found.banned_attempts) / Math.max(found.attempts, 1));
+    const parts = [
+      `${found.tools.join(" and ")} banned ${format(found.banned_addresses)} of ${format(found.attacking_addresses)} attacking addresses (${share} % of attempts came from them)`,
+    ];
+    if (found.median_seconds_to_ban !== null) parts.push(`median time to ban ${duration(found.median_seconds_to_ban)}`);
+    parts.push(`${plural(found.leaked_attempts, "attempt")} got through while banned`);
+    parts.push(`${plural(found.came_back_attempts, "attempt")} came after a ban ended`);
+    $("defences-summary").textContent = parts.join(" · ");
+    fillList($("defences-leaked"), found.leaked.map(([address, country, n]) => [`${address} · ${nameOf(country)}`, n]), "none");
+  }
+  function duration(seconds) {  // as summary.duration_text writes it
+    const whole = Math.round(seconds);
+    if (whole < 60) return `${whole} s`;
+    if (whole < 3600) return whole % 60 ? `${Math.floor(whole / 60)} min ${whole % 60} s` : `${whole / 60} min`;
+    const minutes = Math.floor((whole % 3600) / 60);
+    return minutes ? `${Math.floor(whole / 3600)} h ${minutes} min` : `${Math.floor(whole / 3600)} h`;
   }
   function fillLogins() {
     const when = (iso) => (data === latest && data.period.length < 16 ? "" : dayText(iso) + " ") + iso.slice(11, 16);
@@ -457,7 +481,7 @@
     if (timer !== null) setPlaying(false);
     data = next; slices = data.slices; last = slices.length - 1; chosen = days || null;
     slider.max = String(last);
-    measure(); keyboardPath(); fillLogins(); drawBars(); drawLegend();
+    measure(); keyboardPath(); fillLogins(); fillDefences(); drawBars(); drawLegend();
     const countriesHit = Object.keys(data.totals).filter((code) => /^[A-Z]{2}$/.test(code)).length;
     $("range").textContent = `${data.period} · ${plural(data.attempts, "attempt")} from ${plural(countriesHit, "country", "countries")}`;
     $("latest").setAttribute("aria-pressed", String(!chosen));
