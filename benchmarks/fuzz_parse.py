@@ -39,6 +39,7 @@ ADDRESS_LIKE = re.compile(r"[0-9A-Fa-f:.]+")
 
 def seed_lines() -> list[str]:
     lines = (ROOT / "examples" / "demo-auth.log").read_text(encoding="utf-8").splitlines()[:5000]
+    lines += (ROOT / "examples" / "demo-fail2ban.log").read_text(encoding="utf-8").splitlines()[:300]  # bans too
     for path in (ROOT / "tests" / "data").rglob("*.log"):
         lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
     with tempfile.TemporaryDirectory() as folder:
@@ -46,8 +47,9 @@ def seed_lines() -> list[str]:
             subprocess.run(["apt-get", "download", "fail2ban"], cwd=folder, check=True, capture_output=True)
             package = next(Path(folder).glob("fail2ban_*.deb"))
             subprocess.run(["dpkg-deb", "-x", str(package), folder], check=True)
-            corpus = next(Path(folder).rglob("tests/files/logs/sshd"))
-            lines += [line for line in corpus.read_text(errors="replace").splitlines() if not line.startswith("#")]
+            for name in ("sshd", "recidive"):  # sshd's lines, and fail2ban's own (its bans)
+                corpus = next(Path(folder).rglob(f"tests/files/logs/{name}"))
+                lines += [line for line in corpus.read_text(errors="replace").splitlines() if not line.startswith("#")]
         except (OSError, subprocess.CalledProcessError, StopIteration):
             print("fail2ban's corpus could not be had; fuzzing the bundled lines only")
     return [line for line in lines if line.strip()]
