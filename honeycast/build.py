@@ -213,6 +213,7 @@ def _defences(
         reporter.warn("standard input: bans found among the logs, but standard input cannot be read twice for the "
                       "times of the attempts they answer; no defences shown (give the log as a file)")  # fmt: skip
         return None
+    reporter.stage("Reading the logs again for the banned addresses' attempts")
     attempts = attempt_times(read, covers(blocks_of(events)))
     found = summarize(events, attempts, dict(counted.sources))
     return defences_document(found, counted.country_of, lambda address: shown_address(
