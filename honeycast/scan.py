@@ -122,13 +122,15 @@ def read_events(read: ReadOptions, reporter: Reporter) -> Iterator[AuthEvent]:
 
 
 def attempt_times(read: ReadOptions, wanted: Callable[[str], bool]) -> dict[str, list[tuple[datetime, int]]]:
-    """Return, per address ``wanted`` keeps, the time and attempts of every line that added some, in time order:
-    the logs read again with the reference reader (a build does so only where its logs hold bans)."""
+    """Return, per address ``wanted`` keeps, the attempts it made each second (the second's start, UTC), in time
+    order: the logs counted again in slices of a second, as the first reading counted them (the same readers,
+    the same lines left out), only by a build whose logs hold bans."""
+    tally = tally_logs(read, 1, SilentReporter())
     found: dict[str, list[tuple[datetime, int]]] = {}
-    for event in read_events(read, SilentReporter()):
-        address = event.source_ip
-        if event.attempts and address is not None and wanted(address):
-            found.setdefault(address, []).append((event.time, event.attempts))
+    for start in sorted(tally.slices):
+        for address, attempts in tally.slices[start].sources.items():
+            if attempts and wanted(address):
+                found.setdefault(address, []).append((start, attempts))
     return found
 
 
