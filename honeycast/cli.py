@@ -167,7 +167,8 @@ def build(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help="One or more log files (`-` for standard input), then the output folder.",
+            help="One or more log files (`-` for standard input), then the output folder. fail2ban's log, or a"
+            " syslog with sshguard's lines, may be among them: their bans are joined with the attacks.",
             metavar="LOG... OUT",
             show_default=False,
         ),
