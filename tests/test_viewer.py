@@ -176,6 +176,14 @@ def test_metric_toggle_and_panel(small_site: BuildResult, browser: Any, document
     page.close()
 
 
+def test_the_credits_link_back_to_db_ip_as_its_licence_asks(small_site: BuildResult, browser: Any) -> None:
+    page = viewer(browser, small_site)
+    link = page.locator("#credits a")
+    expect(link).to_have_text("IP Geolocation by DB-IP")
+    expect(link).to_have_attribute("href", "https://db-ip.com")
+    page.close()
+
+
 def test_the_top_networks_beside_the_top_countries(
     small_site: BuildResult, browser: Any, document: dict[str, Any]
 ) -> None:

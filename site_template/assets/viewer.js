@@ -642,6 +642,14 @@
 
   $("credits").textContent = latest.credits.join(" · ");
   $("credits").title = latest.credits.join("\n");
+  if (latest.network_db && latest.network_db.database === "ip-location-db-asn") {
+    // DB-IP's licence asks a page that shows its data to link back to it (README, "Data and credits").
+    const link = document.createElement("a");
+    link.href = "https://db-ip.com";
+    link.rel = "noopener";
+    link.textContent = "IP Geolocation by DB-IP";
+    $("credits").append(" · ", link);
+  }
   $("glow-swatch").style.background = colors.glow;
   $("glow-label").textContent = style.glow_legend;
   for (const [name, text] of [["gif", "animated GIF"], ["webm", "time-lapse (WebM)"]]) {
