@@ -15,7 +15,7 @@ import numpy as np
 from . import tails
 from .archive import FOLDER, INDEX, read_history, write_history
 from .cores import no_collection
-from .defences import DefenceEvent, blocks_of, covers, defences_document, summarize
+from .defences import DefenceEvent, blocks_of, covering, defences_document, summarize
 from .errors import InputError, NothingNew, OutputError, UsageError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
@@ -214,8 +214,10 @@ def _defences(
                       "times of the attempts they answer; no defences shown (give the log as a file)")  # fmt: skip
         return None
     reporter.stage("Reading the logs again for the banned addresses' attempts")
-    attempts = attempt_times(read, covers(blocks_of(events)))
-    found = summarize(events, attempts, dict(counted.sources))
+    blocks = blocks_of(events)
+    blocks_of_address = covering(blocks)
+    attempts = attempt_times(read, lambda address: bool(blocks_of_address(address)))
+    found = summarize(events, blocks, attempts, dict(counted.sources))
     return defences_document(found, counted.country_of, lambda address: shown_address(
         address, counted.country_of.get(address), privacy
     ))  # fmt: skip

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from .geo import UNKNOWN
+from .headers import MONTHS, iso_time
 from .sshd import normalize_ip
 
 
@@ -64,9 +67,6 @@ _SSHGUARD = re.compile(
     rf"^{_SYSLOG_STAMP} sshguard\[\d+\]: Blocking \"(?P<address>[0-9A-Fa-f:.]{{2,45}})/(?P<prefix>\d{{1,3}})\" "
     r"(?:for (?P<seconds>\d{1,10}) secs|forever) \("
 )
-_MONTHS = {name: number for number, name in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-)}  # fmt: skip
 
 MARKERS = (b"fail2ban.actions", b"sshguard[")
 """Bytes every line this module reads holds: inputs without them hold none (a fast test of a whole block)."""
@@ -102,14 +102,14 @@ def defence_event(line: str, year: int, tz: tzinfo) -> DefenceEvent | None:
 
 
 def _time(found: re.Match[str], year: int, tz: tzinfo) -> datetime | None:
+    """Return a line's time: fail2ban's own stamp (to the second) or an RFC 3339 one as headers.py reads them (an
+    offset of their own, or ``tz``), a classic one in ``year``."""
+    stamp = found.groupdict().get("stamp") or found["iso"]
+    if stamp is not None:
+        return iso_time(stamp, tz)
     try:
-        if found.re.groupindex.get("stamp") and found["stamp"] is not None:
-            return datetime.strptime(found["stamp"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz)
-        if found["iso"] is not None:  # RFC 3339: its own offset, or the build's zone
-            moment = datetime.fromisoformat(found["iso"].replace("Z", "+00:00"))
-            return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
         hour, minute, second = (int(part) for part in found["clock"].split(":"))
-        return datetime(year, _MONTHS[found["month"]], int(found["day"]), hour, minute, second, tzinfo=tz)
+        return datetime(year, MONTHS[found["month"]], int(found["day"]), hour, minute, second, tzinfo=tz)
     except (KeyError, ValueError):  # a month that is none, 31 Feb
         return None
 
@@ -164,28 +164,43 @@ class Defended:
     """Attempts after a block of it ended, while none covered it."""
 
 
-def defended(blocks: list[Block], attempts: dict[str, list[tuple[datetime, int]]]) -> list[Defended]:
-    """Return, per address some block covered, its attempts before, during and after its blocks
-    (``attempts``: per address, (time, attempts) of each line that added some, in time order)."""
-    found = []
+def covering(blocks: list[Block]) -> Callable[[str], list[Block]]:
+    """Return the blocks that cover an address: those of the address itself (looked up), and those of a network
+    it lies in (sshguard's wider blocks, tested one by one)."""
     single: dict[str, list[Block]] = {}
     for one in blocks:
         if one.network.num_addresses == 1:
             single.setdefault(str(one.network.network_address), []).append(one)
     wide = [one for one in blocks if one.network.num_addresses > 1]
-    for address, times in sorted(attempts.items()):
-        covering = list(single.get(address, ()))
+
+    def of(address: str) -> list[Block]:
+        found = list(single.get(address, ()))
         if wide:
-            parsed = ipaddress.ip_address(address)
-            covering += [one for one in wide if parsed.version == one.network.version and parsed in one.network]
-        if not covering:
+            try:
+                parsed = ipaddress.ip_address(address)
+            except ValueError:  # a host name
+                return found
+            found += [one for one in wide if parsed.version == one.network.version and parsed in one.network]
+        return found
+
+    return of
+
+
+def defended(blocks: list[Block], attempts: dict[str, list[tuple[datetime, int]]]) -> list[Defended]:
+    """Return, per address some block covered, its attempts before, during and after its blocks
+    (``attempts``: per address, (time, attempts) of each line that added some, in time order)."""
+    found = []
+    blocks_of_address = covering(blocks)
+    for address, times in sorted(attempts.items()):
+        covered = blocks_of_address(address)
+        if not covered:
             continue
-        first_block = min(one.start for one in covering)
+        first_block = min(one.start for one in covered)
         before = leaked = came_back = 0
         for at, count in times:
             if at < first_block:
                 before += count
-            elif any(one.start <= at and (one.end is None or at < one.end) for one in covering):
+            elif any(one.start <= at and (one.end is None or at < one.end) for one in covered):
                 leaked += count
             else:
                 came_back += count
@@ -231,15 +246,16 @@ class Defences:
 
 
 def summarize(
-    events: list[DefenceEvent], attempts: dict[str, list[tuple[datetime, int]]], attacking: dict[str, int]
+    events: list[DefenceEvent],
+    blocks: list[Block],
+    attempts: dict[str, list[tuple[datetime, int]]],
+    attacking: dict[str, int],
 ) -> Defences:
-    """Return what the bans of ``events`` did to the attempts (per banned address, each line's time and attempts)
-    of the attacking addresses (``attacking``: each address's attempts in all)."""
-    blocks = blocks_of(events)
+    """Return what the bans (``events``, and the ``blocks`` they make) did to the attempts (per banned address,
+    each line's time and attempts) of the attacking addresses (``attacking``: each address's attempts in all)."""
     found = defended(blocks, {address: times for address, times in attempts.items() if address in attacking})
-    waits = sorted(one.seconds_to_block for one in found if one.seconds_to_block is not None)
-    middle = len(waits) // 2
-    median = None if not waits else waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    waits = [one.seconds_to_block for one in found if one.seconds_to_block is not None]
+    median = statistics.median(waits) if waits else None
 
     def most(pairs: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
         return tuple(sorted((pair for pair in pairs if pair[1]), key=lambda pair: (-pair[1], pair[0]))[:LISTED])
@@ -262,34 +278,15 @@ def summarize(
     )
 
 
-def covers(blocks: list[Block]) -> Callable[[str], bool]:
-    """Return whether some block covers an address (an address, or a network for sshguard's wider blocks)."""
-    single = {str(one.network.network_address) for one in blocks if one.network.num_addresses == 1}
-    wide = [one.network for one in blocks if one.network.num_addresses > 1]
-
-    def covered(address: str) -> bool:
-        if address in single:
-            return True
-        if not wide:
-            return False
-        try:
-            parsed = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(parsed.version == network.version and parsed in network for network in wide)
-
-    return covered
-
-
 def defences_document(found: Defences, country_of: dict[str, str], shown: Callable[[str], str]) -> dict[str, object]:
     """Return the defences as ``slices.json`` gives them (see README), addresses as the site shows them."""
     banned_by_country: dict[str, int] = {}
     for address in found.banned:
-        country = country_of.get(address, "unknown")
+        country = country_of.get(address, UNKNOWN)
         banned_by_country[country] = banned_by_country.get(country, 0) + 1
 
     def listed(pairs: tuple[tuple[str, int], ...]) -> list[list[object]]:
-        return [[shown(address), country_of.get(address, "unknown"), count] for address, count in pairs]
+        return [[shown(address), country_of.get(address, UNKNOWN), count] for address, count in pairs]
 
     return {
         "tools": list(found.tools),

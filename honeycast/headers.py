@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from .sources import MAX_LINE
 
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 _PROGRAM = r"(?P<program>sshd(?:-session)?(?:\(pam_unix\))?|\[sshd\])"
 _SYSLOG = re.compile(
     r"(?P<stamp>(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(?P<day>\d\d?) (?P<hms>\d\d:\d\d:\d\d)"
@@ -83,7 +83,7 @@ def read_header(line: str, tz: tzinfo) -> Header | None:
     iso = header["iso"]
     time: Classic | datetime | None
     if iso is not None:
-        time = _iso_time(iso, tz)
+        time = iso_time(iso, tz)
     else:
         time = _classic(header["stamp"], header["mon"], header["day"], header["hms"], header["frac"])
     if time is None:
@@ -101,7 +101,7 @@ def read_header(line: str, tz: tzinfo) -> Header | None:
 
 @lru_cache(maxsize=1 << 16)
 def _classic(stamp: str, mon: str, day: str, hms: str, frac: str | None) -> Classic | None:
-    month = _MONTHS.get(mon)
+    month = MONTHS.get(mon)
     if month is None:
         return None
     micro = int((frac[1:] + "000000")[:6]) if frac else 0
@@ -110,7 +110,9 @@ def _classic(stamp: str, mon: str, day: str, hms: str, frac: str | None) -> Clas
     )
 
 
-def _iso_time(iso: str, tz: tzinfo) -> datetime | None:
+def iso_time(iso: str, tz: tzinfo) -> datetime | None:
+    """Return an RFC 3339 / ISO 8601 stamp (``,`` or ``.`` before its fraction) as a time, one without an offset
+    in ``tz``; None if it is none."""
     try:
         stamp = datetime.fromisoformat(iso.replace(",", "."))
     except ValueError:
