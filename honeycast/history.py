@@ -173,7 +173,8 @@ def add_timeline(
     for one in timeline.slices:
         if not one.counts and not one.probes:
             continue
-        slices = _day(history, one.start.date(), tz)["slices"]
+        day = _day(history, one.start.date(), tz)
+        slices = day["slices"]
         key = one.start.isoformat()
         entry = slices.get(key)
         if entry is None:  # a zone change the day's grid did not foresee
@@ -181,6 +182,8 @@ def add_timeline(
         add_to(entry["counts"], one.counts)
         add_to(entry["probes"], one.probes)
         add_to(entry["networks"], one.networks)
+        names = timeline.network_names  # the organisation of each network the day counted
+        day["network_names"].update((network, names[network]) for network in one.networks if network in names)
         network_addresses = entry["network_addresses"]
         before = history.tail.get(key)
         if before is None:
@@ -200,10 +203,6 @@ def add_timeline(
             for name, counts in by_host.items():
                 add_to(entry["hosts"].setdefault(name, {"counts": {}, "probes": {}})[kind], counts)
     _keep_tails(history, timeline, members, tz)
-    for one in timeline.slices:  # the names of the networks each day counted
-        if one.networks:
-            names = _day(history, one.start.date(), tz)["network_names"]
-            names.update((key, timeline.network_names[key]) for key in one.networks if key in timeline.network_names)
     days: dict[date, dict[str, int]] = {}  # logins come in time order, thousands a day
     for login in timeline.logins:
         when = login.time.astimezone(tz).date()
