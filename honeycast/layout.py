@@ -105,17 +105,17 @@ def _margin(width: int) -> int:
     return max(4, round(0.015 * width))
 
 
-def _credit_lines(credit: str, width: int) -> list[str]:
+@cache
+def _credit_lines(credit: str, width: int) -> tuple[str, ...]:
     """Break the credit into lines that fit ``width`` pixels (a word longer than that is a line of its own)."""
-    face = font(_points(LEAST["credit"]))
-    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    points = _points(LEAST["credit"])
     lines: list[str] = []
     for word in credit.split():
-        if lines and measure.textlength(f"{lines[-1]} {word}", font=face) <= width:
+        if lines and _text_width(f"{lines[-1]} {word}", points) <= width:
             lines[-1] += f" {word}"
         else:
             lines.append(word)
-    return lines
+    return tuple(lines)
 
 
 def _bands(width: int, credit: str) -> tuple[float, float]:
@@ -124,19 +124,13 @@ def _bands(width: int, credit: str) -> tuple[float, float]:
     title = _line(_points(LEAST["title"]))
     text, caption = _line(_points(LEAST["text"])), _line(_points(LEAST["caption"]))
     credit_rows = len(_credit_lines(credit, width - 2 * _margin(width))) * _line(_points(LEAST["credit"]))
-    return 2 * gap + title + gap, gap + caption + text + gap + _key_height(width) + gap + credit_rows + 2 * gap
+    return 2 * gap + title + gap, gap + caption + text + gap + _KEY_HEIGHT + gap + credit_rows + 2 * gap
 
 
-def _bar(width: int) -> int:
-    """The colour bar's height in the row layout."""
-    del width
-    return round(0.8 * LEAST["text"])
-
-
-def _key_height(width: int) -> float:
-    """The colour bar's height with its ticks, their labels and the scale's label under them (paint.colour_bar)."""
-    text = _line(_points(LEAST["text"]))
-    return _bar(width) + 2 * TICK + text + 4 * POINT + text
+_BAR = round(0.8 * LEAST["text"])
+"""The colour bar's height in the row layout."""
+_KEY_HEIGHT = _BAR + 2 * TICK + 2 * _line(_points(LEAST["text"])) + 4 * POINT
+"""The colour bar's height with its ticks, their labels and the scale's label under them (paint.colour_bar)."""
 
 
 def _rows(size: tuple[int, int], credit: str, afterglow: int) -> FrameLayout:
@@ -155,14 +149,14 @@ def _rows(size: tuple[int, int], credit: str, afterglow: int) -> FrameLayout:
     y += _line(caption_points)
     second = Text(margin, y + _line(text_points) / 2, text_points)
     y += _line(text_points) + gap
-    bar = _bar(width)
+    bar = _BAR
     glow_width = 2 * bar + gap + _text_width(glow_legend(afterglow), text_points) if afterglow else 0.0
     # The top of the scale is labelled under the bar's end: room for half a long count beyond it.
     reach = _text_width("99,999,999", text_points) / 2
     right = round(width - margin - (glow_width + 2 * margin if afterglow else reach))
     key = (margin, round(y), right, round(y) + bar)
     glow = (round(width - margin - glow_width), key[1], round(width - margin - glow_width) + 2 * bar, key[3])
-    y += _key_height(width) + gap
+    y += _KEY_HEIGHT + gap
     credit_points = _points(LEAST["credit"])
     lines = []
     for line in _credit_lines(credit, width - 2 * margin):
@@ -179,7 +173,11 @@ def _rows(size: tuple[int, int], credit: str, afterglow: int) -> FrameLayout:
 
 
 def _text_width(text: str, points: float) -> float:
-    return float(ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(text, font=font(points)))
+    return float(_MEASURE.textlength(text, font=font(points)))
+
+
+_MEASURE = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+"""Where text is measured (nothing is drawn on it)."""
 
 
 def gif_size(frames: int, credit: str) -> tuple[int, int]:
