@@ -39,7 +39,7 @@ def summarize(result: BuildResult, options: BuildOptions, verbose: bool) -> None
     networks = [(key, count) for key, count in timeline.network_totals.most_common() if key.startswith("AS")][:3]
     if networks:
         names = timeline.network_names
-        shown = ", ".join(f"{key} {names.get(key, '')} {count:,}".replace("  ", " ") for key, count in networks)
+        shown = ", ".join(" ".join(filter(None, (key, names.get(key), f"{count:,}"))) for key, count in networks)
         stdout.print(f"top networks: {shown}", markup=False, soft_wrap=True)
     if result.replaced_history:
         stderr.print(
