@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import json
 import os
 import re
 import shutil
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import schema, tails
+from .defences import Block, Standing
 from .errors import InputError
 from .history import History, compromise_key
 from .parts import checked_open, open_records
@@ -27,18 +30,20 @@ from .shapes import country_names
 from .site import dump_json, script
 from .spans import ANY_LINE, Span
 
-HISTORY_VERSION = 5
+HISTORY_VERSION = 6
 """Version of the history documents; a change that removes or redefines a key increments it. Version 2: a covered
 span's last item lists the lines read at its last instant by key, where version 1 gave their number. Version 3:
 ``open.json``, the connections open where the newest build ended. Version 4: ``tail.json``, who was counted in
-the slices the newest build ended in."""
-READS = (1, 2, 3, 4, 5)
+the slices the newest build ended in. Version 6: ``defences.json``, the bans a later build goes on from, and a
+day's ``defences``."""
+READS = (1, 2, 3, 4, 5, 6)
 """The versions ``--append`` reads."""
 FOLDER = Path("data") / "history"
 INDEX = "index.json"
 ATTACKERS = "attackers.json"
 OPEN = "open.json"
 TAIL = "tail.json"
+DEFENCES = "defences.json"
 
 
 def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History | None:
@@ -106,6 +111,8 @@ def read_history(out: Path, slice_seconds: int | None, timezone: str) -> History
         history.open = _checked(folder / OPEN, checked_open)
     if version >= 4 and _there(folder / TAIL):
         history.tail = _checked(folder / TAIL, tails.checked)
+    if version >= 6 and _there(folder / DEFENCES):
+        history.defences = _checked(folder / DEFENCES, _standing)
     return history
 
 
@@ -211,6 +218,60 @@ def _attacker(value: Any, where: str) -> list[Any]:
     return [first, failures, last, names]
 
 
+_KEY = re.compile(r"[0-9a-f]{16}")
+_WRITER = re.compile(r"(fail2ban|sshguard) \S{0,255}")
+
+
+def _standing(document: dict[str, Any]) -> Standing:
+    """The blocks a later build goes on from: each one's network, tool, jail, start, end (or null) and whether
+    it was restored; the first block per address digest; per writer, the newest instant read and its events."""
+    blocks = []
+    for number, value in enumerate(schema.listing(schema.field(document, "blocks"), "blocks")):
+        where = f"blocks[{number}]"
+        network, tool, jail, start, end, restored = schema.listing(value, where, 6)
+        try:
+            parsed = ipaddress.ip_network(schema.text(network, f"{where}[0]"))
+        except ValueError:
+            raise schema.Invalid(f"{where}[0]", f"expected a network, found {json.dumps(network)[:60]}") from None
+        if tool not in ("fail2ban", "sshguard"):
+            raise schema.Invalid(f"{where}[1]", f"expected fail2ban or sshguard, found {json.dumps(tool)[:40]}")
+        began = schema.moment(start, f"{where}[3]")
+        ended = None if end is None else schema.moment(end, f"{where}[4]")
+        if ended is not None and ended < began:
+            raise schema.Invalid(where, f"ends ({end}) before it begins ({start})")
+        kept = Block(parsed, tool, schema.text(jail, f"{where}[2]"), began, ended, schema.flag(restored, f"{where}[5]"))
+        blocks.append(replace(kept, carried=True))
+    first = {
+        schema.matching(key, "first_blocked", _KEY, "an address digest (16 hex digits)"): schema.moment(
+            value, schema.at("first_blocked", key)
+        )
+        for key, value in schema.mapping(schema.field(document, "first_blocked"), "first_blocked").items()
+    }
+    read_to = {}
+    for name, value in schema.mapping(schema.field(document, "read_to"), "read_to").items():
+        where = schema.at("read_to", schema.matching(name, "read_to", _WRITER, "fail2ban or sshguard and a host"))
+        time, keys = schema.listing(value, where, 2)
+        at_time = schema.counts(keys, f"{where}[1]")
+        for key in at_time:
+            schema.matching(key, f"{where}[1]", _KEY, "an event's key (16 hex digits)")
+        read_to[name] = (schema.moment(time, f"{where}[0]"), Counter(at_time))
+    return Standing(blocks, first, read_to)
+
+
+def standing_document(standing: Standing) -> dict[str, Any]:
+    """Return what ``defences.json`` keeps (``_standing`` reads it back)."""
+    blocks = [
+        [str(one.network), one.tool, one.jail, one.start.isoformat(), one.end and one.end.isoformat(), one.restored]
+        for one in standing.blocks
+    ]
+    marks = sorted(standing.read_to.items())
+    return {
+        "blocks": blocks,
+        "first_blocked": {key: moment.isoformat() for key, moment in sorted(standing.first_blocked.items())},
+        "read_to": {name: [moment.isoformat(), dict(sorted(keys.items()))] for name, (moment, keys) in marks},
+    }
+
+
 def load_day(folder: Path, day: str) -> dict[str, Any]:
     """Return a day of the history as kept, read from ``folder`` and checked field by field."""
     return _checked(folder / f"{day}.json", functools.partial(_check_day, day=day))
@@ -251,7 +312,11 @@ def _check_day(document: dict[str, Any], day: str) -> dict[str, Any]:
         schema.count(schema.field(record, "failures", f"{where}."), f"{where}.failures")
         compromises.append({name: record[name] for name in ("time", "address", "country", "user", "failures")})
     names = schema.mapping(document.get("network_names", {}), "network_names")
+    found: dict[str, Any] = {}
+    if "defences" in document:  # a day of a build whose logs held bans
+        found["defences"] = _day_defences(schema.mapping(document["defences"], "defences"))
     return {
+        **found,
         "day": day,
         "slices": slices,
         "logins": schema.counts(schema.field(document, "logins"), "logins"),
@@ -261,6 +326,35 @@ def _check_day(document: dict[str, Any], day: str) -> dict[str, Any]:
             for key, name in names.items()
         },
     }
+
+
+def _day_defences(value: dict[str, Any]) -> dict[str, Any]:
+    """A day's defences: the blocks that began, the addresses blocked (address, country, seconds to the block or
+    null), and per address and country the attempts that got through and that came after."""
+    banned = []
+    for number, record in enumerate(schema.listing(schema.field(value, "banned", "defences."), "defences.banned")):
+        where = f"defences.banned[{number}]"
+        address, country, seconds = schema.listing(record, where, 3)
+        banned.append([schema.text(address, f"{where}[0]"), schema.text(country, f"{where}[1]"),
+                       None if seconds is None else schema.seconds(seconds, f"{where}[2]")])  # fmt: skip
+    checked: dict[str, Any] = {
+        "blocks": schema.count(schema.field(value, "blocks", "defences."), "defences.blocks"),
+        "banned": banned,
+    }
+    for kind in ("leaked", "came_back"):
+        records = []
+        for number, record in enumerate(schema.listing(schema.field(value, kind, "defences."), f"defences.{kind}")):
+            where = f"defences.{kind}[{number}]"
+            address, country, count = schema.listing(record, where, 3)
+            records.append(
+                [
+                    schema.text(address, f"{where}[0]"),
+                    schema.text(country, f"{where}[1]"),
+                    schema.count(count, f"{where}[2]"),
+                ]
+            )
+        checked[kind] = records
+    return checked
 
 
 def _refuse_link(path: Path) -> None:
@@ -311,6 +405,7 @@ def day_document(history: History, day: str) -> dict[str, Any]:
         "compromises": kept["compromises"],
         "network_totals": dict(sorted(networks.items())),
         "network_names": dict(sorted(kept.get("network_names", {}).items())),
+        **({"defences": kept["defences"]} if "defences" in kept else {}),
     }
 
 
@@ -364,6 +459,8 @@ def write_history(out: Path, history: History) -> None:
     (folder / OPEN).write_text(dump_json(open_records(history.open)) + "\n", encoding="utf-8")
     kept_tails = {key: tails.record(one) for key, one in history.tail.items()}
     (folder / TAIL).write_text(dump_json(kept_tails) + "\n", encoding="utf-8")
+    if history.defences.blocks or history.defences.first_blocked or history.defences.read_to:
+        (folder / DEFENCES).write_text(dump_json(standing_document(history.defences)) + "\n", encoding="utf-8")
     text = dump_json(index_document(history, entries))
     (folder / INDEX).write_text(text + "\n", encoding="utf-8")
     (folder / "index.js").write_text(script("HONEYCAST_HISTORY", text), encoding="utf-8")

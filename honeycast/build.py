@@ -7,6 +7,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,21 @@ import numpy as np
 from . import tails
 from .archive import FOLDER, INDEX, read_history, write_history
 from .cores import no_collection
-from .defences import DefenceEvent, blocks_of, covering, defences_document, summarize
+from .defences import (
+    Earlier,
+    blocks_of,
+    by_day,
+    covering,
+    defences_document,
+    defended,
+    standing_after,
+    summarize,
+    unread,
+)
 from .errors import InputError, NothingNew, OutputError, UsageError
 from .events import EventKind
 from .geo import GeoDatabaseInfo, Geolocator
-from .history import History, add_timeline, hidden_names, kept_address, zone_name
+from .history import History, add_defences, add_timeline, day_defences, hidden_names, kept_address, zone_name
 from .networks import Networks, network_map
 from .privacy import Privacy, publishable, shown_address
 from .scan import ReadOptions, Reporter, SilentReporter, attempt_times, tally_logs
@@ -28,7 +39,7 @@ from .slicing import AUTO, AUTO_LENGTHS, auto_slice, slice_text
 from .sources import expand, is_url
 from .staging import STAGING, check_out, hold, move_into_place, staging_folder
 from .stopwatch import Stopwatch
-from .tally import Tally
+from .tally import Tally, digest
 from .timeline import Timeline, timeline_of
 
 
@@ -140,7 +151,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         assert counted is not None  # _sliced refused a tally without slices
         privacy = replace(options.privacy, named_hosts=frozenset(options.read.named_hosts()))  # shown as given
         timeline = publishable(counted, privacy)
-        defences = _defences(counted_fine.defences, counted, read, privacy, reporter)
+        defences, defence_days = _defences(counted_fine, counted, history, read, privacy, reporter)
         # The history keeps only slices with counts: years of sparse lines need not be walked ten minutes at a time.
         kept = timeline if counted_fine is tally else timeline_of(counted_fine, empty_slices=False, networks=located)
         del located  # an entry per address: millions of them, perhaps
@@ -164,6 +175,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
                 shown = kept_address(counted_fine, counted.owners, privacy)
                 members = tails.members(counted_fine, shown, networks.networks)
                 add_timeline(history, daily, counted_fine.spans, privacy.host, members)
+            add_defences(history, defence_days, tz)
             history.keep_attacks(counted_fine, counted.owners, privacy)
         site_meta = replace(meta, style=style)
         with clock.stage("site"):
@@ -203,24 +215,67 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
 
 
 def _defences(
-    events: list[DefenceEvent], counted: Timeline, read: ReadOptions, privacy: Privacy, reporter: Reporter
-) -> dict[str, Any] | None:
+    tally: Tally, counted: Timeline, history: History, read: ReadOptions, privacy: Privacy, reporter: Reporter
+) -> tuple[dict[str, Any] | None, dict[str, dict[str, Any]]]:
     """Return what the bans among the logs did to the attacks counted (``defences_document``), or None where the
-    logs hold none. The times of the banned addresses' attempts come from reading the logs again."""
-    if not events:
-        return None
+    logs hold none, and what each day of the history gains of it; keep in ``history`` what a later build goes on
+    from. The times of the banned addresses' attempts come from reading the logs again."""
+    standing = history.defences
+    if not (tally.defences or standing.blocks or standing.first_blocked):
+        return None, {}
     if "-" in read.logs:
-        reporter.warn("standard input: bans found among the logs, but standard input cannot be read twice for the "
-                      "times of the attempts they answer; no defences shown (give the log as a file)")  # fmt: skip
-        return None
+        what = "bans found among the logs" if tally.defences else "the site's history keeps bans"
+        reporter.warn(f"standard input: {what}, but standard input cannot be read twice for the times of the "
+                      "attempts they answer; no defences shown (give the log as a file)")  # fmt: skip
+        return None, {}
     reporter.stage("Reading the logs again for the banned addresses' attempts")
-    blocks = blocks_of(events)
+    new = unread(tally.defences, standing)
+    blocks = blocks_of(new, standing.blocks)
     blocks_of_address = covering(blocks)
-    attempts = attempt_times(read, lambda address: bool(blocks_of_address(address)))
-    found = summarize(events, blocks, attempts, dict(counted.sources))
-    return defences_document(found, counted.country_of, lambda address: shown_address(
-        address, counted.country_of.get(address), privacy
-    ))  # fmt: skip
+    first_blocked = standing.first_blocked
+    wanted: dict[str, bool] = {}
+
+    def blocked(address: str) -> bool:
+        found = wanted.get(address)
+        if found is None:
+            found = wanted[address] = bool(blocks_of_address(address)) or digest(address) in first_blocked
+        return found
+
+    def earlier(address: str) -> Earlier:
+        known = history.attackers.get(digest(address))
+        first = datetime.fromisoformat(known[0]) if known is not None and known[1] and known[0] else None
+        return Earlier(first_blocked.get(digest(address)), first)
+
+    attempts = attempt_times(read, blocked)
+    # An address blocked here whose attempts were all in an earlier build's logs: blocked after its last.
+    returning: dict[str, list[tuple[datetime, int]]] = {
+        address: [] for one in blocks if not one.carried and one.network.num_addresses == 1
+        if (address := str(one.network.network_address)) not in attempts and earlier(address).first_attempt
+    }  # fmt: skip
+
+    tz = read.tz
+
+    def day_of(moment: datetime) -> str:
+        return moment.astimezone(tz).date().isoformat()
+
+    found = defended(blocks, {**attempts, **returning}, earlier, day_of)
+    attacking = dict(counted.sources)
+    tools = {one.tool for one in tally.defences} | {name.split()[0] for name in standing.read_to}
+    summary = summarize(tools, blocks, found, attacking)
+    ends = [one.last for spans in tally.spans.values() for one in spans] + [one.time for one in new]
+    keeps = kept_address(tally, counted.owners, privacy)
+    history.defences = standing_after(standing, blocks, new, max(ends, default=None), keeps)
+    country_of = dict(counted.country_of)
+    if returning:
+        with Geolocator(read.geoip_db) as geo:
+            country_of.update((address, geo.country(address)) for address in returning)
+
+    def shown(address: str) -> str:
+        return shown_address(address, country_of.get(address), privacy)
+
+    kept = [one for one in found if one.address in attacking or one.address in returning]
+    days = {day: day_defences(one, shown, country_of) for day, one in by_day(blocks, kept, day_of).items()}
+    return defences_document(summary, country_of, shown), days
 
 
 def _sliced(tally: Tally, options: BuildOptions, reporter: Reporter, appended: bool = False) -> Tally:

@@ -22,14 +22,16 @@ from __future__ import annotations
 import ipaddress
 import re
 import statistics
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from .geo import UNKNOWN
 from .headers import MONTHS, iso_time
 from .sshd import normalize_ip
+from .tally import digest
 
 
 class Action(StrEnum):
@@ -52,12 +54,26 @@ class DefenceEvent:
     """When a block said to last N seconds ends (sshguard); None when its end is logged, or it lasts forever."""
     restored: bool = False
     """fail2ban's ``Restore Ban``: a ban of an earlier run, put back when fail2ban started."""
+    host: str = ""
+    """The host that logged it (syslog, the journal); empty in fail2ban's own log."""
+
+
+def event_key(event: DefenceEvent) -> str:
+    """Return what tells an event apart from the others of its instant and writer (a line read again is the same),
+    by digest: the history keeps it, and keeps no address it may not."""
+    until = "" if event.until is None else event.until.isoformat()
+    return digest(f"{event.action} {event.jail} {event.network} {int(event.restored)} {until}")
+
+
+def writer(event: DefenceEvent) -> str:
+    """Return who wrote an event: the tool, and the host that logged it."""
+    return f"{event.tool} {event.host}"
 
 
 _OWN_STAMP = r"(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:,\d+)?"
 _SYSLOG_STAMP = (
     r"(?:(?P<month>[A-Z][a-z]{2}) {1,2}(?P<day>\d{1,2}) (?P<clock>\d\d:\d\d:\d\d)"
-    r"|(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:?\d\d)?)) \S+"
+    r"|(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:?\d\d)?)) (?P<host>\S+)"
 )
 _FAIL2BAN = re.compile(
     rf"^(?:{_OWN_STAMP}|{_SYSLOG_STAMP}(?: fail2ban-server\[\d+\]:)?) fail2ban\.actions\s*(?:\[\d+\])?:\s+"
@@ -91,14 +107,15 @@ def defence_event(line: str, year: int, tz: tzinfo) -> DefenceEvent | None:
     if tool == "fail2ban":
         action = Action.unban if found["action"] == "Unban" else Action.ban
         network = ipaddress.ip_network(address)
-        return DefenceEvent(time, action, network, tool, found["jail"], restored=found["action"] == "Restore Ban")
+        restored = found["action"] == "Restore Ban"
+        return DefenceEvent(time, action, network, tool, found["jail"], restored=restored, host=found["host"] or "")
     try:
         network = ipaddress.ip_network(f"{address}/{found['prefix']}", strict=False)
     except ValueError:
         return None
     seconds = found["seconds"]
     until = None if seconds is None else time + timedelta(seconds=int(seconds))
-    return DefenceEvent(time, Action.ban, network, tool, "sshguard", until=until)
+    return DefenceEvent(time, Action.ban, network, tool, "sshguard", until=until, host=found["host"])
 
 
 def _time(found: re.Match[str], year: int, tz: tzinfo) -> datetime | None:
@@ -124,27 +141,41 @@ class Block:
     start: datetime
     end: datetime | None
     restored: bool = False
+    carried: bool = False
+    """It began in an earlier build's logs (``Standing``)."""
 
 
-def blocks_of(events: list[DefenceEvent]) -> list[Block]:
-    """Return the blocks the events make, in the order they began: each ban ends at the next unban of the same
-    network in the same jail (or at the end sshguard said it would have); a ban of a network already banned
-    there (fail2ban restarted, or logged twice) begins no second block."""
-    open_blocks: dict[tuple[str, str, object], DefenceEvent] = {}
+def blocks_of(events: list[DefenceEvent], carried: Iterable[Block] = ()) -> list[Block]:
+    """Return the blocks the events make, with the blocks an earlier build left (``carried``), in the order they
+    began: each ban ends at the next unban of the same network in the same jail (or at the end sshguard said it
+    would have); a ban of a network already banned there (fail2ban restarted, or logged twice; sshguard's line
+    read twice) begins no second block."""
+    open_blocks: dict[tuple[str, str, object], Block] = {}
+    lasting: dict[tuple[str, str, object], datetime] = {}  # the end of each block whose end was said at its start
     made: list[Block] = []
+    for one in carried:
+        key = (one.tool, one.jail, one.network)
+        if one.end is None:
+            open_blocks[key] = one
+            continue
+        made.append(one)
+        lasting[key] = max(one.end, lasting.get(key, one.end))
     for event in sorted(events, key=lambda one: (one.time, one.action != Action.unban)):
         key = (event.tool, event.jail, event.network)
         if event.action is Action.ban:
-            if key not in open_blocks:
-                if event.until is not None:
-                    made.append(Block(event.network, event.tool, event.jail, event.time, event.until, event.restored))
-                else:
-                    open_blocks[key] = event
+            if key in open_blocks or event.time < lasting.get(key, event.time):
+                continue
+            block = Block(event.network, event.tool, event.jail, event.time, event.until, event.restored)
+            if event.until is None:
+                open_blocks[key] = block
+            else:
+                made.append(block)
+                lasting[key] = event.until
             continue
         began = open_blocks.pop(key, None)
         if began is not None:
-            made.append(Block(began.network, began.tool, began.jail, began.time, event.time, began.restored))
-    made.extend(Block(one.network, one.tool, one.jail, one.time, None, one.restored) for one in open_blocks.values())
+            made.append(replace(began, end=event.time))
+    made.extend(open_blocks.values())
     return sorted(made, key=lambda one: (one.start, str(one.network), one.jail))
 
 
@@ -162,6 +193,24 @@ class Defended:
     """Attempts while a block covered it: the block did not hold (another port, another jail, IPv6, a rule late)."""
     came_back: int
     """Attempts after a block of it ended, while none covered it."""
+    days: tuple[tuple[str, int, int], ...] = ()
+    """Per day of its attempts (where ``day_of`` was given): (day, leaked, came back)."""
+    new: bool = True
+    """It became a blocked attacker here, not in an earlier build's logs: its time to block is this build's."""
+    first_attempt: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """What earlier builds of a site knew of an address."""
+
+    first_blocked: datetime | None = None
+    """When a block first covered it, in their logs."""
+    first_attempt: datetime | None = None
+    """Its first attempt, in their logs."""
+
+
+NOTHING_EARLIER = Earlier()
 
 
 def covering(blocks: list[Block]) -> Callable[[str], list[Block]]:
@@ -186,31 +235,125 @@ def covering(blocks: list[Block]) -> Callable[[str], list[Block]]:
     return of
 
 
-def defended(blocks: list[Block], attempts: dict[str, list[tuple[datetime, int]]]) -> list[Defended]:
-    """Return, per address some block covered, its attempts before, during and after its blocks
-    (``attempts``: per address, (time, attempts) of each line that added some, in time order)."""
+def defended(
+    blocks: list[Block],
+    attempts: dict[str, list[tuple[datetime, int]]],
+    earlier: Callable[[str], Earlier] | None = None,
+    day_of: Callable[[datetime], str] | None = None,
+) -> list[Defended]:
+    """Return, per address some block covered (here or, by ``earlier``, in an earlier build's logs), its attempts
+    before, during and after its blocks (``attempts``: per address, (time, attempts) of each line that added some,
+    in time order; an address that made none here has its first attempt in ``earlier``)."""
     found = []
     blocks_of_address = covering(blocks)
     for address, times in sorted(attempts.items()):
         covered = blocks_of_address(address)
-        if not covered:
+        known = earlier(address) if earlier is not None else NOTHING_EARLIER
+        starts = [one.start for one in covered]
+        if known.first_blocked is not None:
+            starts.append(known.first_blocked)
+        if not starts:
             continue
-        first_block = min(one.start for one in covered)
+        first_block = min(starts)
+        # Attempts are known to the second: one in the second a block began or ended counts as before that
+        # change (the attempt that made fail2ban ban, the last one it kept out), whichever logs each was in.
+        began = _second(first_block)
+        spans = [(_second(one.start), None if one.end is None else _second(one.end)) for one in covered]
         before = leaked = came_back = 0
+        days: dict[str, list[int]] = {}
         for at, count in times:
-            if at < first_block:
+            if at <= began:
                 before += count
-            elif any(one.start <= at and (one.end is None or at < one.end) for one in covered):
+                continue
+            day = days.setdefault(day_of(at), [0, 0]) if day_of is not None else [0, 0]
+            if any(start < at and (end is None or at <= end) for start, end in spans):
                 leaked += count
+                day[0] += count
             else:
                 came_back += count
-        first_attempt = times[0][0] if times else None
+                day[1] += count
+        firsts = [moment for moment in (known.first_attempt, times[0][0] if times else None) if moment is not None]
+        first_attempt = min(firsts, default=None)
         to_block = None if first_attempt is None or first_attempt > first_block else (first_block - first_attempt)
+        blocked_before = known.first_blocked is not None or any(one.carried for one in covered)
+        by_days = tuple((day, leaks, back) for day, (leaks, back) in sorted(days.items()) if leaks or back)
         found.append(
             Defended(address, first_block, before, None if to_block is None else to_block.total_seconds(), leaked,
-                     came_back)
+                     came_back, by_days, not (blocked_before and known.first_attempt is not None), first_attempt)
         )  # fmt: skip
     return found
+
+
+def _second(moment: datetime) -> datetime:
+    """Return the start of the second a time lies in (as ``attempt_times`` gives attempts)."""
+    return moment.replace(microsecond=0)
+
+
+@dataclass(slots=True)
+class Standing:
+    """What a site's history keeps of the defences for the next build: the blocks that may still cover its
+    attempts, when each address was first blocked, and how far each writer's bans were read."""
+
+    blocks: list[Block] = field(default_factory=list)
+    """Bans not yet lifted, blocks said to last past the logs read, and every block of a wider network (which may
+    cover an address not seen yet)."""
+    first_blocked: dict[str, datetime] = field(default_factory=dict)
+    """Per address (by ``tally.digest``): when a block of it alone first began."""
+    read_to: dict[str, tuple[datetime, Counter[str]]] = field(default_factory=dict)
+    """Per writer (``writer``): the time of the newest event read, and the events read at that instant
+    (``event_key``): a later build reads on after them, as the readers read sshd's lines on after ``covered``."""
+
+
+def unread(events: list[DefenceEvent], standing: Standing) -> list[DefenceEvent]:
+    """Return the events an earlier build did not read: a writer's events after its newest one read, and those
+    of that instant beyond the ones read there (a log read again the next night, as logrotate leaves it)."""
+    left = {name: Counter(keys) for name, (_, keys) in standing.read_to.items()}
+    new = []
+    for event in events:
+        name = writer(event)
+        mark = standing.read_to.get(name)
+        if mark is not None and event.time <= mark[0]:
+            if event.time < mark[0]:
+                continue
+            key = event_key(event)
+            if left[name][key] > 0:
+                left[name][key] -= 1
+                continue
+        new.append(event)
+    return new
+
+
+def standing_after(
+    standing: Standing,
+    blocks: list[Block],
+    new: list[DefenceEvent],
+    end: datetime | None,
+    kept_address: Callable[[str], bool],
+) -> Standing:
+    """Return what the history keeps after a build read ``new`` events, that made ``blocks`` with those the
+    standing carried, from logs whose newest line is at ``end``; of a block of one address only where the history
+    may keep that address (``kept_address``: not the owner's, none with ``--anonymize-ips``)."""
+    first = dict(standing.first_blocked)
+    kept = []
+    for one in blocks:
+        single = one.network.num_addresses == 1
+        if single and not kept_address(str(one.network.network_address)):
+            continue
+        if not single or one.end is None or (end is not None and one.end >= end):
+            kept.append(replace(one, carried=True))
+        if single:
+            address = digest(str(one.network.network_address))
+            if address not in first or one.start < first[address]:
+                first[address] = one.start
+    marks = {name: (time, Counter(keys)) for name, (time, keys) in standing.read_to.items()}
+    for event in new:
+        name = writer(event)
+        mark = marks.get(name)
+        if mark is None or event.time > mark[0]:
+            marks[name] = (event.time, Counter({event_key(event): 1}))
+        elif event.time == mark[0]:
+            mark[1][event_key(event)] += 1
+    return Standing(kept, first, marks)
 
 
 LISTED = 20
@@ -245,24 +388,19 @@ class Defences:
     """Every attacking address some block covered, sorted."""
 
 
-def summarize(
-    events: list[DefenceEvent],
-    blocks: list[Block],
-    attempts: dict[str, list[tuple[datetime, int]]],
-    attacking: dict[str, int],
-) -> Defences:
-    """Return what the bans (``events``, and the ``blocks`` they make) did to the attempts (per banned address,
-    each line's time and attempts) of the attacking addresses (``attacking``: each address's attempts in all)."""
-    found = defended(blocks, {address: times for address, times in attempts.items() if address in attacking})
-    waits = [one.seconds_to_block for one in found if one.seconds_to_block is not None]
+def summarize(tools: Iterable[str], blocks: list[Block], found: list[Defended], attacking: dict[str, int]) -> Defences:
+    """Return what the blocks (those an earlier build left among them) did to the attacking addresses
+    (``attacking``: each address's attempts here), ``found`` by ``defended``."""
+    found = [one for one in found if one.address in attacking]
+    waits = [one.seconds_to_block for one in found if one.new and one.seconds_to_block is not None]
     median = statistics.median(waits) if waits else None
 
     def most(pairs: list[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
         return tuple(sorted((pair for pair in pairs if pair[1]), key=lambda pair: (-pair[1], pair[0]))[:LISTED])
 
     return Defences(
-        tools=tuple(sorted({one.tool for one in events})),
-        blocks=len(blocks),
+        tools=tuple(sorted(set(tools))),
+        blocks=sum(1 for one in blocks if not one.carried),
         addresses=len(found),
         attacking=len(attacking),
         attempts=sum(attacking[one.address] for one in found),
@@ -276,6 +414,39 @@ def summarize(
         came_back_addresses=sum(1 for one in found if one.came_back),
         banned=tuple(sorted(one.address for one in found)),
     )
+
+
+@dataclass(slots=True)
+class DayDefences:
+    """What a day of the history keeps of the defences: what its own hours added, so that the days of nightly
+    builds add up to the days of one build of all their logs."""
+
+    blocks: int = 0
+    """Blocks that began that day."""
+    banned: list[tuple[str, float | None]] = field(default_factory=list)
+    """(address, seconds from its first attempt to its first block) of each address that became a blocked
+    attacker that day: the later of its first attempt and its first block."""
+    leaked: Counter[str] = field(default_factory=Counter)
+    """Attempts per address that day while a block covered it."""
+    came_back: Counter[str] = field(default_factory=Counter)
+    """Attempts per address that day after its blocks, while none covered it."""
+
+
+def by_day(blocks: list[Block], found: list[Defended], day_of: Callable[[datetime], str]) -> dict[str, DayDefences]:
+    """Return what each day adds to the history (``found`` by ``defended`` with the same ``day_of``)."""
+    days: dict[str, DayDefences] = {}
+    for one in blocks:
+        if not one.carried:
+            days.setdefault(day_of(one.start), DayDefences()).blocks += 1
+    for defence in found:
+        for day, leaked, came_back in defence.days:
+            kept = days.setdefault(day, DayDefences())
+            kept.leaked[defence.address] += leaked
+            kept.came_back[defence.address] += came_back
+        if defence.new and defence.first_attempt is not None:
+            became = max(defence.first_attempt, defence.first_block)
+            days.setdefault(day_of(became), DayDefences()).banned.append((defence.address, defence.seconds_to_block))
+    return days
 
 
 def defences_document(found: Defences, country_of: dict[str, str], shown: Callable[[str], str]) -> dict[str, object]:

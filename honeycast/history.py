@@ -17,7 +17,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from .geo import HOSTNAME
+from .defences import DayDefences, Standing
+from .geo import HOSTNAME, UNKNOWN
 from .names import Named
 from .parts import Kept, kept
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
@@ -58,6 +59,8 @@ class History:
     the next ``--append`` build to go on (a login's logout, a PAM failure's Failed line after midnight)."""
     tail: dict[str, Tail] = field(default_factory=dict)
     """Per slice (by its key in the days) the newest build ended in: who was counted there (``tails``)."""
+    defences: Standing = field(default_factory=Standing)
+    """What the bans read so far leave to the next build (``defences.Standing``)."""
     _compromises: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
     """Per day touched by this build, the compromises it keeps, as keys: each is added once, in one step."""
 
@@ -226,6 +229,49 @@ def add_timeline(
         if known not in kept:
             kept.add(known)
             day["compromises"].append(record)
+
+
+def day_defences(found: DayDefences, shown: Callable[[str], str], country_of: dict[str, str]) -> dict[str, Any]:
+    """Return what a day of the history keeps of the defences (README, "History"), addresses as the site shows
+    them: the blocks that began, the addresses blocked (with the seconds it took), and the attempts per address
+    that got through a block or came after one."""
+
+    def listed(counts: dict[str, int]) -> list[list[Any]]:
+        return _summed([[shown(address), country_of.get(address, UNKNOWN), count] for address, count in counts.items()])
+
+    banned = [[shown(address), country_of.get(address, UNKNOWN), seconds] for address, seconds in found.banned]
+    return {
+        "blocks": found.blocks, "banned": sorted(banned, key=_banned_order), "leaked": listed(found.leaked),
+        "came_back": listed(found.came_back),
+    }  # fmt: skip
+
+
+def _summed(records: list[list[Any]]) -> list[list[Any]]:
+    """Return [address, country, count] records with those of one address and country added up (addresses a site
+    shows shortened may become one), sorted."""
+    summed: dict[tuple[str, str], int] = {}
+    for address, country, count in records:
+        if count:
+            summed[address, country] = summed.get((address, country), 0) + count
+    return sorted([address, country, count] for (address, country), count in summed.items())
+
+
+def add_defences(history: History, days: dict[str, dict[str, Any]], tz: tzinfo) -> None:
+    """Add what a build found of the defences, per day (``build._day_defences``), to the history's days."""
+    for name, found in sorted(days.items()):
+        day = _day(history, date.fromisoformat(name), tz)
+        kept = day.get("defences")
+        if kept is None:
+            day["defences"] = found
+            continue
+        kept["blocks"] += found["blocks"]
+        kept["banned"] = sorted([*kept["banned"], *found["banned"]], key=_banned_order)
+        for kind in ("leaked", "came_back"):
+            kept[kind] = _summed([*kept[kind], *found[kind]])
+
+
+def _banned_order(record: list[Any]) -> tuple[str, str, float]:
+    return str(record[0]), str(record[1]), -1.0 if record[2] is None else float(record[2])
 
 
 def _keep_tails(history: History, timeline: Timeline, members: Callable[[datetime], Members], tz: tzinfo) -> None:

@@ -60,6 +60,13 @@ def count(value: Any, field: str) -> int:
     return value
 
 
+def seconds(value: Any, field: str) -> float:
+    """A length of time in seconds: a JSON number from 0 to ``MAX_COUNT``, whole or with a fraction."""
+    if type(value) not in (int, decimal.Decimal) or not 0 <= value <= MAX_COUNT:
+        raise Invalid(field, f"expected seconds (a number from 0 to 2^53 - 1), found {_shown(value)}")
+    return float(value)
+
+
 def positive(value: Any, field: str) -> int:
     """A count above zero."""
     found = count(value, field)

@@ -9,7 +9,7 @@ import json
 import logging
 import random
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -226,7 +226,7 @@ def test_a_rotated_pair_given_newest_first_counts_as_the_whole(tmp_path: Path) -
             assert attempts == [1], (reader, workers)  # one attempt: the Failed line echoes the PAM failure
 
 
-def _tellable(lines: list[str], cut: int) -> bool:
+def _tellable(lines: list[str], cut: int, exact: bool = False) -> bool:
     """Whether a night ending at ``cut`` ends where one build of the whole log would count the same.
 
     Not where a line after the cut is a copy of one before it at the last instant counted of its host (the history
@@ -234,7 +234,10 @@ def _tellable(lines: list[str], cut: int) -> bool:
     reads them); nor where a PAM failure still waits for its Failed line at the cut, and the Failed line that echoes
     it comes in another hour's slice (the night counts the failure when PAM wrote it, one build when the Failed line
     came). PAM failures wait in a queue per process, oldest echoed first; an end line settles what still waits.
+    With ``exact``, not where the Failed line that echoes it comes in another second (an attempt's time, not only
+    its slice, is the night's and one build's alike).
     """
+    width = 15 if exact else 10
     last: dict[str, str] = {}
     for line in lines[:cut]:
         last[line.split()[3]] = line[:15]
@@ -246,14 +249,14 @@ def _tellable(lines: list[str], cut: int) -> bool:
             return False
         queue = waiting.setdefault(host + process, deque())
         if "pam_unix(sshd:auth): authentication failure" in line:
-            queue.append((line[:10], index < cut))
+            queue.append((line[:width], index < cut))
         elif "Failed password" in line:
             repeated = re.search(r"message repeated ([0-9]+) times", line)
             for _ in range(int(repeated.group(1)) if repeated else 1):
                 if not queue:
                     break
                 hour, before = queue.popleft()
-                if before and index >= cut and hour != line[:10]:
+                if before and index >= cut and hour != line[:width]:
                     return False
         elif any(end in line for end in ("Connection closed", "Disconnected from", "Received disconnect")):
             queue.clear()
@@ -269,8 +272,10 @@ def _night(logs: list[Path], out: Path, append: bool, reader: str, host: str | N
 
 def _kept(out: Path, users: bool = False) -> dict[str, object]:
     """What a site's history keeps of each day: every slice's attempts, probes and distinct addresses per country,
-    per host, its attempts and distinct addresses per network, its top sources (and with ``users`` its top user names: a build masks the accounts it knows of, which
-    a night before the owner's login does not), the logins and the compromises."""
+    per host, its attempts and distinct addresses per network, its top sources (and with ``users`` its top user
+    names: a build masks the accounts it knows of, which a night before the owner's login does not), the logins,
+    the compromises and the defences (blocks begun, addresses blocked and how long it took, attempts that got
+    through a block or came after one)."""
     folder = out / "data" / "history"
     kept: dict[str, object] = {}
     for path in sorted(folder.glob("20*.json")):
@@ -282,7 +287,7 @@ def _kept(out: Path, users: bool = False) -> dict[str, object]:
             )
             for start, one in day["slices"].items()
         }  # fmt: skip
-        kept[path.name] = (slices, day["logins"], day["compromises"])
+        kept[path.name] = (slices, day["logins"], day["compromises"], day.get("defences"))
     return kept
 
 
@@ -335,3 +340,85 @@ def test_the_demo_day_cut_into_nights_keeps_the_days_of_one_build(tmp_path: Path
         _night([*before, night], tmp_path / "nightly", append=number > 0, reader="native")
         before = [night] if overlap else []
     assert _kept(tmp_path / "nightly") == _kept(tmp_path / "one")
+
+
+def _sshd_between(lines: list[str], start: int, end: int) -> bool:
+    return any(" sshd[" in line for line in lines[start:end])
+
+
+def with_bans(lines: list[str], seed: int) -> list[str]:
+    """Return sshd's lines with the bans fail2ban (through syslog) and sshguard would have written among them: an
+    address is blocked in the second of its second to fourth failure, fail2ban's ban lifted minutes to an hour
+    later (or never), sshguard's lasting the seconds it said (of the address or its network); some addresses
+    keep trying while blocked (another port), and many come back."""
+    rng = random.Random(seed)
+    written: list[tuple[datetime, float, str]] = []
+    failures: Counter[str] = Counter()
+    blocked_until: dict[str, datetime] = {}
+    limit = {address: rng.randint(2, 4) for address in ATTACKERS}
+    for number, line in enumerate(lines):
+        moment = datetime.strptime(f"2026 {line[:15]}", "%Y %b %d %H:%M:%S").replace(tzinfo=UTC)
+        written.append((moment, number, line))
+        found = re.search(r"Failed password for \S+ from (\S+) port", line)
+        if found is None:
+            continue
+        address, host = found[1], line.split()[3]
+        if moment < blocked_until.get(address, moment):
+            continue
+        failures[address] += 1
+        if failures[address] < limit[address]:
+            continue
+        failures[address] = 0
+        stamp = f"{moment:%b %e %H:%M:%S} {host}"
+        length = rng.choice([30, 120, 600, 2400, None])
+        if rng.random() < 0.7:
+            written.append((moment, number + 0.5, f"{stamp} fail2ban.actions[812]: NOTICE [sshd] Ban {address}"))
+            if length is not None:
+                ends = moment + timedelta(seconds=length)
+                unban = f"{ends:%b %e %H:%M:%S} {host} fail2ban.actions[812]: NOTICE [sshd] Unban {address}"
+                written.append((ends, number + 0.6, unban))
+            blocked_until[address] = moment + timedelta(seconds=length or 10**6)
+        else:
+            prefix = rng.choice([32, 24]) if ":" not in address else 64
+            said = "forever" if length is None else f"for {length} secs"
+            written.append((moment, number + 0.5, f'{stamp} sshguard[377]: Blocking "{address}/{prefix}" {said} '
+                            "(3 attacks in 5 secs, after 1 abuses over 5 secs.)"))  # fmt: skip
+            blocked_until[address] = moment + timedelta(seconds=length or 10**6)
+        if rng.random() < 0.3:  # this one keeps trying through the block
+            blocked_until.pop(address)
+    return [line for _, _, line in sorted(written)]
+
+
+@pytest.mark.property
+@_slow(0.1)
+@given(
+    st.integers(0, 2**32),
+    st.lists(st.integers(1, 199), min_size=1, max_size=3),
+    st.sampled_from(["native", "python"]),
+    st.booleans(),
+)
+def test_nightly_appends_keep_the_defences_of_one_build(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, cuts: list[int], reader: str, overlap: bool
+) -> None:
+    """A log with fail2ban's and sshguard's bans among sshd's lines, cut anywhere into nights (a ban and the attempt
+    that caused it, a ban and its unban, a block and the attempts that got through it in different nights), each
+    built with --append (with ``overlap``, the night before's read again): each day keeps the defences one build
+    of the whole log gives it, and so does every other count."""
+    folder = tmp_path_factory.mktemp("banned")
+    lines = with_bans(sshd_log(seed, count=160, guesses=False, dns=False, account="keeper"), seed)
+    whole = _written(lines, folder / "whole.log")
+    _night([whole], folder / "one", append=False, reader=reader)
+    # A night of bans alone, no sshd line, is nothing new to a build: it changes nothing (and keeps no ban).
+    edges = [0]
+    for cut in sorted({cut for cut in cuts if cut < len(lines) and _tellable(lines, cut, exact=True)}):
+        if _sshd_between(lines, edges[-1], cut) and _sshd_between(lines, cut, len(lines)):
+            edges.append(cut)
+    edges.append(len(lines))
+    before: list[Path] = []
+    for number, (start, end) in enumerate(pairwise(edges)):
+        night = _written(lines[start:end], folder / f"night-{number}.log")
+        _night([*before, night], folder / "nightly", append=number > 0, reader=reader)
+        before = [night] if overlap else []
+    one = _kept(folder / "one", users=True)
+    assert any(day[3] for day in one.values() if isinstance(day, tuple))  # the log's bans were found and joined
+    assert _kept(folder / "nightly", users=True) == one

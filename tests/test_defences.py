@@ -123,8 +123,9 @@ def test_attempts_before_during_and_after_the_blocks() -> None:
     }
     assert defended(blocks, attempts) == [
         Defended("198.51.100.7", T0 + timedelta(minutes=10), before=3, seconds_to_block=480.0, leaked=3,
-                 came_back=4),
-        Defended("203.0.113.9", T0 + timedelta(minutes=5), before=1, seconds_to_block=240.0, leaked=1, came_back=1),
+                 came_back=4, first_attempt=at(2)[0]),
+        Defended("203.0.113.9", T0 + timedelta(minutes=5), before=1, seconds_to_block=240.0, leaked=1, came_back=1,
+                 first_attempt=at(1)[0]),
     ]  # fmt: skip
 
 
@@ -182,7 +183,8 @@ def demo_defended(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, A
 def test_the_demo_days_defences_agree_with_a_count_by_hand(demo_defended: tuple[dict[str, Any], str]) -> None:
     """The demo day and its fail2ban log, counted here from their text alone: each address's failed attempts
     (a "message repeated N times" line is N), each ban to the next unban; then per address banned its attempts
-    before its first ban, while banned, and after a ban ended, and the time from its first attempt to its ban."""
+    before its first ban, while banned, and after a ban ended (one in the very second of a ban or unban counts as
+    before it), and the time from its first attempt to its ban."""
     document, output = demo_defended
     attempts: dict[str, list[tuple[datetime, int]]] = {}
     for line in DEMO.read_text(encoding="utf-8").splitlines():
@@ -209,10 +211,10 @@ def test_the_demo_days_defences_agree_with_a_count_by_hand(demo_defended: tuple[
         assert first_ban is not None
         if times[0][0] <= first_ban:
             waits.append((first_ban - times[0][0]).total_seconds())
-        for at, count in times:
-            if at < first_ban:
+        for at, count in times:  # an attempt in the second of a ban or an unban: before it
+            if at <= first_ban:
                 before += count
-            elif any(start <= at and (end is None or at < end) for start, end in spans):  # type: ignore[operator]
+            elif any(start < at and (end is None or at <= end) for start, end in spans):  # type: ignore[operator]
                 leaked += count
                 leaking[address] += count
             else:

@@ -313,6 +313,21 @@ def _tail(drop: str | None = None, key: str = "2026-10-01T06:00:00+00:00", **cha
     return json.dumps({key: one})
 
 
+def _standing(**changed: Any) -> str:
+    """Return a defences.json of one open ban, with some of its parts changed."""
+    one = {
+        "blocks": [["61.177.172.19/32", "fail2ban", "sshd", "2026-10-01T06:00:00+00:00", None, False]],
+        "first_blocked": {"0123456789abcdef": "2026-10-01T06:00:00+00:00"},
+        "read_to": {"fail2ban web": ["2026-10-01T06:00:00+00:00", {"0123456789abcdef": 1}]},
+        **changed,
+    }
+    return json.dumps(one)
+
+
+def _day_defences(**changed: Any) -> dict[str, Any]:
+    return {"blocks": 1, "banned": [["61.177.172.19", "CN", 12.5]], "leaked": [], "came_back": [], **changed}
+
+
 def _raw(text: str) -> Callable[[Any], str]:
     """Return a change that replaces the whole file with ``text``."""
     return lambda _: text
@@ -361,6 +376,49 @@ TAMPERED: list[tuple[str, Callable[[Any], Any], str]] = [
         "x: expected a list of 4 items",
     ),
     ("attackers.json", lambda attackers: attackers.update(x=[None, -3, None, []]), "x[1]: expected a count"),
+    ("defences.json", _raw(_standing()[:-9]), "cannot read the site's history"),
+    (
+        "defences.json",
+        _raw(_standing(blocks=[["61.177.172.19/33", "fail2ban", "sshd", "2026-10-01T06:00:00+00:00", None, False]])),
+        'blocks[0][0]: expected a network, found "61.177.172.19/33"',
+    ),
+    (
+        "defences.json",
+        _raw(_standing(blocks=[["61.177.172.19/32", "rm -rf", "sshd", "2026-10-01T06:00:00+00:00", None, False]])),
+        'blocks[0][1]: expected fail2ban or sshguard, found "rm -rf"',
+    ),
+    (
+        "defences.json",
+        _raw(_standing(blocks=[["1.2.3.4/32", "sshguard", "x", "2026-10-01T06:00:00+00:00", "2026-09-01T06:00Z", 0]])),
+        "blocks[0]: ends (2026-09-01T06:00Z) before it begins",
+    ),
+    (
+        "defences.json",
+        _raw(_standing(blocks=[["1.2.3.4/32", "sshguard", "x", "2026-10-01T06:00:00+00:00", None, 1]])),
+        "blocks[0][5]: expected true or false, found 1",
+    ),
+    (
+        "defences.json",
+        _raw(_standing(first_blocked={"61.177.172.19": "2026-10-01T06:00:00+00:00"})),
+        'first_blocked: expected an address digest (16 hex digits), found "61.177.172.19"',
+    ),
+    ("defences.json", _raw(_standing(read_to={"../x": []})), "read_to: expected fail2ban or sshguard and a host"),
+    (
+        "defences.json",
+        _raw(_standing(read_to={"fail2ban web": ["2026-10-01T06:00:00+00:00", {"<b>x</b>": 1}]})),
+        '"fail2ban web"[1]: expected an event\'s key (16 hex digits)',
+    ),
+    ("2026-10-01.json", _set("defences", _day_defences(blocks=-1)), "defences.blocks: expected a count"),
+    (
+        "2026-10-01.json",
+        _set("defences", _day_defences(banned=[["61.177.172.19", "CN", "soon"]])),
+        'defences.banned[0][2]: expected seconds (a number from 0 to 2^53 - 1), found "soon"',
+    ),
+    (
+        "2026-10-01.json",
+        _set("defences", _day_defences(leaked=[["61.177.172.19", "CN"]])),
+        "defences.leaked[0]: expected a list of 3 items",
+    ),
     (
         "attackers.json",
         lambda attackers: attackers.update(x=[None, 3, None, [["now", "root", 0]]]),
@@ -402,7 +460,7 @@ def test_a_tampered_history_is_one_line_naming_file_and_field(
     site = tmp_path / "site"
     shutil.copytree(first_night[0], site)
     path = site / "data" / "history" / name
-    document = json.loads(path.read_text())
+    document = json.loads(path.read_text()) if path.exists() else {}
     replaced = change(document)  # a whole new text, or None where the document was changed in place
     text = replaced if isinstance(replaced, str) else json.dumps(document)
     path.write_text(text)

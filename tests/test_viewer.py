@@ -593,6 +593,17 @@ def test_the_defences_panel_and_the_banned_in_each_countrys_numbers(
     code, banned = max(found["banned_by_country"].items(), key=lambda item: (item[1], item[0]))
     page.hover(f"#map path.country[data-code={code}]")
     expect(page.locator("#tooltip")).to_contain_text(f"Banned: {banned} address")
+    # The same day from the archive: what the day kept of the defences, added up in the page.
+    day = json.loads(next((defended_site.out / "data" / "history").glob("20*.json")).read_text())["defences"]
+    page.click("#open-days")
+    expect(page.locator("#defences-summary")).to_contain_text(
+        f"{day['blocks']:,} bans began · {len(day['banned']):,} addresses banned"
+    )
+    leaking = sorted(day["leaked"], key=lambda one: (-one[2], one[0]))[0]
+    expect(page.locator("#defences-leaked li").first).to_contain_text(
+        f"{leaking[0]} · {names.get(leaking[1], leaking[1])}"
+    )
+    expect(page.locator("#defences-leaked li .count").first).to_have_text(f"{leaking[2]:,}")
     page.close()
     plain = viewer(browser, small_site)
     expect(plain.locator("#defences-section")).to_be_hidden()

@@ -312,11 +312,21 @@
       show(index, true);
     });
   }
-  // What fail2ban's or sshguard's bans did, where the logs held them (the last build's own span only).
+  // What fail2ban's or sshguard's bans did, where the logs held them: in the last build's span, or in the days
+  // of the archive chosen (what each day kept: no share of all attackers, which days do not keep).
   function fillDefences() {
     const found = data.defences;
     $("defences-section").hidden = !found;
     if (!found) return;
+    if (found.days) {
+      const parts = [`${plural(found.blocks, "ban")} began`, `${plural(found.banned, "address", "addresses")} banned`];
+      if (found.median_seconds_to_ban !== null) parts.push(`median time to ban ${duration(found.median_seconds_to_ban)}`);
+      parts.push(`${plural(found.leaked_attempts, "attempt")} got through while banned`);
+      parts.push(`${plural(found.came_back_attempts, "attempt")} came after a ban ended`);
+      $("defences-summary").textContent = parts.join(" · ");
+      fillList($("defences-leaked"), found.leaked.map(([address, country, n]) => [`${address} · ${nameOf(country)}`, n]), "none");
+      return;
+    }
     const share = Math.round((100 * found.banned_attempts) / Math.max(found.attempts, 1));
     const parts = [
       `${found.tools.join(" and ")} banned ${format(found.banned_addresses)} of ${format(found.attacking_addresses)} attacking addresses (${share} % of attempts came from them)`,
@@ -529,6 +539,31 @@
       top_sources: sorted(sources).slice(0, 20).map(([name, n]) => [name, null, n]),
       top_users: sorted(users).slice(0, 20), compromises: found.flatMap((day) => day.compromises), accepted: [],
       network_totals: networkTotals, network_names: networkNames, network_attackers: null,
+      defences: daysDefences(found),
+    };
+  }
+  // The defences the chosen days kept (README, "History"), added up; null where none kept any.
+  function daysDefences(found) {
+    const kept = found.map((day) => day.defences).filter(Boolean);
+    if (!kept.length) return null;
+    const leaked = {}, waits = [];
+    let blocks = 0, banned = 0, cameBack = 0;
+    for (const day of kept) {
+      blocks += day.blocks; banned += day.banned.length;
+      for (const [, , seconds] of day.banned) if (seconds !== null) waits.push(seconds);
+      for (const [address, country, n] of day.leaked) {
+        const key = `${address}\u0000${country}`;
+        leaked[key] = (leaked[key] || 0) + n;
+      }
+      for (const [, , n] of day.came_back) cameBack += n;
+    }
+    waits.sort((a, b) => a - b);
+    const middle = Math.floor(waits.length / 2);
+    const median = !waits.length ? null : waits.length % 2 ? waits[middle] : (waits[middle - 1] + waits[middle]) / 2;
+    const rows = sorted(leaked).map(([key, n]) => [...key.split("\u0000"), n]);
+    return {
+      days: true, blocks, banned, median_seconds_to_ban: median, leaked: rows.slice(0, 20),
+      leaked_attempts: sum(leaked), came_back_attempts: cameBack,
     };
   }
   const days = archive ? archive.days.map((entry) => entry.day) : [];
