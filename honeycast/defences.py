@@ -13,8 +13,9 @@ fail2ban writes its own log (``/var/log/fail2ban.log``), or to syslog or the jou
     Nov 29 06:01:02 web-1 sshguard[377]: Blocking "203.0.113.7/32" for 120 secs (3 attacks in 5 secs, …)
     Nov 29 06:01:02 web-1 sshguard[377]: Blocking "203.0.113.0/24" forever (3 attacks in 5 secs, …)
 
-and logs the end of a block only at debug level, so a block of N seconds is taken to end N seconds after it
-began (sshguard lifts it at its next check, a few seconds to half the block later).
+and logs the end of a block (``…: unblocking after N secs``, of the attacker's address, not the block) at debug
+level in some releases, at notice level in others; it is not read: a block of N seconds is taken to end N seconds
+after it began (sshguard lifts it at its next check, a little later; an address still blocked reaches no sshd).
 """
 
 from __future__ import annotations
