@@ -270,6 +270,19 @@ def _night(logs: list[Path], out: Path, append: bool, reader: str, host: str | N
         build(options)
 
 
+def _nights(
+    lines: list[str], edges: list[int], folder: Path, reader: str, overlap: bool, host: str | None = None
+) -> Path:
+    """Build the lines between each pair of ``edges`` as a night of its own, each with --append (with ``overlap``,
+    beside the night before's, as a rotated log and a live one), into one site; return it."""
+    before: list[Path] = []
+    for number, (start, end) in enumerate(pairwise(edges)):
+        night = _written(lines[start:end], folder / f"night-{number}.log")
+        _night([*before, night], folder / "nightly", append=number > 0, reader=reader, host=host)
+        before = [night] if overlap else []
+    return folder / "nightly"
+
+
 def _kept(out: Path, users: bool = False) -> dict[str, object]:
     """What a site's history keeps of each day: every slice's attempts, probes and distinct addresses per country,
     per host, its attempts and distinct addresses per network, its top sources (and with ``users`` its top user
@@ -315,12 +328,8 @@ def test_nightly_appends_count_as_one_build(
     whole = _written(lines, folder / "whole.log")
     _night([whole], folder / "one", append=False, reader=reader, host=host)
     edges = [0, *sorted({cut for cut in cuts if _tellable(lines, cut)}), len(lines)]
-    before: list[Path] = []
-    for number, (start, end) in enumerate(pairwise(edges)):
-        night = _written(lines[start:end], folder / f"night-{number}.log")
-        _night([*before, night], folder / "nightly", append=number > 0, reader=reader, host=host)
-        before = [night] if overlap else []
-    assert _kept(folder / "nightly", users=True) == _kept(folder / "one", users=True)
+    nightly = _nights(lines, edges, folder, reader, overlap, host)
+    assert _kept(nightly, users=True) == _kept(folder / "one", users=True)
 
 
 @pytest.mark.parametrize("overlap", [False, True], ids=["apart", "beside the night before"])
@@ -414,11 +423,7 @@ def test_nightly_appends_keep_the_defences_of_one_build(
         if _sshd_between(lines, edges[-1], cut) and _sshd_between(lines, cut, len(lines)):
             edges.append(cut)
     edges.append(len(lines))
-    before: list[Path] = []
-    for number, (start, end) in enumerate(pairwise(edges)):
-        night = _written(lines[start:end], folder / f"night-{number}.log")
-        _night([*before, night], folder / "nightly", append=number > 0, reader=reader)
-        before = [night] if overlap else []
+    nightly = _nights(lines, edges, folder, reader, overlap)
     one = _kept(folder / "one", users=True)
     assert any(day[3] for day in one.values() if isinstance(day, tuple))  # the log's bans were found and joined
-    assert _kept(folder / "nightly", users=True) == one
+    assert _kept(nightly, users=True) == one
