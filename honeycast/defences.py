@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from .geo import UNKNOWN
-from .headers import MONTHS, iso_time
+from .headers import MONTHS, RFC5424_ANY, iso_time, journal_record
 from .sshd import normalize_ip
 from .tally import digest
 
@@ -92,6 +92,8 @@ MARKERS = (b"fail2ban.actions", b"sshguard[")
 def defence_event(line: str, year: int, tz: tzinfo) -> DefenceEvent | None:
     """Return the ban or unban a fail2ban or sshguard line records, or None for any other line. A syslog
     timestamp (no year) is of ``year``; any timestamp without a zone is in ``tz``."""
+    if line[:1] in ("{", "<"):
+        line = _as_syslog(line, tz) or ""
     found = _FAIL2BAN.match(line)
     tool = "fail2ban"
     if found is None:
@@ -117,6 +119,25 @@ def defence_event(line: str, year: int, tz: tzinfo) -> DefenceEvent | None:
     seconds = found["seconds"]
     until = None if seconds is None else time + timedelta(seconds=int(seconds))
     return DefenceEvent(time, Action.ban, network, tool, "sshguard", until=until, host=found["host"])
+
+
+def _as_syslog(line: str, tz: tzinfo) -> str | None:
+    """Return a journal record (``journalctl -o json``) or an RFC 5424 line as the syslog line of the same fields,
+    its stamp RFC 3339; None for anything else."""
+    if line[:1] == "{":
+        record = journal_record(line, tz)
+        if record is None:
+            return None
+        time, host, program, pid, message = record
+        assert isinstance(time, datetime)
+        stamp = time.isoformat()
+    else:
+        found = RFC5424_ANY.match(line)
+        if found is None:
+            return None
+        stamp, host, program, message = found["iso"], found["host"], found["program"], found["message"]
+        pid = None if found["pid"] == "-" else int(found["pid"])
+    return f"{stamp} {host or '-'} {program}{'' if pid is None else f'[{pid}]'}: {message}"
 
 
 def _time(found: re.Match[str], year: int, tz: tzinfo) -> datetime | None:

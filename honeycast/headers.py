@@ -29,10 +29,18 @@ _CLASSIC = re.compile(
     r"(?P<stamp>(?P<mon>[A-Z][a-z]{2}) (?P<day>[ \d]\d) (?P<hms>\d\d:\d\d:\d\d)) (?P<host>\S+) "
     r"(?P<program>sshd(?:-session)?)\[(?P<pid>\d+)\]: "
 )
-_RFC5424 = re.compile(
-    r"<\d{1,3}>1 (?P<iso>\S+) (?P<host>\S+) " + _PROGRAM + r" (?P<pid>\d+|-) \S+"
-    r' (?:-|(?:\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\])+) (?P<message>.*)'
-)
+
+
+def _rfc5424(program: str) -> re.Pattern[str]:
+    return re.compile(
+        r"<\d{1,3}>1 (?P<iso>\S+) (?P<host>\S+) " + program + r" (?P<pid>\d+|-) \S+"
+        r' (?:-|(?:\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\])+) (?P<message>.*)'
+    )
+
+
+_RFC5424 = _rfc5424(_PROGRAM)
+RFC5424_ANY = _rfc5424(r"(?P<program>\S{1,48})")
+"""An RFC 5424 line of any program."""
 _MAX_PID_DIGITS = 18
 """Longer process ids are no process ids: such a line is read without a connection."""
 
@@ -121,7 +129,12 @@ def iso_time(iso: str, tz: tzinfo) -> datetime | None:
 
 
 def _journal(line: str, tz: tzinfo) -> Header | None:
-    """Read one record of ``journalctl -o json``."""
+    """Read one record of ``journalctl -o json`` of sshd."""
+    return journal_record(line, tz, ("sshd", "sshd-session"))
+
+
+def journal_record(line: str, tz: tzinfo, programs: tuple[str, ...] | None = None) -> Header | None:
+    """Read one record of ``journalctl -o json`` (of one of ``programs``, or of any)."""
     try:
         record = json.loads(line)
     except ValueError:
@@ -130,7 +143,7 @@ def _journal(line: str, tz: tzinfo) -> Header | None:
         return None
     program = _field(record.get("SYSLOG_IDENTIFIER")) or _field(record.get("_COMM"))
     message = _field(record.get("MESSAGE"))
-    if program not in ("sshd", "sshd-session") or message is None:
+    if program is None or (programs is not None and program not in programs) or message is None:
         return None
     try:
         time = datetime.fromtimestamp(int(record["__REALTIME_TIMESTAMP"]) / 1e6, UTC).astimezone(tz)

@@ -28,7 +28,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None  # type: ignore[assignment]
 
-INTERFACE = 15
+INTERFACE = 16
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan/scan.h)."""
 AVAILABLE = (
     _scan is not None

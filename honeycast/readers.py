@@ -202,7 +202,7 @@ def defence_watched(lines: Iterable[str], kept: list[str]) -> Iterator[str]:
     """Pass the lines on, keeping in ``kept`` those fail2ban or sshguard may have written (as the native scanner
     keeps them: ``defence_events`` reads them, and reads no other line as a ban)."""
     for line in lines:
-        if "fail2ban" in line or "sshguard[" in line:
+        if "fail2ban" in line or "sshguard[" in line or (line[:1] in ("{", "<") and "sshguard" in line):
             kept.append(line)
         yield line
 

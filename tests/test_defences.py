@@ -139,13 +139,19 @@ Nov 29 06:00:06 web-1 sshguard[377]: Blocking "203.0.113.9/24" for 120 secs (3 a
 Nov 29 06:00:07 web-1 sshguard[377]: Attack from "203.0.113.9" on service 100 with danger 10.
 2026-11-29 06:00:08,123 fail2ban.actions        [812]: NOTICE  [sshd] Restore Ban 198.51.100.7
 Nov 29 06:00:09 web-1 sshd[102]: Failed password for invalid user sshguard[1]: Blocking "6.6.6.6/32" forever ( from 192.0.2.10 port 5 ssh2
+{"__REALTIME_TIMESTAMP":"1795932010000000","_HOSTNAME":"web-1","SYSLOG_IDENTIFIER":"fail2ban-server","_PID":"812","MESSAGE":"fail2ban.actions        [812]: NOTICE  [sshd] Ban 192.0.2.77"}
+{"__REALTIME_TIMESTAMP":"1795932011000000","_HOSTNAME":"web-1","SYSLOG_IDENTIFIER":"sshguard","_PID":"377","MESSAGE":"Blocking \\"2001:db8::5/64\\" for 240 secs (3 attacks in 2 secs, after 2 abuses over 60 secs.)"}
+{"__REALTIME_TIMESTAMP":"1795932011000000","_HOSTNAME":"web-1","SYSLOG_IDENTIFIER":"sshd","_PID":"103","MESSAGE":"Invalid user sshguard[1]: Blocking \\"6.6.6.6/32\\" forever ( from 192.0.2.11 port 6"}
+<37>1 2026-11-29T06:00:12.250000+00:00 web-1 fail2ban.actions 812 - - NOTICE [sshd] Unban 192.0.2.77
+<37>1 2026-11-29T06:00:13Z web-1 sshguard 377 - - Blocking "198.51.100.0/24" forever (3 attacks in 2 secs, after 2 abuses over 60 secs.)
+<37>1 2026-11-29T06:00:14Z web-1 sshd 104 - - Invalid user fail2ban.actions: NOTICE [sshd] Ban 6.6.6.6 from 192.0.2.12 port 7
 """
 
 
 @pytest.mark.parametrize("use_native", [True, False])
 def test_both_readers_find_the_bans_among_the_lines(use_native: bool, tmp_path: Path) -> None:
-    """fail2ban's and sshguard's lines among sshd's, in every header: found by either reader, the same; an
-    attacker's user name that reads like one is no ban."""
+    """fail2ban's and sshguard's lines among sshd's, in every header (syslog, fail2ban's own, journal records,
+    RFC 5424): found by either reader, the same; an attacker's user name that reads like one is no ban."""
     from readers import assert_same_tallies, tallied
 
     log = tmp_path / "auth.log"
@@ -158,8 +164,12 @@ def test_both_readers_find_the_bans_among_the_lines(use_native: bool, tmp_path: 
         ("2026-11-29T06:00:05+00:00", "unban", "198.51.100.7/32", False),
         ("2026-11-29T06:00:06+00:00", "ban", "203.0.113.0/24", False),
         ("2026-11-29T06:00:08+00:00", "ban", "198.51.100.7/32", True),
+        ("2026-11-29T06:00:10+00:00", "ban", "192.0.2.77/32", False),  # journalctl -o json
+        ("2026-11-29T06:00:11+00:00", "ban", "2001:db8::/64", False),
+        ("2026-11-29T06:00:12.250000+00:00", "unban", "192.0.2.77/32", False),  # RFC 5424
+        ("2026-11-29T06:00:13+00:00", "ban", "198.51.100.0/24", False),
     ]
-    assert tally.kinds["failed"] == 2  # the sshd lines count as before
+    assert tally.kinds["failed"] == 2 and tally.kinds["invalid_user"] == 3  # the sshd lines count as before
 
 
 FAILED = re.compile(
