@@ -455,7 +455,11 @@ def write_history(out: Path, history: History) -> None:
         for suffix in ("json", "js"):
             _carry(history.source / f"{day}.{suffix}", folder / f"{day}.{suffix}")
         entries[day] = entry
-    (folder / ATTACKERS).write_text(dump_json(history.attackers) + "\n", encoding="utf-8")
+    with (folder / ATTACKERS).open("w", encoding="utf-8") as written:  # millions of entries: never one string
+        written.write("{")
+        for number, piece in enumerate(history.attacker_entries()):
+            written.write("," + piece if number else piece)
+        written.write("}\n")
     (folder / OPEN).write_text(dump_json(open_records(history.open)) + "\n", encoding="utf-8")
     kept_tails = {key: tails.record(one) for key, one in history.tail.items()}
     (folder / TAIL).write_text(dump_json(kept_tails) + "\n", encoding="utf-8")

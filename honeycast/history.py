@@ -11,18 +11,23 @@ This module is the history in memory and what a build adds to it; archive.py rea
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .defences import DayDefences, Standing
 from .geo import HOSTNAME, UNKNOWN
 from .names import Named
 from .parts import Kept, kept
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
-from .site import SLICE_TOP, top_counts
+from .site import SLICE_TOP, dump_json, top_counts
 from .slicing import DAY, next_slice, slice_key
 from .spans import Span, joined_lines
 from .sums import add_to
@@ -61,6 +66,8 @@ class History:
     """Per slice (by its key in the days) the newest build ended in: who was counted there (``tails``)."""
     defences: Standing = field(default_factory=Standing)
     """What the bans read so far leave to the next build (``defences.Standing``)."""
+    _attacks: tuple[Tally, Callable[[str], bool]] | None = None
+    """This build's tally and which of its addresses the history may keep (``keep_attacks``)."""
     _compromises: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
     """Per day touched by this build, the compromises it keeps, as keys: each is added once, in one step."""
 
@@ -82,27 +89,36 @@ class History:
         return earlier
 
     def keep_attacks(self, tally: Tally, owners: frozenset[str], privacy: Privacy) -> None:
-        """Keep the attacks of every address in ``tally`` but the owner's (whose attacks are in no count)."""
+        """Keep the attacks of every address in ``tally`` but the owner's (whose attacks are in no count): read
+        from the tally only as they are written (``attacker_entries``), not held a second time."""
         if privacy.anonymize_ips:
             return
-        shown = kept_address(tally, owners, privacy)
-        for address in tally.failures.keys() | tally.names.keys():
-            if not shown(address):
-                self.attackers.pop(digest(address), None)
-                continue
-            first, failures, last = tally.failures.get(address, (None, 0, None))
-            # An address's first failure is often its last and its first name's too (one time object): written once.
-            first_text = first.isoformat() if first else None
-            last_text = first_text if last is first else last.isoformat() if last else None
-            self.attackers[digest(address)] = [
-                first_text,
-                failures,
-                last_text,
-                [
-                    [first_text if one.time is first else one.time.isoformat(), one.user, int(one.invalid)]
-                    for one in tally.names.get(address, ())
-                ],
-            ]
+        self._attacks = (tally, kept_address(tally, owners, privacy))
+
+    def attacker_entries(self) -> Iterator[str]:
+        """Yield the entries of ``attackers.json`` (``"digest":[…]``) in the order of their keys: the earlier
+        builds' and, in place of theirs where both have one, this build's (``keep_attacks``)."""
+        if self._attacks is None:
+            for key in sorted(self.attackers):
+                yield f"{json.dumps(key, ensure_ascii=False)}:{dump_json(self.attackers[key])}"
+            return
+        tally, shown = self._attacks
+        addresses = [address for address in tally.failures if shown(address)]
+        addresses += [address for address in tally.names if address not in tally.failures and shown(address)]
+        hidden = {digest(address) for address in (*tally.failures, *tally.names) if not shown(address)}
+        keys = np.fromiter((_digest_number(address) for address in addresses), np.uint64, len(addresses))
+        order = np.argsort(keys, kind="stable")
+        earlier = sorted(key for key in self.attackers if key not in hidden)
+        at = 0
+        for index in order.tolist():
+            key = f"{int(keys[index]):016x}"
+            while at < len(earlier) and earlier[at] <= key:
+                if earlier[at] != key:  # an earlier build's address this one did not see
+                    yield f"{json.dumps(earlier[at], ensure_ascii=False)}:{dump_json(self.attackers[earlier[at]])}"
+                at += 1
+            yield f'"{key}":{_attacks_text(tally, addresses[index])}'
+        for key in earlier[at:]:
+            yield f"{json.dumps(key, ensure_ascii=False)}:{dump_json(self.attackers[key])}"
 
     def keep_open(self, tally: Tally, owners: frozenset[str], privacy: Privacy) -> None:
         """Keep the connections still open where ``tally``'s lines ended, in place of those an earlier build left
@@ -130,6 +146,38 @@ class History:
         }
 
 
+def _digest_number(address: str) -> int:
+    """Return an address's ``digest`` as a number (its 16 hex digits), for sorting millions of them cheaply."""
+    return int.from_bytes(hashlib.sha256(address.encode("utf-8", "surrogatepass")).digest()[:8], "big")
+
+
+def _attacks_text(tally: Tally, address: str) -> str:
+    """Return an address's entry of ``attackers.json`` as ``dump_json`` writes it: ``[first failure, failures, last
+    failure, [[time, digest of a name, invalid], …]]`` (times ISO text, names digests: nothing to escape)."""
+    first, failures, last = tally.failures.get(address, (None, 0, None))
+    # An address's first failure is often its last and its first name's too (one time object): written once.
+    first_text = f'"{first.isoformat()}"' if first else "null"
+    last_text = first_text if last is first else f'"{last.isoformat()}"' if last else "null"
+    names = ",".join(
+        f"[{first_text if one.time is first else _quoted(one.time.isoformat())},{_quoted(one.user)},{int(one.invalid)}]"
+        for one in tally.names.get(address, ())
+    )
+    return f"[{first_text},{failures},{last_text},[{names}]]"
+
+
+def _quoted(text: str) -> str:
+    """Return text as a JSON string (as ``dump_json`` writes it)."""
+    return (
+        f'"{text}"'
+        if (text.isascii() and text.isalnum()) or _PLAIN.fullmatch(text)
+        else json.dumps(text, ensure_ascii=False)
+    )
+
+
+_PLAIN = re.compile(r"[0-9A-Za-z:+.\-]*")
+"""Text JSON writes as it is between quotes (ISO times, digests)."""
+
+
 def kept_address(tally: Tally, owners: frozenset[str], privacy: Privacy) -> Callable[[str], bool]:
     """Return whether the history may keep an address (by digest, which for IPv4 is no secret): not the owner's,
     not the owner's network (unless ``show_internal``), and none with ``anonymize_ips``."""
@@ -144,10 +192,9 @@ def kept_address(tally: Tally, owners: frozenset[str], privacy: Privacy) -> Call
 
 def hidden_names(tally: Tally) -> None:
     """Replace the names each address tried by their digests: they are kept only to be told apart."""
-    tally.names = {
-        address: tuple(Named(one.time, digest(one.user), one.invalid) for one in names)
-        for address, names in tally.names.items()
-    }
+    kept = tally.names
+    for address, names in kept.items():  # in place: each address's names let go of as its digests take their place
+        kept[address] = tuple(Named(one.time, digest(one.user), one.invalid) for one in names)
 
 
 def zone_name(tz: tzinfo) -> str:

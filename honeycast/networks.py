@@ -83,37 +83,35 @@ class Networks:
 
     def networks(self, addresses: list[str], countries: list[str]) -> list[str]:
         """Return the network of each address (``countries``: each one's country or bucket, as geo.py gives it)."""
-        found = [country if country in BUCKETS and country != UNKNOWN else "" for country in countries]
-        asked = [index for index, one in enumerate(found) if not one]
         if self._reader is None and self._typed is None:
-            located = self._from_table([addresses[index] for index in asked])
-        else:
-            located = [self._from_database(addresses[index]) for index in asked]
-        for index, network in zip(asked, located, strict=True):
-            found[index] = network
-        return found
+            return self._from_table(addresses, countries)
+        return [
+            country if country in BUCKETS and country != UNKNOWN else self._from_database(address)
+            for address, country in zip(addresses, countries, strict=True)
+        ]
 
-    def _from_table(self, addresses: list[str]) -> list[str]:
+    def _from_table(self, addresses: list[str], countries: list[str]) -> list[str]:
+        """Look every address up at once: numbers in arrays, not a Python object per address (millions of them)."""
         table = self._table
+        # Each address as its IPv4 number, -1 for an IPv6 address (or a name), -2 for a bucket's (kept as it is).
+        buckets = frozenset(BUCKETS) - {UNKNOWN}
+        pairs = zip(addresses, countries, strict=True)
+        fours = np.fromiter(
+            (-2 if country in buckets else _v4_number(address) for address, country in pairs), np.int64, len(addresses)
+        )
         numbers = np.zeros(len(addresses), dtype=np.int64)  # the network's index in the table (0: none)
-        packed, four_at, sixes = [], [], []
-        inet_pton, v4 = socket.inet_pton, socket.AF_INET
-        for index, address in enumerate(addresses):
-            try:
-                packed.append(inet_pton(v4, address))
-            except OSError:
-                sixes.append(index)
-            else:
-                four_at.append(index)
-        if packed:
-            fours = np.frombuffer(b"".join(packed), dtype=">u4")
-            at = np.searchsorted(table.v4_starts, fours, side="right") - 1
-            numbers[four_at] = table.v4_networks[at]
-        for index in sixes:
+        is_four = fours >= 0
+        at = np.searchsorted(table.v4_starts, fours[is_four].astype(np.uint32), side="right") - 1
+        numbers[is_four] = table.v4_networks[at]
+        for index in np.flatnonzero(fours == -1).tolist():
             numbers[index] = table.v6_network(addresses[index])
         found, where = np.unique(numbers, return_inverse=True)
-        named = [self._named(table, int(number)) for number in found]
-        return [named[at] for at in where.tolist()]
+        named = np.array([self._named(table, int(number)) for number in found] + [""], dtype=object)
+        where[fours == -2] = len(found)  # the bucket's own name, below
+        result: list[str] = named[where].tolist()
+        for index in np.flatnonzero(fours == -2).tolist():
+            result[index] = countries[index]
+        return result
 
     def _named(self, table: _Table, index: int) -> str:
         if not index:
@@ -164,6 +162,14 @@ def network_map(country_of: Mapping[str, str], path: Path | None) -> NetworkMap:
     with Networks(path) as networks:
         found = networks.networks(addresses, [country_of[address] for address in addresses])
         return NetworkMap(dict(zip(addresses, found, strict=True)), dict(networks.names))
+
+
+def _v4_number(address: str) -> int:
+    """Return an IPv4 address as its number, or -1 for anything else."""
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big")
+    except OSError:
+        return -1
 
 
 class _Table:

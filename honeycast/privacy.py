@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from .geo import HOSTNAME
@@ -108,7 +109,11 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         return shown_address(value, bucket or timeline.country_of.get(value), privacy)
 
     # Each name is changed once, not once per slice it appears in; a slice none of whose names change is kept.
-    addresses = {key: changed for key in timeline.country_of if (changed := address(key)) != key}
+    # Without --anonymize-ips only the owner's network and host names can change: millions of others are not asked.
+    changeable: Iterable[tuple[str, str]] = timeline.country_of.items()
+    if not privacy.anonymize_ips:
+        changeable = ((key, bucket) for key, bucket in changeable if bucket in INTERNAL_BUCKETS or bucket == HOSTNAME)
+    addresses = {key: changed for key, bucket in changeable if (changed := address(key, bucket)) != key}
     users = {key: changed for key in timeline.users if (changed := user(key)) != key}
 
     def rekey(counts: dict[str, int], changes: dict[str, str]) -> dict[str, int]:
@@ -146,7 +151,9 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         slices=slices,
         hosts=tuple(sorted(map(host, timeline.hosts))),
         users=Counter(rekey(timeline.users, users)),
-        country_of={addresses.get(key, key): value for key, value in timeline.country_of.items()},
+        country_of={addresses.get(key, key): value for key, value in timeline.country_of.items()}
+        if addresses
+        else timeline.country_of,  # the same: not a second map of millions of addresses
         compromises=tuple(replace(one, address=address(one.address, one.country)) for one in timeline.compromises),
         logins=logins,
         owners=frozenset(),
