@@ -18,6 +18,8 @@ Cases:
   month     30 days of three demo days each (2.6 M lines, about one a second), --slice auto
   nights    30 nightly --append builds over a month of two rotated logs: night 30 against night 1, each
             without its own reading and counting
+  distinct  2 M lines of one connection each from 2 M distinct addresses, --slice 1h --no-frames: the memory
+            a build needs per address (its peak RSS) and what the history of millions of attackers costs
 The map cache is warm (a first build fills it) unless --cold, which gives each build an empty one. Each
 build but the nights' is run --repeat times and the fastest counts: the machine varies by a fifth from run to
 run, and a marginal rate is the difference of two builds.
@@ -141,6 +143,9 @@ def run_case(name: str, python: str, work: Path, cache: Path, repeat: int = 1) -
             f"{rate:>12,.0f} lines/s marginal (1 M lines {large.seconds:.2f} s, 10 k lines {small.seconds:.2f} s), "
             f"peak RSS {large.peak_mb:.0f} MB; 1 M: {large.text()}"
         )
+    if name == "distinct":
+        log = churn_log(CACHE / "churn-2000000-0.log", 2_000_000, addresses=0)
+        return fastest(repeat, python, [log], out, *year, "--slice", "1h", "--no-frames", cache=cache).text()
     if name == "month":
         month = make_log(DEMO_DAY * 3 * 30, 30)  # about a line a second
         return fastest(repeat, python, [month], out, *year, cache=cache).text()
@@ -163,7 +168,7 @@ def run_case(name: str, python: str, work: Path, cache: Path, repeat: int = 1) -
     raise SystemExit(f"unknown case {name}")
 
 
-CASES = ("small", "demo", "marginal", "month", "nights")
+CASES = ("small", "demo", "marginal", "month", "nights", "distinct")
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -456,9 +457,10 @@ def write_history(out: Path, history: History) -> None:
             _carry(history.source / f"{day}.{suffix}", folder / f"{day}.{suffix}")
         entries[day] = entry
     with (folder / ATTACKERS).open("w", encoding="utf-8") as written:  # millions of entries: never one string
-        written.write("{")
-        for number, piece in enumerate(history.attacker_entries()):
-            written.write("," + piece if number else piece)
+        pieces = history.attacker_entries()
+        written.write("{" + ",".join(islice(pieces, 10_000)))
+        while part := ",".join(islice(pieces, 10_000)):
+            written.write("," + part)
         written.write("}\n")
     (folder / OPEN).write_text(dump_json(open_records(history.open)) + "\n", encoding="utf-8")
     kept_tails = {key: tails.record(one) for key, one in history.tail.items()}

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -103,15 +104,21 @@ class History:
                 yield f"{json.dumps(key, ensure_ascii=False)}:{dump_json(self.attackers[key])}"
             return
         tally, shown = self._attacks
-        addresses = [address for address in tally.failures if shown(address)]
-        addresses += [address for address in tally.names if address not in tally.failures and shown(address)]
-        hidden = {digest(address) for address in (*tally.failures, *tally.names) if not shown(address)}
+        addresses: list[str] = []
+        hidden: set[str] = set()
+        failures = tally.failures
+        named_only = (address for address in tally.names if address not in failures)
+        for address in chain(failures, named_only):
+            if shown(address):
+                addresses.append(address)
+            else:
+                hidden.add(digest(address))
         keys = np.fromiter((_digest_number(address) for address in addresses), np.uint64, len(addresses))
         order = np.argsort(keys, kind="stable")
         earlier = sorted(key for key in self.attackers if key not in hidden)
         at = 0
-        for index in order.tolist():
-            key = f"{int(keys[index]):016x}"
+        for index, number in zip(order.tolist(), keys[order].tolist(), strict=True):
+            key = f"{number:016x}"
             while at < len(earlier) and earlier[at] <= key:
                 if earlier[at] != key:  # an earlier build's address this one did not see
                     yield f"{json.dumps(earlier[at], ensure_ascii=False)}:{dump_json(self.attackers[earlier[at]])}"
@@ -154,15 +161,23 @@ def _digest_number(address: str) -> int:
 def _attacks_text(tally: Tally, address: str) -> str:
     """Return an address's entry of ``attackers.json`` as ``dump_json`` writes it: ``[first failure, failures, last
     failure, [[time, digest of a name, invalid], …]]`` (times ISO text, names digests: nothing to escape)."""
-    first, failures, last = tally.failures.get(address, (None, 0, None))
+    first, failures, last = tally.failures.get(address, _NO_FAILURES)
     # An address's first failure is often its last and its first name's too (one time object): written once.
     first_text = f'"{first.isoformat()}"' if first else "null"
     last_text = first_text if last is first else f'"{last.isoformat()}"' if last else "null"
+    named = tally.names.get(address, ())
+    if len(named) == 1:  # most addresses: no generator for one name
+        one = named[0]
+        at = first_text if one.time is first else _quoted(one.time.isoformat())
+        return f"[{first_text},{failures},{last_text},[[{at},{_quoted(one.user)},{int(one.invalid)}]]]"
     names = ",".join(
         f"[{first_text if one.time is first else _quoted(one.time.isoformat())},{_quoted(one.user)},{int(one.invalid)}]"
-        for one in tally.names.get(address, ())
+        for one in named
     )
     return f"[{first_text},{failures},{last_text},[{names}]]"
+
+
+_NO_FAILURES = (None, 0, None)
 
 
 def _quoted(text: str) -> str:

@@ -25,6 +25,8 @@ from honeycast.build import BuildOptions, build
 from honeycast.cli import app
 from honeycast.errors import InputError, NothingNew
 from honeycast.scan import ReadOptions
+from honeycast.site import dump_json
+from honeycast.tally import digest
 
 HOSTS = ("web-1", "db-1")
 DAYS = 30
@@ -245,8 +247,8 @@ def test_a_night_carries_the_days_it_adds_nothing_to_over_as_they_were(tmp_path:
     index = json.loads((folder / "index.json").read_text())
     assert [entry["day"] for entry in index["days"]] == ["2026-10-01", "2026-10-02"]
     for entry in index["days"]:
-        for suffix, digest in entry["sha256"].items():
-            assert hashlib.sha256((folder / f"{entry['day']}.{suffix}").read_bytes()).hexdigest() == digest
+        for suffix, expected in entry["sha256"].items():
+            assert hashlib.sha256((folder / f"{entry['day']}.{suffix}").read_bytes()).hexdigest() == expected
 
 
 def test_a_damaged_day_is_one_error_and_the_site_stays(tmp_path: Path) -> None:
@@ -660,3 +662,26 @@ def test_a_history_keeps_at_most_as_many_open_connections_as_it_reads_back(
     later = tmp_path / "later.log"
     later.write_text("Dec  7 00:10:01 web sshd[904]: Failed password for root from 61.177.172.19 port 1 ssh2\n")
     _read([str(later)], tmp_path / "site", append=True, reader="native")  # read back: no refusal
+
+
+def test_attackers_are_written_as_one_document_of_every_nights_attacks(tmp_path: Path) -> None:
+    """attackers.json, written entry by entry, is the document ``dump_json`` would write: every address of the
+    night before that this night did not see kept as it was, every address this night saw with its attacks of
+    both nights, sorted by digest."""
+    first, second = _two_days(tmp_path)
+    with open(second, "a") as more:  # an address of the first night tries again
+        more.write(
+            "2026-10-02T07:00:00+00:00 web-1 sshd[99]: Failed password for admin from 61.177.172.0 port 5 ssh2\n"
+        )
+    out = tmp_path / "site"
+    _build([first], out, append=False)
+    before = json.loads((out / "data" / "history" / "attackers.json").read_text())
+    _build([second], out, append=True)
+    text = (out / "data" / "history" / "attackers.json").read_text()
+    after = json.loads(text)
+    assert text == dump_json(after) + "\n"
+    again, new = digest("61.177.172.0"), digest("61.177.172.20")
+    assert after.keys() == before.keys() | {digest(f"61.177.172.{n}") for n in range(20, 25)}
+    assert {key: after[key] for key in before.keys() - {again}} == {key: before[key] for key in before.keys() - {again}}
+    assert after[again][:3] == [before[again][0], 2, "2026-10-02T07:00:00+00:00"]
+    assert len(after[again][3]) == 2 and after[new][:3] == ["2026-10-02T06:00:00+00:00", 1, "2026-10-02T06:00:00+00:00"]
