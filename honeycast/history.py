@@ -99,9 +99,10 @@ class History:
     def attacker_entries(self) -> Iterator[str]:
         """Yield the entries of ``attackers.json`` (``"digest":[…]``) in the order of their keys: the earlier
         builds' and, in place of theirs where both have one, this build's (``keep_attacks``)."""
+        earlier = self.attackers
         if self._attacks is None:
-            for key in sorted(self.attackers):
-                yield f"{json.dumps(key, ensure_ascii=False)}:{dump_json(self.attackers[key])}"
+            if earlier:
+                yield dump_json(earlier)[1:-1]
             return
         tally, shown = self._attacks
         addresses: list[str] = []
@@ -115,17 +116,20 @@ class History:
                 hidden.add(digest(address))
         keys = np.fromiter((_digest_number(address) for address in addresses), np.uint64, len(addresses))
         order = np.argsort(keys, kind="stable")
-        earlier = sorted(key for key in self.attackers if key not in hidden)
+        kept = sorted(key for key in earlier if key not in hidden)
         at = 0
-        for index, number in zip(order.tolist(), keys[order].tolist(), strict=True):
+        for index, number in _in_parts(order, keys):
             key = f"{number:016x}"
-            while at < len(earlier) and earlier[at] <= key:
-                if earlier[at] != key:  # an earlier build's address this one did not see
-                    yield f"{json.dumps(earlier[at], ensure_ascii=False)}:{dump_json(self.attackers[earlier[at]])}"
+            run = at
+            while at < len(kept) and kept[at] < key:  # earlier builds' addresses this one did not see
+                at += 1
+            if run < at:  # written together: one call for a night's thousands of old attackers between two new
+                yield dump_json({one: earlier[one] for one in kept[run:at]})[1:-1]
+            if at < len(kept) and kept[at] == key:
                 at += 1
             yield f'"{key}":{_attacks_text(tally, addresses[index])}'
-        for key in earlier[at:]:
-            yield f"{json.dumps(key, ensure_ascii=False)}:{dump_json(self.attackers[key])}"
+        if at < len(kept):
+            yield dump_json({one: earlier[one] for one in kept[at:]})[1:-1]
 
     def keep_open(self, tally: Tally, owners: frozenset[str], privacy: Privacy) -> None:
         """Keep the connections still open where ``tally``'s lines ended, in place of those an earlier build left
@@ -151,6 +155,13 @@ class History:
             key: tuple(Span(one.first.astimezone(tz), one.last.astimezone(tz), one.at_last) for one in found)
             for key, found in self.covered.items()
         }
+
+
+def _in_parts(order: np.ndarray, keys: np.ndarray, size: int = 10_000) -> Iterator[tuple[int, int]]:
+    """Yield (index, key) in ``order``, a part at a time: millions of them are never all Python numbers at once."""
+    for start in range(0, len(order), size):
+        part = order[start : start + size]
+        yield from zip(part.tolist(), keys[part].tolist(), strict=True)
 
 
 def _digest_number(address: str) -> int:

@@ -200,8 +200,7 @@ def slices_document(timeline: Timeline, meta: SiteMeta) -> dict[str, object]:
         },
         "attackers": timeline.attackers,
         "top_sources": [
-            [address, timeline.country_of.get(address, ""), count]
-            for address, count in top_counts(timeline.sources, TOP)
+            [address, timeline.country_of.get(address, ""), count] for address, count in timeline.top_sources(TOP)
         ],
         "top_users": top_counts(timeline.users, TOP),
         "network_names": timeline.network_names,

@@ -9,8 +9,10 @@ to one answer.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 
 Slices = Sequence[Sequence[Mapping[str, int]]]
 """Each slice's counts, in slice order: a ``{address: count}`` per host (for the scanner: lists of dictionaries)."""
@@ -110,3 +112,53 @@ def added(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
     total: Counter[str] = Counter()
     _NATIVE[2](total, list(parts))
     return total
+
+
+def top_of_added(
+    parts: Sequence[Mapping[str, int]], size: int, small: int = 100_000, hashing: Callable[[str], int] = hash
+) -> list[tuple[str, int]]:
+    """Return the ``size`` largest of the counts ``parts`` add up to, ties in name order (as ``site.top_counts``
+    gives them), without adding every key up: millions of addresses of one slice each need no second map.
+
+    Keys are grouped by their hash in arrays; a group's total bounds each of its keys' (only a collision puts two
+    keys in one group). Groups above the ``size``-th largest total are added up key by key; of the keys at that
+    total, the least names are taken. Where fewer than ``size`` keys are at or above it (fewer keys than asked for,
+    or collisions), every key is added up after all, as it is below ``small`` keys in all (``hashing``: for tests).
+    """
+    parts = [part for part in parts if part]
+    total = sum(len(part) for part in parts)
+    if size <= 0:
+        return []
+    if len(parts) < 2 or total <= small:
+        return _largest(added(parts) if len(parts) != 1 else parts[0], size)
+    import numpy as np
+
+    keys = list(chain.from_iterable(parts))
+    values = np.fromiter(chain.from_iterable(part.values() for part in parts), np.int64, total)
+    hashed = np.fromiter(map(hashing, keys), np.int64, total)
+    order = np.argsort(hashed, kind="stable")
+    hashes = hashed[order]
+    del hashed
+    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+    sums = np.add.reduceat(values[order], starts)
+    least = int(np.partition(sums, len(sums) - size)[len(sums) - size]) if len(sums) > size else int(sums.min())
+    ends = np.append(starts[1:], total)
+    exact: dict[str, int] = {}
+    tied: list[str] = []
+    for group in np.flatnonzero(sums >= least).tolist():
+        members = order[starts[group] : ends[group]].tolist()
+        if sums[group] == least and all(keys[index] == keys[members[0]] for index in members):
+            tied.append(keys[members[0]])  # one key: its total is the group's
+            continue
+        for index in members:
+            exact[keys[index]] = exact.get(keys[index], 0) + int(values[index])
+    tied += [key for key, value in exact.items() if value == least]
+    above = {key: value for key, value in exact.items() if value > least}
+    if len(above) + len(tied) < size:  # fewer keys than asked for, or collisions made the bound too loose
+        return _largest(added(parts), size)
+    found = _largest(above, size)
+    return found + [(key, least) for key in heapq.nsmallest(size - len(found), tied)]
+
+
+def _largest(counts: Mapping[str, int], size: int) -> list[tuple[str, int]]:
+    return heapq.nsmallest(size, counts.items(), key=lambda item: (-item[1], item[0]))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from .names import Named
 from .rules import RULES, RuleBook
 from .slicing import next_slice, period_text
-from .sums import added, by_country
+from .sums import added, by_country, top_of_added
 from .tally import SliceTally, Tally
 
 V = TypeVar("V")
@@ -145,6 +145,14 @@ class Timeline:
     def sources(self) -> Counter[str]:
         """Return attempts per source address over the whole timeline."""
         return self._summed("sources", lambda: added(one.sources for one in self.slices))
+
+    def top_sources(self, size: int) -> list[tuple[str, int]]:
+        """Return the ``size`` addresses that made the most attempts over the whole timeline, ties in name order
+        (``sources`` not added up where it was not already: millions of addresses need no second map)."""
+        summed = self._sums.get("sources")
+        if isinstance(summed, Counter):
+            return top_of_added([summed], size)
+        return top_of_added([one.sources for one in self.slices], size)
 
     @property
     def network_totals(self) -> Counter[str]:

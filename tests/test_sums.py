@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from honeycast import sums
+from honeycast.site import top_counts
 from honeycast.slicing import slice_key
 from honeycast.tally import HostCounts, SliceTally, Tally
 
@@ -148,3 +150,18 @@ def test_the_slices_up_to_a_times_own_are_those_starting_by_it(
         assert key <= moment
         assert slice_key(key, seconds, tz) == key
         assert bisect.bisect_right(starts, moment) == bisect.bisect_right(starts, key)
+
+
+@pytest.mark.property
+@given(
+    st.lists(st.dictionaries(st.sampled_from([f"10.0.0.{n}" for n in range(40)]), st.integers(0, 6)), max_size=6),
+    st.integers(0, 12),
+    st.sampled_from([hash, len, lambda key: 0]),
+)
+def test_the_top_of_added_counts_is_the_top_of_their_sum(
+    parts: list[dict[str, int]], size: int, hashing: Callable[[str], int]
+) -> None:
+    """The largest of the counts parts add up to, ties by name, found by hash groups (every key of its own, keys
+    sharing a group by length, or all in one group) and not by adding every key up: the same as adding up."""
+    expected = [(key, value) for key, value in top_counts(sums.added_reference(parts), size)]
+    assert sums.top_of_added(parts, size, small=0, hashing=hashing) == expected
