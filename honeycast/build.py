@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections import ChainMap
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -259,16 +260,16 @@ def _defences(
         return moment.astimezone(tz).date().isoformat()
 
     found = defended(blocks, {**attempts, **returning}, earlier, day_of)
-    attacking = dict(counted.sources)
+    attacking = counted.sources
     tools = {one.tool for one in tally.defences} | {name.split()[0] for name in standing.read_to}
     summary = summarize(tools, blocks, found, attacking)
     ends = [one.last for spans in tally.spans.values() for one in spans] + [one.time for one in new]
     keeps = kept_address(tally, counted.owners, privacy)
     history.defences = standing_after(standing, blocks, new, max(ends, default=None), keeps)
-    country_of = dict(counted.country_of)
-    if returning:
+    country_of: Mapping[str, str] = counted.country_of
+    if returning:  # a few addresses this build did not count: located now, beside the millions it did
         with Geolocator(read.geoip_db) as geo:
-            country_of.update((address, geo.country(address)) for address in returning)
+            country_of = ChainMap({address: geo.country(address) for address in returning}, counted.country_of)
 
     def shown(address: str) -> str:
         return shown_address(address, country_of.get(address), privacy)

@@ -24,7 +24,7 @@ import ipaddress
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -410,7 +410,9 @@ class Defences:
     """Every attacking address some block covered, sorted."""
 
 
-def summarize(tools: Iterable[str], blocks: list[Block], found: list[Defended], attacking: dict[str, int]) -> Defences:
+def summarize(
+    tools: Iterable[str], blocks: list[Block], found: list[Defended], attacking: Mapping[str, int]
+) -> Defences:
     """Return what the blocks (those an earlier build left among them) did to the attacking addresses
     (``attacking``: each address's attempts here), ``found`` by ``defended``."""
     found = [one for one in found if one.address in attacking]
@@ -471,7 +473,7 @@ def by_day(blocks: list[Block], found: list[Defended], day_of: Callable[[datetim
     return days
 
 
-def defences_document(found: Defences, country_of: dict[str, str], shown: Callable[[str], str]) -> dict[str, object]:
+def defences_document(found: Defences, country_of: Mapping[str, str], shown: Callable[[str], str]) -> dict[str, object]:
     """Return the defences as ``slices.json`` gives them (see README), addresses as the site shows them."""
     banned_by_country: dict[str, int] = {}
     for address in found.banned:

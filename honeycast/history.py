@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import chain
@@ -304,7 +304,7 @@ def add_timeline(
             day["compromises"].append(record)
 
 
-def day_defences(found: DayDefences, shown: Callable[[str], str], country_of: dict[str, str]) -> dict[str, Any]:
+def day_defences(found: DayDefences, shown: Callable[[str], str], country_of: Mapping[str, str]) -> dict[str, Any]:
     """Return what a day of the history keeps of the defences (README, "History"), addresses as the site shows
     them: the blocks that began, the addresses blocked (with the seconds it took), and the attempts per address
     that got through a block or came after one."""
