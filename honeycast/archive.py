@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import schema, tails
-from .defences import Block, Standing
+from .defences import WRITER_HOST, Block, Standing
 from .errors import InputError
 from .history import History, compromise_key
 from .parts import checked_open, open_records
@@ -220,7 +220,7 @@ def _attacker(value: Any, where: str) -> list[Any]:
 
 
 _KEY = re.compile(r"[0-9a-f]{16}")
-_WRITER = re.compile(r"(fail2ban|sshguard) \S{0,255}")
+_WRITER = re.compile(rf"(fail2ban|sshguard) \S{{0,{WRITER_HOST}}}")
 
 
 def _standing(document: dict[str, Any]) -> Standing:

@@ -66,9 +66,13 @@ def event_key(event: DefenceEvent) -> str:
     return digest(f"{event.action} {event.jail} {event.network} {int(event.restored)} {until}")
 
 
+WRITER_HOST = 255
+"""The most of a host's name a writer's key keeps (a host field is a log's text: it may run to the line's end)."""
+
+
 def writer(event: DefenceEvent) -> str:
     """Return who wrote an event: the tool, and the host that logged it."""
-    return f"{event.tool} {event.host}"
+    return f"{event.tool} {event.host[:WRITER_HOST]}"
 
 
 _OWN_STAMP = r"(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:,\d+)?"

@@ -250,3 +250,21 @@ def test_the_demo_days_defences_agree_with_a_count_by_hand(demo_defended: tuple[
 def test_without_bans_among_the_logs_nothing_of_defences_appears(small_site: BuildResult) -> None:
     document = json.loads((small_site.out / "data" / "slices.json").read_text(encoding="utf-8"))
     assert document["defences"] is None and small_site.defences is None
+
+
+def test_a_ban_logged_by_a_host_of_any_name_is_read_again_the_next_night(tmp_path: Path) -> None:
+    """A syslog host field is the log's text, as long as the line: the history keeps who wrote a ban under a name
+    it reads back, and the next night reads on from there (the ban not counted twice)."""
+    host = "h" * 400
+    first, second, out = tmp_path / "1.log", tmp_path / "2.log", tmp_path / "site"
+    first.write_text(
+        f"Nov 29 06:00:01 {host} sshd[100]: Failed password for root from 198.51.100.7 port 40000 ssh2\n"
+        f"Nov 29 06:00:02 {host} fail2ban.actions[812]: NOTICE [sshd] Ban 198.51.100.7\n"
+    )
+    second.write_text(f"Nov 29 06:00:09 {host} sshd[101]: Failed password for root from 198.51.100.7 port 40001 ssh2\n")
+    common = ["--year", "2026", "--tz", "UTC", "--no-frames", "--size", "320x180"]
+    for logs, more in (([first], []), ([first, second], ["--append"])):
+        result = CliRunner().invoke(app, ["build", *map(str, logs), str(out), *common, *more])
+        assert result.exit_code == 0, result.output
+    document = json.loads((out / "data" / "slices.json").read_text())["defences"]
+    assert (document["blocks"], document["leaked_attempts"]) == (0, 1)  # last night's ban, not begun again
