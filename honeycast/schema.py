@@ -14,10 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .sources import MAX_LINE
+
 MAX_COUNT = 2**53 - 1
 """The largest count kept: every count stays exact as a JavaScript number, so the viewer adds it up exactly."""
-MAX_TEXT = 1024
-"""The longest key or name kept (a country code, a bucket, a host's shown name, a digest, a user name)."""
+MAX_TEXT = MAX_LINE
+"""The longest key or name kept (a country code, a bucket, a host's shown name, a digest, a user name): as long as
+the longest line read, since a name comes from a line and an attacker chooses the user names it tries (PAM writes
+them whole) and a reverse zone's owner the host names."""
 
 
 class Invalid(ValueError):

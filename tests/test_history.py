@@ -685,3 +685,25 @@ def test_attackers_are_written_as_one_document_of_every_nights_attacks(tmp_path:
     assert {key: after[key] for key in before.keys() - {again}} == {key: before[key] for key in before.keys() - {again}}
     assert after[again][:3] == [before[again][0], 2, "2026-10-02T07:00:00+00:00"]
     assert len(after[again][3]) == 2 and after[new][:3] == ["2026-10-02T06:00:00+00:00", 1, "2026-10-02T06:00:00+00:00"]
+
+
+def test_names_as_long_as_a_line_are_read_back_the_next_night(tmp_path: Path) -> None:
+    """PAM writes the user name an attacker sends whole, and a reverse zone's owner chooses the host name PAM
+    names a client by: a night whose top lists hold names thousands of characters long is read back by the next
+    (a name is checked against the longest line read, not a shorter limit that would lock the history)."""
+    user, name = "x" * 3000, "a" * 3000 + ".example.com"
+    first, second = tmp_path / "1.log", tmp_path / "2.log"
+    first.write_text(
+        "2026-10-01T06:00:01+00:00 web-1 sshd[100]: pam_unix(sshd:auth): authentication failure; logname= uid=0 "
+        f"euid=0 tty=ssh ruser= rhost={name}  user={user}\n"
+        f"2026-10-01T06:00:05+00:00 web-1 sshd[100]: Connection closed by authenticating user root {name} port 4 "
+        "[preauth]\n"
+    )
+    second.write_text(
+        "2026-10-01T07:00:01+00:00 web-1 sshd[101]: Failed password for root from 61.177.172.1 port 4 ssh2\n"
+    )
+    _build([str(first)], tmp_path / "site", append=False)
+    day = json.loads((tmp_path / "site" / "data" / "history" / "2026-10-01.json").read_text())
+    assert [user, 1] in _first_slice(day)["top_users"] and [name, 1] in _first_slice(day)["top_sources"]
+    _build([str(second)], tmp_path / "site", append=True)
+    assert _days(tmp_path / "site")["2026-10-01"]["attempts"] == 2  # the first night's, and the second's
