@@ -41,7 +41,7 @@ def _rfc5424(program: str) -> re.Pattern[str]:
 _RFC5424 = _rfc5424(_PROGRAM)
 RFC5424_ANY = _rfc5424(r"(?P<program>\S{1,48})")
 """An RFC 5424 line of any program."""
-_MAX_PID_DIGITS = 18
+_MAX_PID_DIGITS = 18  # schema.MAX_PID: a connection kept for the next night is read back with its pid
 """Longer process ids are no process ids: such a line is read without a connection."""
 
 

@@ -175,7 +175,7 @@ def _kept_one(host: str, value: Any, where: str) -> Kept:
     return Kept(
         host,
         schema.matching(items["program"], f"{where}.program", _PROGRAM, "a program name"),
-        schema.count(items["pid"], f"{where}.pid"),
+        schema.pid(items["pid"], f"{where}.pid"),
         None
         if source is None
         else schema.matching(

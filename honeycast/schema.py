@@ -104,10 +104,27 @@ def flag(value: Any, field: str) -> bool:
     return value
 
 
+MAX_PID = 10**18 - 1
+"""The largest process id a line is read with (18 digits, ``headers``): what is kept of a connection is read back."""
+
+
+def pid(value: Any, field: str) -> int:
+    """A process id as a line gave it, 0 to ``MAX_PID`` (a count, beyond what a JavaScript number holds exactly:
+    no page reads it)."""
+    if type(value) is not int or not 0 <= value <= MAX_PID:
+        raise Invalid(field, f"expected a process id (0 to 10^18 - 1), found {_shown(value)}")
+    return value
+
+
+MAX_PORT = 999_999_999
+"""The largest port a line is read with (nine digits, as both readers read a number): sshd writes 0 to 65535, but a
+connection is kept with the port its line gave, and what is kept must be read back."""
+
+
 def port(value: Any, field: str) -> int | None:
-    """A port, 0 to 65535, or null."""
-    if value is not None and (type(value) is not int or not 0 <= value <= 65535):
-        raise Invalid(field, f"expected a port (0 to 65535) or null, found {_shown(value)}")
+    """A port as a line gave it, 0 to ``MAX_PORT``, or null."""
+    if value is not None and (type(value) is not int or not 0 <= value <= MAX_PORT):
+        raise Invalid(field, f"expected a port (0 to {MAX_PORT:,}) or null, found {_shown(value)}")
     return value
 
 

@@ -427,10 +427,15 @@ TAMPERED: list[tuple[str, Callable[[Any], Any], str]] = [
         "x[3][0][0]: expected a time",
     ),
     ("open.json", _raw(json.dumps({"k": {}})), "k: expected a list"),
-    ("open.json", _raw(_left_open(pid=-1)), "k[0].pid: expected a count"),
+    ("open.json", _raw(_left_open(pid=-1)), "k[0].pid: expected a process id (0 to 10^18 - 1), found -1"),
+    ("open.json", _raw(_left_open(pid=10**18)), "k[0].pid: expected a process id"),
     ("open.json", _raw(_left_open(program="../x")), 'k[0].program: expected a program name, found "../x"'),
     ("open.json", _raw(_left_open(source="61.177.172.19")), "k[0].source: expected an address's digest"),
-    ("open.json", _raw(_left_open(port=70000)), "k[0].port: expected a port (0 to 65535) or null, found 70000"),
+    (
+        "open.json",
+        _raw(_left_open(port=10**9)),
+        "k[0].port: expected a port (0 to 999,999,999) or null, found 1000000000",
+    ),
     ("open.json", _raw(_left_open(tried="yes")), 'k[0].tried: expected true or false, found "yes"'),
     ("open.json", _raw(_left_open(last="yesterday")), "k[0].last: expected a time"),
     ("open.json", _raw(_left_open(settled=1e30)), "k[0].settled: expected a count"),
@@ -707,3 +712,23 @@ def test_names_as_long_as_a_line_are_read_back_the_next_night(tmp_path: Path) ->
     assert [user, 1] in _first_slice(day)["top_users"] and [name, 1] in _first_slice(day)["top_sources"]
     _build([str(second)], tmp_path / "site", append=True)
     assert _days(tmp_path / "site")["2026-10-01"]["attempts"] == 2  # the first night's, and the second's
+
+
+def test_a_connection_left_open_with_any_pid_and_port_a_line_can_give_is_read_back(tmp_path: Path) -> None:
+    """A connection is kept with the pid and port its lines gave, as long as the readers read them (18 and nine
+    digits; sshd writes less): the next night reads open.json back rather than refusing its own file."""
+    first, second = tmp_path / "1.log", tmp_path / "2.log"
+    first.write_text(
+        "2026-10-01T06:00:01+00:00 web-1 sshd[123456789012345678]: Failed password for root from 61.177.172.1 port "
+        "999999999 ssh2\n"
+    )
+    second.write_text(
+        "2026-10-01T06:01:01+00:00 web-1 sshd[123456789012345678]: Connection closed by authenticating user root "
+        "61.177.172.1 port 999999999 [preauth]\n"
+    )
+    _build([str(first)], tmp_path / "site", append=False)
+    (left,) = json.loads((tmp_path / "site" / "data" / "history" / "open.json").read_text()).values()
+    assert (left[0]["pid"], left[0]["port"]) == (123456789012345678, 999999999)
+    _build([str(second)], tmp_path / "site", append=True)  # took it up: its close is the same connection's
+    (left,) = json.loads((tmp_path / "site" / "data" / "history" / "open.json").read_text()).values()
+    assert (left[0]["pid"], left[0]["port"], left[0]["closed"]) == (123456789012345678, 999999999, True)
