@@ -11,9 +11,11 @@ FRAGMENTS = [
     b"error: ", b"message repeated 2 times: [ ", b"message repeated 3 times: [ ", b"Too many authentication failures",
     b" on  port 22", b" on ", b"user ", b" user alice", b"+05:45", b"-03:30", b"Z", b" ssh2: RSA SHA256:x",
     b"sshd[", b"sshd(pam_unix)", b"Failed password for ", b"Accepted password for alice", b"Disconnected from ",
-    b"pam_unix(sshd:auth): authentication failure; rhost=",
+    b"pam_unix(sshd:auth): authentication failure; rhost=", b" port 5341444", b"sshd[16732999999999999]",
+    b"x" * 1500,
 ]  # fmt: skip
-"""Pieces of sshd's own text (and of broken bytes) that make a mutated line nearly, but not quite, a real one."""
+"""Pieces of sshd's own text (and of broken bytes) that make a mutated line nearly, but not quite, a real one; and
+numbers and names longer than sshd writes, which a reader still reads."""
 
 
 def mutated(rng: random.Random, line: bytes, times: int) -> bytes:

@@ -16,9 +16,14 @@ from typing import Any
 
 import distributed
 import pytest
+from files import DEMO, DEMO_FAIL2BAN
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mutations import mutated
 from playwright.sync_api import expect
 from typer.testing import CliRunner
 
+from examples import examples
 from honeycast import parts
 from honeycast.archive import HISTORY_VERSION
 from honeycast.build import BuildOptions, build
@@ -732,3 +737,38 @@ def test_a_connection_left_open_with_any_pid_and_port_a_line_can_give_is_read_ba
     _build([str(second)], tmp_path / "site", append=True)  # took it up: its close is the same connection's
     (left,) = json.loads((tmp_path / "site" / "data" / "history" / "open.json").read_text()).values()
     assert (left[0]["pid"], left[0]["port"], left[0]["closed"]) == (123456789012345678, 999999999, True)
+
+
+SEEDED = [
+    line.encode("utf-8")
+    for path in (DEMO, DEMO_FAIL2BAN)
+    for line in path.read_text(encoding="utf-8").splitlines()[:4000]
+]
+"""Lines of the shapes real logs hold, sshd's and fail2ban's, for the mutator."""
+
+
+@pytest.mark.property
+@settings(max_examples=examples(0.05), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32), st.floats(0.0, 1.0))
+def test_a_night_of_any_lines_leaves_a_history_the_next_night_reads(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, share: float
+) -> None:
+    """Whatever a log holds (real lines, a third of them mutated: bytes put in, taken out, replaced, sshd's
+    fragments spliced in, text beyond ASCII), a night leaves a history the next night reads back: what honeycast
+    keeps of a line (its names, pid, port, a ban's host) is never refused as damaged when it is read again."""
+    rng = random.Random(seed)
+    start = rng.randrange(len(SEEDED) - 600)
+    lines = [
+        mutated(rng, line, rng.randint(1, 4)) if rng.random() < 0.3 else line for line in SEEDED[start : start + 600]
+    ]
+    cut = int(share * len(lines))
+    folder = tmp_path_factory.mktemp("fuzzed")
+    for night, part in enumerate((lines[:cut], lines[cut:])):
+        log = folder / f"{night}.log"
+        log.write_bytes(b"\n".join(part) + b"\n")
+        try:
+            _build([str(log)], folder / "site", append=night > 0)
+        except NothingNew:
+            pass
+        except InputError as error:  # a night of no sshd line that names a client: nothing to build, nothing read
+            assert "history" not in str(error) and str(folder / "site") not in str(error), error
