@@ -142,8 +142,6 @@ MAX_SLICE_SECONDS = 366 * 86400
 MAX_AT_LAST = 1_000_000
 """The most lines a span keeps of its last instant (a second of one host's sshd lines holds far fewer)."""
 _LINE_KEY = re.compile(r"[0-9a-f]{8}|\*")
-_INDEXED = ("attempts", "totals", "probes", "hosts")
-"""What the index keeps of each day's document, besides its name and digests."""
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -373,18 +371,23 @@ def _load(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: cannot read the site's history: {reason}") from None
 
 
-def day_document(history: History, day: str) -> dict[str, Any]:
-    """Return a day as the viewer reads it: its slices in order, empty ones included, and its totals."""
+def day_texts(history: History, day: str) -> tuple[str, str, dict[str, Any]]:
+    """Return a day as kept (JSON), as the viewer reads it (JSON: its slices in order, empty ones included, each
+    with its start and attempts, and the day's totals), and the totals the index keeps of it. Each slice's fields
+    are encoded once for both (the two texts are what ``dump_json`` writes of each document)."""
     kept = history.days[day]
-    slices = [
-        {"start": start, **entry, "attempts": sum(entry["counts"].values())} for start, entry in kept["slices"].items()
-    ]
-    slices.sort(key=lambda one: datetime.fromisoformat(one["start"]).astimezone(UTC))
+    encoded = {
+        start: {key: dump_json(value) for key, value in entry.items()} for start, entry in kept["slices"].items()
+    }
+    order = sorted(kept["slices"], key=lambda start: datetime.fromisoformat(start).astimezone(UTC))
     totals: Counter[str] = Counter()
     probes: Counter[str] = Counter()
     networks: Counter[str] = Counter()
     hosts: dict[str, dict[str, int]] = {}
-    for one in slices:
+    attempts = {}
+    for start in order:
+        one = kept["slices"][start]
+        attempts[start] = sum(one["counts"].values())
         totals.update(one["counts"])
         probes.update(one["probes"])
         networks.update(one.get("networks", {}))
@@ -392,22 +395,42 @@ def day_document(history: History, day: str) -> dict[str, Any]:
             found = hosts.setdefault(name, {"attempts": 0, "probes": 0})
             found["attempts"] += sum(counts["counts"].values())
             found["probes"] += sum(counts["probes"].values())
-    return {
-        "version": HISTORY_VERSION,
-        "day": day,
-        "slice_seconds": history.slice_seconds,
-        "timezone": history.timezone,
+    shown_slices = (
+        "["
+        + ",".join(
+            _object({**encoded[start], "start": dump_json(start), "attempts": str(attempts[start])}) for start in order
+        )
+        + "]"
+    )
+    indexed = {
         "attempts": sum(totals.values()),
         "totals": dict(sorted(totals.items())),
         "probes": dict(sorted(probes.items())),
         "hosts": dict(sorted(hosts.items())),
-        "slices": slices,
+    }
+    shown = {
+        "version": HISTORY_VERSION,
+        "day": day,
+        "slice_seconds": history.slice_seconds,
+        "timezone": history.timezone,
+        **indexed,
         "logins": dict(sorted(kept["logins"].items())),
         "compromises": kept["compromises"],
         "network_totals": dict(sorted(networks.items())),
         "network_names": dict(sorted(kept.get("network_names", {}).items())),
         **({"defences": kept["defences"]} if "defences" in kept else {}),
     }
+    kept_text = _object(
+        {key: dump_json(value) for key, value in kept.items() if key != "slices"}
+        | {"slices": _object({start: _object(fields) for start, fields in encoded.items()})}
+    )
+    shown_text = _object({key: dump_json(value) for key, value in shown.items()} | {"slices": shown_slices})
+    return kept_text, shown_text, indexed
+
+
+def _object(fields: dict[str, str]) -> str:
+    """Return a JSON object of encoded values as ``dump_json`` writes it: keys in order, no spaces."""
+    return "{" + ",".join(f"{dump_json(key)}:{fields[key]}" for key in sorted(fields)) + "}"
 
 
 def index_document(history: History, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -441,14 +464,14 @@ def write_history(out: Path, history: History) -> None:
     entries = {}
     for day in sorted(history.days):  # dump_json sorts keys: the same bytes whatever order days were added in
         history.days[day]["compromises"].sort(key=compromise_key)
-        kept = (dump_json(history.days[day]) + "\n").encode("utf-8")
-        document = day_document(history, day)
-        shown = script("HONEYCAST_DAY", dump_json(document)).encode("utf-8")
+        kept_text, shown_text, indexed = day_texts(history, day)
+        kept = (kept_text + "\n").encode("utf-8")
+        shown = script("HONEYCAST_DAY", shown_text).encode("utf-8")
         (folder / f"{day}.json").write_bytes(kept)
         (folder / f"{day}.js").write_bytes(shown)
         entries[day] = {
             "day": day,
-            **{name: document[name] for name in _INDEXED},
+            **indexed,
             "sha256": {"json": hashlib.sha256(kept).hexdigest(), "js": hashlib.sha256(shown).hexdigest()},
         }
     for day, entry in history.kept.items():
