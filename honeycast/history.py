@@ -11,7 +11,6 @@ This module is the history in memory and what a build adds to it; archive.py rea
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -33,7 +32,7 @@ from .slicing import DAY, next_slice, slice_key
 from .spans import Span, joined_lines
 from .sums import add_to
 from .tails import Members, Tail, first_kept, grown, new_addresses, top_with
-from .tally import Tally, digest
+from .tally import Tally, digest, digest_number
 from .timeline import Timeline
 
 
@@ -114,7 +113,7 @@ class History:
                 addresses.append(address)
             else:
                 hidden.add(digest(address))
-        keys = np.fromiter((_digest_number(address) for address in addresses), np.uint64, len(addresses))
+        keys = np.fromiter((digest_number(address) for address in addresses), np.uint64, len(addresses))
         order = np.argsort(keys, kind="stable")
         kept = sorted(key for key in earlier if key not in hidden)
         at = 0
@@ -162,11 +161,6 @@ def _in_parts(order: np.ndarray, keys: np.ndarray, size: int = 10_000) -> Iterat
     for start in range(0, len(order), size):
         part = order[start : start + size]
         yield from zip(part.tolist(), keys[part].tolist(), strict=True)
-
-
-def _digest_number(address: str) -> int:
-    """Return an address's ``digest`` as a number (its 16 hex digits), for sorting millions of them cheaply."""
-    return int.from_bytes(hashlib.sha256(address.encode("utf-8", "surrogatepass")).digest()[:8], "big")
 
 
 def _attacks_text(tally: Tally, address: str) -> str:

@@ -31,7 +31,16 @@ V = TypeVar("V")
 def digest(text: str) -> str:
     """Return the key a host name, an address or a user name is kept under in a site's history: the same in
     every build, and no text to read back."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return _hashed(text).hex()
+
+
+def digest_number(text: str) -> int:
+    """Return ``digest`` as a number (its 16 hex digits): millions of them sort in an array, not as text."""
+    return int.from_bytes(_hashed(text), "big")
+
+
+def _hashed(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
