@@ -89,6 +89,7 @@ _SSHGUARD = re.compile(
     r"(?:for (?P<seconds>\d{1,10}) secs|forever) \("
 )
 
+
 def defence_event(line: str, year: int, tz: tzinfo) -> DefenceEvent | None:
     """Return the ban or unban a fail2ban or sshguard line records, or None for any other line. A syslog
     timestamp (no year) is of ``year``; any timestamp without a zone is in ``tz``."""

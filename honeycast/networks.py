@@ -41,6 +41,10 @@ class NetworkDatabaseInfo:
     credit: str
 
 
+_KEPT = frozenset(BUCKETS) - {UNKNOWN}
+"""The buckets an address keeps as its network (not on the public internet, or a host name): no lookup."""
+
+
 def key(number: int) -> str:
     """Return the name a network goes by in counts: ``AS`` and its number."""
     return f"AS{number}"
@@ -86,7 +90,7 @@ class Networks:
         if self._reader is None and self._typed is None:
             return self._from_table(addresses, countries)
         return [
-            country if country in BUCKETS and country != UNKNOWN else self._from_database(address)
+            country if country in _KEPT else self._from_database(address)
             for address, country in zip(addresses, countries, strict=True)
         ]
 
@@ -94,10 +98,9 @@ class Networks:
         """Look every address up at once: numbers in arrays, not a Python object per address (millions of them)."""
         table = self._table
         # Each address as its IPv4 number, -1 for an IPv6 address (or a name), -2 for a bucket's (kept as it is).
-        buckets = frozenset(BUCKETS) - {UNKNOWN}
         pairs = zip(addresses, countries, strict=True)
         fours = np.fromiter(
-            (-2 if country in buckets else _v4_number(address) for address, country in pairs), np.int64, len(addresses)
+            (-2 if country in _KEPT else _v4_number(address) for address, country in pairs), np.int64, len(addresses)
         )
         numbers = np.zeros(len(addresses), dtype=np.int64)  # the network's index in the table (0: none)
         is_four = fours >= 0
