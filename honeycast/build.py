@@ -6,11 +6,11 @@ import os
 import shutil
 import time
 from collections import ChainMap
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -139,7 +139,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         history = History(fine, zone_name(tz))
     with clock.stage("read"):
         counted_fine = tally_logs(read, fine, reporter)
-    with clock.stage("count"):
+    with clock.stage("count"), no_collection():  # a record per address, perhaps millions, none of them garbage
         hidden_names(counted_fine)
         earlier = history.attack_tally(counted_fine)  # attacks that began before this build's logs
         counted_fine.update(earlier)
@@ -150,14 +150,14 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         located = network_map(counted_fine.country_of, options.read.asn_db)
         counted = timeline_of(tally, networks=located)
         assert counted is not None  # _sliced refused a tally without slices
+        # The history keeps only slices with counts: years of sparse lines need not be walked ten minutes at a time.
+        kept = counted if counted_fine is tally else timeline_of(counted_fine, empty_slices=False, networks=located)
+        del located  # an entry per address: millions of them, perhaps
+        assert kept is not None
         privacy = replace(options.privacy, named_hosts=frozenset(options.read.named_hosts()))  # shown as given
         timeline = publishable(counted, privacy)
         defences, defence_days = _defences(counted_fine, counted, history, read, privacy, reporter)
-        # The history keeps only slices with counts: years of sparse lines need not be walked ten minutes at a time.
-        kept = timeline if counted_fine is tally else timeline_of(counted_fine, empty_slices=False, networks=located)
-        del located  # an entry per address: millions of them, perhaps
-        assert kept is not None
-        daily = timeline if kept is timeline else publishable(kept, privacy)
+        daily = timeline if kept is counted else publishable(kept, privacy)
 
     fps = options.fps or default_fps(len(timeline.slices))
     meta = SiteMeta(
@@ -269,7 +269,8 @@ def _defences(
     country_of: Mapping[str, str] = counted.country_of
     if returning:  # a few addresses this build did not count: located now, beside the millions it did
         with Geolocator(read.geoip_db) as geo:
-            country_of = ChainMap({address: geo.country(address) for address in returning}, counted.country_of)
+            located = {address: geo.country(address) for address in returning}
+            country_of = ChainMap(located, cast("MutableMapping[str, str]", counted.country_of))  # read, not written
 
     def shown(address: str) -> str:
         return shown_address(address, country_of.get(address), privacy)

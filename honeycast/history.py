@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .cores import no_collection
 from .defences import DayDefences, Standing
 from .geo import HOSTNAME, UNKNOWN
 from .names import Named
@@ -213,8 +214,20 @@ def kept_address(tally: Tally, owners: frozenset[str], privacy: Privacy) -> Call
 def hidden_names(tally: Tally) -> None:
     """Replace the names each address tried by their digests: they are kept only to be told apart."""
     kept = tally.names
-    for address, names in kept.items():  # in place: each address's names let go of as its digests take their place
-        kept[address] = tuple(Named(one.time, digest(one.user), one.invalid) for one in names)
+    hidden: dict[tuple[Named, ...], tuple[Named, ...]] = {}  # names many addresses share (native.py) stay shared
+    with no_collection():  # millions of new records, none of them garbage
+        for address, names in kept.items():  # in place: each address's names let go of as digests take their place
+            found = hidden.get(names)
+            if found is None:
+                if len(hidden) >= 1 << 16:
+                    hidden.clear()
+                if len(names) == 1:
+                    (one,) = names
+                    found = (Named(one.time, digest(one.user), one.invalid),)
+                else:
+                    found = tuple(Named(one.time, digest(one.user), one.invalid) for one in names)
+                hidden[names] = found
+            kept[address] = found
 
 
 def zone_name(tz: tzinfo) -> str:

@@ -252,17 +252,42 @@ class NativeCount:
             # A local time the clocks skipped names the instant of another slice: add_slice adds them up.
             moment = _wall_time(start.wall, tz, start.fold).astimezone(UTC)
             tally.add_slice(moment, counts.attempts, counts.probes, counts.users)
+        # Where millions of addresses come once each, many fail once in the same second, or try the same one name
+        # in it: such records are made once and shared (they are never changed, only replaced), as the times are.
+        once: dict[tuple[int, int | None, int], tuple[datetime, int, datetime]] = {}
+        named_once: dict[tuple[int, int | None, int, int, bool], tuple[Named, ...]] = {}
+        failures, names = tally.failures, tally.names
         # A part at a time from the last, the scanner letting go of each as it comes: millions of addresses fit.
         for part in reversed(range(0, len(sources), _FAILURES_PART)):
             for one in self._scanner.failures(part):
                 address = sources[one.source]
                 if one.total:
-                    first = time(one.first_wall, one.first_offset, one.first_fold)
-                    tally.failures[address] = (first, one.total, time(one.last_wall, one.last_offset, one.last_fold))
-                if one.names:
-                    tally.names[address] = tuple(
-                        Named(time(name.wall, name.offset, name.fold), users[name.user], name.invalid)
-                        for name in one.names
+                    first = one.first_wall, one.first_offset, one.first_fold
+                    last = one.last_wall, one.last_offset, one.last_fold
+                    if one.total == 1 and first == last:
+                        failed = once.get(first)
+                        if failed is None:
+                            if len(once) >= _TIMES_KEPT:
+                                once.clear()
+                            at = time(*first)
+                            failed = once[first] = (at, 1, at)
+                        failures[address] = failed
+                    else:
+                        failures[address] = (time(*first), one.total, time(*last))
+                if len(one.names) == 1:
+                    (only,) = one.names
+                    key = only.wall, only.offset, only.fold, only.user, only.invalid
+                    kept = named_once.get(key)
+                    if kept is None:
+                        if len(named_once) >= _TIMES_KEPT:
+                            named_once.clear()
+                        at = time(only.wall, only.offset, only.fold)
+                        kept = named_once[key] = (Named(at, users[only.user], only.invalid),)
+                    names[address] = kept
+                elif one.names:
+                    names[address] = tuple(
+                        Named(time(each.wall, each.offset, each.fold), users[each.user], each.invalid)
+                        for each in one.names
                     )
         tally.accepted = [
             (time(login.wall, login.offset, login.fold), sources[login.source], users[login.user], 0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -161,10 +162,18 @@ class Networks:
 
 def network_map(country_of: Mapping[str, str], path: Path | None) -> NetworkMap:
     """Return the network of every address of ``country_of`` (address → country or bucket), and their names."""
-    addresses = list(country_of)
+    of: dict[str, str] = dict.fromkeys(country_of, UNKNOWN)  # made at its size at once: no map of millions regrown
+    pairs = iter(country_of.items())
     with Networks(path) as networks:
-        found = networks.networks(addresses, [country_of[address] for address in addresses])
-        return NetworkMap(dict(zip(addresses, found, strict=True)), dict(networks.names))
+        # A block of addresses at a time: the arrays a lookup works in are a few MB, not a few each per million.
+        while block := list(islice(pairs, _BLOCK)):
+            addresses, countries = [address for address, _ in block], [country for _, country in block]
+            of.update(zip(addresses, networks.networks(addresses, countries), strict=True))
+        return NetworkMap(of, dict(networks.names))
+
+
+_BLOCK = 1 << 18
+"""Addresses looked up at once by ``network_map``."""
 
 
 def _v4_number(address: str) -> int:

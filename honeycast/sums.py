@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import chain
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from itertools import chain, compress
 
 Slices = Sequence[Sequence[Mapping[str, int]]]
 """Each slice's counts, in slice order: a ``{address: count}`` per host (for the scanner: lists of dictionaries)."""
@@ -115,7 +115,11 @@ def added(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
 
 
 def top_of_added(
-    parts: Sequence[Mapping[str, int]], size: int, small: int = 100_000, hashing: Callable[[str], int] = hash
+    parts: Sequence[Mapping[str, int]],
+    size: int,
+    small: int = 100_000,
+    hashing: Callable[[str], int] = hash,
+    few: int = 4096,
 ) -> list[tuple[str, int]]:
     """Return the ``size`` largest of the counts ``parts`` add up to, ties in name order (as ``site.top_counts``
     gives them), without adding every key up: millions of addresses of one slice each need no second map.
@@ -123,7 +127,9 @@ def top_of_added(
     Keys are grouped by their hash in arrays; a group's total bounds each of its keys' (only a collision puts two
     keys in one group). Groups above the ``size``-th largest total are added up key by key; of the keys at that
     total, the least names are taken. Where fewer than ``size`` keys are at or above it (fewer keys than asked for,
-    or collisions), every key is added up after all, as it is below ``small`` keys in all (``hashing``: for tests).
+    or collisions), every key is added up after all, as it is below ``small`` keys in all. The keys of up to ``few``
+    groups are read from the parts by place; more (many tied at that total) from a list of every key (``hashing``,
+    ``few``: for tests).
     """
     parts = [part for part in parts if part]
     total = sum(len(part) for part in parts)
@@ -133,31 +139,76 @@ def top_of_added(
         return _largest(added(parts) if len(parts) != 1 else parts[0], size)
     import numpy as np
 
-    keys = list(chain.from_iterable(parts))
-    values = np.fromiter(chain.from_iterable(part.values() for part in parts), np.int64, total)
-    hashed = np.fromiter(map(hashing, keys), np.int64, total)
+    hashed = np.fromiter(map(hashing, chain.from_iterable(parts)), np.int64, total)
     order = np.argsort(hashed, kind="stable")
-    hashes = hashed[order]
+    hashed = hashed[order]
+    values = np.fromiter(chain.from_iterable(part.values() for part in parts), np.int64, total)[order]
+    starts = np.flatnonzero(np.concatenate(([True], hashed[1:] != hashed[:-1])))
     del hashed
-    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
-    sums = np.add.reduceat(values[order], starts)
+    sums = np.add.reduceat(values, starts)
     least = int(np.partition(sums, len(sums) - size)[len(sums) - size]) if len(sums) > size else int(sums.min())
     ends = np.append(starts[1:], total)
+    chosen = np.flatnonzero(sums >= least).tolist()
+    keys: Mapping[int, str] | list[str]
+    if len(chosen) <= few:  # the keys of the groups chosen, by place, not a list of every key
+        wanted = set(np.concatenate([order[starts[group] : ends[group]] for group in chosen]).tolist())
+        keys = {place: key for place, key in enumerate(chain.from_iterable(parts)) if place in wanted}
+    else:  # many keys tied at the least total (every address once): all of them are looked at
+        keys = list(chain.from_iterable(parts))
     exact: dict[str, int] = {}
     tied: list[str] = []
-    for group in np.flatnonzero(sums >= least).tolist():
+    for group in chosen:
         members = order[starts[group] : ends[group]].tolist()
         if sums[group] == least and all(keys[index] == keys[members[0]] for index in members):
             tied.append(keys[members[0]])  # one key: its total is the group's
             continue
-        for index in members:
-            exact[keys[index]] = exact.get(keys[index], 0) + int(values[index])
+        for index, value in zip(members, values[starts[group] : ends[group]].tolist(), strict=True):
+            exact[keys[index]] = exact.get(keys[index], 0) + value
     tied += [key for key, value in exact.items() if value == least]
     above = {key: value for key, value in exact.items() if value > least}
     if len(above) + len(tied) < size:  # fewer keys than asked for, or collisions made the bound too loose
         return _largest(added(parts), size)
     found = _largest(above, size)
     return found + [(key, least) for key in heapq.nsmallest(size - len(found), tied)]
+
+
+def missing(
+    keys: Collection[str], parts: Sequence[Collection[str]], small: int = 100_000, hashing: Callable[[str], int] = hash
+) -> set[str]:
+    """Return the ``keys`` in none of ``parts``, every key of which is one of ``keys``, without a set of every key
+    the parts hold: millions of addresses need no second map to find the few that were never counted.
+
+    Keys are compared by hash in sorted arrays. That is exact where no two of ``keys`` share a hash: a part's key of
+    a key's hash is then that key. Where two do (or below ``small`` keys), the parts' keys are gathered into a set
+    after all (``hashing``: for tests).
+    """
+    total = sum(len(part) for part in parts)
+    if len(keys) <= small:
+        return _missing(keys, parts)
+    import numpy as np
+
+    hashed = np.fromiter(map(hashing, keys), np.int64, len(keys))
+    ordered = np.sort(hashed)
+    if bool((ordered[1:] == ordered[:-1]).any()):
+        return _missing(keys, parts)
+    del ordered
+    if not total:
+        return set(keys)
+    counted = np.fromiter(map(hashing, chain.from_iterable(parts)), np.int64, total)
+    counted.sort()
+    absent = np.empty(len(hashed), np.bool_)
+    step = 1 << 18  # a block of places at a time: two arrays of them are 4 MB, not 32 for 2 M keys
+    for start in range(0, len(hashed), step):
+        block = hashed[start : start + step]
+        at = np.searchsorted(counted, block)
+        np.minimum(at, total - 1, out=at)
+        np.not_equal(counted[at], block, out=absent[start : start + step])
+    return set(compress(keys, absent.tolist()))
+
+
+def _missing(keys: Collection[str], parts: Sequence[Collection[str]]) -> set[str]:
+    found = set(chain.from_iterable(parts))
+    return {key for key in keys if key not in found}
 
 
 def _largest(counts: Mapping[str, int], size: int) -> list[tuple[str, int]]:

@@ -284,6 +284,17 @@ class Tally:
             return
         if not (other.country_of or other.failures or other.names or other.accepted or other.slices):
             return  # nothing to add (a history that knew none of these addresses): the logins stay as they are
+        if len(other.country_of) + len(other.failures) > len(self.country_of) + len(self.failures):
+            # The smaller added into the larger (every merge below is symmetric): a part's few head lines do not
+            # take in a million addresses, each map of them grown and copied on the way.
+            self.country_of, other.country_of = other.country_of, self.country_of
+            self.failures, other.failures = other.failures, self.failures
+            self.names, other.names = other.names, self.names
+            self.slices, other.slices = other.slices, self.slices
+            self.earlier, other.earlier = other.earlier, self.earlier
+            self.accepted, other.accepted = other.accepted, self.accepted
+            self.accepted[:0] = other.accepted  # the logins in the order they were added: this tally's first
+            other.accepted = []
         self.country_of.update(other.country_of)
         self.accepted.extend(other.accepted)
         self.earlier.update(other.earlier)

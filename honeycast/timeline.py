@@ -4,16 +4,16 @@ compromises flagged, and what the whole span adds up to. No I/O."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, ItemsView, Iterator, Mapping, Set, ValuesView
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import chain
+from itertools import filterfalse
 from typing import Any, TypeVar
 
 from .names import Named
 from .rules import RULES, RuleBook
 from .slicing import next_slice, period_text
-from .sums import added, by_country, top_of_added
+from .sums import added, by_country, missing, top_of_added
 from .tally import SliceTally, Tally
 
 V = TypeVar("V")
@@ -75,6 +75,63 @@ class Login:
     user: str
 
 
+class Counted(Mapping[str, str]):
+    """The country of every address of a tally's map but a few left out (the owner's, those that made no attempt or
+    probe): a view of that map, read only, not a second map of millions of addresses."""
+
+    __slots__ = ("_left", "_located")
+
+    def __init__(self, located: Mapping[str, str], left: Set[str]) -> None:
+        self._located = located
+        self._left = frozenset(address for address in left if address in located)
+
+    def __getitem__(self, address: str) -> str:
+        if address in self._left:
+            raise KeyError(address)
+        return self._located[address]
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._located and address not in self._left
+
+    def __iter__(self) -> Iterator[str]:
+        return filterfalse(self._left.__contains__, self._located) if self._left else iter(self._located)
+
+    def __len__(self) -> int:
+        return len(self._located) - len(self._left)
+
+    def items(self) -> ItemsView[str, str]:
+        return _CountedItems(self)
+
+    def values(self) -> ValuesView[str]:
+        return _CountedValues(self)
+
+    def pairs(self) -> Iterator[tuple[str, str]]:
+        """Return (address, country) of each address, as the tally's map gives them (``items``, without a lookup
+        per address)."""
+        left = self._left
+        if not left:
+            return iter(self._located.items())
+        return (pair for pair in self._located.items() if pair[0] not in left)
+
+
+class _CountedItems(ItemsView[str, str]):
+    def __init__(self, counted: Counted) -> None:
+        super().__init__(counted)
+        self._counted = counted
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return self._counted.pairs()
+
+
+class _CountedValues(ValuesView[str]):
+    def __init__(self, counted: Counted) -> None:
+        super().__init__(counted)
+        self._counted = counted
+
+    def __iter__(self) -> Iterator[str]:
+        return (country for _, country in self._counted.pairs())
+
+
 @dataclass(frozen=True, slots=True)
 class Timeline:
     """Attempts per country over consecutive slices covering every event, empty slices included."""
@@ -91,7 +148,7 @@ class Timeline:
     """Attempts per user name tried."""
     compromises: tuple[Compromise, ...] = ()
     logins: tuple[Login, ...] = ()
-    country_of: dict[str, str] = field(default_factory=dict)
+    country_of: Mapping[str, str] = field(default_factory=dict)
     """The country (or bucket) of every address that made an attempt or a probe."""
     attackers: dict[str, int] = field(default_factory=dict)
     """Per country, how many distinct addresses made an attempt or a probe over the whole timeline."""
@@ -224,10 +281,13 @@ def _slice(
     counted, probing = part.sources, part.probes
     # Every address of every slice passes here: summed by country in C where the scanner is built.
     attempts, probes, addresses = by_country(counted, probing, country_of)
-    sources = dict(counted)  # as counted: every use of a slice's addresses sorts what it takes
     _take_owners(counted, probing, owners, country, attempts, probes, addresses)
-    for address in owners if len(owners) < len(counted) else counted.keys() & owners:  # the owner's: taken out
-        sources.pop(address, None)
+    owned = [one for one in (owners if len(owners) < len(counted) else counted.keys() & owners) if one in counted]
+    # As counted (every use of a slice's addresses sorts what it takes), and read only: the tally's own map unless
+    # the owner's addresses are to be taken out of it (a copy of a slice of a million addresses is 40 MB).
+    sources: dict[str, int] = counted
+    if owned:
+        sources = {address: count for address, count in counted.items() if address not in owners}
     networks: dict[str, int] = {}
     network_addresses: dict[str, int] = {}
     if network_of is not None:
@@ -319,18 +379,9 @@ def timeline_of(tally: Tally, empty_slices: bool = True, networks: NetworkMap | 
                 None if networks is None else networks.of,
             )
         )  # fmt: skip
-    # Every address counted in a slice, but the owner's: made in place (a set of millions first would double it).
-    country_of: dict[str, str] = dict.fromkeys(
-        chain.from_iterable(
-            counts for part in tally.slices.values() for one in part.hosts.values() for counts in one.counts()
-        ),
-        "",
-    )
-    for address in owners:
-        country_of.pop(address, None)
-    located = tally.country_of
-    for address in country_of:
-        country_of[address] = located[address]
+    # Every address counted in a slice, but the owner's: the tally's map with the few others left out, not a copy.
+    parts = [counts for part in tally.slices.values() for one in part.hosts.values() for counts in one.counts()]
+    country_of = Counted(tally.country_of, owners | missing(tally.country_of.keys(), parts))
     owner_attempts = sum(tally.failures.get(address, (None, 0))[1] for address in owners)
     return Timeline(
         slice_seconds=tally.slice_seconds,
@@ -350,7 +401,7 @@ def timeline_of(tally: Tally, empty_slices: bool = True, networks: NetworkMap | 
     )
 
 
-def _span_networks(country_of: dict[str, str], networks: NetworkMap) -> dict[str, Any]:
+def _span_networks(country_of: Mapping[str, str], networks: NetworkMap) -> dict[str, Any]:
     """Return the timeline's distinct addresses per network and the names of the networks among them."""
     attackers = Counter(map(networks.of.__getitem__, country_of))
     return {

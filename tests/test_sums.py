@@ -165,3 +165,20 @@ def test_the_top_of_added_counts_is_the_top_of_their_sum(
     sharing a group by length, or all in one group) and not by adding every key up: the same as adding up."""
     expected = [(key, value) for key, value in top_counts(sums.added_reference(parts), size)]
     assert sums.top_of_added(parts, size, small=0, hashing=hashing) == expected
+    assert sums.top_of_added(parts, size, small=0, hashing=hashing, few=0) == expected
+
+
+@given(
+    st.sets(st.sampled_from([f"10.0.0.{n}" for n in range(40)])),
+    st.lists(st.sets(st.sampled_from([f"10.0.0.{n}" for n in range(40)])), max_size=6),
+    st.sampled_from([hash, len, lambda key: 0, lambda key: 1 << 62 if key.endswith("7") else -(1 << 62)]),
+)
+def test_the_keys_missing_from_every_part_are_found_by_hash(
+    keys: set[str], parts: list[set[str]], hashing: Callable[[str], int]
+) -> None:
+    """The keys no part holds, found in sorted arrays of hashes (every key its own hash, keys sharing one by
+    length, all sharing one, hashes at both ends of the range): the same as gathering every part's keys."""
+    parts = [part & keys for part in parts]  # every key of a part is one of the keys
+    expected = {key for key in keys if not any(key in part for part in parts)}
+    assert sums.missing(keys, parts, small=0, hashing=hashing) == expected
+    assert sums.missing(keys, parts) == expected

@@ -11,7 +11,7 @@ from honeycast.events import AuthEvent, EventKind
 from honeycast.names import Named, merged_names, noted
 from honeycast.slicing import parse_slice, slice_floor
 from honeycast.tally import Tally
-from honeycast.timeline import Timeline, timeline_of
+from honeycast.timeline import Counted, Timeline, timeline_of
 
 
 def counted(located: list[tuple[AuthEvent, str | None]]) -> Timeline | None:
@@ -139,3 +139,21 @@ def test_kept_names_merge_as_if_noted_one_by_one(
     for name in kept(theirs):
         one_by_one = noted(one_by_one, name.time, name.user, name.invalid, limit)
     assert merged_names(kept(mine), kept(theirs), limit) == one_by_one
+
+
+@given(
+    st.dictionaries(st.sampled_from([f"10.0.0.{n}" for n in range(30)]), st.sampled_from(["US", "CN", "private"])),
+    st.sets(st.sampled_from([f"10.0.0.{n}" for n in range(40)])),
+)
+def test_the_counted_addresses_are_the_located_ones_but_those_left_out(located: dict[str, str], left: set[str]) -> None:
+    """A timeline's map of addresses is a view of the tally's: every way of reading it gives the map without the
+    addresses left out (some of which it never held)."""
+    expected = {address: country for address, country in located.items() if address not in left}
+    counted = Counted(located, left)
+    assert counted == expected and expected == counted
+    assert len(counted) == len(expected)
+    assert list(counted) == list(expected) and list(counted.items()) == list(expected.items())
+    assert list(counted.values()) == list(expected.values()) and list(counted.pairs()) == list(expected.items())
+    for address in [f"10.0.0.{n}" for n in range(40)]:
+        assert (address in counted) == (address in expected)
+        assert counted.get(address) == expected.get(address)
