@@ -256,8 +256,13 @@ static int tally(ScanState *s, Time t, uint32_t host, uint32_t origin, Name *use
     if (failed) return -1;
     AT(s->slices, SliceKey, slice).used = (uint32_t)s->slices.len;
     if (attempts || probe) {
+        /* A source counted again in the cell it was last counted in (most are, a slice being longer than a
+         * connection) needs no lookup: records stay where they are until they are handed over. */
+        uint32_t last = INFO(s, origin).cell, index = NONE;
+        if (last && AT(s->cells, Cell, last - 1).slice == slice && AT(s->cells, Cell, last - 1).host == host)
+            index = last - 1;
         uint64_t key = (uint64_t)host << 32 | origin;
-        uint32_t index = map_get(&s->cell_index, slice, key);
+        if (index == NONE) index = map_get(&s->cell_index, slice, key);
         if (index == NONE) {
             Cell *cell = array_push(&s->cells);
             if (!cell) return nomem(s);
@@ -265,6 +270,7 @@ static int tally(ScanState *s, Time t, uint32_t host, uint32_t origin, Name *use
             index = (uint32_t)(s->cells.len - 1);
             if (cell_put(s, &s->cell_index, slice, key, index) < 0) return nomem(s);
         }
+        INFO(s, origin).cell = index + 1;
         Cell *cell = &AT(s->cells, Cell, index);
         cell->attempts += attempts;
         cell->probes += probe;

@@ -194,13 +194,19 @@ static PyObject *Scanner_failures(Scanner *self, PyObject *args) {
     return failures;
 }
 
-/* Add ``amount`` to ``counts[key]``. */
+/* Add ``amount`` to ``counts[key]``: one lookup where the key is new (each address once in a slice, nearly always). */
 static int dict_add(PyObject *counts, PyObject *key, int64_t amount) {
-    PyObject *before = PyDict_GetItemWithError(counts, key);
-    if (!before && PyErr_Occurred()) return -1;
-    long long total = amount + (before ? PyLong_AsLongLong(before) : 0);
-    PyObject *value = PyLong_FromLongLong(total);
+    PyObject *value = PyLong_FromLongLong(amount);
     if (!value) return -1;
+    Py_ssize_t size = PyDict_GET_SIZE(counts);
+    PyObject *before = PyDict_SetDefault(counts, key, value);  /* borrowed */
+    if (!before || PyDict_GET_SIZE(counts) > size) {  /* an error, or put in: a new key */
+        Py_DECREF(value);
+        return before ? 0 : -1;
+    }
+    Py_DECREF(value);
+    long long total = amount + PyLong_AsLongLong(before);
+    if (!(value = PyLong_FromLongLong(total))) return -1;
     int failed = PyDict_SetItem(counts, key, value);
     Py_DECREF(value);
     return failed;
@@ -218,16 +224,31 @@ static PyObject *new_counts(PyObject *make) {
     return made;
 }
 
-/* Add ``amount`` to ``counts[outer][key]``, making the inner dictionary (``new_counts``) where there is none. */
-static int dict_add_in(PyObject *counts, PyObject *outer, PyObject *key, int64_t amount, PyObject *make) {
+/* ``counts[outer]``, made (``new_counts``) where there is none; borrowed, or NULL with an error set. */
+static PyObject *counts_in(PyObject *counts, PyObject *outer, PyObject *make) {
     PyObject *inner = PyDict_GetItemWithError(counts, outer);
-    if (!inner) {
-        if (PyErr_Occurred() || !(inner = new_counts(make))) return -1;
-        int failed = PyDict_SetItem(counts, outer, inner);
-        Py_DECREF(inner);
-        if (failed < 0) return -1;
+    if (inner || PyErr_Occurred()) return inner;
+    if (!(inner = new_counts(make))) return NULL;
+    int failed = PyDict_SetItem(counts, outer, inner);
+    Py_DECREF(inner);
+    return failed < 0 ? NULL : inner;
+}
+
+/* Take out the hosts whose counts stayed empty (made for a host's attempts where it had only probes, or the other
+ * way round): a host is in a slice's attempts or probes only with something counted. */
+static int drop_empty(PyObject *counts) {
+    PyObject *host, *inner;
+    Py_ssize_t at = 0;
+    PyObject *empty = NULL;
+    while (PyDict_Next(counts, &at, &host, &inner)) {
+        if (PyDict_GET_SIZE(inner)) continue;
+        if (!empty && !(empty = PyList_New(0))) return -1;
+        if (PyList_Append(empty, host) < 0) { Py_DECREF(empty); return -1; }
     }
-    return dict_add(inner, key, amount);
+    for (Py_ssize_t i = 0; empty && i < PyList_GET_SIZE(empty); i++)
+        if (PyDict_DelItem(counts, PyList_GET_ITEM(empty, i)) < 0) { Py_DECREF(empty); return -1; }
+    Py_XDECREF(empty);
+    return 0;
 }
 
 /* The slice of a Cell or a UserCell: both begin with it. */
@@ -304,12 +325,21 @@ static PyObject *Scanner_cells(Scanner *self, PyObject *args) {
         PyObject *attempts = PyDict_New(), *probes = PyDict_New(), *by_user = new_counts(make);
         PyObject *item = NULL;
         if (!attempts || !probes || !by_user) goto slice_fail;
+        uint32_t last_host = NONE;
+        PyObject *host_attempts = NULL, *host_probes = NULL;  /* borrowed: the last host's counts (one, mostly) */
         for (size_t i = cell_first[k]; i < cell_first[k + 1]; i++) {
             Cell c = AT(s->cells, Cell, i);
-            PyObject *address = PyList_GET_ITEM(sources, c.source), *host = PyList_GET_ITEM(hosts, c.host);
-            if (c.attempts && dict_add_in(attempts, host, address, c.attempts, make) < 0) goto slice_fail;
-            if (c.probes && dict_add_in(probes, host, address, c.probes, make) < 0) goto slice_fail;
+            PyObject *address = PyList_GET_ITEM(sources, c.source);
+            if (c.host != last_host) {
+                PyObject *host = PyList_GET_ITEM(hosts, c.host);
+                if (!(host_attempts = counts_in(attempts, host, make)) || !(host_probes = counts_in(probes, host, make)))
+                    goto slice_fail;
+                last_host = c.host;
+            }
+            if (c.attempts && dict_add(host_attempts, address, c.attempts) < 0) goto slice_fail;
+            if (c.probes && dict_add(host_probes, address, c.probes) < 0) goto slice_fail;
         }
+        if (drop_empty(attempts) < 0 || drop_empty(probes) < 0) goto slice_fail;
         for (size_t i = user_first[k]; i < user_first[k + 1]; i++) {
             UserCell c = AT(s->user_cells, UserCell, i);
             if (dict_add(by_user, PyList_GET_ITEM(users, c.user), c.attempts) < 0) goto slice_fail;

@@ -31,7 +31,9 @@ typedef struct { int64_t start; uint32_t used; uint8_t fold; } SliceKey;
 typedef struct { Time at; uint32_t user; uint8_t invalid; } Named;  /* timeline.Named */
 typedef struct {
     Time first, last; int64_t total; uint8_t failed, is_host, counted;  /* counted: a line of it was */
-    uint8_t names; Named name[];  /* earliest first: room for the rule book's attack_names */
+    uint8_t names;
+    uint32_t cell;  /* 1 + the index of the cell it was last counted in, 0: none (a lookup saved: tally) */
+    Named name[];  /* earliest first: room for the rule book's attack_names */
 } SourceInfo;
 typedef struct { Time time; uint32_t source, user; } Login;
 /* A source's record: its size is the scanner's, with room for the rule book's attack_names first names. */
