@@ -171,16 +171,11 @@ def _attacks_text(tally: Tally, address: str) -> str:
     # An address's first failure is often its last and its first name's too (one time object): written once.
     first_text = f'"{first.isoformat()}"' if first else "null"
     last_text = first_text if last is first else f'"{last.isoformat()}"' if last else "null"
-    named = tally.names.get(address, ())
-    if len(named) == 1:  # most addresses: no generator for one name
-        one = named[0]
-        at = first_text if one.time is first else _quoted(one.time.isoformat())
-        return f"[{first_text},{failures},{last_text},[[{at},{_quoted(one.user)},{int(one.invalid)}]]]"
-    names = ",".join(
-        f"[{first_text if one.time is first else _quoted(one.time.isoformat())},{_quoted(one.user)},{int(one.invalid)}]"
-        for one in named
-    )
-    return f"[{first_text},{failures},{last_text},[{names}]]"
+    names = []
+    for one in tally.names.get(address, ()):  # a loop, not a generator: most addresses have one name or three
+        at = first_text if one.time is first else f'"{one.time.isoformat()}"'
+        names.append(f"[{at},{_quoted(one.user)},{int(one.invalid)}]")
+    return f"[{first_text},{failures},{last_text},[{','.join(names)}]]"
 
 
 _NO_FAILURES = (None, 0, None)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from .geo import HOSTNAME
 from .shapes import BUCKET_NAMES
 from .tally import digest
-from .timeline import Login, Timeline
+from .timeline import Compromise, Login, Timeline
 
 LOCAL_ACCOUNT = "(an account on this host)"
 OWNER_ADDRESS = "(the owner's address)"
@@ -154,7 +154,10 @@ def publishable(timeline: Timeline, privacy: Privacy) -> Timeline:
         country_of={addresses.get(key, key): value for key, value in timeline.country_of.items()}
         if addresses
         else timeline.country_of,  # the same: not a second map of millions of addresses
-        compromises=tuple(replace(one, address=address(one.address, one.country)) for one in timeline.compromises),
+        compromises=tuple(
+            Compromise(one.time, address(one.address, one.country), one.country, one.user, one.failures)
+            for one in timeline.compromises
+        ),
         logins=logins,
         owners=frozenset(),
     )

@@ -115,11 +115,7 @@ def added(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
 
 
 def top_of_added(
-    parts: Sequence[Mapping[str, int]],
-    size: int,
-    small: int = 100_000,
-    hashing: Callable[[str], int] = hash,
-    few: int = 4096,
+    parts: Sequence[Mapping[str, int]], size: int, small: int = 100_000, hashing: Callable[[str], int] = hash
 ) -> list[tuple[str, int]]:
     """Return the ``size`` largest of the counts ``parts`` add up to, ties in name order (as ``site.top_counts``
     gives them), without adding every key up: millions of addresses of one slice each need no second map.
@@ -127,9 +123,7 @@ def top_of_added(
     Keys are grouped by their hash in arrays; a group's total bounds each of its keys' (only a collision puts two
     keys in one group). Groups above the ``size``-th largest total are added up key by key; of the keys at that
     total, the least names are taken. Where fewer than ``size`` keys are at or above it (fewer keys than asked for,
-    or collisions), every key is added up after all, as it is below ``small`` keys in all. The keys of up to ``few``
-    groups are read from the parts by place; more (many tied at that total) from a list of every key (``hashing``,
-    ``few``: for tests).
+    or collisions), every key is added up after all, as it is below ``small`` keys in all (``hashing``: for tests).
     """
     parts = [part for part in parts if part]
     total = sum(len(part) for part in parts)
@@ -149,12 +143,7 @@ def top_of_added(
     least = int(np.partition(sums, len(sums) - size)[len(sums) - size]) if len(sums) > size else int(sums.min())
     ends = np.append(starts[1:], total)
     chosen = np.flatnonzero(sums >= least).tolist()
-    keys: Mapping[int, str] | list[str]
-    if len(chosen) <= few:  # the keys of the groups chosen, by place, not a list of every key
-        wanted = set(np.concatenate([order[starts[group] : ends[group]] for group in chosen]).tolist())
-        keys = {place: key for place, key in enumerate(chain.from_iterable(parts)) if place in wanted}
-    else:  # many keys tied at the least total (every address once): all of them are looked at
-        keys = list(chain.from_iterable(parts))
+    keys = list(chain.from_iterable(parts))
     exact: dict[str, int] = {}
     tied: list[str] = []
     for group in chosen:

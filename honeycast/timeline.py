@@ -287,7 +287,9 @@ def _slice(
     # the owner's addresses are to be taken out of it (a copy of a slice of a million addresses is 40 MB).
     sources: dict[str, int] = counted
     if owned:
-        sources = {address: count for address, count in counted.items() if address not in owners}
+        sources = dict(counted)
+        for address in owned:
+            del sources[address]
     networks: dict[str, int] = {}
     network_addresses: dict[str, int] = {}
     if network_of is not None:
