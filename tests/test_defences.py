@@ -145,13 +145,17 @@ Nov 29 06:00:09 web-1 sshd[102]: Failed password for invalid user sshguard[1]: B
 <37>1 2026-11-29T06:00:12.250000+00:00 web-1 fail2ban.actions 812 - - NOTICE [sshd] Unban 192.0.2.77
 <37>1 2026-11-29T06:00:13Z web-1 sshguard 377 - - Blocking "198.51.100.0/24" forever (3 attacks in 2 secs, after 2 abuses over 60 secs.)
 <37>1 2026-11-29T06:00:14Z web-1 sshd 104 - - Invalid user fail2ban.actions: NOTICE [sshd] Ban 6.6.6.6 from 192.0.2.12 port 7
+Nov 29 06:00:15 wéb-1 fail2ban.actions[812]: NOTICE [sshd] Ban 192.0.2.88
+Nov 9 06:00:16 web-1 fail2ban.actions[812]: NOTICE [sshd] Ban 192.0.2.89
+2026-11-29 06:00:17 fail2ban.actions        [812]: NOTICE  [sshd] Ban 192.0.2.90
 """
 
 
 @pytest.mark.parametrize("use_native", [True, False])
 def test_both_readers_find_the_bans_among_the_lines(use_native: bool, tmp_path: Path) -> None:
     """fail2ban's and sshguard's lines among sshd's, in every header (syslog, fail2ban's own, journal records,
-    RFC 5424): found by either reader, the same; an attacker's user name that reads like one is no ban."""
+    RFC 5424, and headers the native scanner does not read itself): found by either reader, the same; an attacker's
+    user name that reads like one is no ban."""
     from readers import assert_same_tallies, tallied
 
     log = tmp_path / "auth.log"
@@ -160,6 +164,7 @@ def test_both_readers_find_the_bans_among_the_lines(use_native: bool, tmp_path: 
     tally, _ = tallied([str(log)], use_native)
     found = sorted((one.time.isoformat(), one.action.value, str(one.network), one.restored) for one in tally.defences)
     assert found == [
+        ("2026-11-09T06:00:16+00:00", "ban", "192.0.2.89/32", False),  # a day of one digit after one space
         ("2026-11-29T06:00:03+00:00", "ban", "198.51.100.7/32", False),
         ("2026-11-29T06:00:05+00:00", "unban", "198.51.100.7/32", False),
         ("2026-11-29T06:00:06+00:00", "ban", "203.0.113.0/24", False),
@@ -168,6 +173,8 @@ def test_both_readers_find_the_bans_among_the_lines(use_native: bool, tmp_path: 
         ("2026-11-29T06:00:11+00:00", "ban", "2001:db8::/64", False),
         ("2026-11-29T06:00:12.250000+00:00", "unban", "192.0.2.77/32", False),  # RFC 5424
         ("2026-11-29T06:00:13+00:00", "ban", "198.51.100.0/24", False),
+        ("2026-11-29T06:00:15+00:00", "ban", "192.0.2.88/32", False),  # a host of other than ASCII
+        ("2026-11-29T06:00:17+00:00", "ban", "192.0.2.90/32", False),  # fail2ban's own log without milliseconds
     ]
     assert tally.kinds["failed"] == 2 and tally.kinds["invalid_user"] == 3  # the sshd lines count as before
 

@@ -242,16 +242,14 @@ static int reference_line(ScanState *s, const char *p, size_t n) {
 }
 
 /* Whether a line that is not sshd's may be fail2ban's or sshguard's (defences.py reads it): a syslog header whose
- * program is theirs, a journal record or RFC 5424 line naming them (their fields are not read here), or fail2ban's
- * own log ("2026-11-29 06:01:02,123 fail2ban.actions ..."). A test of a few bytes for every other line, so logs
- * without them cost nothing. */
+ * program is theirs, or any line naming them whose header is not read here (a journal record, RFC 5424, fail2ban's
+ * own log, a host or stamp this reader does not take: "Mar 5 ...", a host of other than printable ASCII). What it
+ * keeps, defence_event reads as the Python reader does every line; it must keep every line that reader takes. A
+ * test of a few bytes for every other line of a readable header, so logs without them cost nothing. */
 static int defence_line(const Header *h, const char *p, ptrdiff_t n) {
     const char *end = p + n;
     if (h->program) return starts(h->program, end, "fail2ban") || starts(h->program, end, "sshguard[");
-    if (n > 0 && (p[0] == '{' || p[0] == '<'))
-        return memmem(p, (size_t)n, "fail2ban", 8) != NULL || memmem(p, (size_t)n, "sshguard", 8) != NULL;
-    return n > 24 && is_digit(p[0]) && p[4] == '-' && p[10] == ' ' && p[19] == ',' &&
-           memmem(p + 20, (size_t)(n - 20) < 32 ? (size_t)(n - 20) : 32, " fail2ban.", 10) != NULL;
+    return memmem(p, (size_t)n, "fail2ban", 8) != NULL || memmem(p, (size_t)n, "sshguard", 8) != NULL;
 }
 
 static int keep_defence(ScanState *s, const char *p, size_t n) {
