@@ -56,14 +56,14 @@ static int classic_time(ScanState *s, Time *t, int month, int day, int h, int mi
 
 /* ---------------------------------------------------------------- reading a line */
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static inline int is_digit(char c) { return (unsigned char)(c - '0') <= 9; }
 static int starts_n(const char *p, const char *end, const char *text, size_t n) {
     return (size_t)(end - p) >= n && memcmp(p, text, n) == 0;
 }
 #define starts(p, end, literal) starts_n((p), (end), "" literal, sizeof(literal) - 1)
 static const char *token_end(const char *p, const char *end) {
-    while (p < end && *p != ' ') p++;
-    return p;
+    const char *space = p < end ? memchr(p, ' ', (size_t)(end - p)) : NULL;
+    return space ? space : end;
 }
 static int graphic(const char *p, const char *end) {
     if (p == end) return 0;
@@ -82,17 +82,17 @@ static const char *number(const char *p, const char *end, int64_t *value) {
 }
 /* A whole token that is an IPv4 address written as ipaddress writes it. */
 static int canonical_ipv4(const char *p, const char *end) {
-    int parts = 0;
-    while (parts < 4) {
-        const char *q = p;
-        int v = 0;
-        while (q < end && is_digit(*q) && q - p < 4) v = v * 10 + (*q++ - '0');
-        if (q == p || q - p > 3 || v > 255 || (q - p > 1 && *p == '0')) return 0;
-        parts++;
-        p = q;
-        if (parts < 4) {
-            if (p == end || *p != '.') return 0;
-            p++;
+    for (int part = 0; part < 4; part++) {  /* one to three digits, no leading zero, at most 255; dots between */
+        if (part && (p == end || *p++ != '.')) return 0;
+        if (p == end || !is_digit(*p)) return 0;
+        int v = *p++ - '0';
+        if (p < end && is_digit(*p)) {
+            if (!v) return 0;
+            v = v * 10 + (*p++ - '0');
+            if (p < end && is_digit(*p)) {
+                v = v * 10 + (*p++ - '0');
+                if (v > 255 || (p < end && is_digit(*p))) return 0;
+            }
         }
     }
     return p == end;
