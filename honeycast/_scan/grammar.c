@@ -75,7 +75,8 @@ static int graphic(const char *p, const char *end) {
 static const char *number(const char *p, const char *end, int64_t *value) {
     const char *q = p;
     int64_t v = 0;
-    while (q < end && is_digit(*q) && q - p < 10) v = v * 10 + (*q++ - '0');
+    const char *stop = end - p > 10 ? p + 10 : end;  /* ten digits at most */
+    while (q < stop && is_digit(*q)) v = v * 10 + (*q++ - '0');
     if (q == p || q - p > 9 || (q < end && is_digit(*q))) return NULL;
     if (value) *value = v;
     return q;
@@ -230,7 +231,8 @@ static int fast_header(ScanState *s, const char *p, ptrdiff_t n, Header *h) {
     else { h->program = q; return 0; }
     int64_t pid = 0;
     const char *pid_start = q;
-    while (q < end && is_digit(*q) && q - pid_start < 18) pid = pid * 10 + (*q++ - '0');
+    const char *pid_stop = end - q > 18 ? q + 18 : end;  /* eighteen digits at most */
+    while (q < pid_stop && is_digit(*q)) pid = pid * 10 + (*q++ - '0');
     if (q == pid_start || (q < end && is_digit(*q)) || !starts(q, end, "]: ")) return 0;  /* over 18 digits: no pid */
     h->message = q + 3; h->message_len = end - (q + 3);
     h->has_pid = 1; h->pid = (uint64_t)pid;

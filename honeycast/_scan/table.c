@@ -94,8 +94,15 @@ static uint64_t hash_bytes(const char *p, size_t n) {
         memcpy(&word, p, 8);
         h = mix(h, word);
     }
-    uint64_t last = 0;
-    memcpy(&last, p, n);
+    uint64_t last = 0;  /* the last bytes, without a copy of a length known only now */
+    if (n >= 4) {
+        uint32_t low, high;
+        memcpy(&low, p, 4);
+        memcpy(&high, p + n - 4, 4);
+        last = (uint64_t)low | (uint64_t)high << 32;
+    } else if (n) {
+        last = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 | (uint64_t)(unsigned char)p[n - 1] << 16;
+    }
     return mix(h, last);
 }
 
