@@ -235,28 +235,31 @@ def _tellable(lines: list[str], cut: int, exact: bool = False) -> bool:
     it comes in another hour's slice (the night counts the failure when PAM wrote it, one build when the Failed line
     came). PAM failures wait in a queue per process, oldest echoed first; an end line settles what still waits.
     With ``exact``, not where the Failed line that echoes it comes in another second (an attempt's time, not only
-    its slice, is the night's and one build's alike).
+    its slice, is the night's and one build's alike). Nor where the Failed line after the cut that echoes such a
+    failure finds right behind it a PAM failure of the same second and user: one build takes that for a copy of
+    the one echoed (a log forwarded twice), where the night, which could not tell, counted it.
     """
     width = 15 if exact else 10
     last: dict[str, str] = {}
     for line in lines[:cut]:
         last[line.split()[3]] = line[:15]
     counted = set(lines[:cut])
-    waiting: dict[str, deque[tuple[str, bool]]] = {}  # per host and pid: the hour of each PAM failure, before the cut
+    # per host and pid, each PAM failure waiting: its hour (or second), its second and user, whether before the cut
+    waiting: dict[str, deque[tuple[str, str, bool]]] = {}
     for index, line in enumerate(lines):
         host, process = line.split()[3:5]
         if index >= cut and line in counted and last.get(host) == line[:15]:
             return False
         queue = waiting.setdefault(host + process, deque())
         if "pam_unix(sshd:auth): authentication failure" in line:
-            queue.append((line[:width], index < cut))
+            queue.append((line[:width], line[:15] + line.rpartition(" user=")[2], index < cut))
         elif "Failed password" in line:
             repeated = re.search(r"message repeated ([0-9]+) times", line)
             for _ in range(int(repeated.group(1)) if repeated else 1):
                 if not queue:
                     break
-                hour, before = queue.popleft()
-                if before and index >= cut and hour != line[:width]:
+                hour, which, before = queue.popleft()
+                if before and index >= cut and (hour != line[:width] or (queue and queue[0][1] == which)):
                     return False
         elif any(end in line for end in ("Connection closed", "Disconnected from", "Received disconnect")):
             queue.clear()
