@@ -51,13 +51,22 @@ static int classic_time(ScanState *s, Time *t, int month, int day, int h, int mi
     }
     if (!s->first_year) s->first_year = s->year;
     s->last_month = month;
-    return make_time(t, s->year, month, day, h, mi, sec, us, LOCAL, 0);
+    int64_t of_day = ((int64_t)h * 3600 + mi * 60 + sec) * US + us;
+    int64_t key = (int64_t)s->year * 512 + month * 32 + day;  /* a day's lines: its date checked and counted once */
+    if (key == s->day_key && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && us >= 0 &&
+        us <= 999999) {
+        t->wall = s->day_wall + of_day; t->offset = LOCAL; t->fold = 0;
+        return 0;
+    }
+    if (make_time(t, s->year, month, day, h, mi, sec, us, LOCAL, 0) < 0) return -1;
+    s->day_key = key; s->day_wall = t->wall - of_day;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- reading a line */
 
 static inline int is_digit(char c) { return (unsigned char)(c - '0') <= 9; }
-static int starts_n(const char *p, const char *end, const char *text, size_t n) {
+static inline __attribute__((always_inline)) int starts_n(const char *p, const char *end, const char *text, size_t n) {
     return (size_t)(end - p) >= n && memcmp(p, text, n) == 0;
 }
 #define starts(p, end, literal) starts_n((p), (end), "" literal, sizeof(literal) - 1)

@@ -97,6 +97,7 @@ typedef struct {
     int has_covers;  /* spans an earlier build counted may be asked for (hooks.covered) */
     int64_t slice_us;
     int year, first_year, last_month, ref_year, ref_month, ref_day;
+    int64_t day_key, day_wall;  /* the day of the last classic stamp read (classic_time), and its midnight */
     int32_t zone_offset;  /* the build zone's fixed UTC offset, or LOCAL where it has rules */
     int64_t zone_bucket; int32_t zone_bucket_offset; uint8_t zone_bucket_fold;
     char *carry; size_t carry_len, carry_room;
