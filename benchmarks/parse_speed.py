@@ -9,7 +9,8 @@
 
 The Python reader (sshd.py alone, as on a machine without a C compiler) is measured in the
 same run as the baseline the native scanner is compared with. With --baseline, honeycast's stages are run by that
-interpreter too (a venv holding another release), stage by stage, so both figures come from the same run.
+interpreter too (a venv holding another release), stage by stage and run by run in turns, so both figures come from
+the same minutes.
 
 The log is the bundled demo day repeated over consecutive days (or packed into --days days),
 each copy's attacker addresses shifted so the address cache sees realistic churn. Memory
@@ -186,11 +187,14 @@ def main() -> None:
         against = {"": sys.executable}
         if args.baseline and name.startswith("honeycast"):
             against[" (baseline)"] = args.baseline
-        for suffix, python in against.items():
-            runs = [
-                run_stage(setup, code, path, python) for _ in range(1 if name.startswith("Python") else args.repeat)
-            ]
-            seconds, peak = min(one[0] for one in runs), max(one[1] for one in runs)
+        # This release and the baseline take turns, run by run: a machine whose speed drifts over a minute favours
+        # neither, as it would whichever ran first were each run its repeats in a row.
+        runs: dict[str, list[tuple[float, int]]] = {suffix: [] for suffix in against}
+        for _ in range(1 if name.startswith("Python") else args.repeat):
+            for suffix, python in against.items():
+                runs[suffix].append(run_stage(setup, code, path, python))
+        for suffix, found in runs.items():
+            seconds, peak = min(one[0] for one in found), max(one[1] for one in found)
             label = name + suffix
             results[label] = {"seconds": seconds, "lines_per_second": args.lines / seconds, "peak_rss_mb": peak / 1e6}
             print(f"{label:35s} {args.lines / seconds:>12,.0f} lines/s {seconds:7.2f} s  peak RSS {peak / 1e6:6.0f} MB")
