@@ -8,7 +8,8 @@
 Each build is the command a user types (`python -m honeycast build LOG OUT`), timed from outside in a
 fresh process with its peak memory (the frame workers and ffmpeg included), and with `-v`'s own
 account of where the time went. With --baseline, every case is built by that interpreter too (a venv
-holding another release of honeycast), one after the other, so both figures come from the same run.
+holding another release of honeycast), the two taking turns build by build, so both figures come from the same
+minutes.
 
 Cases:
   small     the first three lines of the demo day: what every build and every night costs at least
@@ -117,43 +118,51 @@ def nights(folder: Path, days: int = 30) -> list[list[Path]]:
     return inputs
 
 
-def fastest(repeat: int, python: str, logs: list[Path], out: Path, *options: str, cache: Path) -> Run:
-    """Return the fastest of ``repeat`` builds (as ``build``)."""
-    return min((build(python, logs, out, *options, cache=cache) for _ in range(repeat)), key=lambda run: run.seconds)
-
-
-def run_case(name: str, python: str, work: Path, cache: Path, repeat: int = 1) -> str:
-    """Build one case (the fastest of ``repeat`` builds); return what it measured, as a line."""
+def measure(name: str, python: str, work: Path, cache: Path) -> list[Run]:
+    """Build one case once; return its builds (the marginal case: the 10 k-line one, then the 1 M-line one; the
+    nights: each night's)."""
     work.mkdir(parents=True, exist_ok=True)
     out = work / f"site-{name}"
     year = ("--year", "2026", "--tz", "UTC")
     if name == "small":
         log = work / "three.log"
         log.write_text("".join(DEMO.read_text(encoding="utf-8").splitlines(keepends=True)[:3]), encoding="utf-8")
-        return fastest(repeat, python, [log], out, *year, cache=cache).text()
+        return [build(python, [log], out, *year, cache=cache)]
     if name == "demo":
-        return fastest(repeat, python, [DEMO], out, *year, cache=cache).text()
+        return [build(python, [DEMO], out, *year, cache=cache)]
     if name == "marginal":
         few = churn_log(CACHE / "churn-10k.log", 10_000)
         many = churn_log(CACHE / "churn-1m.log", 1_000_000)
-        small = fastest(repeat, python, [few], out, *year, "--slice", "1h", cache=cache)
-        large = fastest(repeat, python, [many], work / "site-1m", *year, "--slice", "1h", cache=cache)
+        return [
+            build(python, [few], out, *year, "--slice", "1h", cache=cache),
+            build(python, [many], work / "site-1m", *year, "--slice", "1h", cache=cache),
+        ]
+    if name == "distinct":
+        log = churn_log(CACHE / "churn-2000000-0.log", 2_000_000, addresses=0)
+        return [build(python, [log], out, *year, "--slice", "1h", "--no-frames", cache=cache)]
+    if name == "month":
+        month = make_log(DEMO_DAY * 3 * 30, 30)  # about a line a second
+        return [build(python, [month], out, *year, cache=cache)]
+    if name == "nights":
+        return [
+            build(python, inputs, out, *year, "--append", "--no-frames", cache=cache)
+            for inputs in nights(CACHE / "nights")
+        ]
+    raise SystemExit(f"unknown case {name}")
+
+
+def described(name: str, rounds: list[list[Run]]) -> str:
+    """Return what a case's rounds measured, as a line: the fastest of each build."""
+    fastest: list[Run] = [min(builds, key=lambda run: run.seconds) for builds in zip(*rounds, strict=True)]
+    if name == "marginal":
+        small, large = fastest
         rate = (1_000_000 - 10_000) / (large.seconds - small.seconds)
         return (
             f"{rate:>12,.0f} lines/s marginal (1 M lines {large.seconds:.2f} s, 10 k lines {small.seconds:.2f} s), "
             f"peak RSS {large.peak_mb:.0f} MB; 1 M: {large.text()}"
         )
-    if name == "distinct":
-        log = churn_log(CACHE / "churn-2000000-0.log", 2_000_000, addresses=0)
-        return fastest(repeat, python, [log], out, *year, "--slice", "1h", "--no-frames", cache=cache).text()
-    if name == "month":
-        month = make_log(DEMO_DAY * 3 * 30, 30)  # about a line a second
-        return fastest(repeat, python, [month], out, *year, cache=cache).text()
     if name == "nights":
-        runs = [
-            build(python, inputs, out, *year, "--append", "--no-frames", cache=cache)
-            for inputs in nights(CACHE / "nights")
-        ]
+        runs = rounds[0]
         first, last = runs[0], runs[-1]
         return (
             f"night 1 {first.seconds:.2f} s, night 30 {last.seconds:.2f} s; beyond reading and counting: night 1 "
@@ -165,7 +174,8 @@ def run_case(name: str, python: str, work: Path, cache: Path, repeat: int = 1) -
             + "\n          each night's history stage: "
             + " ".join(f"{run.stages.get('history', 0.0):.2f}" for run in runs)
         )
-    raise SystemExit(f"unknown case {name}")
+    (run,) = fastest
+    return run.text()
 
 
 CASES = ("small", "demo", "marginal", "month", "nights", "distinct")
@@ -182,12 +192,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         for name in args.cases:
-            for label, python in pythons.items():
-                cache = work / f"cache-{label}-{time.monotonic_ns()}" if args.cold else work / f"cache-{label}"
-                if not args.cold and not cache.exists():
-                    run_case("small", python, work / f"warm-{label}", cache)  # fills the map cache
-                measured = run_case(name, python, work / f"{name}-{label}", cache, args.repeat)
-                print(f"{name:9s} {label:9s} {measured}", flush=True)
+            rounds: dict[str, list[list[Run]]] = {label: [] for label in pythons}
+            # The two take turns, build by build: a machine whose speed drifts favours neither.
+            for _ in range(1 if name == "nights" else args.repeat):
+                for label, python in pythons.items():
+                    cache = work / f"cache-{label}-{time.monotonic_ns()}" if args.cold else work / f"cache-{label}"
+                    if not args.cold and not cache.exists():
+                        measure("small", python, work / f"warm-{label}", cache)  # fills the map cache
+                    rounds[label].append(measure(name, python, work / f"{name}-{label}", cache))
+            for label, found in rounds.items():
+                print(f"{name:9s} {label:9s} {described(name, found)}", flush=True)
 
 
 if __name__ == "__main__":
