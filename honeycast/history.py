@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from .cores import no_collection
 from .defences import DayDefences, Standing
 from .geo import HOSTNAME, UNKNOWN
 from .names import Named
@@ -210,19 +209,13 @@ def hidden_names(tally: Tally) -> None:
     """Replace the names each address tried by their digests: they are kept only to be told apart."""
     kept = tally.names
     hidden: dict[tuple[Named, ...], tuple[Named, ...]] = {}  # names many addresses share (native.py) stay shared
-    with no_collection():  # millions of new records, none of them garbage
-        for address, names in kept.items():  # in place: each address's names let go of as digests take their place
-            found = hidden.get(names)
-            if found is None:
-                if len(hidden) >= 1 << 16:
-                    hidden.clear()
-                if len(names) == 1:
-                    (one,) = names
-                    found = (Named(one.time, digest(one.user), one.invalid),)
-                else:
-                    found = tuple(Named(one.time, digest(one.user), one.invalid) for one in names)
-                hidden[names] = found
-            kept[address] = found
+    for address, names in kept.items():  # in place: each address's names let go of as its digests take their place
+        found = hidden.get(names)
+        if found is None:
+            if len(hidden) >= 1 << 16:
+                hidden.clear()
+            found = hidden[names] = tuple(Named(one.time, digest(one.user), one.invalid) for one in names)
+        kept[address] = found
 
 
 def zone_name(tz: tzinfo) -> str:

@@ -298,30 +298,11 @@ class Tally:
         self.country_of.update(other.country_of)
         self.accepted.extend(other.accepted)
         self.earlier.update(other.earlier)
-        # Both written out, as ``add`` is: parts of a day share thousands of addresses, each merged here.
-        failures = self.failures
-        for address, theirs in other.failures.items():
-            known = failures.get(address)
-            if known is None:
-                failures[address] = theirs
-            else:  # the earlier of two equal times is this tally's, as min and max would keep it
-                first, failed, last = known
-                failures[address] = (
-                    first if first <= theirs[0] else theirs[0],
-                    failed + theirs[1],
-                    last if last >= theirs[2] else theirs[2],
-                )
-        limit, names = self.rules.attack_names, self.names
-        for address, found in other.names.items():
-            mine = names.get(address)
-            if mine is None:
-                names[address] = found
-            elif not found or (len(mine) >= limit and mine[-1].time < found[0].time):
-                continue  # the first names were all tried before any of the others
-            elif len(found) >= limit and found[-1].time < mine[0].time:
-                names[address] = found
-            else:
-                names[address] = merged_names(mine, found, limit)
+        _merge(self.failures, other.failures, lambda mine, theirs: (
+            min(mine[0], theirs[0]), mine[1] + theirs[1], max(mine[2], theirs[2])
+        ))  # fmt: skip
+        limit = self.rules.attack_names
+        _merge(self.names, other.names, lambda mine, theirs: merged_names(mine, theirs, limit))
         _merge(self.slices, other.slices, SliceTally.merged)
 
     def add_slice(
