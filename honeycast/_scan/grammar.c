@@ -12,10 +12,13 @@ static int64_t ordinal(int y, int m, int d) {  /* days since 0001-01-01 */
     int64_t y1 = y - 1;
     return y1 * 365 + y1 / 4 - y1 / 100 + y1 / 400 + before[m - 1] + (m > 2 && leap(y)) + d - 1;
 }
+/* Whether datetime() takes these as a time of day. */
+static int clock_valid(int h, int mi, int s, int us) {
+    return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 && us >= 0 && us <= 999999;
+}
 /* Return 0 and the time, or -1 where datetime() would refuse these fields. */
 static int make_time(Time *t, int y, int mo, int d, int h, int mi, int s, int us, int32_t offset, int fold) {
-    if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h < 0 || h > 23 ||
-        mi < 0 || mi > 59 || s < 0 || s > 59 || us < 0 || us > 999999)
+    if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || !clock_valid(h, mi, s, us))
         return -1;
     t->wall = ordinal(y, mo, d) * DAY_US + ((int64_t)h * 3600 + mi * 60 + s) * US + us;
     t->offset = offset; t->fold = (uint8_t)fold;
@@ -53,8 +56,7 @@ static int classic_time(ScanState *s, Time *t, int month, int day, int h, int mi
     s->last_month = month;
     int64_t of_day = ((int64_t)h * 3600 + mi * 60 + sec) * US + us;
     int64_t key = (int64_t)s->year * 512 + month * 32 + day;  /* a day's lines: its date checked and counted once */
-    if (key == s->day_key && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && us >= 0 &&
-        us <= 999999) {
+    if (key == s->day_key && clock_valid(h, mi, sec, us)) {
         t->wall = s->day_wall + of_day; t->offset = LOCAL; t->fold = 0;
         return 0;
     }

@@ -234,23 +234,6 @@ static PyObject *counts_in(PyObject *counts, PyObject *outer, PyObject *make) {
     return failed < 0 ? NULL : inner;
 }
 
-/* Take out the hosts whose counts stayed empty (made for a host's attempts where it had only probes, or the other
- * way round): a host is in a slice's attempts or probes only with something counted. */
-static int drop_empty(PyObject *counts) {
-    PyObject *host, *inner;
-    Py_ssize_t at = 0;
-    PyObject *empty = NULL;
-    while (PyDict_Next(counts, &at, &host, &inner)) {
-        if (PyDict_GET_SIZE(inner)) continue;
-        if (!empty && !(empty = PyList_New(0))) return -1;
-        if (PyList_Append(empty, host) < 0) { Py_DECREF(empty); return -1; }
-    }
-    for (Py_ssize_t i = 0; empty && i < PyList_GET_SIZE(empty); i++)
-        if (PyDict_DelItem(counts, PyList_GET_ITEM(empty, i)) < 0) { Py_DECREF(empty); return -1; }
-    Py_XDECREF(empty);
-    return 0;
-}
-
 /* The slice of a Cell or a UserCell: both begin with it. */
 static uint32_t record_slice(const Array *records, size_t i) {
     return *(const uint32_t *)(records->items + i * records->size);
@@ -326,20 +309,22 @@ static PyObject *Scanner_cells(Scanner *self, PyObject *args) {
         PyObject *item = NULL;
         if (!attempts || !probes || !by_user) goto slice_fail;
         uint32_t last_host = NONE;
-        PyObject *host_attempts = NULL, *host_probes = NULL;  /* borrowed: the last host's counts (one, mostly) */
+        PyObject *host = NULL, *host_attempts = NULL, *host_probes = NULL;  /* borrowed: the last host's (one, mostly) */
         for (size_t i = cell_first[k]; i < cell_first[k + 1]; i++) {
             Cell c = AT(s->cells, Cell, i);
             PyObject *address = PyList_GET_ITEM(sources, c.source);
             if (c.host != last_host) {
-                PyObject *host = PyList_GET_ITEM(hosts, c.host);
-                if (!(host_attempts = counts_in(attempts, host, make)) || !(host_probes = counts_in(probes, host, make)))
-                    goto slice_fail;
+                host = PyList_GET_ITEM(hosts, c.host);
+                host_attempts = host_probes = NULL;  /* found or made when first needed: a host only with counts */
                 last_host = c.host;
             }
-            if (c.attempts && dict_add(host_attempts, address, c.attempts) < 0) goto slice_fail;
-            if (c.probes && dict_add(host_probes, address, c.probes) < 0) goto slice_fail;
+            if (c.attempts && ((!host_attempts && !(host_attempts = counts_in(attempts, host, make))) ||
+                               dict_add(host_attempts, address, c.attempts) < 0))
+                goto slice_fail;
+            if (c.probes && ((!host_probes && !(host_probes = counts_in(probes, host, make))) ||
+                             dict_add(host_probes, address, c.probes) < 0))
+                goto slice_fail;
         }
-        if (drop_empty(attempts) < 0 || drop_empty(probes) < 0) goto slice_fail;
         for (size_t i = user_first[k]; i < user_first[k + 1]; i++) {
             UserCell c = AT(s->user_cells, UserCell, i);
             if (dict_add(by_user, PyList_GET_ITEM(users, c.user), c.attempts) < 0) goto slice_fail;
