@@ -14,6 +14,8 @@ from itertools import compress
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .geo import GeoDatabaseInfo
 from .networks import NetworkDatabaseInfo
 from .shapes import NATURAL_EARTH_CREDIT, country_names
@@ -263,8 +265,13 @@ def _largest_first(item: tuple[str, int]) -> tuple[int, str]:
 
 
 def dump_json(document: object) -> str:
-    """Serialise deterministically: the same timeline always gives the same bytes."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Serialise deterministically: the same timeline always gives the same bytes (keys sorted, no spaces, text
+    as it is). orjson writes what ``json.dumps`` writes, five to ten times as fast; where it refuses a value (a key
+    that is not text, an integer beyond 64 bits, a lone surrogate), ``json.dumps`` writes the document."""
+    try:
+        return orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 _PLACEHOLDER = re.compile(r"\{\{ (title|width|height|mode|head|theme) \}\}")
