@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import distributed
+import orjson
 import pytest
 from files import DEMO, DEMO_FAIL2BAN
 from hypothesis import HealthCheck, given, settings
@@ -672,6 +673,32 @@ def test_a_history_keeps_at_most_as_many_open_connections_as_it_reads_back(
     later = tmp_path / "later.log"
     later.write_text("Dec  7 00:10:01 web sshd[904]: Failed password for root from 61.177.172.19 port 1 ssh2\n")
     _read([str(later)], tmp_path / "site", append=True, reader="native")  # read back: no refusal
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)  # any code point but a lone surrogate
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | _TEXT
+    | st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: x == 0 or 1e-4 <= abs(x)),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_dump_json_writes_what_json_dumps_writes(value: object) -> None:
+    """The site's and history's JSON (written by orjson) is the text of ``json.dumps`` with its keys sorted and no
+    spaces: the same bytes as before for every document, text of any script and control characters included."""
+    assert dump_json(value) == json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("value", [{1: "a", 2: "b"}, [2**70], {"user": "\udc80"}, -(2**63) - 1])
+def test_dump_json_writes_what_orjson_refuses_as_json_dumps_does(value: object) -> None:
+    """A value orjson refuses (a key that is not text, an integer beyond 64 bits, a lone surrogate) is written
+    by ``json.dumps``, not refused."""
+    with pytest.raises(TypeError):
+        orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    assert dump_json(value) == json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def test_attackers_are_written_as_one_document_of_every_nights_attacks(tmp_path: Path) -> None:
