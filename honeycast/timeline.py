@@ -388,7 +388,7 @@ def timeline_of(tally: Tally, empty_slices: bool = True, networks: NetworkMap | 
     return Timeline(
         slice_seconds=tally.slice_seconds,
         slices=tuple(slices),
-        events=Counter(dict(sorted(tally.kinds.items()))),
+        events=Counter({str(kind): count for kind, count in sorted(tally.kinds.items())}),  # plain text keys
         sshd_lines=tally.sshd_lines,
         distinct_addresses=len(tally.country_of) - sum(1 for address in owners if address in tally.country_of),
         users=added(one.users for one in slices),
