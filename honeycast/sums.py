@@ -115,10 +115,16 @@ def added(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
 
 
 def top_of_added(
-    parts: Sequence[Mapping[str, int]], size: int, small: int = 100_000, hashing: Callable[[str], int] = hash
+    parts: Sequence[Mapping[str, int]],
+    size: int,
+    small: int = 100_000,
+    hashing: Callable[[str], int] = hash,
+    distinct: int | None = None,
 ) -> list[tuple[str, int]]:
     """Return the ``size`` largest of the counts ``parts`` add up to, ties in name order (as ``site.top_counts``
     gives them), without adding every key up: millions of addresses of one slice each need no second map.
+    Where the parts hold at most ``distinct`` keys, and those are below ``small``, they are added up in one
+    map (a day of a few thousand addresses, each in every slice: a twentieth of the sorting's time).
 
     Keys are grouped by their hash in arrays; a group's total bounds each of its keys' (only a collision puts two
     keys in one group). Groups above the ``size``-th largest total are added up key by key; of the keys at that
@@ -129,7 +135,7 @@ def top_of_added(
     total = sum(len(part) for part in parts)
     if size <= 0:
         return []
-    if len(parts) < 2 or total <= small:
+    if len(parts) < 2 or total <= small or (distinct is not None and distinct <= small):
         return _largest(added(parts) if len(parts) != 1 else parts[0], size)
     import numpy as np
 

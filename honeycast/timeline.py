@@ -209,7 +209,7 @@ class Timeline:
         summed = self._sums.get("sources")
         if isinstance(summed, Counter):
             return top_of_added([summed], size)
-        return top_of_added([one.sources for one in self.slices], size)
+        return top_of_added([one.sources for one in self.slices], size, distinct=self.distinct_addresses)
 
     @property
     def network_totals(self) -> Counter[str]:

@@ -165,6 +165,7 @@ def test_the_top_of_added_counts_is_the_top_of_their_sum(
     sharing a group by length, or all in one group) and not by adding every key up: the same as adding up."""
     expected = [(key, value) for key, value in top_counts(sums.added_reference(parts), size)]
     assert sums.top_of_added(parts, size, small=0, hashing=hashing) == expected
+    assert sums.top_of_added(parts, size, small=40, hashing=hashing, distinct=40) == expected  # 40 keys: one map
 
 
 @given(
