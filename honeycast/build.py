@@ -111,8 +111,17 @@ FAILURE_KINDS = frozenset(
 
 
 def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
-    """Build the whole site; on failure the previous contents of ``out`` are left as they were."""
-    reporter = reporter or SilentReporter()
+    """Build the whole site; on failure the previous contents of ``out`` are left as they were.
+
+    Python's cyclic collector is held off until the site is written: the records of every address and slice are
+    kept to the end, none of them garbage, and each collection of the oldest objects walked them all (in a
+    1 M-line build, 100 ms of collections that found a few dozen objects).
+    """
+    with no_collection():
+        return _build(options, reporter or SilentReporter())
+
+
+def _build(options: BuildOptions, reporter: Reporter) -> BuildResult:
     began = time.monotonic()
     clock = Stopwatch()
     if str(options.out) == "-":
@@ -139,7 +148,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         history = History(fine, zone_name(tz))
     with clock.stage("read"):
         counted_fine = tally_logs(read, fine, reporter)
-    with clock.stage("count"), no_collection():  # a record per address, perhaps millions, none of them garbage
+    with clock.stage("count"):
         hidden_names(counted_fine)
         earlier = history.attack_tally(counted_fine)  # attacks that began before this build's logs
         counted_fine.update(earlier)
@@ -170,7 +179,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
 
     def write_the_rest(world: dict[str, object], style: dict[str, object]) -> None:
         """Write the site and the history: while the video encoders finish their files."""
-        with clock.stage("history"), no_collection():  # a record per address and slice, none of them garbage
+        with clock.stage("history"):
             history.keep_open(counted_fine, counted.owners, privacy)  # before the spans read now are added
             with Networks(options.read.asn_db) as networks:  # of the few addresses of the slices a tail keeps
                 shown = kept_address(counted_fine, counted.owners, privacy)
@@ -181,7 +190,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         site_meta = replace(meta, style=style)
         with clock.stage("site"):
             write_site(staging, slices_document(timeline, site_meta), site_meta, world)
-        with clock.stage("history"), no_collection():
+        with clock.stage("history"):
             write_history(staging, history)
 
     try:

@@ -123,18 +123,18 @@ class NativeReader:
             whole = False
         counter.finish(last_line=whole)
         reporter.advance(counter.lines - done)
-        result = counter.result()
+        with no_collection():  # every address, its counts, head lines and open connections: none of them garbage
+            result = counter.result()
+            lines, head_clocks, carried, first, clocks, in_order = counter.part(result.host_names)
+            keys = counter.head_keys()
+            tally = counter.tally(result, geo)
         step = timedelta(microseconds=result.backwards_step)
         warnings.extend(
             skipped(job.path, result.overlong, result.backwards, step, result.backwards_line, result.two_ways)
         )
         for warning in warnings:
             reporter.warn(warning)
-        with no_collection():  # thousands of head lines and open connections, none of them garbage
-            lines, head_clocks, carried, first, clocks, in_order = counter.part(result.host_names)
         hosts = frozenset(result.host_names)
-        keys = counter.head_keys()
-        tally = counter.tally(result, geo)
         year = result.year or None
         note_year(tally, job, read, year)
         tally.defences = defence_events(counter.defence_lines(), job.year or year or job.reference.year, read.tz)
