@@ -3,7 +3,10 @@
 # for the build's zone) and fold (1 for the second of a repeated hour).
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, final
+from datetime import datetime, tzinfo
+from typing import Any, Final, TypeVar, final
+
+_Carried = TypeVar("_Carried")
 
 INTERFACE: Final[int]
 KINDS: Final[tuple[str, ...]]
@@ -164,27 +167,21 @@ class Scanner:
     def head_keys(self) -> list[tuple[str, int, str | None, int, Clock, int]]: ...
     def edges(self) -> tuple[Clock | None, list[tuple[int, Clock]], int]: ...
     def carried(
-        self,
-    ) -> list[
-        tuple[
-            str,
-            int,
-            str,
-            int,
-            int,
-            int,
-            int,
-            int,
-            int,
-            tuple[Clock, int] | None,
-            Clock,
-            tuple[tuple[Clock, str | None, int], ...],
-            int,
-        ]
-    ]: ...
+        self, zone: tzinfo, carried: Callable[..., _Carried], kinds: tuple[Any, ...], program: str
+    ) -> list[_Carried]: ...
     def finish(self, last_line: bool = True) -> None: ...
     def result(self) -> Counts: ...
     def failures(self, start: int) -> list[Failure]: ...
+    def tally_failures(
+        self,
+        start: int,
+        sources: list[str],
+        users: list[str],
+        zone: tzinfo,
+        named: type[tuple[Any, ...]],
+        failures: dict[str, tuple[datetime, int, datetime]],
+        names: dict[str, tuple[Any, ...]],
+    ) -> None: ...
     def slices(
         self, sources: list[str], users: list[str], hosts: list[str], counts_type: Callable[[], dict[Any, Any]]
     ) -> list[SliceCounts | None]: ...

@@ -28,7 +28,7 @@ try:
 except ImportError:  # not compiled (no C compiler at install): the Python reader does the work
     _scan = None  # type: ignore[assignment]
 
-INTERFACE = 16
+INTERFACE = 17
 """The version of the Scanner's arguments and results this module speaks (``INTERFACE`` in _scan/scan.h)."""
 AVAILABLE = (
     _scan is not None
@@ -149,16 +149,7 @@ class NativeCount:
             return found
 
         head_clocks = [None if clock is None else moment(clock) for clock in clocks]
-        carried = [
-            Carried(
-                host, "sshd", pid, source, None if is_host else source, None if port < 0 else port, bool(tried),
-                bool(closed), bool(session), bool(session_key),
-                None if ended is None else (moment(ended[0]), _KINDS[ended[1]]), moment(last),
-                tuple((moment(at), user, times) for at, user, times in pending), settled,
-            )
-            for host, pid, source, is_host, port, tried, closed, session, session_key, ended, last, pending, settled
-            in self._scanner.carried()
-        ]  # fmt: skip
+        carried: list[Carried] = self._scanner.carried(self.tz, Carried, _KINDS, "sshd")
         first, host_clocks, disorder = self._scanner.edges()
         return (
             head,
@@ -252,43 +243,11 @@ class NativeCount:
             # A local time the clocks skipped names the instant of another slice: add_slice adds them up.
             moment = _wall_time(start.wall, tz, start.fold).astimezone(UTC)
             tally.add_slice(moment, counts.attempts, counts.probes, counts.users)
-        # Where millions of addresses come once each, many fail once in the same second, or try the same one name
-        # in it: such records are made once and shared (they are never changed, only replaced), as the times are.
-        once: dict[tuple[int, int | None, int], tuple[datetime, int, datetime]] = {}
-        named_once: dict[tuple[int, int | None, int, int, bool], tuple[Named, ...]] = {}
-        failures, names = tally.failures, tally.names
         # A part at a time from the last, the scanner letting go of each as it comes: millions of addresses fit.
+        # Where millions of addresses come once each, many fail once in the same second, or try the same one name in
+        # it: the scanner makes such records once and shares them (they are never changed, only replaced).
         for part in reversed(range(0, len(sources), _FAILURES_PART)):
-            for one in self._scanner.failures(part):
-                address = sources[one.source]
-                if one.total:
-                    first = one.first_wall, one.first_offset, one.first_fold
-                    last = one.last_wall, one.last_offset, one.last_fold
-                    if one.total == 1 and first == last:
-                        failed = once.get(first)
-                        if failed is None:
-                            if len(once) >= _TIMES_KEPT:
-                                once.clear()
-                            at = time(*first)
-                            failed = once[first] = (at, 1, at)
-                        failures[address] = failed
-                    else:
-                        failures[address] = (time(*first), one.total, time(*last))
-                if len(one.names) == 1:
-                    (only,) = one.names
-                    key = only.wall, only.offset, only.fold, only.user, only.invalid
-                    kept = named_once.get(key)
-                    if kept is None:
-                        if len(named_once) >= _TIMES_KEPT:
-                            named_once.clear()
-                        at = time(only.wall, only.offset, only.fold)
-                        kept = named_once[key] = (Named(at, users[only.user], only.invalid),)
-                    names[address] = kept
-                elif one.names:
-                    names[address] = tuple(
-                        Named(time(each.wall, each.offset, each.fold), users[each.user], each.invalid)
-                        for each in one.names
-                    )
+            self._scanner.tally_failures(part, sources, users, tz, Named, tally.failures, tally.names)
         tally.accepted = [
             (time(login.wall, login.offset, login.fold), sources[login.source], users[login.user], 0)
             for login in result.logins

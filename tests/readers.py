@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from honeycast.rules import RULES, RuleBook
@@ -46,12 +46,20 @@ def contents(tally: Tally) -> tuple[object, ...]:
         tally.slices,
         dict(tally.kinds),
         tally.country_of,
-        tally.failures,
-        tally.names,
+        {address: (_exact(first), total, _exact(last)) for address, (first, total, last) in tally.failures.items()},
+        {
+            address: [(_exact(one.time), one.user, one.invalid) for one in found]
+            for address, found in tally.names.items()
+        },
         accepted,
         tally.spans,
         defences,
     )
+
+
+def _exact(moment: datetime) -> tuple[str, int, str | None]:
+    """A time as written and shown: aware times that are one instant compare equal, whatever their zone and fold."""
+    return moment.isoformat(), moment.fold, moment.tzname()
 
 
 def assert_same_tallies(logs: list[str], **options: Any) -> None:

@@ -3,6 +3,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>  /* first, as Python asks */
 #include <structmember.h>
+#include <datetime.h>
 
 #include "scan.h"
 #include "table.c"
@@ -331,9 +332,14 @@ static PyMethodDef Scanner_methods[] = {
     {"failures", (PyCFunction)Scanner_failures, METH_VARARGS,
      "failures(start): the failures and first names of the sources with ids from start on, then let go of them "
      "(result() is refused after it)."},
+    {"tally_failures", (PyCFunction)Scanner_tally_failures, METH_VARARGS,
+     "tally_failures(start, sources, users, zone, named, failures, names): put the failures and first names of the "
+     "sources with ids from start on into the two dictionaries, times as datetimes in zone (or their own offset), "
+     "names as named(time, user, invalid); then let go of those sources, as failures() does."},
     {"head", (PyCFunction)Scanner_head, METH_NOARGS,
      "(lines, clocks): a part's head as it came, each line ending in \\n, and the log's clock before each (or None)."},
-    {"carried", (PyCFunction)Scanner_carried, METH_NOARGS, "The connections open at a part's end (once)."},
+    {"carried", (PyCFunction)Scanner_carried, METH_VARARGS,
+     "carried(zone, carried, kinds, program): the connections open at a part's end (once), as carried(...)."},
     {"defences", (PyCFunction)Scanner_defences, METH_NOARGS,
      "The lines fail2ban or sshguard may have written, as they came, each ending in \\n."},
     {"head_keys", (PyCFunction)Scanner_head_keys, METH_NOARGS,
@@ -371,6 +377,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_scan", "honeycast's
 
 PyMODINIT_FUNC PyInit__scan(void) {
     crc_init();
+    PyDateTime_IMPORT;
+    if (!PyDateTimeAPI) return NULL;
     if (PyType_Ready(&ScannerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;

@@ -68,33 +68,55 @@ static PyObject *Scanner_edges(Scanner *self, PyObject *unused) {
     return r;
 }
 
-/* (host, pid, source, is_host, port or -1, tried, closed, session, session_key, ended (time and kind, or None), last,
- * pending, settled) of each
- * connection handed on; pending: (time, user or None, times) of each waiting PAM failure. Once: they are let go. */
-static PyObject *Scanner_carried(Scanner *self, PyObject *unused) {
+/* carried(zone, carried, kinds, program): the connections open at a part's end as parts.Carried (the type
+ * ``carried``): (host, program, pid, source, ip (None for a host name), port or None, tried, closed, session,
+ * session_key, ended (time and kinds[its kind], or None), last, pending, settled); pending: (time, user or None,
+ * times) of each waiting PAM failure; times as datetimes in zone (or their own offset). Once: they are let go. */
+static PyObject *Scanner_carried(Scanner *self, PyObject *args) {
     ScanState *s = &self->s;
+    PyObject *zone, *kinds, *program;
+    PyTypeObject *type;
+    if (!PyArg_ParseTuple(args, "OO!O!U:carried", &zone, &PyType_Type, &type, &PyTuple_Type, &kinds, &program))
+        return NULL;
+    if (!PyType_IsSubtype(type, &PyTuple_Type) || PyTuple_GET_SIZE(kinds) != N_KINDS) {
+        PyErr_SetString(PyExc_TypeError, "carried(): a tuple type and a kind for each of the scanner's kinds");
+        return NULL;
+    }
     if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "carried") < 0) return NULL;
-    PyObject *list = PyList_New(0);
+    Moments *m = calloc(1, sizeof *m);
+    PyObject *list = m ? PyList_New(0) : PyErr_NoMemory();
+    if (m) {
+        m->zone = zone;
+        if (!(m->offsets = PyDict_New())) Py_CLEAR(list);
+    }
     for (size_t i = 0; list && i < s->carried.len; i++) {
         Connection *c = &AT(s->carried, Connection, i);
         PyObject *pending = PyTuple_New(c->pending_len - c->pending_first);
         for (uint32_t k = c->pending_first; pending && k < c->pending_len; k++) {
             Pending *one = &c->pending[k];
-            PyObject *item = Py_BuildValue("(NNL)", time_tuple(one->time), text_of(&s->users, one->user),
-                                           (long long)one->times);
+            PyObject *items[3] = {moment(m, one->time), text_of(&s->users, one->user), PyLong_FromLongLong(one->times)};
+            PyObject *item = typed_tuple(&PyTuple_Type, 3, items);
             if (!item) Py_CLEAR(pending);
             else PyTuple_SET_ITEM(pending, k - c->pending_first, item);
         }
-        PyObject *ended = c->ended ? Py_BuildValue("(Ni)", time_tuple(c->ended_at), (int)c->ended_kind) : Py_NewRef(Py_None);
-        PyObject *item = pending && ended ? Py_BuildValue(
-            "(NKNiLiiiiNNNL)", text_of(&s->hosts, (uint32_t)c->host), (unsigned long long)c->pid,
-            text_of(&s->sources, c->source), c->source == NONE ? 0 : (int)INFO(s, c->source).is_host,
-            (long long)c->port, c->tried, c->closed, c->session, c->session_key, ended, time_tuple(c->last), pending,
-            (long long)c->settled) : NULL;
-        if (!item) { Py_XDECREF(pending); Py_XDECREF(ended); }
+        PyObject *ended = Py_NewRef(Py_None);
+        if (c->ended) {
+            PyObject *items[2] = {moment(m, c->ended_at), Py_NewRef(PyTuple_GET_ITEM(kinds, c->ended_kind))};
+            Py_SETREF(ended, typed_tuple(&PyTuple_Type, 2, items));
+        }
+        PyObject *source = text_of(&s->sources, c->source);
+        int is_host = c->source == NONE ? 0 : (int)INFO(s, c->source).is_host;
+        PyObject *items[14] = {
+            text_of(&s->hosts, (uint32_t)c->host), Py_NewRef(program), PyLong_FromUnsignedLongLong(c->pid), source,
+            source ? Py_NewRef(is_host ? Py_None : source) : NULL,
+            c->port < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(c->port), PyBool_FromLong(c->tried),
+            PyBool_FromLong(c->closed), PyBool_FromLong(c->session), PyBool_FromLong(c->session_key), ended,
+            moment(m, c->last), pending, PyLong_FromLongLong(c->settled)};
+        PyObject *item = typed_tuple(type, 14, items);
         if (!item || PyList_Append(list, item) < 0) Py_CLEAR(list);
         Py_XDECREF(item);
     }
+    if (m) moments_free(m);
     for (size_t i = 0; i < s->carried.len; i++) free(AT(s->carried, Connection, i).pending);
     s->carried.len = 0;
     s->busy = 0;

@@ -194,6 +194,213 @@ static PyObject *Scanner_failures(Scanner *self, PyObject *args) {
     return failures;
 }
 
+/* ---------------------------------------------------------------- times and records made here, shared */
+
+/* How many recent times, failure records and one-name tuples are kept to be shared (a direct-mapped cache each):
+ * where millions of addresses fail once each, many in one second, each second's objects are made once, as
+ * native.py's bounded caches made them. Sharing saves memory only: a miss makes an equal object. */
+#define SHARED 4096
+
+/* The time of a stamp, its fields and zone: µs since 0001-01-01 on the clock of the build's zone (offset LOCAL) or
+ * of a fixed UTC offset, as native._moment makes it. */
+typedef struct {
+    PyObject *zone;     /* the build's zone */
+    PyObject *offsets;  /* offset (int) -> datetime.timezone, made once each */
+    struct { Time at; PyObject *made; } times[SHARED];
+} Moments;
+
+static void civil(int64_t days, int *year, int *month, int *day) {  /* days since 0001-01-01 (H. Hinnant's) */
+    int64_t z = days - 719162 + 719468;  /* since 0000-03-01 */
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *year = (int)(yoe + era * 400 + (*month <= 2));
+}
+
+static size_t time_slot(Time t) {
+    uint64_t h = (uint64_t)t.wall * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uint32_t)t.offset * 0xC2B2AE3D27D4EB4Full;
+    return (size_t)((h ^ (h >> 29) ^ t.fold) % SHARED);
+}
+
+static int same_time(Time a, Time b) { return a.wall == b.wall && a.offset == b.offset && a.fold == b.fold; }
+
+/* The datetime of a stamp (a new reference), or NULL with an error set. */
+static PyObject *moment(Moments *m, Time t) {
+    size_t slot = time_slot(t);
+    if (m->times[slot].made && same_time(m->times[slot].at, t)) return Py_NewRef(m->times[slot].made);
+    PyObject *zone = m->zone;
+    if (t.offset != LOCAL) {
+        PyObject *key = PyLong_FromLong(t.offset);
+        if (!key) return NULL;
+        zone = PyDict_GetItemWithError(m->offsets, key);  /* borrowed */
+        if (!zone && !PyErr_Occurred()) {
+            PyObject *delta = PyDelta_FromDSU(0, t.offset, 0);
+            zone = delta ? PyTimeZone_FromOffset(delta) : NULL;
+            Py_XDECREF(delta);
+            if (zone && PyDict_SetItem(m->offsets, key, zone) < 0) Py_CLEAR(zone);
+            Py_XDECREF(zone);  /* the dictionary keeps it */
+        }
+        Py_DECREF(key);
+        if (!zone) return NULL;
+    }
+    if (t.wall < 0) {
+        PyErr_SetString(PyExc_OverflowError, "a time before 0001-01-01");
+        return NULL;
+    }
+    int64_t days = t.wall / DAY_US, rest = t.wall % DAY_US;
+    int year, month, day;
+    civil(days, &year, &month, &day);
+    int64_t seconds = rest / US;
+    PyObject *made = PyDateTimeAPI->DateTime_FromDateAndTimeAndFold(
+        year, month, day, (int)(seconds / 3600), (int)(seconds / 60 % 60), (int)(seconds % 60), (int)(rest % US),
+        zone, t.fold, PyDateTimeAPI->DateTimeType);
+    if (!made) return NULL;
+    Py_XSETREF(m->times[slot].made, Py_NewRef(made));
+    m->times[slot].at = t;
+    return made;
+}
+
+static void moments_free(Moments *m) {
+    for (size_t i = 0; i < SHARED; i++) Py_XDECREF(m->times[i].made);
+    Py_XDECREF(m->offsets);
+    free(m);
+}
+
+/* A tuple of ``type`` (a subclass of tuple: a NamedTuple) holding ``items`` (references stolen), as tuple's own
+ * __new__ makes one; NULL among them, or no memory: NULL with the error set. */
+static PyObject *typed_tuple(PyTypeObject *type, int n, PyObject **items) {
+    PyObject *made = NULL;
+    for (int i = 0; i < n; i++)
+        if (!items[i]) goto fail;
+    if (!(made = type == &PyTuple_Type ? PyTuple_New(n) : type->tp_alloc(type, n))) goto fail;
+    for (int i = 0; i < n; i++) PyTuple_SET_ITEM(made, i, items[i]);
+    return made;
+fail:
+    for (int i = 0; i < n; i++) Py_XDECREF(items[i]);
+    return NULL;
+}
+
+/* tally_failures(start, sources, users, zone, named, failures, names): put the failures and first names of the
+ * sources with ids from start on into the dictionaries ``failures`` (address -> (first, total, last)) and ``names``
+ * (address -> a tuple of ``named``(time, user, invalid), earliest first), times as datetimes; then let go of those
+ * sources, as failures() does. What native.py made of failures() records, made here: a record of one failure and
+ * a one-name tuple are shared by every address of the same second (and name). */
+static PyObject *Scanner_tally_failures(Scanner *self, PyObject *args) {
+    ScanState *s = &self->s;
+    Py_ssize_t start;
+    PyObject *sources, *users, *zone, *failures, *names;
+    PyTypeObject *named;
+    if (!PyArg_ParseTuple(args, "nO!O!OO!O!O!:tally_failures", &start, &PyList_Type, &sources, &PyList_Type, &users,
+                          &zone, &PyType_Type, &named, &PyDict_Type, &failures, &PyDict_Type, &names))
+        return NULL;
+    if (!PyType_IsSubtype(named, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "tally_failures(): named must be a tuple type");
+        return NULL;
+    }
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "tally_failures") < 0) return NULL;
+    size_t first = start < 0 ? 0 : (size_t)start;
+    Moments *m = calloc(1, sizeof *m);
+    struct { Time at; PyObject *made; } *once = calloc(SHARED, sizeof *once);
+    struct { Time at; uint32_t user; uint8_t invalid; PyObject *made; } *named_once = calloc(SHARED, sizeof *named_once);
+    int failed = 0;
+    if (!m || !once || !named_once) {
+        PyErr_NoMemory();
+        failed = 1;
+    } else {
+        m->zone = zone;
+        if (!(m->offsets = PyDict_New())) failed = 1;
+    }
+    for (size_t i = first; !failed && i < s->source_info.len; i++) {
+        const SourceInfo *info = &INFO(s, i);
+        if (!info->failed && !info->names) continue;
+        if (i >= (size_t)PyList_GET_SIZE(sources)) {
+            PyErr_SetString(PyExc_ValueError, "tally_failures(): fewer sources than the scanner counted");
+            failed = 1;
+            break;
+        }
+        PyObject *address = PyList_GET_ITEM(sources, (Py_ssize_t)i);
+        if (info->total) {
+            PyObject *record;
+            if (info->total == 1 && same_time(info->first, info->last)) {
+                size_t slot = time_slot(info->first);
+                if (once[slot].made && same_time(once[slot].at, info->first)) {
+                    record = Py_NewRef(once[slot].made);
+                } else {
+                    PyObject *at = moment(m, info->first), *one = PyLong_FromLong(1);
+                    record = at && one ? PyTuple_Pack(3, at, one, at) : NULL;
+                    Py_XDECREF(at);
+                    Py_XDECREF(one);
+                    if (record) {
+                        Py_XSETREF(once[slot].made, Py_NewRef(record));
+                        once[slot].at = info->first;
+                    }
+                }
+            } else {
+                PyObject *items[3] = {moment(m, info->first), PyLong_FromLongLong(info->total), moment(m, info->last)};
+                record = typed_tuple(&PyTuple_Type, 3, items);
+            }
+            if (!record || PyDict_SetItem(failures, address, record) < 0) failed = 1;
+            Py_XDECREF(record);
+        }
+        for (uint8_t k = 0; !failed && k < info->names; k++)
+            if (info->name[k].user >= (uint32_t)PyList_GET_SIZE(users)) {
+                PyErr_SetString(PyExc_ValueError, "tally_failures(): fewer users than the scanner counted");
+                failed = 1;
+            }
+        if (failed || !info->names) continue;
+        PyObject *kept = NULL;
+        if (info->names == 1) {
+            Named n = info->name[0];
+            size_t slot = (time_slot(n.at) ^ ((size_t)n.user * 2654435761u) ^ n.invalid) % SHARED;
+            if (named_once[slot].made && same_time(named_once[slot].at, n.at) && named_once[slot].user == n.user &&
+                named_once[slot].invalid == n.invalid) {
+                kept = Py_NewRef(named_once[slot].made);
+            } else {
+                PyObject *items[3] = {moment(m, n.at), Py_NewRef(PyList_GET_ITEM(users, n.user)),
+                                      PyBool_FromLong(n.invalid)};
+                PyObject *one = typed_tuple(named, 3, items);
+                kept = one ? PyTuple_Pack(1, one) : NULL;
+                Py_XDECREF(one);
+                if (kept) {
+                    Py_XSETREF(named_once[slot].made, Py_NewRef(kept));
+                    named_once[slot].at = n.at;
+                    named_once[slot].user = n.user;
+                    named_once[slot].invalid = n.invalid;
+                }
+            }
+        } else if ((kept = PyTuple_New(info->names))) {
+            for (uint8_t k = 0; k < info->names; k++) {
+                Named n = info->name[k];
+                PyObject *items[3] = {moment(m, n.at), Py_NewRef(PyList_GET_ITEM(users, n.user)),
+                                      PyBool_FromLong(n.invalid)};
+                PyObject *one = typed_tuple(named, 3, items);
+                if (!one) { Py_CLEAR(kept); break; }
+                PyTuple_SET_ITEM(kept, k, one);
+            }
+        }
+        if (!kept || PyDict_SetItem(names, address, kept) < 0) failed = 1;
+        Py_XDECREF(kept);
+    }
+    if (once)
+        for (size_t i = 0; i < SHARED; i++) Py_XDECREF(once[i].made);
+    if (named_once)
+        for (size_t i = 0; i < SHARED; i++) Py_XDECREF(named_once[i].made);
+    free(once);
+    free(named_once);
+    if (m) moments_free(m);
+    if (!failed) {
+        array_truncate(&s->source_info, first);
+        s->state = TAKEN;  /* result() would now miss the sources let go of */
+    }
+    s->busy = 0;
+    if (failed) return NULL;
+    Py_RETURN_NONE;
+}
+
 /* Add ``amount`` to ``counts[key]``: one lookup where the key is new (each address once in a slice, nearly always). */
 static int dict_add(PyObject *counts, PyObject *key, int64_t amount) {
     PyObject *value = PyLong_FromLongLong(amount);

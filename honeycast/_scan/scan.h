@@ -52,7 +52,7 @@ enum {
 static const char *ACTION_NAMES[N_ACTIONS] = {"TRIES", "ATTEMPT", "WAITS", "KEEPS_OWN", "SETTLES", "SESSION",
                                               "ENDS", "NOTES_INVALID", "LOGIN"};
 
-#define INTERFACE 16 /* bump when Scanner's arguments or results change: native.py checks it */
+#define INTERFACE 17 /* bump when Scanner's arguments or results change: native.py checks it */
 #define NONE UINT32_MAX
 #define LOCAL INT32_MIN          /* a time in the reader's own zone, not a fixed offset */
 #define US 1000000LL
