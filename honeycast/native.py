@@ -248,10 +248,7 @@ class NativeCount:
         # it: the scanner makes such records once and shares them (they are never changed, only replaced).
         for part in reversed(range(0, len(sources), _FAILURES_PART)):
             self._scanner.tally_failures(part, sources, users, tz, Named, tally.failures, tally.names)
-        tally.accepted = [
-            (time(login.wall, login.offset, login.fold), sources[login.source], users[login.user], 0)
-            for login in result.logins
-        ]
+        tally.accepted = self._scanner.accepted(sources, users, tz)
         return tally
 
     def _covers(self, host: str) -> tuple[tuple[int, int, int, int, int, tuple[int, ...]], ...]:

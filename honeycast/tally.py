@@ -353,16 +353,18 @@ class Tally:
         # follow one another in time, clock changes and all (tests/test_sums.py).
         # Instants as whole microseconds: a list of them is searched without a time zone asked at each step.
         instants = [_microseconds(start) for start in starts]
+        position = bisect.bisect_right
         asks = sorted(
-            (bisect.bisect_right(instants, _microseconds(time)), columns[source], index)
+            (position(instants, (time - _EPOCH) // _MICROSECOND), columns[source], index)
             for index, (time, source, _, _) in enumerate(self.accepted)
         )
         slices = [[one.sources for one in self.slices[start].hosts.values()] for start in starts]
         sums = running_counts(slices, columns, [(position, column) for position, column, _ in asks])
         counted = list(self.accepted)
+        earlier = self.earlier.get  # no __missing__ called for each address never counted before
         for (_, _, index), failures in zip(asks, sums, strict=True):
             time, source, user, _ = counted[index]
-            counted[index] = (time, source, user, self.earlier[source] + failures)
+            counted[index] = (time, source, user, earlier(source, 0) + failures)
         self.accepted = counted
 
     def span(self) -> tuple[datetime, datetime] | None:

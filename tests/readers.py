@@ -40,7 +40,7 @@ def counted(logs: list[str], use_native: bool, **options: Any) -> tuple[Timeline
 
 def contents(tally: Tally) -> tuple[object, ...]:
     """Everything a tally holds, compared without building its timeline (a mutated year can span centuries)."""
-    accepted = sorted(tally.accepted)
+    accepted = sorted((_exact(time), address, user, failures) for time, address, user, failures in tally.accepted)
     defences = sorted(tally.defences, key=lambda one: (one.time, one.action, str(one.network), one.jail, one.tool))
     return (
         tally.slices,

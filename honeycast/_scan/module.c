@@ -336,6 +336,8 @@ static PyMethodDef Scanner_methods[] = {
      "tally_failures(start, sources, users, zone, named, failures, names): put the failures and first names of the "
      "sources with ids from start on into the two dictionaries, times as datetimes in zone (or their own offset), "
      "names as named(time, user, invalid); then let go of those sources, as failures() does."},
+    {"accepted", (PyCFunction)Scanner_accepted, METH_VARARGS,
+     "accepted(sources, users, zone): every successful login as (time, address, user, 0), times as datetimes."},
     {"head", (PyCFunction)Scanner_head, METH_NOARGS,
      "(lines, clocks): a part's head as it came, each line ending in \\n, and the log's clock before each (or None)."},
     {"carried", (PyCFunction)Scanner_carried, METH_VARARGS,

@@ -401,6 +401,37 @@ static PyObject *Scanner_tally_failures(Scanner *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* accepted(sources, users, zone): every successful login as the tally keeps it, (time, address, user, 0), times as
+ * datetimes in zone (or their own offset); the 0 is for the failures before it (Tally.count_logins). */
+static PyObject *Scanner_accepted(Scanner *self, PyObject *args) {
+    ScanState *s = &self->s;
+    PyObject *sources, *users, *zone;
+    if (!PyArg_ParseTuple(args, "O!O!O:accepted", &PyList_Type, &sources, &PyList_Type, &users, &zone)) return NULL;
+    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "accepted") < 0) return NULL;
+    Moments *m = calloc(1, sizeof *m);
+    PyObject *list = m ? PyList_New((Py_ssize_t)s->logins.len) : PyErr_NoMemory();
+    if (m) {
+        m->zone = zone;
+        if (!(m->offsets = PyDict_New())) Py_CLEAR(list);
+    }
+    for (size_t i = 0; list && i < s->logins.len; i++) {
+        Login l = AT(s->logins, Login, i);
+        if (l.source >= (uint32_t)PyList_GET_SIZE(sources) || l.user >= (uint32_t)PyList_GET_SIZE(users)) {
+            PyErr_SetString(PyExc_ValueError, "accepted(): fewer sources or users than the scanner counted");
+            Py_CLEAR(list);
+            break;
+        }
+        PyObject *items[4] = {moment(m, l.time), Py_NewRef(PyList_GET_ITEM(sources, l.source)),
+                              Py_NewRef(PyList_GET_ITEM(users, l.user)), PyLong_FromLong(0)};
+        PyObject *item = typed_tuple(&PyTuple_Type, 4, items);
+        if (!item) Py_CLEAR(list);
+        else PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+    }
+    if (m) moments_free(m);
+    s->busy = 0;
+    return list;
+}
+
 /* Add ``amount`` to ``counts[key]``: one lookup where the key is new (each address once in a slice, nearly always). */
 static int dict_add(PyObject *counts, PyObject *key, int64_t amount) {
     PyObject *value = PyLong_FromLongLong(amount);
