@@ -73,7 +73,7 @@ def added_reference(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
     return total
 
 
-def _native() -> tuple[Callable[..., list[int]], Callable[..., Places], Callable[..., None]] | None:
+def _native() -> tuple[Callable[..., list[int]], Callable[..., tuple[Places, ...]], Callable[..., None]] | None:
     try:
         from ._scan import add_into, by_country, running_counts
     except ImportError:
@@ -84,11 +84,13 @@ def _native() -> tuple[Callable[..., list[int]], Callable[..., Places], Callable
 _NATIVE = _native()
 
 
-def by_country(sources: Mapping[str, int], probes: Mapping[str, int], country_of: Mapping[str, str]) -> Places:
-    """Return a slice's attempts, probes and distinct addresses per country (``by_country_reference``)."""
+def by_country(sources: Mapping[str, int], probes: Mapping[str, int], *maps: Mapping[str, str]) -> tuple[Places, ...]:
+    """Return, for each map from address to place (a country, a network), a slice's attempts, probes and distinct
+    addresses per place (``by_country_reference``): each address looked at once for all of them (in C where the
+    scanner is built)."""
     if _NATIVE is None:
-        return by_country_reference(sources, probes, country_of)
-    return _NATIVE[1](sources, probes, country_of)
+        return tuple(by_country_reference(sources, probes, place_of) for place_of in maps)
+    return _NATIVE[1](sources, probes, maps)
 
 
 def running_counts(slices: Slices, columns: dict[str, int], asks: list[Ask]) -> list[int]:

@@ -279,8 +279,9 @@ def _slice(
     country_of = tally.country_of
     country = country_of.__getitem__
     counted, probing = part.sources, part.probes
-    # Every address of every slice passes here: summed by country in C where the scanner is built.
-    attempts, probes, addresses = by_country(counted, probing, country_of)
+    # Every address of every slice passes here: summed by country (and network) in C where the scanner is built.
+    places = by_country(counted, probing, *((country_of,) if network_of is None else (country_of, network_of)))
+    attempts, probes, addresses = places[0]
     _take_owners(counted, probing, owners, country, attempts, probes, addresses)
     owned = [one for one in (owners if len(owners) < len(counted) else counted.keys() & owners) if one in counted]
     # As counted (every use of a slice's addresses sorts what it takes), and read only: the tally's own map unless
@@ -293,7 +294,7 @@ def _slice(
     networks: dict[str, int] = {}
     network_addresses: dict[str, int] = {}
     if network_of is not None:
-        networks, network_probes, network_addresses = by_country(counted, probing, network_of)
+        networks, network_probes, network_addresses = places[1]
         _take_owners(counted, probing, owners, network_of.__getitem__, networks, network_probes, network_addresses)
     hosts: dict[str, dict[str, int]] = {}
     host_probes: dict[str, dict[str, int]] = {}

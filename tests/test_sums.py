@@ -77,8 +77,13 @@ def test_the_scanners_sums_by_country_are_the_references(
         dict(Counter(shared[a] for a in sources.keys() | probes.keys())),
     )
     assert sums.by_country_reference(sources, probes, shared) == expected
-    assert sums._NATIVE[1](sources, probes, shared) == expected
-    assert sums._NATIVE[1](Counter(sources), Counter(probes), apart) == expected
+    assert sums._NATIVE[1](sources, probes, (shared,)) == (expected,)
+    assert sums._NATIVE[1](Counter(sources), Counter(probes), (apart,)) == (expected,)
+    # A second map (networks) summed in the same pass: each map's sums as that map alone gives them.
+    network_of = {address: f"AS{len(place)}{address[-1]}" for address, place in shared.items()}
+    networks = sums.by_country_reference(sources, probes, network_of)
+    assert sums._NATIVE[1](sources, probes, (shared, network_of)) == (expected, networks)
+    assert sums.by_country(sources, probes, shared, network_of) == (expected, networks)
 
 
 @pytest.mark.property
@@ -92,11 +97,16 @@ def test_the_scanners_added_counts_are_the_references(parts: list[dict[str, int]
     assert type(sums.added(iter(parts))) is Counter
 
 
-@pytest.mark.parametrize("by_country", [sums.by_country_reference, sums._NATIVE[1] if sums._NATIVE else None])
-def test_an_address_of_no_country_is_refused(by_country: object) -> None:
-    assert callable(by_country)
+@pytest.mark.parametrize("maps", [({},), ({"a": "CN"}, {})])
+@pytest.mark.parametrize("native", [False, True], ids=["reference", "native"])
+def test_an_address_of_no_country_is_refused(maps: tuple[dict[str, str], ...], native: bool) -> None:
+    assert sums._NATIVE is not None, "the scanner is built for the tests"
     with pytest.raises(KeyError):
-        by_country({"a": 1}, {}, {})
+        if native:
+            sums._NATIVE[1]({"a": 1}, {}, maps)
+        else:
+            for place_of in maps:
+                sums.by_country_reference({"a": 1}, {}, place_of)
 
 
 def test_a_login_counts_the_failures_of_whole_slices_up_to_its_own() -> None:

@@ -125,53 +125,68 @@ static int add_place(Map *index, PlaceSums **sums, size_t *n, size_t *cap, PyObj
     return 0;
 }
 
-/* Add `amount` to `counts[place]` (a new key where there is none: two objects of one place add up). */
-static int add_to(PyObject *counts, PyObject *place, int64_t amount) {
-    PyObject *known = PyDict_GetItemWithError(counts, place);
-    if (!known && PyErr_Occurred()) return -1;
-    long long before = known ? PyLong_AsLongLong(known) : 0;
-    if (before == -1 && PyErr_Occurred()) return -1;
-    PyObject *total = PyLong_FromLongLong(before + amount);
-    if (!total) return -1;
-    int failed = PyDict_SetItem(counts, place, total);
-    Py_DECREF(total);
-    return failed;
-}
+/* The sums by place of one map from address to place, as by_country adds them up. */
+typedef struct { Map index; PlaceSums *sums; size_t n, cap; PyObject *place_of; } Places;
 
-/* by_country(sources, probes, country_of): a slice's counts by place (sums.by_country): attempts, the counts of
- * `sources` summed by the place `country_of` gives each address; probes, likewise of `probes`; and addresses, how
- * many distinct addresses of either. Three new dictionaries: a place is in each that one of its addresses is in
- * (at a count of 0 too), as sums.by_country_reference gives them. */
+/* by_country(sources, probes, maps): a slice's counts by place (sums.by_country), for each map from address to place
+ * in the tuple `maps` (a country, a network): attempts, the counts of `sources` summed by the place the map gives
+ * each address; probes, likewise of `probes`; and addresses, how many distinct addresses of either. A tuple of three
+ * new dictionaries per map: a place is in each that one of its addresses is in (at a count of 0 too), as
+ * sums.by_country_reference gives them. Each address is looked at once for every map. */
 static PyObject *by_country(PyObject *module, PyObject *args) {
-    PyObject *sources, *probes, *country_of, *address, *count, *out[3] = {NULL, NULL, NULL}, *result = NULL;
-    if (!PyArg_ParseTuple(args, "O!O!O!:by_country", &PyDict_Type, &sources, &PyDict_Type, &probes, &PyDict_Type,
-                          &country_of))
+    PyObject *sources, *probes, *maps, *address, *count, *result = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!O!:by_country", &PyDict_Type, &sources, &PyDict_Type, &probes, &PyTuple_Type,
+                          &maps))
         return NULL;
-    Map index = {0};
-    PlaceSums *sums = NULL;
-    size_t n = 0, cap = 0;
-    if (map_init(&index, 256) < 0) { PyErr_NoMemory(); return NULL; }
+    Py_ssize_t n_maps = PyTuple_GET_SIZE(maps);
+    if (n_maps < 1 || n_maps > 4) {
+        PyErr_SetString(PyExc_ValueError, "by_country: one to four maps of places");
+        return NULL;
+    }
+    Places places[4] = {{{0}}};
+    for (Py_ssize_t j = 0; j < n_maps; j++) {
+        places[j].place_of = PyTuple_GET_ITEM(maps, j);
+        if (!PyDict_Check(places[j].place_of)) {
+            PyErr_SetString(PyExc_TypeError, "by_country: the maps of places are dictionaries");
+            goto done;
+        }
+        if (map_init(&places[j].index, 256) < 0) { PyErr_NoMemory(); goto done; }
+    }
     Py_ssize_t at = 0;
     while (PyDict_Next(sources, &at, &address, &count))
-        if (add_place(&index, &sums, &n, &cap, country_of, address, count, 1, 1) < 0) goto done;
+        for (Py_ssize_t j = 0; j < n_maps; j++) {
+            Places *p = &places[j];
+            if (add_place(&p->index, &p->sums, &p->n, &p->cap, p->place_of, address, count, 1, 1) < 0) goto done;
+        }
     at = 0;
     while (PyDict_Next(probes, &at, &address, &count)) {
         int known = PyDict_Contains(sources, address);
-        if (known < 0 || add_place(&index, &sums, &n, &cap, country_of, address, count, 0, !known) < 0) goto done;
+        if (known < 0) goto done;
+        for (Py_ssize_t j = 0; j < n_maps; j++) {
+            Places *p = &places[j];
+            if (add_place(&p->index, &p->sums, &p->n, &p->cap, p->place_of, address, count, 0, !known) < 0) goto done;
+        }
     }
-    for (int i = 0; i < 3; i++)
-        if (!(out[i] = PyDict_New())) goto done;
-    for (size_t i = 0; i < n; i++) {
-        if ((sums[i].from_sources && add_to(out[0], sums[i].place, sums[i].attempts) < 0) ||
-            (sums[i].from_probes && add_to(out[1], sums[i].place, sums[i].probes) < 0) ||
-            (sums[i].addresses && add_to(out[2], sums[i].place, sums[i].addresses) < 0))
-            goto done;
+    if (!(result = PyTuple_New(n_maps))) goto done;
+    for (Py_ssize_t j = 0; j < n_maps; j++) {
+        PyObject *out[3] = {PyDict_New(), PyDict_New(), PyDict_New()};
+        int failed = !out[0] || !out[1] || !out[2];
+        for (size_t i = 0; !failed && i < places[j].n; i++) {
+            PlaceSums *one = &places[j].sums[i];
+            failed = (one->from_sources && dict_add(out[0], one->place, one->attempts) < 0) ||
+                     (one->from_probes && dict_add(out[1], one->place, one->probes) < 0) ||
+                     (one->addresses && dict_add(out[2], one->place, one->addresses) < 0);
+        }
+        PyObject *three = failed ? NULL : PyTuple_Pack(3, out[0], out[1], out[2]);
+        for (int i = 0; i < 3; i++) Py_XDECREF(out[i]);
+        if (!three) { Py_CLEAR(result); goto done; }
+        PyTuple_SET_ITEM(result, j, three);
     }
-    result = PyTuple_Pack(3, out[0], out[1], out[2]);
 done:
-    for (int i = 0; i < 3; i++) Py_XDECREF(out[i]);
-    free(sums);
-    map_free(&index);
+    for (Py_ssize_t j = 0; j < n_maps; j++) {
+        free(places[j].sums);
+        map_free(&places[j].index);
+    }
     return result;
 }
 
@@ -205,7 +220,7 @@ static PyObject *add_into(PyObject *module, PyObject *args) {
 static PyMethodDef SUMS[] = {
     {"add_into", add_into, METH_VARARGS, "add_into(total, parts): each dictionary of counts in parts added into total."},
     {"by_country", by_country, METH_VARARGS,
-     "by_country(sources, probes, country_of): a slice's attempts, probes and distinct addresses by place."},
+     "by_country(sources, probes, maps): per map of places, a slice's attempts, probes and distinct addresses by place."},
     {"running_counts", running_counts, METH_VARARGS,
      "running_counts(slices, columns, asks): for each (position, column) ask, the column's counts in slices before it."},
     {NULL, NULL, 0, NULL},
