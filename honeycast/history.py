@@ -27,10 +27,10 @@ from .geo import HOSTNAME, UNKNOWN
 from .names import Named
 from .parts import Kept, kept
 from .privacy import INTERNAL_BUCKETS, Privacy, internal_name
-from .site import SLICE_TOP, dump_json, top_counts
+from .site import SLICE_TOP, dump_json
 from .slicing import DAY, next_slice, slice_key
 from .spans import Span, joined_lines
-from .sums import add_to
+from .sums import add_to, top_counts
 from .tails import Members, Tail, first_kept, grown, new_addresses, top_with
 from .tally import Tally, digest, digest_number
 from .timeline import Timeline

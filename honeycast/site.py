@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 import html
 import json
 import re
@@ -10,7 +9,6 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
-from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from .geo import GeoDatabaseInfo
 from .networks import NetworkDatabaseInfo
 from .shapes import NATURAL_EARTH_CREDIT, country_names
 from .slicing import day_text, per_slice_text
+from .sums import top_counts
 from .timeline import Timeline
 
 SCHEMA_VERSION = 2
@@ -250,18 +249,6 @@ def _by_host(counts: dict[str, dict[str, int]], probes: dict[str, dict[str, int]
     return {
         name: {"counts": counts.get(name, {}), "probes": probes.get(name, {})} for name in sorted({*counts, *probes})
     }
-
-
-def top_counts(counts: dict[str, int], size: int) -> list[list[Any]]:
-    """Return the largest counts, ties in name order: the same for every order events were counted in."""
-    if len(counts) > 4 * size:  # only counts as large as the size-th largest can be among them
-        least = heapq.nlargest(size, counts.values())[-1] if size else 0
-        counts = dict(compress(counts.items(), map(least.__le__, counts.values())))  # value >= least, in C
-    return [[key, value] for key, value in sorted(counts.items(), key=_largest_first)[:size]]
-
-
-def _largest_first(item: tuple[str, int]) -> tuple[int, str]:
-    return -item[1], item[0]
 
 
 def dump_json(document: object) -> str:

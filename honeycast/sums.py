@@ -13,6 +13,7 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import chain, compress
+from typing import Any
 
 Slices = Sequence[Sequence[Mapping[str, int]]]
 """Each slice's counts, in slice order: a ``{address: count}`` per host (for the scanner: lists of dictionaries)."""
@@ -73,12 +74,33 @@ def added_reference(parts: Iterable[Mapping[str, int]]) -> Counter[str]:
     return total
 
 
-def _native() -> tuple[Callable[..., list[int]], Callable[..., tuple[Places, ...]], Callable[..., None]] | None:
+def top_reference(counts: Mapping[str, int], size: int) -> list[list[Any]]:
+    """Return the ``size`` largest counts as [key, value] lists, ties in name order: the same for every order
+    events were counted in."""
+    if len(counts) > 4 * size:  # only counts as large as the size-th largest can be among them
+        least = heapq.nlargest(size, counts.values())[-1] if size > 0 else 0
+        counts = dict(compress(counts.items(), map(least.__le__, counts.values())))  # value >= least, in C
+    return [[key, value] for key, value in sorted(counts.items(), key=_largest_first)[: max(size, 0)]]
+
+
+def _largest_first(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
+
+
+def _native() -> (
+    tuple[
+        Callable[..., list[int]],
+        Callable[..., tuple[Places, ...]],
+        Callable[..., None],
+        Callable[[dict[str, int], int], list[list[Any]]],
+    ]
+    | None
+):
     try:
-        from ._scan import add_into, by_country, running_counts
+        from ._scan import add_into, by_country, running_counts, top
     except ImportError:
         return None
-    return running_counts, by_country, add_into
+    return running_counts, by_country, add_into, top
 
 
 _NATIVE = _native()
@@ -91,6 +113,14 @@ def by_country(sources: Mapping[str, int], probes: Mapping[str, int], *maps: Map
     if _NATIVE is None:
         return tuple(by_country_reference(sources, probes, place_of) for place_of in maps)
     return _NATIVE[1](sources, probes, maps)
+
+
+def top_counts(counts: Mapping[str, int], size: int) -> list[list[Any]]:
+    """Return the ``size`` largest counts as [key, value] lists, ties in name order (``top_reference``): in C where
+    the scanner is built, from a heap of ``size`` (a slice's thousands of addresses are never sorted)."""
+    if _NATIVE is None or not isinstance(counts, dict):
+        return top_reference(counts, size)
+    return _NATIVE[3](counts, size)
 
 
 def running_counts(slices: Slices, columns: dict[str, int], asks: list[Ask]) -> list[int]:
@@ -209,4 +239,4 @@ def _missing(keys: Collection[str], parts: Sequence[Collection[str]]) -> set[str
 
 
 def _largest(counts: Mapping[str, int], size: int) -> list[tuple[str, int]]:
-    return heapq.nsmallest(size, counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(key, value) for key, value in top_counts(counts, size)]

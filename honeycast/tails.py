@@ -18,9 +18,10 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from . import schema
-from .site import SLICE_TOP, top_counts
+from .site import SLICE_TOP
 from .slicing import slice_key
 from .spans import Span
+from .sums import top_counts
 from .tally import Tally, digest
 
 REACH = timedelta(days=1)

@@ -13,8 +13,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from honeycast import sums
-from honeycast.site import top_counts
 from honeycast.slicing import slice_key
+from honeycast.sums import top_counts
 from honeycast.tally import HostCounts, SliceTally, Tally
 
 ADDRESSES = [f"203.0.113.{n}" for n in range(6)]
@@ -95,6 +95,24 @@ def test_the_scanners_added_counts_are_the_references(parts: list[dict[str, int]
     assert sums.added_reference(parts) == expected
     assert sums.added(parts) == expected
     assert type(sums.added(iter(parts))) is Counter
+
+
+@pytest.mark.property
+@given(
+    st.dictionaries(
+        st.text(max_size=3), st.integers(0, 6) | st.integers(-(2**70), 2**70) | st.sampled_from([2**63 - 1, 2**63])
+    ),
+    st.integers(-1, 12),
+)
+def test_the_scanners_top_counts_are_the_references(counts: dict[str, int], size: int) -> None:
+    """The largest counts, ties by name, from the scanner's heap and in Python: the first ``size`` of all of them
+    sorted, past 64 bits too."""
+    assert sums._NATIVE is not None, "the scanner is built for the tests"
+    expected = [[key, value] for key, value in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    expected = expected[: max(size, 0)]
+    assert sums.top_reference(counts, size) == expected
+    assert sums._NATIVE[3](counts, size) == expected
+    assert sums.top_counts(Counter(counts), size) == expected
 
 
 @pytest.mark.parametrize("maps", [({},), ({"a": "CN"}, {})])

@@ -217,10 +217,116 @@ static PyObject *add_into(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* One count of top(): its key and value (references held: a comparison may run Python code). */
+typedef struct { PyObject *key, *value; } Ranked;
+
+/* Whether `a` ranks before `b`: a larger value, or an equal one and a lesser key (site._largest_first). 1, 0, or -1
+ * with an error set. Small whole values are compared as numbers, text keys as text; anything else as Python does. */
+static int ranks_before(Ranked a, Ranked b) {
+    int equal;
+    if (PyLong_CheckExact(a.value) && PyLong_CheckExact(b.value)) {
+        int wide_a, wide_b;
+        long long x = PyLong_AsLongLongAndOverflow(a.value, &wide_a), y = PyLong_AsLongLongAndOverflow(b.value, &wide_b);
+        if ((x == -1 || y == -1) && PyErr_Occurred()) return -1;
+        if (!wide_a && !wide_b) {
+            if (x != y) return x > y;
+            equal = 1;
+        } else {
+            int greater = PyObject_RichCompareBool(a.value, b.value, Py_GT);
+            if (greater) return greater;
+            if ((equal = PyObject_RichCompareBool(a.value, b.value, Py_EQ)) <= 0) return equal;
+        }
+    } else {
+        int greater = PyObject_RichCompareBool(a.value, b.value, Py_GT);
+        if (greater) return greater;
+        if ((equal = PyObject_RichCompareBool(a.value, b.value, Py_EQ)) <= 0) return equal;
+    }
+    if (PyUnicode_CheckExact(a.key) && PyUnicode_CheckExact(b.key)) {
+        int order = PyUnicode_Compare(a.key, b.key);
+        if (order == -1 && PyErr_Occurred()) return -1;
+        return order < 0;
+    }
+    return PyObject_RichCompareBool(a.key, b.key, Py_LT);
+}
+
+/* Move heap[at] down the heap of `n` (the count ranked last at its root) to its place. 0, or -1 with an error set. */
+static int sift_down(Ranked *heap, Py_ssize_t n, Py_ssize_t at) {
+    for (;;) {
+        Py_ssize_t last = at, left = 2 * at + 1, right = left + 1;
+        for (Py_ssize_t child = left; child <= right && child < n; child++) {
+            int before = ranks_before(heap[last], heap[child]);  /* the child ranks after: nearer the root */
+            if (before < 0) return -1;
+            if (before) last = child;
+        }
+        if (last == at) return 0;
+        Ranked swap = heap[at];
+        heap[at] = heap[last];
+        heap[last] = swap;
+        at = last;
+    }
+}
+
+/* top(counts, size): the `size` largest counts of a dictionary as [key, value] lists, largest first, ties in key
+ * order (site.top_counts), from a heap of `size`: a slice's thousands of addresses are never sorted. */
+static PyObject *top(PyObject *module, PyObject *args) {
+    PyObject *counts, *key, *value, *result = NULL;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "O!n:top", &PyDict_Type, &counts, &size)) return NULL;
+    if (size > PyDict_GET_SIZE(counts)) size = PyDict_GET_SIZE(counts);
+    if (size <= 0) return PyList_New(0);
+    Ranked *heap = PyMem_Malloc((size_t)size * sizeof *heap);
+    if (!heap) return PyErr_NoMemory();
+    Py_ssize_t n = 0, at = 0;
+    while (PyDict_Next(counts, &at, &key, &value)) {
+        Ranked one = {Py_NewRef(key), Py_NewRef(value)};  /* held: a comparison may run code that changes counts */
+        if (n < size) {  /* filled, then made a heap once */
+            heap[n++] = one;
+            if (n == size)
+                for (Py_ssize_t i = size / 2; i-- > 0;)
+                    if (sift_down(heap, n, i) < 0) goto done;
+            continue;
+        }
+        int before = ranks_before(one, heap[0]);
+        if (before > 0) {
+            Py_DECREF(heap[0].key);
+            Py_DECREF(heap[0].value);
+            heap[0] = one;
+            if (sift_down(heap, n, 0) < 0) goto done;
+            continue;
+        }
+        Py_DECREF(one.key);
+        Py_DECREF(one.value);
+        if (before < 0) goto done;
+    }
+    if (n < size)  /* the counts changed while they were read (code a comparison ran): fewer than asked for */
+        for (Py_ssize_t i = n / 2; i-- > 0;)
+            if (sift_down(heap, n, i) < 0) goto done;
+    if (!(result = PyList_New(n))) goto done;
+    for (Py_ssize_t i = n; i-- > 0;) {  /* the root ranks last: taken from the end */
+        PyObject *pair = PyList_New(2);
+        if (!pair) { Py_CLEAR(result); goto done; }
+        PyList_SET_ITEM(pair, 0, heap[0].key);  /* the heap's references, handed over */
+        PyList_SET_ITEM(pair, 1, heap[0].value);
+        PyList_SET_ITEM(result, i, pair);
+        heap[0] = heap[i];
+        n = i;
+        if (sift_down(heap, n, 0) < 0) { Py_CLEAR(result); goto done; }
+    }
+done:
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_DECREF(heap[i].key);
+        Py_DECREF(heap[i].value);
+    }
+    PyMem_Free(heap);
+    return result;
+}
+
 static PyMethodDef SUMS[] = {
     {"add_into", add_into, METH_VARARGS, "add_into(total, parts): each dictionary of counts in parts added into total."},
     {"by_country", by_country, METH_VARARGS,
      "by_country(sources, probes, maps): per map of places, a slice's attempts, probes and distinct addresses by place."},
+    {"top", top, METH_VARARGS,
+     "top(counts, size): the size largest counts as [key, value] lists, largest first, ties in key order."},
     {"running_counts", running_counts, METH_VARARGS,
      "running_counts(slices, columns, asks): for each (position, column) ask, the column's counts in slices before it."},
     {NULL, NULL, 0, NULL},
