@@ -6,16 +6,21 @@ import bisect
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from files import DEMO
 from hypothesis import example, given
 from hypothesis import strategies as st
+from readers import tallied
 
 from honeycast import sums
+from honeycast.networks import network_map
 from honeycast.slicing import slice_key
 from honeycast.sums import top_counts
 from honeycast.tally import HostCounts, SliceTally, Tally
+from honeycast.timeline import timeline_of
 
 ADDRESSES = [f"203.0.113.{n}" for n in range(6)]
 
@@ -210,3 +215,20 @@ def test_the_keys_missing_from_every_part_are_found_by_hash(
     expected = {key for key in keys if not any(key in part for part in parts)}
     assert sums.missing(keys, parts, small=0, hashing=hashing) == expected
     assert sums.missing(keys, parts) == expected
+
+
+def test_a_timeline_made_without_the_scanners_sums_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no compiler built the scanner, the references in sums.py make the timeline: its slices' sums by
+    country and by network, its top lists and the failures before each login, the same as the scanner's."""
+
+    def made() -> tuple[Any, ...]:
+        tally, _ = tallied([str(DEMO)], True)
+        timeline = timeline_of(tally, networks=network_map(tally.country_of, None))
+        assert timeline is not None
+        tops = [(top_counts(one.sources, 5), top_counts(one.users, 5)) for one in timeline.slices]
+        return timeline.slices, timeline.logins, timeline.compromises, timeline.top_sources(20), tops
+
+    fast = made()
+    monkeypatch.setattr(sums, "_NATIVE", None)
+    assert made() == fast
+    assert any(one.networks for one in fast[0]) and fast[1] and fast[3]  # what is compared is there
