@@ -45,8 +45,6 @@ _ORIGIN = datetime(1, 1, 1)
 _FAILURES_PART = 1 << 12
 """Sources whose failures are asked of the scanner at once: few enough that the plain values of one part, let go
 of before the next is asked for, leave no wide holes among the records kept (10 M lines: 40 MB less at the peak)."""
-_TIMES_KEPT = 1 << 16
-"""Times kept for reuse while a tally is made."""
 _MAKING = threading.Lock()
 """One tally is made at a time: making two at once only interleaves them under the GIL, with both sets of plain
 values alive, and the collector is switched off and on for the whole process."""
@@ -178,35 +176,6 @@ class NativeCount:
 
     def _tally(self, result: _scan.Counts, geo: Geolocator) -> Tally:
         tz = self.tz
-        origins: dict[int | None, datetime] = {None: _ORIGIN.replace(tzinfo=tz)}
-        local = origins[None]
-        # Times made lately, each one object: a source's first failure is often its first name's too. Bounded, as
-        # Geolocator's cache is: a log of many months holds hundreds of thousands of distinct seconds.
-        made: dict[tuple[int, int | None, int], datetime] = {}
-        made_local: dict[int, datetime] = {}  # the common case, a stamp in the build's zone, keyed by its wall clock
-
-        def time(wall: int, offset: int | None, fold: int = 0) -> datetime:
-            if offset is None and not fold:
-                known = made_local.get(wall)
-                if known is None:
-                    if len(made_local) >= _TIMES_KEPT:
-                        made_local.clear()
-                    known = made_local[wall] = local + timedelta(microseconds=wall)
-                return known
-            known = made.get((wall, offset, fold))
-            if known is not None:
-                return known
-            if len(made) >= _TIMES_KEPT:
-                made.clear()
-            origin = origins.get(offset)
-            if origin is None:
-                origin = origins[offset] = _ORIGIN.replace(tzinfo=timezone(timedelta(seconds=offset or 0)))
-            moment = origin + timedelta(microseconds=wall)  # wall-clock arithmetic: the zone stays as it is
-            if fold:
-                moment = moment.replace(fold=1)
-            made[wall, offset, fold] = moment
-            return moment
-
         sources, users = result.sources, result.users
         hosts = set(result.hosts)
         if hosts:  # names the log gave in place of an address: not looked up
@@ -225,8 +194,8 @@ class NativeCount:
         host_names = result.host_names
         for found in result.host_spans:
             read = Span(
-                time(found.first_wall, found.first_offset, found.first_fold),
-                time(found.last_wall, found.last_offset, found.last_fold),
+                _moment(found.first_wall, found.first_offset, found.first_fold, tz),
+                _moment(found.last_wall, found.last_offset, found.last_fold, tz),
                 tuple(sorted(f"{key:08x}" for key in found.at_last)),
             )
             name = self.host or host_names[found.host]

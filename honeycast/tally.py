@@ -353,9 +353,8 @@ class Tally:
         # follow one another in time, clock changes and all (tests/test_sums.py).
         # Instants as whole microseconds: a list of them is searched without a time zone asked at each step.
         instants = [_microseconds(start) for start in starts]
-        position = bisect.bisect_right
         asks = sorted(
-            (position(instants, (time - _EPOCH) // _MICROSECOND), columns[source], index)
+            (bisect.bisect_right(instants, _microseconds(time)), columns[source], index)
             for index, (time, source, _, _) in enumerate(self.accepted)
         )
         slices = [[one.sources for one in self.slices[start].hosts.values()] for start in starts]
