@@ -223,23 +223,18 @@ typedef struct { PyObject *key, *value; } Ranked;
 /* Whether `a` ranks before `b`: a larger value, or an equal one and a lesser key (site._largest_first). 1, 0, or -1
  * with an error set. Small whole values are compared as numbers, text keys as text; anything else as Python does. */
 static int ranks_before(Ranked a, Ranked b) {
-    int equal;
+    int small = 0;  /* both values whole numbers within 64 bits: compared as such */
     if (PyLong_CheckExact(a.value) && PyLong_CheckExact(b.value)) {
         int wide_a, wide_b;
         long long x = PyLong_AsLongLongAndOverflow(a.value, &wide_a), y = PyLong_AsLongLongAndOverflow(b.value, &wide_b);
         if ((x == -1 || y == -1) && PyErr_Occurred()) return -1;
-        if (!wide_a && !wide_b) {
-            if (x != y) return x > y;
-            equal = 1;
-        } else {
-            int greater = PyObject_RichCompareBool(a.value, b.value, Py_GT);
-            if (greater) return greater;
-            if ((equal = PyObject_RichCompareBool(a.value, b.value, Py_EQ)) <= 0) return equal;
-        }
-    } else {
+        if ((small = !wide_a && !wide_b) && x != y) return x > y;
+    }
+    if (!small) {
         int greater = PyObject_RichCompareBool(a.value, b.value, Py_GT);
         if (greater) return greater;
-        if ((equal = PyObject_RichCompareBool(a.value, b.value, Py_EQ)) <= 0) return equal;
+        int equal = PyObject_RichCompareBool(a.value, b.value, Py_EQ);
+        if (equal <= 0) return equal;
     }
     if (PyUnicode_CheckExact(a.key) && PyUnicode_CheckExact(b.key)) {
         int order = PyUnicode_Compare(a.key, b.key);
