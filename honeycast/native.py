@@ -164,11 +164,6 @@ class NativeCount:
         text = self._scanner.defences().decode("utf-8", "replace")
         return text.split("\n")[:-1]
 
-    def failures(self) -> list[_scan.Failure]:
-        """Return every source's failures and first names as plain values (see Scanner_failures in _scan/module.c),
-        after which ``result`` is refused: the scanner has let go of them."""
-        return list(self._scanner.failures(0))
-
     def tally(self, result: _scan.Counts, geo: Geolocator) -> Tally:
         """Return the Tally of ``result()``, locating each distinct address once."""
         with _MAKING, no_collection():  # hundreds of thousands of new records, none of them garbage

@@ -26,6 +26,7 @@ from readers import assert_same_counts, assert_same_tallies, counted, tallied
 from examples import examples
 from honeycast import native, ranges, readers
 from honeycast.events import EventKind
+from honeycast.names import Named
 from honeycast.rules import RULES, Action, RuleBook
 from honeycast.scan import ReadOptions, SilentReporter, tally_logs
 from honeycast.sources import MAX_LINE, LogSource
@@ -128,8 +129,12 @@ SEEDS = [
 
 
 def scanned(counter: native.NativeCount) -> tuple[object, ...]:
-    """Return everything a finished scanner counted: its result and every source's failures."""
-    return counter.result(), counter.failures()
+    """Return everything a finished scanner counted: its result and every source's failures and first names."""
+    result = counter.result()
+    failures: dict[str, tuple[datetime, int, datetime]] = {}
+    names: dict[str, tuple[Named, ...]] = {}
+    counter._scanner.tally_failures(0, result.sources, result.users, counter.tz, Named, failures, names)
+    return result, failures, names
 
 
 def test_the_native_scanner_is_built() -> None:
@@ -570,6 +575,7 @@ import gc, sys, threading, weakref
 from datetime import UTC, datetime
 from honeycast import native
 from honeycast._scan import Scanner
+from honeycast.names import Named
 from honeycast.rules import RULES
 
 def refused(call, *args):
@@ -598,9 +604,15 @@ result = counter.result()
 scanner.slices(result.sources, result.users, result.host_names, dict)
 print(refused(scanner.slices, result.sources, result.users, result.host_names, dict))
 assert counter.result() == result
-assert counter.failures()[0].total == 1  # one failure of the one source
+failures, names = {}, {}
+scanner.tally_failures(0, result.sources, result.users, UTC, Named, failures, names)
+assert failures["203.0.113.9"][1] == 1  # one failure of the one source
+assert [one.user for one in names["203.0.113.9"]] == ["root"]  # the one name it tried
 print(refused(scanner.result))
-assert counter.failures() == []  # let go of
+failures.clear()
+names.clear()
+scanner.tally_failures(0, result.sources, result.users, UTC, Named, failures, names)
+assert failures == names == {}  # let go of
 
 # A callback that re-enters its own scanner (as another thread could while the GIL is let go) is refused.
 holder = {}
@@ -637,7 +649,7 @@ def test_the_scanner_refuses_calls_out_of_order_and_is_collected() -> None:
         "Scanner.slices cannot be called before finish()",
         "Scanner.feed cannot be called after finish()",
         "Scanner.slices cannot be called after slices()",
-        "Scanner.result cannot be called after failures() took sources",
+        "Scanner.result cannot be called after tally_failures() took sources",
         "Scanner.feed: the scanner is busy in another call",
         "Scanner.feed cannot be called after an error",
         "0 alive",

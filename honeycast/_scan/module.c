@@ -30,7 +30,7 @@ typedef struct {
 /* A scanner's life: __init__, feed() any number of times, finish(), result() and then slices() once. */
 enum { NEW, READING, FINISHED, SLICED, TAKEN, BROKEN };
 static const char *STATE_TEXT[] = {"before __init__", "before finish()", "after finish()", "after slices()",
-                                   "after failures() took sources",
+                                   "after tally_failures() took sources",
                                    "after an error"};
 #define ALLOWED(state) (1 << (state))
 
@@ -329,13 +329,10 @@ static PyMethodDef Scanner_methods[] = {
      "End the input: read its last line if it did not end with a newline (unless last_line is false: the input was "
      "cut off inside it), and count what waits for connections to end."},
     {"result", (PyCFunction)Scanner_result, METH_NOARGS, "Return what was counted."},
-    {"failures", (PyCFunction)Scanner_failures, METH_VARARGS,
-     "failures(start): the failures and first names of the sources with ids from start on, then let go of them "
-     "(result() is refused after it)."},
     {"tally_failures", (PyCFunction)Scanner_tally_failures, METH_VARARGS,
      "tally_failures(start, sources, users, zone, named, failures, names): put the failures and first names of the "
      "sources with ids from start on into the two dictionaries, times as datetimes in zone (or their own offset), "
-     "names as named(time, user, invalid); then let go of those sources, as failures() does."},
+     "names as named(time, user, invalid); then let go of those sources (result() is refused after it)."},
     {"accepted", (PyCFunction)Scanner_accepted, METH_VARARGS,
      "accepted(sources, users, zone): every successful login as (time, address, user, 0), times as datetimes."},
     {"head", (PyCFunction)Scanner_head, METH_NOARGS,

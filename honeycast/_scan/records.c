@@ -37,13 +37,6 @@ static PyStructSequence_Field HOST_SPAN_FIELDS[] = {
     {"at_last", "the keys of the lines read at the last instant"}, {NULL, NULL}};
 static PyStructSequence_Field LOGIN_FIELDS[] = {
     {"wall", NULL}, {"offset", NULL}, {"fold", NULL}, {"source", "source id"}, {"user", "user id"}, {NULL, NULL}};
-static PyStructSequence_Field FAILURE_FIELDS[] = {
-    {"source", "source id"}, {"first_wall", NULL}, {"first_offset", NULL}, {"first_fold", NULL},
-    {"total", "failed attempts"}, {"last_wall", NULL}, {"last_offset", NULL}, {"last_fold", NULL},
-    {"names", "its first FirstNames, earliest first"}, {NULL, NULL}};
-static PyStructSequence_Field FIRST_NAME_FIELDS[] = {
-    {"user", "user id"}, {"wall", NULL}, {"offset", NULL}, {"fold", NULL}, {"invalid", "sshd called it invalid"},
-    {NULL, NULL}};
 static PyStructSequence_Field SLICE_COUNTS_FIELDS[] = {
     {"attempts", "per host, attempts by address"}, {"probes", "per host, probes by address"},
     {"users", "attempts by user name"}, {NULL, NULL}};
@@ -53,11 +46,9 @@ static PyStructSequence_Desc RECORDS[] = {
     RECORD("honeycast._scan.SliceStart", SLICE_START_FIELDS, "Where a slice starts."),
     RECORD("honeycast._scan.HostSpan", HOST_SPAN_FIELDS, "A host's first and last line."),
     RECORD("honeycast._scan.Login", LOGIN_FIELDS, "A successful login."),
-    RECORD("honeycast._scan.Failure", FAILURE_FIELDS, "A source's failures and first names (failures())."),
-    RECORD("honeycast._scan.FirstName", FIRST_NAME_FIELDS, "A user name a source tried first."),
     RECORD("honeycast._scan.SliceCounts", SLICE_COUNTS_FIELDS, "A slice's counts (slices())."),
 };
-enum { R_COUNTS, R_SLICE_START, R_HOST_SPAN, R_LOGIN, R_FAILURE, R_FIRST_NAME, R_SLICE_COUNTS, N_RECORDS };
+enum { R_COUNTS, R_SLICE_START, R_HOST_SPAN, R_LOGIN, R_SLICE_COUNTS, N_RECORDS };
 static PyTypeObject *record_types[N_RECORDS];
 
 /* A record of type ``kind`` holding ``values`` (references stolen; NULL among them: NULL with the error set). */
@@ -157,43 +148,6 @@ done:
     return result;
 }
 
-/* The failures and first names of the sources with ids from start on that have either, one tuple each; the
- * scanner then lets go of those sources' records. Called from the last part back to the first, a log of millions
- * of addresses never holds them all twice: as records here and as Python values. */
-static PyObject *Scanner_failures(Scanner *self, PyObject *args) {
-    ScanState *s = &self->s;
-    Py_ssize_t start;
-    if (!PyArg_ParseTuple(args, "n", &start)) return NULL;
-    if (enter(self, ALLOWED(FINISHED) | ALLOWED(SLICED) | ALLOWED(TAKEN), "failures") < 0) return NULL;
-    PyObject *failures = PyList_New(0);
-    size_t first = start < 0 ? 0 : (size_t)start;
-    for (size_t i = first; failures && i < s->source_info.len; i++) {
-        const SourceInfo *info = &INFO(s, i);
-        if (!info->failed && !info->names) continue;
-        PyObject *names = PyTuple_New(info->names);
-        if (!names) { Py_CLEAR(failures); break; }
-        for (uint8_t k = 0; k < info->names; k++) {
-            Named n = info->name[k];
-            PyObject *one = RECORD_OF(R_FIRST_NAME, LL(n.user), LL(n.at.wall), offset_object(n.at.offset),
-                                      LL(n.at.fold), PyBool_FromLong(n.invalid));
-            if (!one) { Py_CLEAR(names); break; }
-            PyTuple_SET_ITEM(names, k, one);
-        }
-        PyObject *item = names ? RECORD_OF(R_FAILURE, LL(i), LL(info->first.wall), offset_object(info->first.offset),
-                                           LL(info->first.fold), LL(info->total), LL(info->last.wall),
-                                           offset_object(info->last.offset), LL(info->last.fold), names)
-                               : NULL;
-        if (!item || PyList_Append(failures, item) < 0) { Py_XDECREF(item); Py_CLEAR(failures); }
-        else Py_DECREF(item);
-    }
-    if (failures) {
-        array_truncate(&s->source_info, first);
-        s->state = TAKEN;  /* result() would now miss the sources let go of */
-    }
-    s->busy = 0;
-    return failures;
-}
-
 /* ---------------------------------------------------------------- times and records made here, shared */
 
 /* How many recent times, failure records and one-name tuples are kept to be shared (a direct-mapped cache each):
@@ -287,8 +241,9 @@ fail:
 /* tally_failures(start, sources, users, zone, named, failures, names): put the failures and first names of the
  * sources with ids from start on into the dictionaries ``failures`` (address -> (first, total, last)) and ``names``
  * (address -> a tuple of ``named``(time, user, invalid), earliest first), times as datetimes; then let go of those
- * sources, as failures() does. What native.py made of failures() records, made here: a record of one failure and
- * a one-name tuple are shared by every address of the same second (and name). */
+ * sources (result() is refused after it). Called from the last part back to the first, a log of millions of
+ * addresses never holds them all twice: as records here and as Python values. A record of one failure and a
+ * one-name tuple are shared by every address of the same second (and name). */
 static PyObject *Scanner_tally_failures(Scanner *self, PyObject *args) {
     ScanState *s = &self->s;
     Py_ssize_t start;
